@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// Config is keycard's configuration, from flags and then KEYCARD_*
+// environment variables (a flag given on the command line wins).
+type Config struct {
+	Addr        string
+	DBPath      string
+	DatabaseURL string
+	Mode        keycard.Mode
+}
+
+// Store returns the storage part of the configuration.
+func (c Config) Store() store.Config {
+	return store.Config{SQLitePath: c.DBPath, PostgresURL: c.DatabaseURL}
+}
+
+// configFlags registers the storage flags on fs, and the server flags when
+// server is set. Call resolve after fs.Parse.
+type configFlags struct {
+	fs     *flag.FlagSet
+	cfg    *Config
+	mode   string
+	server bool
+}
+
+func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlags {
+	c := &configFlags{fs: fs, cfg: &Config{}, server: server}
+	fs.StringVar(&c.cfg.DBPath, "db", defaultDB, "SQLite database `file` (env KEYCARD_DB)")
+	fs.StringVar(&c.cfg.DatabaseURL, "database-url", "", "PostgreSQL `URL`, postgres://...; overrides --db (env KEYCARD_DATABASE_URL)")
+	if server {
+		fs.StringVar(&c.cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (env KEYCARD_ADDR)")
+		fs.StringVar(&c.mode, "mode", string(keycard.ModeStaging), "staging or production (env KEYCARD_MODE)")
+	}
+	return c
+}
+
+// resolve fills in environment values for flags not set on the command
+// line, and validates the result.
+func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	env := func(flagName, envName string, dst *string) {
+		if v := getenv(envName); v != "" && !set[flagName] {
+			*dst = v
+		}
+	}
+	env("db", "KEYCARD_DB", &c.cfg.DBPath)
+	env("database-url", "KEYCARD_DATABASE_URL", &c.cfg.DatabaseURL)
+	if c.server {
+		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
+		env("mode", "KEYCARD_MODE", &c.mode)
+		c.cfg.Mode = keycard.Mode(strings.ToLower(c.mode))
+		if c.cfg.Mode != keycard.ModeStaging && c.cfg.Mode != keycard.ModeProduction {
+			return Config{}, fmt.Errorf("--mode must be staging or production, not %q", c.mode)
+		}
+		if c.cfg.Addr == "" {
+			return Config{}, errors.New("--addr must not be empty")
+		}
+	}
+	if u := c.cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return Config{}, errors.New("--database-url must be a postgres:// URL")
+	}
+	if c.cfg.DatabaseURL == "" && c.cfg.DBPath == "" {
+		return Config{}, errors.New("--db must not be empty")
+	}
+	return *c.cfg, nil
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/keycard/keycard/internal/api"
+	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// pollInterval is how often a server checks the database for credential
+// changes made by other processes; such a change applies within it.
+const pollInterval = time.Second
+
+func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := newFlagSet("serve", stdout)
+	cf := newConfigFlags(fs, "keycard.db", true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Store())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return serve(ctx, cfg, st, stdout, nil)
+}
+
+// serve runs the HTTP server until ctx ends, then shuts it down
+// gracefully. ready, if not nil, is called with the base URL once the
+// server listens.
+func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, ready func(baseURL string)) error {
+	log := slog.New(slog.NewTextHandler(stdout, nil))
+	authn := auth.New(st, cfg.Mode, log)
+	if err := authn.Poll(ctx); err != nil {
+		return err
+	}
+	handler := api.New(st, authn, cfg.Mode, log)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // a 10 MB body on a slow link
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	baseURL := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "keycard listening on %s (mode %s, database %s)\n", baseURL, cfg.Mode, st.Dialect())
+
+	bg, stopBG := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		authn.Run(bg, pollInterval)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(baseURL)
+	}
+
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+		<-errc
+	}
+	// The background loop flushes key usage once more as it stops.
+	stopBG()
+	<-bgDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	fmt.Fprintln(stdout, "keycard stopped")
+	return err
+}

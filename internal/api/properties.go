@@ -1,0 +1,337 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+type propertyAttributes struct {
+	ID                string        `json:"id"`
+	Title             string        `json:"title"`
+	IsActive          bool          `json:"is_active"`
+	Currency          string        `json:"currency"`
+	Email             *string       `json:"email"`
+	Phone             *string       `json:"phone"`
+	ZipCode           *string       `json:"zip_code"`
+	Country           *string       `json:"country"`
+	State             *string       `json:"state"`
+	City              *string       `json:"city"`
+	Address           *string       `json:"address"`
+	Longitude         *string       `json:"longitude"`
+	Latitude          *string       `json:"latitude"`
+	Timezone          *string       `json:"timezone"`
+	PropertyType      *string       `json:"property_type"`
+	LogoURL           *string       `json:"logo_url"`
+	Website           *string       `json:"website"`
+	Facilities        []string      `json:"facilities"`
+	Content           contentView   `json:"content"`
+	Settings          *settingsView `json:"settings,omitempty"`
+	MinStayType       string        `json:"min_stay_type"`
+	AccChannelsCount  int           `json:"acc_channels_count"`
+	MaxCountRoomTypes int           `json:"max_count_of_room_types"`
+	MaxCountRatePlans int           `json:"max_count_of_rate_plans"`
+	MaxCountOccupancy int           `json:"max_count_of_occupancies"`
+	MaxCountUsers     int           `json:"max_count_of_users"`
+	CreatedAt         string        `json:"created_at"`
+	UpdatedAt         string        `json:"updated_at"`
+}
+
+type contentView struct {
+	Description          *string         `json:"description"`
+	ImportantInformation *string         `json:"important_information"`
+	Photos               []keycard.Photo `json:"photos"`
+}
+
+type settingsView struct {
+	AllowAvailabilityAutoupdate               bool    `json:"allow_availability_autoupdate"`
+	AllowAvailabilityAutoupdateOnConfirmation bool    `json:"allow_availability_autoupdate_on_confirmation"`
+	AllowAvailabilityAutoupdateOnModification bool    `json:"allow_availability_autoupdate_on_modification"`
+	AllowAvailabilityAutoupdateOnCancellation bool    `json:"allow_availability_autoupdate_on_cancellation"`
+	MinStayType                               string  `json:"min_stay_type"`
+	MinPrice                                  *string `json:"min_price"`
+	MaxPrice                                  *string `json:"max_price"`
+	StateLength                               int     `json:"state_length"`
+	CutOffTime                                *string `json:"cut_off_time"`
+	CutOffDays                                *int    `json:"cut_off_days"`
+	MaxDayAdvance                             *int    `json:"max_day_advance"`
+}
+
+// Limits exposed on every property (integrators read them before creating
+// room types and rate plans).
+const (
+	maxRoomTypes   = 50
+	maxRatePlans   = 400
+	maxOccupancies = 10
+	maxUsers       = 20
+)
+
+// propertyResource renders a property; lists leave out settings, as
+// Channex does.
+func propertyResource(p *keycard.Property, withSettings bool) resource {
+	a := propertyAttributes{
+		ID: p.ID, Title: p.Title, IsActive: p.IsActive, Currency: p.Currency,
+		Email: nullable(p.Email), Phone: nullable(p.Phone), ZipCode: nullable(p.ZipCode), Country: nullable(p.Country),
+		State: nullable(p.State), City: nullable(p.City), Address: nullable(p.Address), Longitude: nullable(p.Longitude),
+		Latitude: nullable(p.Latitude), Timezone: nullable(p.Timezone), PropertyType: nullable(p.PropertyType),
+		LogoURL: nullable(p.LogoURL), Website: nullable(p.Website), Facilities: p.Facilities,
+		Content: contentView{Description: nullable(p.Content.Description), ImportantInformation: nullable(p.Content.ImportantInformation),
+			Photos: p.Content.Photos},
+		MinStayType:       p.Settings.MinStayType,
+		MaxCountRoomTypes: maxRoomTypes, MaxCountRatePlans: maxRatePlans, MaxCountOccupancy: maxOccupancies, MaxCountUsers: maxUsers,
+		CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
+	}
+	if a.Facilities == nil {
+		a.Facilities = []string{}
+	}
+	if a.Content.Photos == nil {
+		a.Content.Photos = []keycard.Photo{}
+	}
+	if withSettings {
+		st := p.Settings
+		a.Settings = &settingsView{
+			AllowAvailabilityAutoupdate:               st.AllowAvailabilityAutoupdate,
+			AllowAvailabilityAutoupdateOnConfirmation: st.AllowAvailabilityAutoupdateOnConfirmation,
+			AllowAvailabilityAutoupdateOnModification: st.AllowAvailabilityAutoupdateOnModification,
+			AllowAvailabilityAutoupdateOnCancellation: st.AllowAvailabilityAutoupdateOnCancellation,
+			MinStayType: st.MinStayType, StateLength: st.StateLength, CutOffTime: nullable(st.CutOffTime),
+			CutOffDays: st.CutOffDays, MaxDayAdvance: st.MaxDayAdvance,
+			MinPrice: money(st.MinPrice, p.Currency), MaxPrice: money(st.MaxPrice, p.Currency),
+		}
+	}
+	groups := make([]ref, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		groups = append(groups, ref{Type: "group", ID: g.ID, Attributes: map[string]string{"id": g.ID, "title": g.Title}})
+	}
+	facilities := make([]ref, 0, len(a.Facilities))
+	for _, id := range a.Facilities {
+		facilities = append(facilities, ref{Type: "facility", ID: id})
+	}
+	return resource{Type: "property", ID: p.ID, Attributes: a, Relationships: map[string]any{
+		"groups":     relation{groups},
+		"facilities": relation{facilities},
+	}}
+}
+
+func money(minor *int64, currency string) *string {
+	if minor == nil {
+		return nil
+	}
+	s := keycard.FormatMoney(*minor, currency)
+	return &s
+}
+
+func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	props, total, err := s.store.ListProperties(r.Context(), principal(r), q)
+	if err != nil {
+		return err
+	}
+	items := make([]resource, 0, len(props))
+	for _, p := range props {
+		items = append(items, propertyResource(p, false))
+	}
+	return writeList(w, items, total, q)
+}
+
+// propertyOptions lists every reachable property, unpaginated, with the
+// plural "properties" type that Channex uses here.
+func (s *Server) propertyOptions(w http.ResponseWriter, r *http.Request) error {
+	props, err := s.store.PropertyOptions(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	items := make([]resource, 0, len(props))
+	for _, p := range props {
+		items = append(items, resource{Type: "properties", ID: p.ID,
+			Attributes: map[string]string{"id": p.ID, "title": p.Title, "currency": p.Currency}})
+	}
+	return writeData(w, http.StatusOK, items)
+}
+
+func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.store.Property(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, propertyResource(p, true))
+}
+
+func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "property")
+	if err != nil {
+		return err
+	}
+	prop := &keycard.Property{Settings: keycard.DefaultPropertySettings()}
+	applyProperty(f, prop)
+	var groupID string
+	f.str("group_id", &groupID)
+	groupID = strings.ToLower(strings.TrimSpace(groupID))
+	if groupID != "" && !keycard.ValidID(groupID) {
+		f.errs.Add("group_id", "is not a valid id")
+	}
+	if err := f.errs.Merge(prop.Validate(f.errs)); err != nil {
+		return err
+	}
+	out, err := s.store.CreateProperty(r.Context(), principal(r), prop, groupID)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusCreated, propertyResource(out, true))
+}
+
+// updateProperty changes the fields given; settings, when given, are
+// replaced as a whole (unset keys take their defaults), as in Channex.
+func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "property")
+	if err != nil {
+		return err
+	}
+	out, err := s.store.UpdateProperty(r.Context(), principal(r), r.PathValue("id"), func(p *keycard.Property) keycard.FieldErrors {
+		applyProperty(f, p)
+		return f.errs
+	})
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, propertyResource(out, true))
+}
+
+func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeleteProperty(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeSuccess(w)
+}
+
+// applyProperty copies the members present in f onto p, recording type
+// errors in f.errs.
+func applyProperty(f *fields, p *keycard.Property) {
+	for name, dst := range map[string]*string{
+		"title": &p.Title, "currency": &p.Currency, "email": &p.Email, "phone": &p.Phone, "zip_code": &p.ZipCode,
+		"country": &p.Country, "state": &p.State, "city": &p.City, "address": &p.Address, "timezone": &p.Timezone,
+		"property_type": &p.PropertyType, "logo_url": &p.LogoURL, "website": &p.Website,
+	} {
+		f.str(name, dst)
+	}
+	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
+	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
+	p.Title = strings.TrimSpace(p.Title)
+	// Coordinates are decimal strings; a client sending a number is
+	// understood too.
+	for name, dst := range map[string]*string{"longitude": &p.Longitude, "latitude": &p.Latitude} {
+		raw := f.raw(name)
+		if raw == nil {
+			continue
+		}
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			*dst = n.String()
+			continue
+		}
+		f.str(name, dst)
+	}
+	if f.has("facilities") {
+		f.stringList("facilities", &p.Facilities)
+		for i, id := range p.Facilities {
+			p.Facilities[i] = strings.ToLower(strings.TrimSpace(id))
+		}
+	}
+	if f.has("settings") {
+		settings, errs := decodeSettings(f.raw("settings"), p.Currency)
+		for _, msg := range errs {
+			f.errs.Add("settings", msg)
+		}
+		p.Settings = settings
+	}
+	if f.has("content") {
+		var c struct {
+			Description          *string         `json:"description"`
+			ImportantInformation *string         `json:"important_information"`
+			Photos               []keycard.Photo `json:"photos"`
+		}
+		if isNull(f.raw("content")) {
+			p.Content = keycard.PropertyContent{}
+		} else if f.object("content", &c, "must be an object with description, important_information and photos") {
+			if c.Description != nil {
+				p.Content.Description = *c.Description
+			}
+			if c.ImportantInformation != nil {
+				p.Content.ImportantInformation = *c.ImportantInformation
+			}
+			if c.Photos != nil {
+				p.Content.Photos = c.Photos
+				for i := range p.Content.Photos {
+					ph := &p.Content.Photos[i]
+					if ph.Kind == "" {
+						ph.Kind = "photo"
+					}
+					if !keycard.ValidID(ph.ID) {
+						ph.ID = keycard.NewID()
+					}
+				}
+			}
+		}
+	}
+}
+
+// decodeSettings reads a settings object; keys left out take their
+// defaults. Money may be minor units or a decimal string.
+func decodeSettings(raw json.RawMessage, currency string) (keycard.PropertySettings, []string) {
+	st := keycard.DefaultPropertySettings()
+	if isNull(raw) {
+		return st, nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return st, []string{"must be an object"}
+	}
+	f := &fields{m: m, errs: keycard.FieldErrors{}}
+	f.boolean("allow_availability_autoupdate", &st.AllowAvailabilityAutoupdate)
+	f.boolean("allow_availability_autoupdate_on_confirmation", &st.AllowAvailabilityAutoupdateOnConfirmation)
+	f.boolean("allow_availability_autoupdate_on_modification", &st.AllowAvailabilityAutoupdateOnModification)
+	f.boolean("allow_availability_autoupdate_on_cancellation", &st.AllowAvailabilityAutoupdateOnCancellation)
+	if f.has("min_stay_type") {
+		f.str("min_stay_type", &st.MinStayType)
+	}
+	f.str("cut_off_time", &st.CutOffTime)
+	for name, dst := range map[string]**int64{"min_price": &st.MinPrice, "max_price": &st.MaxPrice} {
+		if raw := f.raw(name); raw != nil && !isNull(raw) {
+			v, msg := keycard.ParseMoney(raw, currency)
+			if msg != "" {
+				f.errs.Add(name, msg)
+				continue
+			}
+			*dst = &v
+		}
+	}
+	for name, dst := range map[string]**int{"cut_off_days": &st.CutOffDays, "max_day_advance": &st.MaxDayAdvance} {
+		if raw := f.raw(name); raw != nil && !isNull(raw) {
+			var n int
+			if json.Unmarshal(raw, &n) != nil {
+				f.errs.Add(name, "must be a whole number")
+				continue
+			}
+			*dst = &n
+		}
+	}
+	if raw := f.raw("state_length"); raw != nil && !isNull(raw) {
+		if json.Unmarshal(raw, &st.StateLength) != nil {
+			f.errs.Add("state_length", "must be a whole number")
+		}
+	}
+	var msgs []string
+	for name, list := range f.errs {
+		for _, m := range list {
+			msgs = append(msgs, name+" "+m)
+		}
+	}
+	sort.Strings(msgs)
+	return st, msgs
+}

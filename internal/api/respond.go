@@ -1,0 +1,139 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// handlerFunc is an HTTP handler that returns its error for serveError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// errorInfo maps each error code to its HTTP status and Channex title.
+var errorInfo = map[string]struct {
+	status int
+	title  string
+}{
+	keycard.EBadRequest:   {http.StatusBadRequest, "Bad Request"},
+	keycard.EUnauthorized: {http.StatusUnauthorized, "Unauthorized"},
+	keycard.EForbidden:    {http.StatusForbidden, "Forbidden"},
+	keycard.ENotFound:     {http.StatusNotFound, "Resource Not Found"},
+	keycard.ETooLarge:     {http.StatusRequestEntityTooLarge, "Payload Too Large"},
+	keycard.EInvalid:      {http.StatusUnprocessableEntity, "Validation Error"},
+	keycard.ERateLimited:  {http.StatusTooManyRequests, "Too Many Requests"},
+	keycard.EInternal:     {http.StatusInternalServerError, "Internal Server Error"},
+}
+
+type errorBody struct {
+	Errors errorMember `json:"errors"`
+}
+
+type errorMember struct {
+	Code    string `json:"code"`
+	Title   string `json:"title"`
+	Details any    `json:"details,omitempty"`
+}
+
+// serveError writes err in the Channex envelope. A keycard.Error is shown
+// as it is; anything else is logged with its cause and answered 500 with
+// no internal text.
+func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e, ok := errors.AsType[*keycard.Error](err)
+	if !ok {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			e = keycard.Errorf(keycard.ETooLarge, "the request body is larger than %d bytes", maxErr.Limit)
+		} else {
+			log.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			e = &keycard.Error{Code: keycard.EInternal}
+		}
+	}
+	info, ok := errorInfo[e.Code]
+	if !ok {
+		info = errorInfo[keycard.EInternal]
+	}
+	writeJSON(w, info.status, errorBody{Errors: errorMember{Code: e.Code, Title: info.title, Details: e.Details}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// resource is one item of a Channex "data" member.
+type resource struct {
+	Type          string         `json:"type"`
+	ID            string         `json:"id"`
+	Attributes    any            `json:"attributes"`
+	Relationships map[string]any `json:"relationships,omitempty"`
+}
+
+// relation is the "data" of a relationship: a ref or a list of refs.
+type relation struct {
+	Data any `json:"data"`
+}
+
+type ref struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	Attributes any    `json:"attributes,omitempty"`
+}
+
+type listMeta struct {
+	Total int `json:"total"`
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+}
+
+type messageMeta struct {
+	Message string `json:"message"`
+}
+
+func writeData(w http.ResponseWriter, status int, data any) error {
+	writeJSON(w, status, struct {
+		Data any `json:"data"`
+	}{data})
+	return nil
+}
+
+func writeList(w http.ResponseWriter, items []resource, total int, q keycard.ListQuery) error {
+	if items == nil {
+		items = []resource{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Data []resource `json:"data"`
+		Meta listMeta   `json:"meta"`
+	}{items, listMeta{Total: total, Page: q.Page, Limit: q.Limit}})
+	return nil
+}
+
+func writeSuccess(w http.ResponseWriter) error {
+	writeJSON(w, http.StatusOK, struct {
+		Meta messageMeta `json:"meta"`
+	}{messageMeta{"Success"}})
+	return nil
+}
+
+// timestamp writes t the Channex way: UTC, microseconds, no zone.
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000") }
+
+func timestampPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timestamp(*t)
+	return &s
+}
+
+// nullable writes "" as JSON null.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,160 @@
+// Package api serves keycard's JSON API, in the Channex API v1 dialect.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// MaxBodyBytes is the largest request body accepted, as in Channex.
+const MaxBodyBytes = 10 << 20
+
+// Server is the JSON API.
+type Server struct {
+	store *store.Store
+	auth  *auth.Authenticator
+	mode  keycard.Mode
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the API server. It builds the route table, which panics on
+// conflicting patterns.
+func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
+	s := &Server{store: st, auth: a, mode: mode, log: log, mux: http.NewServeMux()}
+	s.routes(s.mux)
+	return s
+}
+
+// ServeHTTP serves the API, accepting paths with a trailing slash
+// ("/api/v1/properties/") as Channex does, and answering CORS preflights.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = strings.TrimRight(p, "/")
+		r2.URL.RawPath = ""
+		r = r2
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, user-api-key")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	s.mux.ServeHTTP(w, r)
+}
+
+// handle adapts a handlerFunc: it writes a returned error in the envelope,
+// turns a panic into a logged 500, and logs the request (never its
+// headers or body, which may hold secrets).
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				serveError(sw, r, s.log, fmt.Errorf("panic: %v", v))
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+		}()
+		if err := h(sw, r); err != nil {
+			serveError(sw, r, s.log, err)
+		}
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// authenticate puts the request's principal into its context: from the
+// user-api-key header, else from an "Authorization: Bearer" session token.
+func (s *Server) authenticate(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.principal(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))
+	}
+}
+
+func (s *Server) principal(r *http.Request) (*keycard.Principal, error) {
+	if key := r.Header.Get("user-api-key"); key != "" {
+		return s.auth.APIKey(r.Context(), strings.TrimSpace(key))
+	}
+	if authz := r.Header.Get("Authorization"); authz != "" {
+		scheme, token, _ := strings.Cut(authz, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return s.auth.Session(r.Context(), strings.TrimSpace(token))
+		}
+	}
+	return nil, &keycard.Error{Code: keycard.EUnauthorized}
+}
+
+// keyGate lets through only principals allowed to manage API keys.
+func (s *Server) keyGate(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := keycard.CanManageAPIKeys(s.mode, keycard.PrincipalFrom(r.Context())); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readyz: database does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return keycard.NotFound()
+}
+
+// listQuery parses the request's list parameters.
+func listQuery(r *http.Request) (keycard.ListQuery, error) { return parseListQuery(r.URL.RawQuery) }
+
+func principal(r *http.Request) *keycard.Principal { return keycard.PrincipalFrom(r.Context()) }

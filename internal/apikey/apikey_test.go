@@ -1,0 +1,92 @@
+package apikey
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNewIsValid(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		k := New(KeyPrefix)
+		if len(k) != KeyLen {
+			t.Fatalf("len = %d, want %d", len(k), KeyLen)
+		}
+		if !Valid(KeyPrefix, k) {
+			t.Fatalf("a new key does not validate")
+		}
+		if Valid(SessionPrefix, k) {
+			t.Fatalf("a key validates as a session token")
+		}
+		if seen[k] {
+			t.Fatalf("duplicate key")
+		}
+		seen[k] = true
+	}
+}
+
+func TestValidRejects(t *testing.T) {
+	k := New(KeyPrefix)
+	flip := func(i int) string {
+		b := []byte(k)
+		if b[i] == 'a' {
+			b[i] = 'b'
+		} else {
+			b[i] = 'a'
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name, token string
+	}{
+		{"empty", ""},
+		{"no prefix", k[3:]},
+		{"wrong prefix", "gh_" + k[3:]},
+		{"short", k[:len(k)-1]},
+		{"long", k + "a"},
+		{"random part changed", flip(10)},
+		{"checksum changed", flip(len(k) - 1)},
+		{"non-base62", k[:10] + "/" + k[11:]},
+		{"channex-style", "uU08XiMgk8a7CrY4xUjAReUIuTrn83R123adaVb8Tf/qMcVTEgriuJhXWs/1Q1P"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if Valid(KeyPrefix, tt.token) {
+				t.Errorf("Valid(%q) = true, want false", tt.name)
+			}
+		})
+	}
+}
+
+func TestHashAndHint(t *testing.T) {
+	k := New(KeyPrefix)
+	if h := Hash(k); len(h) != 64 || strings.Contains(h, k[3:10]) {
+		t.Errorf("Hash gives %d characters, want a 64-character digest", len(h))
+	}
+	if Hash(k) == Hash(New(KeyPrefix)) {
+		t.Errorf("two keys hash alike")
+	}
+	if got, want := Hint(k), "kc_…"+k[len(k)-4:]; got != want {
+		t.Errorf("Hint = %q, want %q", got, want)
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	f.Add(New(KeyPrefix))
+	f.Add("kc_")
+	f.Fuzz(func(t *testing.T, s string) {
+		if Valid(KeyPrefix, s) && len(s) != KeyLen {
+			t.Fatalf("Valid accepted a token of length %d", len(s))
+		}
+	})
+}
+
+func BenchmarkValidHash(b *testing.B) {
+	k := New(KeyPrefix)
+	for b.Loop() {
+		if !Valid(KeyPrefix, k) {
+			b.Fatal("invalid")
+		}
+		_ = Hash(k)
+	}
+}

@@ -1,0 +1,217 @@
+// Package auth turns the credentials of a request (an API key or a session
+// token) into a principal, through an in-process cache so that a known
+// credential costs no database query.
+//
+// The cache is correct across processes: every change that cached entries
+// depend on (withdrawal, scope change, subscription change, sign-out) bumps
+// an epoch counter in the database in the same transaction. A change made
+// in this process drops the cache at once; Poll, run every second by the
+// server, drops it when another process (the CLI, another server) changed
+// the epoch.
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// maxEntries bounds the cache; when full it is emptied and refills.
+const maxEntries = 100_000
+
+// Authenticator authenticates requests. It is safe for concurrent use.
+type Authenticator struct {
+	store *store.Store
+	mode  keycard.Mode
+	now   func() time.Time
+	log   *slog.Logger
+
+	mu      sync.RWMutex
+	entries map[[sha256.Size]byte]*store.Credential
+	epoch   int64
+	// gen counts local invalidations, so that a lookup that raced with one
+	// does not put a stale entry back.
+	gen uint64
+
+	usageMu sync.Mutex
+	usage   map[string]store.KeyUse
+}
+
+// New returns an Authenticator over st and registers it to hear of the
+// store's changes.
+func New(st *store.Store, mode keycard.Mode, log *slog.Logger) *Authenticator {
+	a := &Authenticator{store: st, mode: mode, now: time.Now, log: log,
+		entries: map[[sha256.Size]byte]*store.Credential{}, usage: map[string]store.KeyUse{}}
+	st.OnChange(a.Invalidate)
+	return a
+}
+
+// Invalidate drops every cached credential.
+func (a *Authenticator) Invalidate() {
+	a.mu.Lock()
+	clear(a.entries)
+	a.gen++
+	a.mu.Unlock()
+}
+
+// Poll reads the database's epoch and drops the cache if another process
+// changed it since the cache was filled.
+func (a *Authenticator) Poll(ctx context.Context) error {
+	n, err := a.store.AuthEpoch(ctx)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if n != a.epoch {
+		clear(a.entries)
+		a.gen++
+		a.epoch = n
+	}
+	a.mu.Unlock()
+	return nil
+}
+
+// Run polls the epoch and flushes key usage every interval until ctx ends,
+// then flushes usage one last time.
+func (a *Authenticator) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	flushEvery := 0
+	for {
+		select {
+		case <-ctx.Done():
+			// ctx is done: give the last flush a moment of its own.
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			a.logErr(a.FlushUsage(fctx), "flush key usage")
+			cancel()
+			return
+		case <-t.C:
+			a.logErr(a.Poll(ctx), "poll auth epoch")
+			if flushEvery++; flushEvery >= 10 {
+				flushEvery = 0
+				a.logErr(a.FlushUsage(ctx), "flush key usage")
+			}
+		}
+	}
+}
+
+func (a *Authenticator) logErr(err error, what string) {
+	if err != nil && a.log != nil {
+		a.log.Error("auth: "+what, "err", err)
+	}
+}
+
+// Errors of authentication. They carry no secret.
+var (
+	errUnauthorized = &keycard.Error{Code: keycard.EUnauthorized}
+	errWithdrawn    = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key has been withdrawn"}
+	errExpired      = &keycard.Error{Code: keycard.EUnauthorized, Details: "The session has expired; sign in again"}
+	errSuspended    = keycard.Errorf(keycard.EForbidden, "The organisation's subscription is inactive, so its API keys are suspended")
+)
+
+// APIKey authenticates a request by the value of its user-api-key header.
+func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Principal, error) {
+	// Garbage and typos never reach the cache or the database.
+	if !apikey.Valid(apikey.KeyPrefix, key) {
+		return nil, errUnauthorized
+	}
+	c, err := a.credential(ctx, key, a.store.KeyCredential)
+	if err != nil {
+		return nil, err
+	}
+	if c.Withdrawn {
+		return nil, errWithdrawn
+	}
+	if a.mode == keycard.ModeProduction && !c.Principal.SubscriptionActive {
+		return nil, errSuspended
+	}
+	a.recordUse(c.Principal.APIKeyID)
+	p := c.Principal
+	return &p, nil
+}
+
+// Session authenticates a request by its bearer session token.
+func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Principal, error) {
+	if !apikey.Valid(apikey.SessionPrefix, token) {
+		return nil, errUnauthorized
+	}
+	c, err := a.credential(ctx, token, a.store.SessionCredential)
+	if err != nil {
+		return nil, err
+	}
+	if !a.now().Before(c.ExpiresAt) {
+		return nil, errExpired
+	}
+	p := c.Principal
+	return &p, nil
+}
+
+// credential returns the cached credential for token, looking it up on a
+// miss. Unknown tokens are not cached: they cannot be guessed anyway, and
+// caching them would let garbage fill the cache.
+func (a *Authenticator) credential(ctx context.Context, token string, lookup func(context.Context, string) (*store.Credential, error)) (*store.Credential, error) {
+	sum := sha256.Sum256([]byte(token))
+	a.mu.RLock()
+	c, ok := a.entries[sum]
+	gen := a.gen
+	a.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err := lookup(ctx, hex.EncodeToString(sum[:]))
+	if keycard.ErrorCode(err) == keycard.ENotFound {
+		return nil, errUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if a.gen == gen {
+		if len(a.entries) >= maxEntries {
+			clear(a.entries)
+		}
+		a.entries[sum] = c
+	}
+	a.mu.Unlock()
+	return c, nil
+}
+
+func (a *Authenticator) recordUse(keyID string) {
+	now := a.now()
+	a.usageMu.Lock()
+	u := a.usage[keyID]
+	u.Count++
+	u.LastUsed = now
+	a.usage[keyID] = u
+	a.usageMu.Unlock()
+}
+
+// FlushUsage writes the key uses counted since the last flush, in one
+// transaction; on failure they are kept for the next one.
+func (a *Authenticator) FlushUsage(ctx context.Context) error {
+	a.usageMu.Lock()
+	batch := a.usage
+	a.usage = make(map[string]store.KeyUse, len(batch))
+	a.usageMu.Unlock()
+	if err := a.store.RecordKeyUse(ctx, batch); err != nil {
+		a.usageMu.Lock()
+		for id, u := range batch {
+			cur := a.usage[id]
+			cur.Count += u.Count
+			if u.LastUsed.After(cur.LastUsed) {
+				cur.LastUsed = u.LastUsed
+			}
+			a.usage[id] = cur
+		}
+		a.usageMu.Unlock()
+		return err
+	}
+	return nil
+}

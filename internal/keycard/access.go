@@ -1,0 +1,103 @@
+package keycard
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Group is a named set of an organisation's properties. Every organisation
+// has one default group, which cannot be deleted.
+type Group struct {
+	ID             string
+	OrganizationID string
+	Title          string
+	IsDefault      bool
+	Properties     []PropertyRef
+	CreatedAt      time.Time
+}
+
+// PropertyRef names a property in a group's relationships.
+type PropertyRef struct {
+	ID    string
+	Title string
+}
+
+// ValidateGroupTitle returns a validation Error for a bad group title.
+func ValidateGroupTitle(title string) error {
+	if msg := requiredText(title, 255); msg != "" {
+		return Invalid("title", msg)
+	}
+	return nil
+}
+
+// Membership is a property user or a group user: a user's role on one
+// property or on every property of one group.
+type Membership struct {
+	ID        string
+	TargetID  string // the property or group
+	UserID    string
+	UserEmail string
+	UserName  string
+	Role      string
+	Overrides json.RawMessage
+	CreatedAt time.Time
+}
+
+// ValidRole reports whether role is a property/group user role.
+func ValidRole(role string) bool { return role == RoleOwner || role == RoleUser }
+
+// API key statuses.
+const (
+	KeyActive    = "active"
+	KeyWithdrawn = "withdrawn"
+)
+
+// APIKey is a named, withdrawable credential of a user, for all of the
+// user's properties or a selection of them. Its secret is never stored.
+type APIKey struct {
+	ID                  string
+	OrganizationID      string
+	UserID              string
+	Name                string
+	Hint                string
+	AccessAllProperties bool
+	PropertyIDs         []string
+	Status              string
+	CreatedAt           time.Time
+	LastUsedAt          *time.Time
+	UseCount            int64
+	WithdrawnAt         *time.Time
+}
+
+// ValidateAPIKey checks a key's name and property selection.
+func ValidateAPIKey(name string, all bool, propertyIDs []string) error {
+	fe := FieldErrors{}
+	if msg := requiredText(name, 100); msg != "" {
+		fe.Add("name", msg)
+	}
+	if !all && len(propertyIDs) == 0 {
+		fe.Add("property_ids", "select at least one property, or give access to all properties")
+	}
+	for _, id := range propertyIDs {
+		if !ValidID(id) {
+			fe.Add("property_ids", "must be a list of property ids")
+			break
+		}
+	}
+	return fe.Err()
+}
+
+// TrimIDs returns ids without blanks and duplicates, in their order.
+func TrimIDs(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

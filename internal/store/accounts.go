@@ -1,0 +1,328 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// SessionTTL is how long a session token works, as in Channex.
+const SessionTTL = 24 * time.Hour
+
+// RefreshTTL is how long a refresh token works.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// dummyHash is compared against when an email is unknown, so that a wrong
+// email costs as long as a wrong password and does not reveal itself.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("keycard-no-such-user"), bcrypt.DefaultCost)
+
+// SetPasswordCost sets the bcrypt cost of new password hashes; tests lower
+// it to keep fast.
+func (s *Store) SetPasswordCost(cost int) { s.passwordCost = cost }
+
+func (s *Store) hashPassword(password string) (string, error) {
+	cost := s.passwordCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		return "", fmt.Errorf("store: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// CreateOwner creates a user and a new organisation the user owns, with its
+// default group. The organisation's subscription starts inactive.
+func (s *Store) CreateOwner(ctx context.Context, email, password, name string) (*keycard.User, *keycard.Organization, error) {
+	fe := keycard.FieldErrors{}
+	if msg := keycard.ValidateEmail(email); msg != "" {
+		fe.Add("email", msg)
+	}
+	if msg := keycard.ValidatePassword(password); msg != "" {
+		fe.Add("password", msg)
+	}
+	if len([]rune(name)) > 50 {
+		fe.Add("name", "is too long (maximum is 50 characters)")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, nil, err
+	}
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	u := &keycard.User{ID: newID(), Email: strings.TrimSpace(email), Name: strings.TrimSpace(name), HasPassword: true, CreatedAt: now}
+	if u.Name == "" {
+		u.Name = u.Email[:strings.IndexByte(u.Email, '@')]
+	}
+	org := &keycard.Organization{ID: newID(), Name: u.Name + "'s organisation", OwnerUserID: u.ID,
+		SubscriptionStatus: keycard.SubscriptionInactive, CreatedAt: now}
+	u.OrganizationID = org.ID
+	err = s.write(ctx, func(t *tx) error {
+		if _, err := t.Exec(ctx, `INSERT INTO organizations (id, name, owner_user_id, subscription_status, created_at) VALUES (?, ?, ?, ?, ?)`,
+			org.ID, org.Name, org.OwnerUserID, org.SubscriptionStatus, micros(now)); err != nil {
+			return fmt.Errorf("store: create organization: %w", err)
+		}
+		if err := s.insertUser(ctx, t, u, hash); err != nil {
+			return err
+		}
+		_, err := t.Exec(ctx, `INSERT INTO groups (id, organization_id, title, is_default, created_at) VALUES (?, ?, ?, ?, ?)`,
+			newID(), org.ID, "Default group", true, micros(now))
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, org, nil
+}
+
+func (s *Store) insertUser(ctx context.Context, t *tx, u *keycard.User, passwordHash string) error {
+	var hash any
+	if passwordHash != "" {
+		hash = passwordHash
+	}
+	_, err := t.Exec(ctx, `INSERT INTO users (id, email, email_key, name, password_hash, organization_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, keycard.NormalizeEmail(u.Email), u.Name, hash, u.OrganizationID, micros(u.CreatedAt))
+	if s.dialect.isUnique(err) {
+		return keycard.Invalid("email", "has already been taken")
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+// SetPassword sets the password of the user with the given email and ends
+// the user's sessions.
+func (s *Store) SetPassword(ctx context.Context, email, password string) error {
+	if msg := keycard.ValidatePassword(password); msg != "" {
+		return keycard.Invalid("password", msg)
+	}
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.Exec(ctx, `UPDATE users SET password_hash = ? WHERE email_key = ?`, hash, keycard.NormalizeEmail(email))
+		if err != nil {
+			return fmt.Errorf("store: set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keycard.Errorf(keycard.ENotFound, "no user has that email")
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email_key = ?)`, keycard.NormalizeEmail(email)); err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		t.changed = true
+		return nil
+	})
+}
+
+// SetSubscription sets an organisation's subscription status.
+func (s *Store) SetSubscription(ctx context.Context, orgID, status string) error {
+	if status != keycard.SubscriptionActive && status != keycard.SubscriptionInactive {
+		return keycard.Invalid("status", "must be active or inactive")
+	}
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.Exec(ctx, `UPDATE organizations SET subscription_status = ? WHERE id = ?`, status, orgID)
+		if err != nil {
+			return fmt.Errorf("store: set subscription: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return keycard.Errorf(keycard.ENotFound, "no organisation has that id")
+		}
+		t.changed = true
+		return nil
+	})
+}
+
+// Organization returns an organisation by id.
+func (s *Store) Organization(ctx context.Context, id string) (*keycard.Organization, error) {
+	var o keycard.Organization
+	var created int64
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, name, owner_user_id, subscription_status, created_at FROM organizations WHERE id = ?`), id).
+		Scan(&o.ID, &o.Name, &o.OwnerUserID, &o.SubscriptionStatus, &created)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	o.CreatedAt = fromMicros(created)
+	return &o, nil
+}
+
+// UserByEmail returns a user by email, in any case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*keycard.User, error) {
+	u, _, err := s.userBy(ctx, `email_key = ?`, keycard.NormalizeEmail(email))
+	return u, err
+}
+
+func (s *Store) userBy(ctx context.Context, where string, arg any) (*keycard.User, string, error) {
+	var u keycard.User
+	var hash sql.NullString
+	var created int64
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, email, name, password_hash, organization_id, created_at FROM users WHERE `+where), arg).
+		Scan(&u.ID, &u.Email, &u.Name, &hash, &u.OrganizationID, &created)
+	if err != nil {
+		return nil, "", notFound(err)
+	}
+	u.HasPassword = hash.Valid
+	u.CreatedAt = fromMicros(created)
+	return &u, hash.String, nil
+}
+
+// Session is a signed-in user's pair of tokens. The tokens exist only here,
+// in the response that hands them out; the store keeps their hashes.
+type Session struct {
+	Token        string
+	RefreshToken string
+	ExpiresAt    time.Time
+	User         *keycard.User
+}
+
+// SignIn checks an email and password and starts a session. A wrong
+// password and an unknown email give the same error.
+func (s *Store) SignIn(ctx context.Context, email, password string) (*Session, error) {
+	u, hash, err := s.userBy(ctx, `email_key = ?`, keycard.NormalizeEmail(email))
+	if err != nil && keycard.ErrorCode(err) != keycard.ENotFound {
+		return nil, err
+	}
+	if hash == "" {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, &keycard.Error{Code: keycard.EUnauthorized}
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, &keycard.Error{Code: keycard.EUnauthorized}
+	}
+	return s.startSession(ctx, u)
+}
+
+func (s *Store) startSession(ctx context.Context, u *keycard.User) (*Session, error) {
+	now := s.now()
+	sess := &Session{Token: apikey.New(apikey.SessionPrefix), RefreshToken: apikey.New(apikey.RefreshPrefix), ExpiresAt: now.Add(SessionTTL), User: u}
+	err := s.write(ctx, func(t *tx) error {
+		// Sweep this user's dead sessions while we are here.
+		if _, err := t.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND refresh_expires_at < ?`, u.ID, micros(now)); err != nil {
+			return fmt.Errorf("store: sweep sessions: %w", err)
+		}
+		_, err := t.Exec(ctx, `INSERT INTO sessions (id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			newID(), u.ID, apikey.Hash(sess.Token), apikey.Hash(sess.RefreshToken), micros(sess.ExpiresAt), micros(now.Add(RefreshTTL)), micros(now))
+		if err != nil {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Refresh exchanges a refresh token for a new session; the old session
+// ends.
+func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, error) {
+	unauthorized := &keycard.Error{Code: keycard.EUnauthorized}
+	if !apikey.Valid(apikey.RefreshPrefix, refreshToken) {
+		return nil, unauthorized
+	}
+	var userID string
+	err := s.write(ctx, func(t *tx) error {
+		err := t.QueryRow(ctx, `SELECT user_id FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ?`,
+			apikey.Hash(refreshToken), micros(s.now())).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return unauthorized
+		}
+		if err != nil {
+			return fmt.Errorf("store: find refresh token: %w", err)
+		}
+		_, err = t.Exec(ctx, `DELETE FROM sessions WHERE refresh_hash = ?`, apikey.Hash(refreshToken))
+		t.changed = true // the old access token is cached by servers
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := s.userBy(ctx, `id = ?`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.startSession(ctx, u)
+}
+
+// Credential is what a server caches about a valid token: enough to build
+// the principal without touching the database again.
+type Credential struct {
+	Principal keycard.Principal
+	// ExpiresAt is when a session token stops working; zero for API keys.
+	ExpiresAt time.Time
+	// Withdrawn is set for an API key that was withdrawn.
+	Withdrawn bool
+}
+
+const principalColumns = `u.id, u.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status`
+
+// SessionCredential looks a session token up by its hash.
+func (s *Store) SessionCredential(ctx context.Context, tokenHash string) (*Credential, error) {
+	var c Credential
+	var owner int
+	var status string
+	var expires int64
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+principalColumns+`, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id
+		WHERE s.token_hash = ?`), tokenHash).
+		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.Principal.OrganizationOwner = owner == 1
+	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
+	c.Principal.AllProperties = true
+	c.ExpiresAt = fromMicros(expires)
+	return &c, nil
+}
+
+// KeyCredential looks an API key up by its hash. The key's organisation
+// (whose subscription matters) is the one it was created in.
+func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential, error) {
+	var c Credential
+	var owner int
+	var status, keyStatus string
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
+			k.id, k.access_all_properties, k.status
+		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN organizations o ON o.id = k.organization_id
+		WHERE k.key_hash = ?`), keyHash).
+		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties, &keyStatus)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.Principal.OrganizationOwner = owner == 1
+	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
+	c.Withdrawn = keyStatus == keycard.KeyWithdrawn
+	return &c, nil
+}
+
+// UserPrincipal returns the principal of a signed-in user, for callers
+// inside the process (the demo seed, the web UI).
+func (s *Store) UserPrincipal(ctx context.Context, userID string) (*keycard.Principal, error) {
+	var p keycard.Principal
+	var owner int
+	var status string
+	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+principalColumns+`
+		FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?`), userID).
+		Scan(&p.UserID, &p.OrganizationID, &owner, &status)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	p.OrganizationOwner = owner == 1
+	p.SubscriptionActive = status == keycard.SubscriptionActive
+	p.AllProperties = true
+	return &p, nil
+}

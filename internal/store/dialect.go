@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL. The
+// SQL elsewhere is portable and written with "?" placeholders.
+type dialect interface {
+	name() string
+	rebind(query string) string
+	// isUnique reports whether err is a unique-constraint violation.
+	isUnique(err error) bool
+	lockMigrations(ctx context.Context, tx *sql.Tx) error
+}
+
+type sqlite struct{}
+
+func (sqlite) name() string               { return "sqlite" }
+func (sqlite) rebind(query string) string { return query }
+
+func (sqlite) isUnique(err error) bool {
+	if e, ok := errors.AsType[*sqlite3.Error](err); ok {
+		return e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// lockMigrations needs nothing for SQLite: the write transaction is begun
+// IMMEDIATE, which already excludes other writers.
+func (sqlite) lockMigrations(context.Context, *sql.Tx) error { return nil }
+
+type postgres struct{}
+
+func (postgres) name() string { return "postgres" }
+
+// rebind turns "?" placeholders into "$1", "$2", ... Our queries contain no
+// "?" inside string literals.
+func (postgres) rebind(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (postgres) isUnique(err error) bool {
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return e.Code == "23505"
+	}
+	return false
+}
+
+func (postgres) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	// Any constant key will do, as long as it is keycard's alone.
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7140019)`)
+	return err
+}

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// settingsJSON is how property settings are kept in the settings column.
+type settingsJSON struct {
+	AllowAutoupdate               bool   `json:"allow_availability_autoupdate"`
+	AllowAutoupdateOnConfirmation bool   `json:"allow_availability_autoupdate_on_confirmation"`
+	AllowAutoupdateOnModification bool   `json:"allow_availability_autoupdate_on_modification"`
+	AllowAutoupdateOnCancellation bool   `json:"allow_availability_autoupdate_on_cancellation"`
+	MinStayType                   string `json:"min_stay_type"`
+	MinPrice                      *int64 `json:"min_price"`
+	MaxPrice                      *int64 `json:"max_price"`
+	StateLength                   int    `json:"state_length"`
+	CutOffTime                    string `json:"cut_off_time"`
+	CutOffDays                    *int   `json:"cut_off_days"`
+	MaxDayAdvance                 *int   `json:"max_day_advance"`
+}
+
+func (j settingsJSON) settings() keycard.PropertySettings {
+	return keycard.PropertySettings{
+		AllowAvailabilityAutoupdate:               j.AllowAutoupdate,
+		AllowAvailabilityAutoupdateOnConfirmation: j.AllowAutoupdateOnConfirmation,
+		AllowAvailabilityAutoupdateOnModification: j.AllowAutoupdateOnModification,
+		AllowAvailabilityAutoupdateOnCancellation: j.AllowAutoupdateOnCancellation,
+		MinStayType: j.MinStayType, MinPrice: j.MinPrice, MaxPrice: j.MaxPrice, StateLength: j.StateLength,
+		CutOffTime: j.CutOffTime, CutOffDays: j.CutOffDays, MaxDayAdvance: j.MaxDayAdvance,
+	}
+}
+
+func toSettingsJSON(s keycard.PropertySettings) settingsJSON {
+	return settingsJSON{
+		AllowAutoupdate:               s.AllowAvailabilityAutoupdate,
+		AllowAutoupdateOnConfirmation: s.AllowAvailabilityAutoupdateOnConfirmation,
+		AllowAutoupdateOnModification: s.AllowAvailabilityAutoupdateOnModification,
+		AllowAutoupdateOnCancellation: s.AllowAvailabilityAutoupdateOnCancellation,
+		MinStayType:                   s.MinStayType, MinPrice: s.MinPrice, MaxPrice: s.MaxPrice, StateLength: s.StateLength,
+		CutOffTime: s.CutOffTime, CutOffDays: s.CutOffDays, MaxDayAdvance: s.MaxDayAdvance,
+	}
+}
+
+const propertyColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
+	p.address, p.longitude, p.latitude, p.timezone, p.property_type, p.logo_url, p.website, p.facilities, p.settings, p.content,
+	p.is_active, p.created_at, p.updated_at`
+
+var propertyFields = map[string]column{
+	"id":         {expr: "p.id"},
+	"title":      {expr: "p.title"},
+	"is_active":  {expr: "p.is_active", kind: kindBool},
+	"currency":   {expr: "p.currency"},
+	"country":    {expr: "p.country"},
+	"created_at": {expr: "p.created_at", kind: kindTime},
+	"updated_at": {expr: "p.updated_at", kind: kindTime},
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanProperty(row scanner) (*keycard.Property, error) {
+	var p keycard.Property
+	var facilities, settings, content string
+	var created, updated int64
+	err := row.Scan(&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
+		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
+		&p.IsActive, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	var sj settingsJSON
+	if err := json.Unmarshal([]byte(settings), &sj); err != nil {
+		return nil, fmt.Errorf("store: property %s settings: %w", p.ID, err)
+	}
+	p.Settings = sj.settings()
+	if err := json.Unmarshal([]byte(facilities), &p.Facilities); err != nil {
+		return nil, fmt.Errorf("store: property %s facilities: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(content), &p.Content); err != nil {
+		return nil, fmt.Errorf("store: property %s content: %w", p.ID, err)
+	}
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
+// ListProperties returns a page of the properties p reaches, and their
+// total.
+func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Property, int, error) {
+	where, args, order, err := listSQL(q, propertyFields, "p.title ASC, p.id ASC")
+	if err != nil {
+		return nil, 0, err
+	}
+	r, rargs := reach(p)
+	args = append(rargs, args...)
+	var out []*keycard.Property
+	var total int
+	err = s.read(ctx, func(t *tx) error {
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("store: count properties: %w", err)
+		}
+		rows, err := t.Query(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id IN `+r+where+order+page(q), args...)
+		if err != nil {
+			return fmt.Errorf("store: list properties: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			prop, err := scanProperty(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, prop)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.loadPropertyGroups(ctx, t, p, out)
+	})
+	return out, total, err
+}
+
+// PropertyOptions returns every property p reaches, id, title and currency
+// only, ordered by title.
+func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*keycard.Property, error) {
+	r, args := reach(p)
+	var out []*keycard.Property
+	err := s.read(ctx, func(t *tx) error {
+		rows, err := t.Query(ctx, `SELECT id, title, currency FROM properties WHERE id IN `+r+` ORDER BY title, id`, args...)
+		if err != nil {
+			return fmt.Errorf("store: property options: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var prop keycard.Property
+			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency); err != nil {
+				return err
+			}
+			out = append(out, &prop)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// loadPropertyGroups fills in each property's groups that p sees.
+func (s *Store) loadPropertyGroups(ctx context.Context, t *tx, p *keycard.Principal, props []*keycard.Property) error {
+	if len(props) == 0 {
+		return nil
+	}
+	byID := make(map[string]*keycard.Property, len(props))
+	ids := make([]string, 0, len(props))
+	for _, prop := range props {
+		byID[prop.ID] = prop
+		ids = append(ids, prop.ID)
+		prop.Groups = []keycard.GroupRef{}
+	}
+	gr, gargs := groupReach(p)
+	rows, err := t.Query(ctx, `SELECT gp.property_id, g.id, g.title FROM group_properties gp JOIN groups g ON g.id = gp.group_id
+		WHERE gp.property_id IN (`+placeholders(len(ids))+`) AND g.id IN `+gr+` ORDER BY g.title, g.id`, append(anys(ids), gargs...)...)
+	if err != nil {
+		return fmt.Errorf("store: property groups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid string
+		var g keycard.GroupRef
+		if err := rows.Scan(&pid, &g.ID, &g.Title); err != nil {
+			return err
+		}
+		byID[pid].Groups = append(byID[pid].Groups, g)
+	}
+	return rows.Err()
+}
+
+// Property returns a property p reaches.
+func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (*keycard.Property, error) {
+	var prop *keycard.Property
+	err := s.read(ctx, func(t *tx) error {
+		var err error
+		prop, err = s.property(ctx, t, p, id)
+		return err
+	})
+	return prop, err
+}
+
+func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.Property, error) {
+	if !keycard.ValidID(id) {
+		return nil, keycard.NotFound()
+	}
+	r, args := reach(p)
+	prop, err := scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ? AND p.id IN `+r, append([]any{id}, args...)...))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if err := s.loadPropertyGroups(ctx, t, p, []*keycard.Property{prop}); err != nil {
+		return nil, err
+	}
+	return prop, nil
+}
+
+// CreateProperty creates a property in p's organisation, in groupID or, when
+// that is empty, in the organisation's default group. Only the billing
+// account owner may, and not through a restricted key.
+func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *keycard.Property, groupID string) (*keycard.Property, error) {
+	if p.Restricted() {
+		return nil, keycard.Errorf(keycard.EForbidden, "a key restricted to selected properties cannot create properties")
+	}
+	if !p.OrganizationOwner {
+		return nil, keycard.Errorf(keycard.EForbidden, "only the organisation's billing account owner can create properties")
+	}
+	if err := prop.Validate(nil); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	prop.ID, prop.OrganizationID, prop.CreatedAt, prop.UpdatedAt = newID(), p.OrganizationID, now, now
+	prop.IsActive = true
+	var out *keycard.Property
+	err := s.write(ctx, func(t *tx) error {
+		if groupID == "" {
+			if err := t.QueryRow(ctx, `SELECT id FROM groups WHERE organization_id = ? AND is_default = ?`, p.OrganizationID, true).Scan(&groupID); err != nil {
+				return fmt.Errorf("store: default group: %w", err)
+			}
+		} else {
+			var n int
+			if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM groups WHERE id = ? AND organization_id = ?`, groupID, p.OrganizationID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return keycard.Invalid("group_id", "is not a group of your organisation")
+			}
+		}
+		cols, vals := propertyValues(prop)
+		if _, err := t.Exec(ctx, `INSERT INTO properties (id, organization_id, is_active, created_at, `+cols+`) VALUES (?, ?, ?, ?, `+placeholders(len(vals))+`)`,
+			append([]any{prop.ID, prop.OrganizationID, true, micros(now)}, vals...)...); err != nil {
+			return fmt.Errorf("store: create property: %w", err)
+		}
+		if _, err := t.Exec(ctx, `INSERT INTO group_properties (group_id, property_id) VALUES (?, ?)`, groupID, prop.ID); err != nil {
+			return fmt.Errorf("store: add property to group: %w", err)
+		}
+		var err error
+		out, err = s.property(ctx, t, p, prop.ID)
+		return err
+	})
+	return out, err
+}
+
+// propertyValues returns the writable columns of a property and their
+// values, in the same order.
+func propertyValues(prop *keycard.Property) (string, []any) {
+	facilities, _ := json.Marshal(nonNil(prop.Facilities))
+	settings, _ := json.Marshal(toSettingsJSON(prop.Settings))
+	if prop.Content.Photos == nil {
+		prop.Content.Photos = []keycard.Photo{}
+	}
+	content, _ := json.Marshal(prop.Content)
+	cols := []string{"title", "currency", "email", "phone", "zip_code", "country", "state", "city", "address", "longitude",
+		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at"}
+	vals := []any{prop.Title, prop.Currency, prop.Email, prop.Phone, prop.ZipCode, prop.Country, prop.State, prop.City, prop.Address,
+		prop.Longitude, prop.Latitude, prop.Timezone, prop.PropertyType, prop.LogoURL, prop.Website, string(facilities), string(settings),
+		string(content), micros(prop.UpdatedAt)}
+	return strings.Join(cols, ", "), vals
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
+
+// UpdateProperty loads a property p reaches, lets change edit it, validates
+// the result and saves it, all in one transaction. change receives the
+// property as stored and returns the field errors it met decoding.
+func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Property) keycard.FieldErrors) (*keycard.Property, error) {
+	var out *keycard.Property
+	err := s.write(ctx, func(t *tx) error {
+		prop, err := s.property(ctx, t, p, id)
+		if err != nil {
+			return err
+		}
+		decodeErrs := change(prop)
+		if err := decodeErrs.Merge(prop.Validate(decodeErrs)); err != nil {
+			return err
+		}
+		prop.UpdatedAt = s.now()
+		cols, vals := propertyValues(prop)
+		set := strings.ReplaceAll(cols, ", ", " = ?, ") + " = ?"
+		if _, err := t.Exec(ctx, `UPDATE properties SET `+set+` WHERE id = ?`, append(vals, prop.ID)...); err != nil {
+			return fmt.Errorf("store: update property: %w", err)
+		}
+		out, err = s.property(ctx, t, p, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteProperty deletes a property; p must be an owner of it. Its group
+// memberships, property users and API key selections go with it.
+func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id string) error {
+	return s.write(ctx, func(t *tx) error {
+		if err := requireProperty(ctx, t, p, id, true); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM properties WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("store: delete property: %w", err)
+		}
+		return nil
+	})
+}

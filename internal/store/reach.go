@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// userReachSQL selects the ids of the properties a user reaches: those of
+// the organisation the user owns, those the user is a property user of, and
+// those in groups the user is a group user of.
+const userReachSQL = `SELECT p.id FROM properties p JOIN organizations o ON o.id = p.organization_id WHERE o.owner_user_id = ?
+	UNION SELECT pu.property_id FROM property_users pu WHERE pu.user_id = ?
+	UNION SELECT gp.property_id FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gu.user_id = ?`
+
+// reach returns a subquery selecting the ids of the properties p reaches,
+// and its arguments: the user's reach, narrowed to the key's selection for
+// a restricted key. It is evaluated in the query that uses it, so access
+// granted or taken away applies to the very next request, and it is the
+// only place where scope is decided.
+func reach(p *keycard.Principal) (string, []any) {
+	if p.Restricted() {
+		return `(SELECT r.id FROM (` + userReachSQL + `) r JOIN api_key_properties kp ON kp.property_id = r.id WHERE kp.api_key_id = ?)`,
+			[]any{p.UserID, p.UserID, p.UserID, p.APIKeyID}
+	}
+	return `(` + userReachSQL + `)`, []any{p.UserID, p.UserID, p.UserID}
+}
+
+// ownerSQL selects 1 when the user is an owner of the property: the billing
+// owner of its organisation, or an owner through a property user or a
+// group user.
+const ownerSQL = `SELECT 1 FROM properties p JOIN organizations o ON o.id = p.organization_id WHERE p.id = ? AND o.owner_user_id = ?
+	UNION SELECT 1 FROM property_users WHERE property_id = ? AND user_id = ? AND role = 'owner'
+	UNION SELECT 1 FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gp.property_id = ? AND gu.user_id = ? AND gu.role = 'owner'`
+
+// requireProperty returns nil when p reaches the property, and a not-found
+// error otherwise (whether it exists or not). With owner set, p must also
+// be an owner of it, else the answer is forbidden.
+func requireProperty(ctx context.Context, t *tx, p *keycard.Principal, propertyID string, owner bool) error {
+	if !keycard.ValidID(propertyID) {
+		return keycard.NotFound()
+	}
+	r, args := reach(p)
+	var n int
+	err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE id = ? AND id IN `+r, append([]any{propertyID}, args...)...).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return keycard.NotFound()
+	}
+	if !owner {
+		return nil
+	}
+	err = t.QueryRow(ctx, `SELECT COUNT(*) FROM (`+ownerSQL+`) x`, propertyID, p.UserID, propertyID, p.UserID, propertyID, p.UserID).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return keycard.Errorf(keycard.EForbidden, "only an owner of the property can do this")
+	}
+	return nil
+}
+
+// groupReach returns a subquery selecting the ids of the groups p sees:
+// for a restricted key, the groups holding a property in its reach; for
+// anyone else also the groups of the organisation the user owns and the
+// groups the user is a group user of.
+func groupReach(p *keycard.Principal) (string, []any) {
+	r, args := reach(p)
+	q := `SELECT gp.group_id FROM group_properties gp WHERE gp.property_id IN ` + r
+	if !p.Restricted() {
+		q += ` UNION SELECT g.id FROM groups g JOIN organizations o ON o.id = g.organization_id WHERE o.owner_user_id = ?
+			UNION SELECT group_id FROM group_users WHERE user_id = ?`
+		args = append(args, p.UserID, p.UserID)
+	}
+	return `(` + q + `)`, args
+}
+
+// requireGroupManager returns nil when p may change the group: it is in p's
+// sight, p is not a restricted key, and the user owns the group's
+// organisation or is an owner group user of it.
+func requireGroupManager(ctx context.Context, t *tx, p *keycard.Principal, groupID string) (orgID string, err error) {
+	if !keycard.ValidID(groupID) {
+		return "", keycard.NotFound()
+	}
+	r, args := groupReach(p)
+	var owner, member int
+	err = t.QueryRow(ctx, `SELECT g.organization_id,
+			(SELECT COUNT(*) FROM organizations o WHERE o.id = g.organization_id AND o.owner_user_id = ?),
+			(SELECT COUNT(*) FROM group_users gu WHERE gu.group_id = g.id AND gu.user_id = ? AND gu.role = 'owner')
+		FROM groups g WHERE g.id = ? AND g.id IN `+r,
+		append([]any{p.UserID, p.UserID, groupID}, args...)...).Scan(&orgID, &owner, &member)
+	if err != nil {
+		return "", notFound(err)
+	}
+	if p.Restricted() {
+		return "", keycard.Errorf(keycard.EForbidden, "a key restricted to selected properties cannot manage groups")
+	}
+	if owner == 0 && member == 0 {
+		return "", keycard.Errorf(keycard.EForbidden, "only the organisation's billing account owner or a group owner can manage this group")
+	}
+	return orgID, nil
+}

@@ -1,0 +1,302 @@
+// Package store keeps keycard's data in SQLite (the default, one file) or
+// PostgreSQL (for several servers), through database/sql and one small
+// dialect seam.
+//
+// Every query that touches property-owned data is filtered by the
+// principal's reach (see reach.go): scope is enforced here, once, and a
+// resource out of reach is indistinguishable from one that does not exist.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Config says which database to open: PostgresURL when set, else the SQLite
+// file at SQLitePath.
+type Config struct {
+	SQLitePath  string
+	PostgresURL string
+}
+
+// Store is keycard's storage. It is safe for concurrent use.
+type Store struct {
+	// db serves reads; wdb serves writes. For SQLite, wdb holds a single
+	// connection, so writes are serialised in the process and never meet
+	// SQLITE_BUSY from each other; for PostgreSQL both are the same pool.
+	db, wdb *sql.DB
+	dialect dialect
+	now     func() time.Time
+
+	passwordCost int
+
+	// onChange is called after a commit that changed something cached
+	// credentials depend on.
+	onChange func()
+}
+
+// Open opens the database, applies pending migrations and returns the
+// store.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s := &Store{now: time.Now, onChange: func() {}}
+	var err error
+	if cfg.PostgresURL != "" {
+		s.dialect = postgres{}
+		s.db, err = sql.Open("pgx", cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		s.db.SetMaxOpenConns(20)
+		s.db.SetMaxIdleConns(10)
+		s.wdb = s.db
+	} else {
+		s.dialect = sqlite{}
+		if cfg.SQLitePath == "" {
+			return nil, errors.New("store: no database configured")
+		}
+		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", s.dialect.name(), err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + file + "?" + q.Encode()
+	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never
+	// fails half-way on a lock upgrade when another process writes.
+	wdb, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	rdb, err = sql.Open("sqlite", dsn)
+	if err != nil {
+		wdb.Close()
+		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	rdb.SetMaxOpenConns(4)
+	return rdb, wdb, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Dialect names the database in use: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name() }
+
+// OnChange sets the function called after every commit that changes what
+// cached credentials depend on. It must be set before the store is shared.
+func (s *Store) OnChange(f func()) { s.onChange = f }
+
+// SetClock replaces the store's clock; for tests.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) migrate(ctx context.Context) error {
+	dir := path.Join("migrations", s.dialect.name())
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return fmt.Errorf("store: read migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		body, err := migrationFS.ReadFile(path.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("store: read migration %s: %w", name, err)
+		}
+		if err := s.apply(ctx, version, string(body)); err != nil {
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// apply runs one migration in its own transaction, unless it has run.
+// With PostgreSQL, several servers may start at once: an advisory lock
+// makes one of them migrate while the others wait.
+func (s *Store) apply(ctx context.Context, version int, body string) error {
+	return s.write(ctx, func(tx *tx) error {
+		if err := s.dialect.lockMigrations(ctx, tx.Tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.Tx.ExecContext(ctx, body); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version)
+		return err
+	})
+}
+
+func migrationVersion(name string) (int, error) {
+	num, _, ok := strings.Cut(name, "_")
+	v, err := strconv.Atoi(num)
+	if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+		return 0, fmt.Errorf("store: migration %q is not named NNNN_name.sql", name)
+	}
+	return v, nil
+}
+
+// tx is a transaction that rewrites "?" placeholders for the dialect.
+type tx struct {
+	Tx *sql.Tx
+	d  dialect
+	// changed is set by a write that affects cached credentials.
+	changed bool
+}
+
+func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.Tx.ExecContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, t.d.rebind(query), args...)
+}
+
+// write runs fn in a read-write transaction and commits it when fn returns
+// nil; any error rolls everything back.
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	t := &tx{Tx: sqlTx, d: s.dialect}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.changed {
+		if _, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("store: bump auth epoch: %w", err)
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if t.changed {
+		s.onChange()
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction, so that it sees one snapshot.
+func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect.name() == "postgres"})
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&tx{Tx: sqlTx, d: s.dialect}); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// AuthEpoch returns the counter of changes that cached credentials depend
+// on; a server whose cache was filled at another epoch drops it.
+func (s *Store) AuthEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT n FROM auth_epoch WHERE id = 1`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: read auth epoch: %w", err)
+	}
+	return n, nil
+}
+
+func newID() string { return keycard.NewID() }
+
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+// notFound maps sql.ErrNoRows to the domain's not-found error.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return keycard.NotFound()
+	}
+	return err
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
