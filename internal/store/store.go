@@ -37,6 +37,14 @@ type Config struct {
 	PostgresURL string
 }
 
+// Dialect names the database cfg selects: "sqlite" or "postgres".
+func (c Config) Dialect() string {
+	if c.PostgresURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
 // Store is keycard's storage. It is safe for concurrent use.
 type Store struct {
 	// db serves reads; wdb serves writes. For SQLite, wdb holds a single

@@ -1,0 +1,99 @@
+// Package storetest opens real databases for tests: SQLite in a temporary
+// directory always, and PostgreSQL when KEYCARD_TEST_POSTGRES_URL is set
+// (CI sets it, and there a missing PostgreSQL fails the test instead of
+// skipping it).
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// EnvPostgres names the environment variable holding the PostgreSQL URL.
+const EnvPostgres = "KEYCARD_TEST_POSTGRES_URL"
+
+// Dialects returns the dialects to test: "sqlite", plus "postgres" when
+// configured.
+func Dialects(t testing.TB) []string {
+	t.Helper()
+	if os.Getenv(EnvPostgres) != "" {
+		return []string{"sqlite", "postgres"}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI is set but %s is not: the PostgreSQL half of the suite would be skipped", EnvPostgres)
+	}
+	return []string{"sqlite"}
+}
+
+// Each runs fn as a subtest for every dialect.
+func Each(t *testing.T, fn func(t *testing.T, cfg store.Config)) {
+	t.Helper()
+	for _, d := range Dialects(t) {
+		t.Run(d, func(t *testing.T) { fn(t, Config(t, d)) })
+	}
+}
+
+// Config returns a configuration for a new, empty database of the dialect:
+// a file in t.TempDir() for SQLite, a schema of its own (dropped at the
+// end of the test) for PostgreSQL.
+func Config(t testing.TB, dialect string) store.Config {
+	t.Helper()
+	if dialect == "sqlite" {
+		return store.Config{SQLitePath: filepath.Join(t.TempDir(), "keycard.db")}
+	}
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		t.Fatalf("%s is not set", EnvPostgres)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer admin.Close()
+	schema := "test_" + strings.ReplaceAll(keycard.NewID(), "-", "")
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Errorf("open postgres: %v", err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvPostgres, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return store.Config{PostgresURL: u.String()}
+}
+
+// Open opens a store on cfg with a fast password hash, closed at the end
+// of the test.
+func Open(t testing.TB, cfg store.Config) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	st.SetPasswordCost(bcrypt.MinCost)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
