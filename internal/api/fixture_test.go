@@ -41,6 +41,9 @@ type fixture struct {
 	keyP1, keyAll, keyWd     string
 	keyOther                 string
 	keyP1ID, keyAllID        string
+
+	// rawKey, when set, authenticates every request instead of a cred.
+	rawKey string
 }
 
 func newFixture(t *testing.T, cfg store.Config, mode keycard.Mode) *fixture {
@@ -157,6 +160,10 @@ const (
 
 func (f *fixture) headers(c cred) http.Header {
 	h := http.Header{}
+	if f.rawKey != "" {
+		h.Set("user-api-key", f.rawKey)
+		return h
+	}
 	switch c {
 	case credMalformed:
 		h.Set("user-api-key", "uU08XiMgk8a7CrY4xUjAReUIuTrn83R123adaVb8Tf/qMcVTEgriuJhXWs/1Q1P")

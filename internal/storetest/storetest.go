@@ -97,3 +97,51 @@ func Open(t testing.TB, cfg store.Config) *store.Store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// Contains reports whether text appears anywhere in the database of cfg:
+// in the raw bytes of an SQLite file and its write-ahead log, or in any row
+// of any table of a PostgreSQL schema. Tests use it to prove a secret is
+// not stored in clear.
+func Contains(t testing.TB, cfg store.Config, text string) bool {
+	t.Helper()
+	if cfg.Dialect() == "sqlite" {
+		for _, suffix := range []string{"", "-wal"} {
+			b, err := os.ReadFile(cfg.SQLitePath + suffix)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatalf("read database: %v", err)
+			}
+			if strings.Contains(string(b), text) {
+				return true
+			}
+		}
+		return false
+	}
+	db, err := sql.Open("pgx", cfg.PostgresURL)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatalf("list tables: %v", err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	for _, table := range tables {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM `+table+` t WHERE strpos(t::text, $1) > 0`, text).Scan(&n); err != nil {
+			t.Fatalf("search %s: %v", table, err)
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
