@@ -215,3 +215,7 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SetClock replaces the clock that session expiry and key use are read
+// from; for tests.
+func (a *Authenticator) SetClock(now func() time.Time) { a.now = now }

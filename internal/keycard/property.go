@@ -207,18 +207,19 @@ func maxLen(s string, max int) string {
 	return ""
 }
 
-// coordinate checks a decimal-string coordinate: at most width characters,
-// at most 7 decimal places, and within ±limit.
-func coordinate(s string, width int, limit float64) string {
+// coordinate checks a decimal-string coordinate the way a DECIMAL(digits,
+// 7) column would: at most digits digits in all, at most 7 of them
+// decimals, and within ±limit.
+func coordinate(s string, digits int, limit float64) string {
 	if s == "" {
 		return ""
-	}
-	if len(s) > width {
-		return "is too long (maximum is " + strconv.Itoa(width) + " characters)"
 	}
 	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
 	if whole == "" || !allDigits(whole) || !allDigits(frac) || len(frac) > 7 {
 		return "must be a decimal number with at most 7 decimal places"
+	}
+	if len(whole)+len(frac) > digits {
+		return "must have at most " + strconv.Itoa(digits) + " digits"
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f < -limit || f > limit {

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+func TestServerEdges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg, keycard.ModeStaging)
+
+		t.Run("CORS preflight allows user-api-key", func(t *testing.T) {
+			req := httptest.NewRequest("OPTIONS", "/api/v1/properties/", nil)
+			req.Header.Set("Origin", "https://pms.example")
+			req.Header.Set("Access-Control-Request-Method", "GET")
+			req.Header.Set("Access-Control-Request-Headers", "user-api-key")
+			rec := httptest.NewRecorder()
+			f.srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusNoContent {
+				t.Errorf("status %d, want 204", rec.Code)
+			}
+			if h := rec.Header().Get("Access-Control-Allow-Headers"); !strings.Contains(h, "user-api-key") {
+				t.Errorf("Access-Control-Allow-Headers = %q, want it to include user-api-key", h)
+			}
+			if rec.Header().Get("Access-Control-Allow-Origin") == "" {
+				t.Errorf("no Access-Control-Allow-Origin")
+			}
+		})
+
+		t.Run("body over 10 MB", func(t *testing.T) {
+			big := `{"property":{"title":"` + strings.Repeat("a", MaxBodyBytes) + `","currency":"EUR"}}`
+			f.run(t, scenario{method: "POST", path: "/api/v1/properties", cred: credOwnerA, body: big, status: 413, want: []string{"payload_too_large"}})
+			f.run(t, scenario{method: "GET", path: "/api/v1/properties", cred: credOwnerA, status: 200, want: []string{`"total":2`}})
+		})
+
+		t.Run("health", func(t *testing.T) {
+			f.run(t, scenario{method: "GET", path: "/healthz", status: 200})
+			f.run(t, scenario{method: "GET", path: "/readyz", status: 200, want: []string{"ready"}})
+		})
+
+		t.Run("method not routed", func(t *testing.T) {
+			f.run(t, scenario{method: "PATCH", path: "/api/v1/properties/{p1}", cred: credOwnerA, body: `{}`, status: 404, want: []string{"resource_not_found"}})
+		})
+
+		t.Run("empty body", func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/api/v1/groups", nil)
+			req.Header.Set("Authorization", "Bearer "+f.tokenA)
+			rec := httptest.NewRecorder()
+			f.srv.ServeHTTP(rec, req)
+			if rec.Code != 400 || !strings.Contains(rec.Body.String(), "bad_request") {
+				t.Errorf("status %d, want 400 bad_request", rec.Code)
+			}
+		})
+
+		t.Run("database down answers 500 without internal text", func(t *testing.T) {
+			g := newFixture(t, storetest.Config(t, cfg.Dialect()), keycard.ModeStaging)
+			g.st.Close()
+			status, body := g.do("GET", "/api/v1/properties", credOwnerA, "")
+			if status != 500 || body != `{"errors":{"code":"internal_error","title":"Internal Server Error"}}`+"\n" {
+				t.Errorf("got %d %s, want a bare 500 envelope", status, body)
+			}
+			if status, _ := g.do("GET", "/readyz", noCred, ""); status != 503 {
+				t.Errorf("readyz with the database closed: %d, want 503", status)
+			}
+		})
+	})
+}
+
+func TestRoutesBuild(t *testing.T) {
+	// The mux panics on conflicting patterns; building it is the test.
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("route table: %v", r)
+		}
+	}()
+	New(nil, nil, keycard.ModeStaging, nil)
+}
