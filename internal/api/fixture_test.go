@@ -26,7 +26,7 @@ import (
 //   - ownerA's keys: keyP1 (restricted to P1), keyAll, keyWithdrawn;
 //     ownerB's keyOther (all properties).
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	st   *store.Store
 	auth *auth.Authenticator
 	srv  http.Handler
@@ -46,7 +46,7 @@ type fixture struct {
 	rawKey string
 }
 
-func newFixture(t *testing.T, cfg store.Config, mode keycard.Mode) *fixture {
+func newFixture(t testing.TB, cfg store.Config, mode keycard.Mode) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, cfg)
@@ -211,7 +211,7 @@ func (f *fixture) do(method, path string, c cred, body string) (int, string) {
 }
 
 // decode decodes a JSON body into a generic value for path lookups.
-func decode(t *testing.T, body string) map[string]any {
+func decode(t testing.TB, body string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
