@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 )
@@ -17,6 +19,7 @@ type Config struct {
 	DBPath      string
 	DatabaseURL string
 	Mode        keycard.Mode
+	Limits      api.Limits
 }
 
 // Store returns the storage part of the configuration.
@@ -40,6 +43,9 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 	if server {
 		fs.StringVar(&c.cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (env KEYCARD_ADDR)")
 		fs.StringVar(&c.mode, "mode", string(keycard.ModeStaging), "staging or production (env KEYCARD_MODE)")
+		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
 }
@@ -59,6 +65,19 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 	if c.server {
 		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
 		env("mode", "KEYCARD_MODE", &c.mode)
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI} {
+			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+			if v := getenv(envName); v != "" && !set[name] {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return Config{}, fmt.Errorf("%s must be a whole number, not %q", envName, v)
+				}
+				*dst = n
+			}
+			if *dst < 0 {
+				return Config{}, fmt.Errorf("--%s must not be negative", name)
+			}
+		}
 		c.cfg.Mode = keycard.Mode(strings.ToLower(c.mode))
 		if c.cfg.Mode != keycard.ModeStaging && c.cfg.Mode != keycard.ModeProduction {
 			return Config{}, fmt.Errorf("--mode must be staging or production, not %q", c.mode)

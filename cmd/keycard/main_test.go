@@ -341,3 +341,22 @@ func TestCLIErrors(t *testing.T) {
 		t.Errorf("sign in with the old password: %d", status)
 	}
 }
+
+func TestRateLimitFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ORG_RATE_LIMIT": "2"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := start(t, getenv, "serve", "--addr", "127.0.0.1:0")
+	_, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+	bearer := map[string]string{"Authorization": "Bearer " + attr(m, "token").(string)}
+	for i, want := range []int{200, 200, 429} {
+		if status, _ := call(t, "GET", base+"/api/v1/properties", bearer, ""); status != want {
+			t.Errorf("request %d with KEYCARD_ORG_RATE_LIMIT=2: %d, want %d", i+1, status, want)
+		}
+	}
+	if _, err := cli(t, getenv, "serve", "--key-rate-limit", "-1"); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("negative limit: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -47,6 +48,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 		return err
 	}
 	handler := api.New(st, authn, cfg.Mode, log)
+	handler.SetRateLimits(cfg.Limits, ratelimit.New(nil))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -24,6 +25,9 @@ type Server struct {
 	mode  keycard.Mode
 	log   *slog.Logger
 	mux   *http.ServeMux
+
+	limits  Limits
+	limiter *ratelimit.Limiter
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -45,6 +49,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After")
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, user-api-key")
@@ -104,6 +109,9 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.principal(r)
 		if err != nil {
+			return err
+		}
+		if err := s.rateLimit(w, p); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
+)
+
+// Limits are requests per minute; 0 turns a limit off.
+type Limits struct {
+	PerKey          int // every request made with one API key
+	PerOrganization int // every authenticated request of one organisation
+	ARI             int // POST /restrictions, and separately POST /availability, per property
+}
+
+// DefaultLimits are Channex's announced limits.
+var DefaultLimits = Limits{PerKey: 600, PerOrganization: 1800, ARI: 10}
+
+// SetRateLimits turns on rate limiting with l. Without it nothing is
+// limited. It must be called before the server serves.
+func (s *Server) SetRateLimits(l Limits, limiter *ratelimit.Limiter) {
+	s.limits, s.limiter = l, limiter
+}
+
+// rateLimit counts the request against the key and organisation limits.
+func (s *Server) rateLimit(w http.ResponseWriter, p *keycard.Principal) error {
+	if s.limiter == nil {
+		return nil
+	}
+	rules := []ratelimit.Rule{{Key: "org:" + p.OrganizationID, Limit: s.limits.PerOrganization, Window: time.Minute}}
+	if p.ViaAPIKey() {
+		rules = append(rules, ratelimit.Rule{Key: "key:" + p.APIKeyID, Limit: s.limits.PerKey, Window: time.Minute})
+	}
+	return s.applyLimit(w, s.limiter.Allow(rules...))
+}
+
+func (s *Server) applyLimit(w http.ResponseWriter, res ratelimit.Result) error {
+	if res.Limit == 0 {
+		return nil // every rule was off
+	}
+	h := w.Header()
+	// Report the tightest limit of the request: an ARI limit checked after
+	// the key's replaces the key's figures only when it has less left.
+	if prev, err := strconv.Atoi(h.Get("RateLimit-Remaining")); err != nil || res.Remaining <= prev || !res.Allowed {
+		h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+		h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+		h.Set("RateLimit-Reset", strconv.Itoa(seconds(res.Reset)))
+	}
+	if !res.Allowed {
+		h.Set("Retry-After", strconv.Itoa(max(1, seconds(res.RetryAfter))))
+		return &keycard.Error{Code: keycard.ERateLimited}
+	}
+	return nil
+}
+
+func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+
+// ariLimited wraps an ARI write with its per-property limit: each property
+// named in the values is charged once, all or none, before the handler
+// runs. The body is read here and handed on unchanged.
+func (s *Server) ariLimited(route string, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.limiter == nil || s.limits.ARI <= 0 {
+			return h(w, r)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err // too large: the error mapper answers 413
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req struct {
+			Values []struct {
+				PropertyID any `json:"property_id"`
+			} `json:"values"`
+		}
+		// A body that does not parse is the handler's to refuse; it still
+		// costs nothing here.
+		if json.Unmarshal(body, &req) != nil {
+			return h(w, r)
+		}
+		seen := map[string]bool{}
+		var rules []ratelimit.Rule
+		for _, v := range req.Values {
+			id, ok := v.PropertyID.(string)
+			if !ok || seen[id] || !keycard.ValidID(id) {
+				continue
+			}
+			seen[id] = true
+			rules = append(rules, ratelimit.Rule{Key: "ari:" + route + ":" + id, Limit: s.limits.ARI, Window: time.Minute})
+		}
+		if len(rules) > 0 {
+			if err := s.applyLimit(w, s.limiter.Allow(rules...)); err != nil {
+				return err
+			}
+		}
+		return h(w, r)
+	}
+}

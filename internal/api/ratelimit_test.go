@@ -1,0 +1,127 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// limitedFixture is a fixture whose server limits requests, on a clock the
+// test moves.
+func limitedFixture(t *testing.T, l Limits) (*fixture, *time.Time) {
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	f.srv.(*Server).SetRateLimits(l, ratelimit.New(func() time.Time { return now }))
+	return f, &now
+}
+
+func (f *fixture) response(method, path string, c cred, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, f.expand(path), strings.NewReader(f.expand(body)))
+	for k, v := range f.headers(c) {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestKeyRateLimit(t *testing.T) {
+	f, now := limitedFixture(t, Limits{PerKey: 3, PerOrganization: 100})
+	for i := range 3 {
+		rec := f.response("GET", "/api/v1/properties", credKeyP1, "")
+		if rec.Code != 200 {
+			t.Fatalf("request %d: %d", i+1, rec.Code)
+		}
+		if got, want := rec.Header().Get("RateLimit-Remaining"), string(rune('2'-i)); got != want {
+			t.Errorf("request %d: RateLimit-Remaining %q, want %q", i+1, got, want)
+		}
+		if rec.Header().Get("RateLimit-Limit") != "3" || rec.Header().Get("RateLimit-Reset") == "" {
+			t.Errorf("request %d: RateLimit headers %v", i+1, rec.Header())
+		}
+	}
+	rec := f.response("GET", "/api/v1/properties", credKeyP1, "")
+	if rec.Code != 429 || !strings.Contains(rec.Body.String(), `"code":"http_too_many_requests"`) || !strings.Contains(rec.Body.String(), `"title":"Too Many Requests"`) {
+		t.Fatalf("4th request: %d %s, want 429 http_too_many_requests", rec.Code, rec.Body)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "20" {
+		t.Errorf("Retry-After = %q, want 20 (a minute over 3 requests)", got)
+	}
+	// Another key of the same organisation has its own budget.
+	if rec := f.response("GET", "/api/v1/properties", credKeyAll, ""); rec.Code != 200 {
+		t.Errorf("another key: %d, want 200", rec.Code)
+	}
+	// Time heals.
+	*now = now.Add(20 * time.Second)
+	if rec := f.response("GET", "/api/v1/properties", credKeyP1, ""); rec.Code != 200 {
+		t.Errorf("after Retry-After: %d, want 200", rec.Code)
+	}
+	// A failed authentication is not counted and carries no headers.
+	if rec := f.response("GET", "/api/v1/properties", credWithdrawn, ""); rec.Code != 401 || rec.Header().Get("RateLimit-Limit") != "" {
+		t.Errorf("withdrawn key: %d with headers %v", rec.Code, rec.Header())
+	}
+}
+
+func TestOrganizationRateLimit(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{PerKey: 100, PerOrganization: 4})
+	for _, c := range []cred{credKeyP1, credKeyAll, credOwnerA, credKeyP1} {
+		if rec := f.response("GET", "/api/v1/properties", c, ""); rec.Code != 200 {
+			t.Fatalf("%s: %d", c, rec.Code)
+		}
+	}
+	if rec := f.response("GET", "/api/v1/groups", credOwnerA, ""); rec.Code != 429 {
+		t.Errorf("5th request of the organisation: %d, want 429", rec.Code)
+	}
+	if rec := f.response("GET", "/api/v1/properties", credKeyOther, ""); rec.Code != 200 {
+		t.Errorf("another organisation: %d, want 200", rec.Code)
+	}
+}
+
+func TestLimitsOff(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{})
+	for range 50 {
+		rec := f.response("GET", "/api/v1/properties", credKeyP1, "")
+		if rec.Code != 200 || rec.Header().Get("RateLimit-Limit") != "" {
+			t.Fatalf("with limits off: %d %v", rec.Code, rec.Header())
+		}
+	}
+}
+
+func TestARIRateLimitPerProperty(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{PerKey: 1000, PerOrganization: 1000, ARI: 2})
+	s := f.srv.(*Server)
+	h := s.handle(s.authenticate(s.ariLimited("restrictions", func(w http.ResponseWriter, r *http.Request) error {
+		var body map[string]any
+		if err := decodeBody(r, &body); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusOK) // the handler still gets the whole body
+		return nil
+	})))
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/restrictions", strings.NewReader(f.expand(body)))
+		req.Header.Set("user-api-key", f.keyAll)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	both := `{"values":[{"property_id":"{p1}","rate":100},{"property_id":"{p2}","rate":100},{"property_id":"{p1}","rate":200}]}`
+	for i := range 2 {
+		if rec := post(both); rec.Code != 200 || rec.Header().Get("RateLimit-Limit") != "2" {
+			t.Fatalf("request %d: %d %v", i+1, rec.Code, rec.Header())
+		}
+	}
+	rec := post(`{"values":[{"property_id":"{p1}","rate":100}]}`)
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
+		t.Errorf("3rd write to P1: %d Retry-After %q, want 429 and 30", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	// A body that is not JSON is the handler's to refuse; it is not counted.
+	if rec := post(`{"values":`); rec.Code != 400 {
+		t.Errorf("bad body: %d, want 400 from the handler", rec.Code)
+	}
+}
