@@ -1,0 +1,59 @@
+package store_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// TestMigrationsMatch checks that both dialects have the same numbered
+// migrations, so that neither database falls behind the other.
+func TestMigrationsMatch(t *testing.T) {
+	numbers := func(dialect string) []string {
+		var out []string
+		root := filepath.Join("migrations", dialect)
+		err := fs.WalkDir(os.DirFS(root), ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			num, _, ok := strings.Cut(d.Name(), "_")
+			if !ok || !strings.HasSuffix(d.Name(), ".sql") {
+				t.Errorf("%s/%s is not named NNNN_name.sql", root, path)
+			}
+			out = append(out, num)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	sqlite, postgres := numbers("sqlite"), numbers("postgres")
+	if len(sqlite) == 0 || !slices.Equal(sqlite, postgres) {
+		t.Errorf("sqlite migrations %v, postgres migrations %v: want the same numbers", sqlite, postgres)
+	}
+}
+
+// TestReopen checks that opening a migrated database again applies nothing
+// twice and keeps the data.
+func TestReopen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		st := storetest.Open(t, cfg)
+		if _, _, err := st.CreateOwner(ctx, "a@hotel.example", "password1", ""); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		st2 := storetest.Open(t, cfg)
+		if _, err := st2.UserByEmail(ctx, "A@HOTEL.EXAMPLE"); err != nil {
+			t.Errorf("after reopening: %v", err)
+		}
+	})
+}
