@@ -14,16 +14,7 @@ import (
 )
 
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := newFlagSet("migrate", stdout)
-	cf := newConfigFlags(fs, "keycard.db", false)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := cf.resolve(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Store())
+	st, err := openForCLI(ctx, "migrate", args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -33,17 +24,8 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 
 // openForCLI parses a command's flags (storage flags plus extra) and opens
 // the store.
-func openForCLI(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer, extra func(fsAdd flagAdder)) (*store.Store, error) {
-	fs := newFlagSet(name, stdout)
-	cf := newConfigFlags(fs, "keycard.db", false)
-	extra(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := cf.resolve(getenv)
+func openForCLI(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer, extra func(fs flagAdder)) (*store.Store, error) {
+	cfg, err := parseConfig(name, args, getenv, stdout, "keycard.db", false, extra)
 	if err != nil {
 		return nil, err
 	}

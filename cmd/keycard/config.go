@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -93,4 +94,21 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		return Config{}, errors.New("--db must not be empty")
 	}
 	return *c.cfg, nil
+}
+
+// parseConfig parses a command's flags: the storage flags, the server
+// flags when server is set, and those extra adds; then the environment.
+func parseConfig(name string, args []string, getenv func(string) string, stdout io.Writer, defaultDB string, server bool, extra func(fs flagAdder)) (Config, error) {
+	fs := newFlagSet(name, stdout)
+	cf := newConfigFlags(fs, defaultDB, server)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return cf.resolve(getenv)
 }

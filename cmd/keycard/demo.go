@@ -17,12 +17,7 @@ const (
 )
 
 func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := newFlagSet("demo", stdout)
-	cf := newConfigFlags(fs, "keycard-demo.db", true)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := cf.resolve(getenv)
+	cfg, err := parseConfig("demo", args, getenv, stdout, "keycard-demo.db", true, nil)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,7 @@ import (
 const pollInterval = time.Second
 
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := newFlagSet("serve", stdout)
-	cf := newConfigFlags(fs, "keycard.db", true)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := cf.resolve(getenv)
+	cfg, err := parseConfig("serve", args, getenv, stdout, "keycard.db", true, nil)
 	if err != nil {
 		return err
 	}

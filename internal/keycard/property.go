@@ -45,18 +45,20 @@ type GroupRef struct {
 }
 
 // PropertySettings are a property's settings; a PUT replaces them whole.
+// The JSON tags are the stored form (money in minor units); the API writes
+// its own view.
 type PropertySettings struct {
-	AllowAvailabilityAutoupdate               bool
-	AllowAvailabilityAutoupdateOnConfirmation bool
-	AllowAvailabilityAutoupdateOnModification bool
-	AllowAvailabilityAutoupdateOnCancellation bool
-	MinStayType                               string
-	MinPrice                                  *int64 // minor units of the property's currency
-	MaxPrice                                  *int64
-	StateLength                               int
-	CutOffTime                                string // "HH:MM:SS" in 30-minute steps, or ""
-	CutOffDays                                *int
-	MaxDayAdvance                             *int
+	AllowAvailabilityAutoupdate               bool   `json:"allow_availability_autoupdate"`
+	AllowAvailabilityAutoupdateOnConfirmation bool   `json:"allow_availability_autoupdate_on_confirmation"`
+	AllowAvailabilityAutoupdateOnModification bool   `json:"allow_availability_autoupdate_on_modification"`
+	AllowAvailabilityAutoupdateOnCancellation bool   `json:"allow_availability_autoupdate_on_cancellation"`
+	MinStayType                               string `json:"min_stay_type"`
+	MinPrice                                  *int64 `json:"min_price"` // minor units of the property's currency
+	MaxPrice                                  *int64 `json:"max_price"`
+	StateLength                               int    `json:"state_length"`
+	CutOffTime                                string `json:"cut_off_time"` // "HH:MM:SS" in 30-minute steps, or ""
+	CutOffDays                                *int   `json:"cut_off_days"`
+	MaxDayAdvance                             *int   `json:"max_day_advance"`
 }
 
 // DefaultPropertySettings returns the settings of a new property: the

@@ -9,43 +9,6 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-// settingsJSON is how property settings are kept in the settings column.
-type settingsJSON struct {
-	AllowAutoupdate               bool   `json:"allow_availability_autoupdate"`
-	AllowAutoupdateOnConfirmation bool   `json:"allow_availability_autoupdate_on_confirmation"`
-	AllowAutoupdateOnModification bool   `json:"allow_availability_autoupdate_on_modification"`
-	AllowAutoupdateOnCancellation bool   `json:"allow_availability_autoupdate_on_cancellation"`
-	MinStayType                   string `json:"min_stay_type"`
-	MinPrice                      *int64 `json:"min_price"`
-	MaxPrice                      *int64 `json:"max_price"`
-	StateLength                   int    `json:"state_length"`
-	CutOffTime                    string `json:"cut_off_time"`
-	CutOffDays                    *int   `json:"cut_off_days"`
-	MaxDayAdvance                 *int   `json:"max_day_advance"`
-}
-
-func (j settingsJSON) settings() keycard.PropertySettings {
-	return keycard.PropertySettings{
-		AllowAvailabilityAutoupdate:               j.AllowAutoupdate,
-		AllowAvailabilityAutoupdateOnConfirmation: j.AllowAutoupdateOnConfirmation,
-		AllowAvailabilityAutoupdateOnModification: j.AllowAutoupdateOnModification,
-		AllowAvailabilityAutoupdateOnCancellation: j.AllowAutoupdateOnCancellation,
-		MinStayType: j.MinStayType, MinPrice: j.MinPrice, MaxPrice: j.MaxPrice, StateLength: j.StateLength,
-		CutOffTime: j.CutOffTime, CutOffDays: j.CutOffDays, MaxDayAdvance: j.MaxDayAdvance,
-	}
-}
-
-func toSettingsJSON(s keycard.PropertySettings) settingsJSON {
-	return settingsJSON{
-		AllowAutoupdate:               s.AllowAvailabilityAutoupdate,
-		AllowAutoupdateOnConfirmation: s.AllowAvailabilityAutoupdateOnConfirmation,
-		AllowAutoupdateOnModification: s.AllowAvailabilityAutoupdateOnModification,
-		AllowAutoupdateOnCancellation: s.AllowAvailabilityAutoupdateOnCancellation,
-		MinStayType:                   s.MinStayType, MinPrice: s.MinPrice, MaxPrice: s.MaxPrice, StateLength: s.StateLength,
-		CutOffTime: s.CutOffTime, CutOffDays: s.CutOffDays, MaxDayAdvance: s.MaxDayAdvance,
-	}
-}
-
 const propertyColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
 	p.address, p.longitude, p.latitude, p.timezone, p.property_type, p.logo_url, p.website, p.facilities, p.settings, p.content,
 	p.is_active, p.created_at, p.updated_at`
@@ -72,11 +35,9 @@ func scanProperty(row scanner) (*keycard.Property, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sj settingsJSON
-	if err := json.Unmarshal([]byte(settings), &sj); err != nil {
+	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
 		return nil, fmt.Errorf("store: property %s settings: %w", p.ID, err)
 	}
-	p.Settings = sj.settings()
 	if err := json.Unmarshal([]byte(facilities), &p.Facilities); err != nil {
 		return nil, fmt.Errorf("store: property %s facilities: %w", p.ID, err)
 	}
@@ -251,7 +212,7 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 // values, in the same order.
 func propertyValues(prop *keycard.Property) (string, []any) {
 	facilities, _ := json.Marshal(nonNil(prop.Facilities))
-	settings, _ := json.Marshal(toSettingsJSON(prop.Settings))
+	settings, _ := json.Marshal(prop.Settings)
 	if prop.Content.Photos == nil {
 		prop.Content.Photos = []keycard.Photo{}
 	}
