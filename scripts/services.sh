@@ -20,3 +20,8 @@ if ! psql -h 127.0.0.1 -U postgres -d test -qtAc 'SELECT 1' >/dev/null 2>&1; the
     su postgres -c "psql -qc 'CREATE DATABASE test'" || true
 fi
 psql -h 127.0.0.1 -U postgres -d test -qtAc 'SELECT 1' >/dev/null
+# The UI tests drive a real headless Chromium (internal/web).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "services: installing Chromium" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

@@ -272,6 +272,12 @@ func TestDemo(t *testing.T) {
 				t.Errorf("demo output lacks %q", want)
 			}
 		}
+		ui := regexp.MustCompile(`UI:\s+(\S+)`).FindStringSubmatch(out.String())
+		if resp, err := http.Get(ui[1]); err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/sign_in" {
+			t.Errorf("the UI address does not lead to the sign-in page: %v", err)
+		} else {
+			resp.Body.Close()
+		}
 		status, body := call(t, "GET", m[2], map[string]string{"user-api-key": key}, "")
 		text, _ := json.Marshal(body)
 		if status != 200 || !strings.Contains(string(text), "Hotel Alfama") || strings.Contains(string(text), "Hotel Baixa") {

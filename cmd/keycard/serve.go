@@ -14,6 +14,7 @@ import (
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/web"
 )
 
 // pollInterval is how often a server checks the database for credential
@@ -33,6 +34,19 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, st, stdout, nil)
 }
 
+// newHandler routes the JSON API (with /healthz and /readyz) and the HTML
+// UI, which has every other path.
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, log *slog.Logger) http.Handler {
+	apiSrv := api.New(st, authn, cfg.Mode, log)
+	apiSrv.SetRateLimits(cfg.Limits, ratelimit.New(nil))
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiSrv)
+	mux.Handle("/healthz", apiSrv)
+	mux.Handle("/readyz", apiSrv)
+	mux.Handle("/", web.New(st, authn, cfg.Mode, log))
+	return mux
+}
+
 // serve runs the HTTP server until ctx ends, then shuts it down
 // gracefully. ready, if not nil, is called with the base URL once the
 // server listens.
@@ -42,8 +56,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	if err := authn.Poll(ctx); err != nil {
 		return err
 	}
-	handler := api.New(st, authn, cfg.Mode, log)
-	handler.SetRateLimits(cfg.Limits, ratelimit.New(nil))
+	handler := newHandler(cfg, st, authn, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

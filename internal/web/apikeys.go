@@ -1,0 +1,332 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// labelAll is the label of the access_all_properties checkbox.
+const labelAll = "Access to all properties"
+
+// keysPerPage is the length of a page of the API key list.
+const keysPerPage = 50
+
+// keysView is the content of the Organisation page's API Keys section.
+type keysView struct {
+	Keys  []keyRow
+	Pager pager
+	// Form is the create form, when it is open.
+	Form *keyForm
+	// Created is the key just created, shown in this response only.
+	Created *createdKey
+	// Notice confirms what the previous request did.
+	Notice string
+	// Gate, when set, replaces the section: the user may not manage keys.
+	Gate *gateView
+}
+
+// keyRow is one key of the list.
+type keyRow struct {
+	*keycard.APIKey
+	// PropertyTitles are the titles of a restricted key's properties that
+	// the viewer sees; Unseen counts the others.
+	PropertyTitles []string
+	Unseen         int
+}
+
+// createdKey is a new key with its secret, which exists nowhere else.
+type createdKey struct {
+	Name   string
+	Secret string
+}
+
+// keyForm is the create form, or the edit form when Key is set.
+type keyForm struct {
+	Key      *keycard.APIKey
+	Name     string
+	All      bool
+	Selected map[string]bool
+	Options  []*keycard.Property
+	Errors   keycard.FieldErrors
+	// Other are the messages that belong to no field of the form.
+	Other []string
+}
+
+// gateView says which condition for managing API keys the user misses.
+type gateView struct {
+	NotOwner bool
+	Inactive bool
+}
+
+// pager links the pages of a list.
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+func newPager(base string, page, total, limit int) pager {
+	p := pager{Page: page, Pages: max(1, (total+limit-1)/limit)}
+	if page > 1 {
+		p.Prev = base + "?page=" + strconv.Itoa(min(page-1, p.Pages))
+	}
+	if page < p.Pages {
+		p.Next = base + "?page=" + strconv.Itoa(page+1)
+	}
+	return p
+}
+
+// pageNumber reads the page parameter; anything but a sensible page number
+// is the first page.
+func pageNumber(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 || n > 100_000 {
+		return 1
+	}
+	return n
+}
+
+// keyGate lets through only users allowed to manage API keys. The others
+// see the section replaced by the conditions they miss, read from the
+// principal of this very request: a subscription activated meanwhile shows
+// the section on the next page load.
+func (s *Server) keyGate(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := keycard.PrincipalFrom(r.Context())
+		err := keycard.CanManageAPIKeys(s.mode, p)
+		if err == nil {
+			return h(w, r)
+		}
+		g := &gateView{NotOwner: !p.OrganizationOwner, Inactive: !p.SubscriptionActive}
+		if !g.NotOwner && !g.Inactive {
+			// A condition this page does not know: its error says it.
+			return err
+		}
+		return s.render(w, r, http.StatusForbidden, "api_keys", page{Title: "API Keys", Nav: "keys", Data: &keysView{Gate: g}})
+	}
+}
+
+// keysView loads the list of keys and the viewer's properties, whose
+// titles name a restricted key's selection.
+func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, error) {
+	ctx, p := r.Context(), keycard.PrincipalFrom(r.Context())
+	options, err := s.store.PropertyOptions(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := pageNumber(r)
+	keys, total, err := s.store.ListAPIKeys(ctx, p, keycard.ListQuery{Page: n, Limit: keysPerPage})
+	if err != nil {
+		return nil, nil, err
+	}
+	titles := make(map[string]string, len(options))
+	for _, o := range options {
+		titles[o.ID] = o.Title
+	}
+	v := &keysView{Pager: newPager(pathAPIKeys, n, total, keysPerPage)}
+	for _, k := range keys {
+		row := keyRow{APIKey: k}
+		for _, id := range k.PropertyIDs {
+			if t, ok := titles[id]; ok {
+				row.PropertyTitles = append(row.PropertyTitles, t)
+			} else {
+				row.Unseen++
+			}
+		}
+		v.Keys = append(v.Keys, row)
+	}
+	return v, options, nil
+}
+
+func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, v *keysView) error {
+	return s.render(w, r, status, "api_keys", page{Title: "API Keys", Nav: "keys", Data: v})
+}
+
+func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request) error {
+	v, _, err := s.keysView(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for _, n := range []struct{ param, format string }{
+		{"withdrawn", "API key “%s” was withdrawn: every request with it is now refused."},
+		{"updated", "The properties of API key “%s” were saved."},
+	} {
+		id := q.Get(n.param)
+		if id == "" {
+			continue
+		}
+		k, err := s.store.APIKey(r.Context(), keycard.PrincipalFrom(r.Context()), id)
+		if keycard.ErrorCode(err) == keycard.ENotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v.Notice = fmt.Sprintf(n.format, k.Name)
+	}
+	return s.renderKeys(w, r, http.StatusOK, v)
+}
+
+func (s *Server) newAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
+	v, options, err := s.keysView(r)
+	if err != nil {
+		return err
+	}
+	v.Form = &keyForm{All: true, Selected: map[string]bool{}, Options: options}
+	return s.renderKeys(w, r, http.StatusOK, v)
+}
+
+// createAPIKey creates a key and shows it in this response, the only one
+// that will ever hold it: the page is not redirected to (which would need
+// the key stored somewhere to show it) and is marked not to be stored.
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	fe := keycard.FieldErrors{}
+	name := r.PostForm.Get("name")
+	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
+	ids := r.PostForm["property_ids"]
+	err := fe.Err()
+	var k *keycard.APIKey
+	var secret string
+	if err == nil {
+		k, secret, err = s.store.CreateAPIKey(r.Context(), keycard.PrincipalFrom(r.Context()), name, all, ids)
+	}
+	if err != nil && keycard.ErrorCode(err) != keycard.EInvalid {
+		return err
+	}
+	v, options, lerr := s.keysView(r)
+	if lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options}
+		v.Form.setErrors(err, "name", "property_ids")
+		return s.renderKeys(w, r, http.StatusUnprocessableEntity, v)
+	}
+	v.Created = &createdKey{Name: k.Name, Secret: secret}
+	return s.renderKeys(w, r, http.StatusCreated, v)
+}
+
+func (s *Server) editAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
+	p := keycard.PrincipalFrom(r.Context())
+	k, err := s.store.APIKey(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if k.Status == keycard.KeyWithdrawn {
+		return keycard.Errorf(keycard.EInvalid, "a withdrawn key cannot be changed")
+	}
+	options, err := s.store.PropertyOptions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	f := &keyForm{Key: k, All: k.AccessAllProperties, Selected: selected(k.PropertyIDs), Options: options}
+	return s.render(w, r, http.StatusOK, "api_key_edit", page{Title: "Edit properties", Nav: "keys", Data: f})
+}
+
+// updateAPIKey saves a key's property selection.
+func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
+	ctx, p, id := r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id")
+	fe := keycard.FieldErrors{}
+	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
+	// Non-nil: no property ticked replaces the selection with none, which
+	// the store refuses for a restricted key.
+	ids := append([]string{}, r.PostForm["property_ids"]...)
+	err := fe.Err()
+	if err == nil {
+		_, err = s.store.UpdateAPIKey(ctx, p, id, store.APIKeyChange{AccessAllProperties: &all, PropertyIDs: ids})
+	}
+	if err == nil {
+		http.Redirect(w, r, pathAPIKeys+"?updated="+url.QueryEscape(id), http.StatusSeeOther)
+		return nil
+	}
+	if keycard.ErrorCode(err) != keycard.EInvalid {
+		return err
+	}
+	k, kerr := s.store.APIKey(ctx, p, id)
+	if kerr != nil {
+		return kerr
+	}
+	options, oerr := s.store.PropertyOptions(ctx, p)
+	if oerr != nil {
+		return oerr
+	}
+	f := &keyForm{Key: k, All: all, Selected: selected(ids), Options: options}
+	f.setErrors(err, "property_ids")
+	return s.render(w, r, http.StatusUnprocessableEntity, "api_key_edit", page{Title: "Edit properties", Nav: "keys", Data: f})
+}
+
+// withdrawAPIKeyPage asks for confirmation when the script that opens the
+// confirmation dialog in place did not run.
+func (s *Server) withdrawAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.store.APIKey(r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "api_key_withdraw", page{Title: "Withdraw API key", Nav: "keys", Data: k})
+}
+
+func (s *Server) withdrawAPIKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.store.WithdrawAPIKey(r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, pathAPIKeys+"?withdrawn="+url.QueryEscape(k.ID), http.StatusSeeOther)
+	return nil
+}
+
+// setErrors shows a validation error's messages next to the form's fields;
+// messages for any other field are shown above the form.
+func (f *keyForm) setErrors(err error, fields ...string) {
+	f.Errors = keycard.FieldErrors{}
+	e, ok := errors.AsType[*keycard.Error](err)
+	if !ok {
+		f.Other = append(f.Other, "The key could not be saved.")
+		return
+	}
+	details, ok := e.Details.(keycard.FieldErrors)
+	if !ok {
+		f.Other = append(f.Other, detailText(e.Details))
+		return
+	}
+	for field, msgs := range details {
+		known := false
+		for _, name := range fields {
+			known = known || name == field
+		}
+		for _, m := range msgs {
+			if known {
+				f.Errors.Add(field, m)
+			} else {
+				f.Other = append(f.Other, sentence(m))
+			}
+		}
+	}
+}
+
+// checkbox reads a checkbox of a form: a browser sends an unticked one not
+// at all. A value no checkbox sends is a validation error, whose message
+// names the box by its label.
+func checkbox(form url.Values, name, label string, fe keycard.FieldErrors) bool {
+	switch form.Get(name) {
+	case "", "false":
+		return false
+	case "true", "on":
+		return true
+	}
+	fe.Add(name, "the box “"+label+"” must be ticked or not ticked")
+	return false
+}
+
+func selected(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range keycard.TrimIDs(ids) {
+		m[id] = true
+	}
+	return m
+}

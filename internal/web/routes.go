@@ -1,0 +1,44 @@
+package web
+
+import "net/http"
+
+// Paths linked to from more than one place.
+const (
+	pathSignIn     = "/sign_in"
+	pathAPIKeys    = "/organization/api-keys"
+	pathProperties = "/properties"
+)
+
+// routes registers every route of the UI. Each route names its method, its
+// path and its middleware: public pages take none; the rest need a
+// signed-in user; every POST checks its form's CSRF token; and the API key
+// routes are also gated (billing owner and active subscription, in
+// production mode).
+func (s *Server) routes(mux *http.ServeMux) {
+	public := s.handle
+	publicForm := func(h handlerFunc) http.Handler { return s.handle(s.checkForm(h)) }
+	user := func(h handlerFunc) http.Handler { return s.handle(s.signedIn(h)) }
+	userForm := func(h handlerFunc) http.Handler { return s.handle(s.signedIn(s.checkForm(h))) }
+	keys := func(h handlerFunc) http.Handler { return s.handle(s.signedIn(s.keyGate(h))) }
+	keysForm := func(h handlerFunc) http.Handler { return s.handle(s.signedIn(s.checkForm(s.keyGate(h)))) }
+
+	mux.Handle("GET /{$}", public(s.home))
+	mux.Handle("GET /static/{name}", public(s.serveStatic))
+
+	mux.Handle("GET /sign_in", public(s.signInPage))
+	mux.Handle("POST /sign_in", publicForm(s.signIn))
+	mux.Handle("POST /sign_out", userForm(s.signOut))
+
+	mux.Handle("GET /organization/api-keys", keys(s.apiKeysPage))
+	mux.Handle("GET /organization/api-keys/new", keys(s.newAPIKeyPage))
+	mux.Handle("POST /organization/api-keys", keysForm(s.createAPIKey))
+	mux.Handle("GET /organization/api-keys/{id}/edit", keys(s.editAPIKeyPage))
+	mux.Handle("POST /organization/api-keys/{id}/edit", keysForm(s.updateAPIKey))
+	mux.Handle("GET /organization/api-keys/{id}/withdraw", keys(s.withdrawAPIKeyPage))
+	mux.Handle("POST /organization/api-keys/{id}/withdraw", keysForm(s.withdrawAPIKey))
+
+	mux.Handle("GET /properties", user(s.propertiesPage))
+
+	// Anything else is an HTML 404, not the mux's plain text.
+	mux.Handle("/", public(s.notFound))
+}
