@@ -21,6 +21,9 @@ type Config struct {
 	DatabaseURL string
 	Mode        keycard.Mode
 	Limits      api.Limits
+	// RedisURL, when set, holds the rate-limit counters in Redis, shared
+	// by every server using it.
+	RedisURL string
 }
 
 // Store returns the storage part of the configuration.
@@ -44,6 +47,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 	if server {
 		fs.StringVar(&c.cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (env KEYCARD_ADDR)")
 		fs.StringVar(&c.mode, "mode", string(keycard.ModeStaging), "staging or production (env KEYCARD_MODE)")
+		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
@@ -66,6 +70,10 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 	if c.server {
 		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
 		env("mode", "KEYCARD_MODE", &c.mode)
+		env("redis-url", "KEYCARD_REDIS_URL", &c.cfg.RedisURL)
+		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
+			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
+		}
 		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -364,5 +365,41 @@ func TestRateLimitFlags(t *testing.T) {
 	}
 	if _, err := cli(t, getenv, "serve", "--key-rate-limit", "-1"); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("negative limit: %v", err)
+	}
+}
+
+// TestSharedRateLimitInRedis runs two servers on one database and one
+// Redis: they share the organisation's budget.
+func TestSharedRateLimitInRedis(t *testing.T) {
+	redisURL := os.Getenv("KEYCARD_TEST_REDIS_URL")
+	if redisURL == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but KEYCARD_TEST_REDIS_URL is not")
+		}
+		t.Skip("KEYCARD_TEST_REDIS_URL is not set")
+	}
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_REDIS_URL": redisURL, "KEYCARD_ORG_RATE_LIMIT": "3"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	a, out := start(t, getenv, "serve")
+	if !strings.Contains(out.String(), "rate limits in Redis") {
+		t.Errorf("the server does not say its limits are in Redis")
+	}
+	b, _ := start(t, getenv, "serve")
+	_, m := call(t, "POST", a+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+	bearer := map[string]string{"Authorization": "Bearer " + attr(m, "token").(string)}
+	for i, base := range []string{a, b, a} {
+		if status, _ := call(t, "GET", base+"/api/v1/groups", bearer, ""); status != 200 {
+			t.Fatalf("request %d: %d", i+1, status)
+		}
+	}
+	if status, _ := call(t, "GET", b+"/api/v1/groups", bearer, ""); status != 429 {
+		t.Errorf("4th request of the organisation, on the other server: %d, want 429", status)
+	}
+
+	if _, err := cli(t, env(map[string]string{"KEYCARD_DB": db}), "serve", "--addr", "127.0.0.1:0", "--redis-url", "redis://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "redis") {
+		t.Errorf("serve with an unreachable Redis: %v, want a redis error", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/ratelimit"
@@ -34,11 +36,31 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, st, stdout, nil)
 }
 
+// newLimiter returns the rate limiter: in Redis when configured (checked
+// with a ping, so that a wrong URL stops the start), else in memory.
+func newLimiter(ctx context.Context, cfg Config) (ratelimit.Limiter, func() error, error) {
+	if cfg.RedisURL == "" {
+		return ratelimit.NewMemory(nil), func() error { return nil }, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	client := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return ratelimit.NewRedis(client, "keycard:ratelimit:"), client.Close, nil
+}
+
 // newHandler routes the JSON API (with /healthz and /readyz) and the HTML
 // UI, which has every other path.
-func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, log *slog.Logger) http.Handler {
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
-	apiSrv.SetRateLimits(cfg.Limits, ratelimit.New(nil))
+	apiSrv.SetRateLimits(cfg.Limits, limiter)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
@@ -56,7 +78,12 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	if err := authn.Poll(ctx); err != nil {
 		return err
 	}
-	handler := newHandler(cfg, st, authn, log)
+	limiter, closeLimiter, err := newLimiter(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+	handler := newHandler(cfg, st, authn, limiter, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -72,7 +99,11 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	baseURL := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "keycard listening on %s (mode %s, database %s)\n", baseURL, cfg.Mode, st.Dialect())
+	limits := "in memory"
+	if cfg.RedisURL != "" {
+		limits = "in Redis"
+	}
+	fmt.Fprintf(stdout, "keycard listening on %s (mode %s, database %s, rate limits %s)\n", baseURL, cfg.Mode, st.Dialect(), limits)
 
 	bg, stopBG := context.WithCancel(context.Background())
 	bgDone := make(chan struct{})

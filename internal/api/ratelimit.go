@@ -23,14 +23,14 @@ type Limits struct {
 // DefaultLimits are Channex's announced limits.
 var DefaultLimits = Limits{PerKey: 600, PerOrganization: 1800, ARI: 10}
 
-// SetRateLimits turns on rate limiting with l. Without it nothing is
-// limited. It must be called before the server serves.
-func (s *Server) SetRateLimits(l Limits, limiter *ratelimit.Limiter) {
+// SetRateLimits turns on rate limiting with l, counted by limiter. Without
+// it nothing is limited. It must be called before the server serves.
+func (s *Server) SetRateLimits(l Limits, limiter ratelimit.Limiter) {
 	s.limits, s.limiter = l, limiter
 }
 
 // rateLimit counts the request against the key and organisation limits.
-func (s *Server) rateLimit(w http.ResponseWriter, p *keycard.Principal) error {
+func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p *keycard.Principal) error {
 	if s.limiter == nil {
 		return nil
 	}
@@ -38,10 +38,19 @@ func (s *Server) rateLimit(w http.ResponseWriter, p *keycard.Principal) error {
 	if p.ViaAPIKey() {
 		rules = append(rules, ratelimit.Rule{Key: "key:" + p.APIKeyID, Limit: s.limits.PerKey, Window: time.Minute})
 	}
-	return s.applyLimit(w, s.limiter.Allow(rules...))
+	return s.applyLimit(w, r, rules)
 }
 
-func (s *Server) applyLimit(w http.ResponseWriter, res ratelimit.Result) error {
+// applyLimit counts the request against rules and sets the RateLimit
+// headers. When the counters cannot be reached (Redis down), the request
+// goes ahead: an outage of the limiter must not become an outage of the
+// API.
+func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []ratelimit.Rule) error {
+	res, err := s.limiter.Allow(r.Context(), rules...)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "rate limiter unavailable; request not limited", "err", err)
+		return nil
+	}
 	if res.Limit == 0 {
 		return nil // every rule was off
 	}
@@ -96,7 +105,7 @@ func (s *Server) ariLimited(route string, h handlerFunc) handlerFunc {
 			rules = append(rules, ratelimit.Rule{Key: "ari:" + route + ":" + id, Limit: s.limits.ARI, Window: time.Minute})
 		}
 		if len(rules) > 0 {
-			if err := s.applyLimit(w, s.limiter.Allow(rules...)); err != nil {
+			if err := s.applyLimit(w, r, rules); err != nil {
 				return err
 			}
 		}

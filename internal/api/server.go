@@ -27,7 +27,7 @@ type Server struct {
 	mux   *http.ServeMux
 
 	limits  Limits
-	limiter *ratelimit.Limiter
+	limiter ratelimit.Limiter
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -111,7 +111,7 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := s.rateLimit(w, p); err != nil {
+		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))

@@ -3,12 +3,24 @@
 // one request every window/limit, holding at most limit. It needs one
 // timestamp per counted key, answers exact Remaining and Reset values for
 // the RateLimit-* headers, and has no window-boundary bursts.
+//
+// Memory keeps the counters in the process; Redis keeps them in a Redis
+// server, shared by every keycard server that uses it.
 package ratelimit
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// Limiter counts requests against rules.
+type Limiter interface {
+	// Allow counts one request against every rule, all or none: a request
+	// refused by one rule is not counted against the others. Rules with a
+	// Limit of 0 or less are ignored.
+	Allow(ctx context.Context, rules ...Rule) (Result, error)
+}
 
 // Rule is one limit on one key: at most Limit requests per Window.
 type Rule struct {
@@ -31,8 +43,8 @@ type Result struct {
 	RetryAfter time.Duration
 }
 
-// Limiter keeps request counters in memory. It is safe for concurrent use.
-type Limiter struct {
+// Memory keeps request counters in memory. It is safe for concurrent use.
+type Memory struct {
 	now func() time.Time
 
 	mu    sync.Mutex
@@ -40,18 +52,17 @@ type Limiter struct {
 	calls int
 }
 
-// New returns an empty Limiter reading time from now (time.Now if nil).
-func New(now func() time.Time) *Limiter {
+// NewMemory returns an empty Memory reading time from now (time.Now if
+// nil).
+func NewMemory(now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{now: now, tat: map[string]time.Time{}}
+	return &Memory{now: now, tat: map[string]time.Time{}}
 }
 
-// Allow counts one request against every rule, all or none: a request
-// refused by one rule is not counted against the others. Rules with a
-// Limit of 0 or less are ignored.
-func (l *Limiter) Allow(rules ...Rule) Result {
+// Allow implements Limiter; it never fails.
+func (l *Memory) Allow(_ context.Context, rules ...Rule) (Result, error) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -94,7 +105,7 @@ func (l *Limiter) Allow(rules ...Rule) Result {
 	if res.Remaining < 0 {
 		res.Remaining = 0
 	}
-	return res
+	return res, nil
 }
 
 func (r *Result) tighten(limit, remaining int, reset time.Duration) {
@@ -105,7 +116,7 @@ func (r *Result) tighten(limit, remaining int, reset time.Duration) {
 
 // sweep forgets keys whose buckets are full again, every 1024 calls, so
 // that memory follows the number of recently active keys.
-func (l *Limiter) sweep(now time.Time) {
+func (l *Memory) sweep(now time.Time) {
 	if l.calls++; l.calls < 1024 {
 		return
 	}
