@@ -7,11 +7,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 )
 
 // handlerFunc is an HTTP handler that returns its error for serveError.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = handler.Func
 
 // errorInfo maps each error code to its HTTP status and Channex title.
 var errorInfo = map[string]struct {

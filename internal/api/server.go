@@ -3,13 +3,13 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
@@ -61,46 +61,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// handle adapts a handlerFunc: it writes a returned error in the envelope,
-// turns a panic into a logged 500, and logs the request (never its
-// headers or body, which may hold secrets).
+// handle adapts a handlerFunc to net/http (see package handler).
 func (s *Server) handle(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				serveError(sw, r, s.log, fmt.Errorf("panic: %v", v))
-			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
-		}()
-		if err := h(sw, r); err != nil {
-			serveError(sw, r, s.log, err)
-		}
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
+	return handler.Adapt(s.log, "request", func(w http.ResponseWriter, r *http.Request, err error) { serveError(w, r, s.log, err) }, h)
 }
 
 // authenticate puts the request's principal into its context: from the

@@ -5,13 +5,12 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 )
@@ -62,49 +61,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// handlerFunc is an HTTP handler that returns its error for serveError.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+// handlerFunc is an HTTP handler that returns its error.
+type handlerFunc = handler.Func
 
-// handle adapts a handlerFunc: it renders a returned error as an HTML
-// page, turns a panic into a logged 500, and logs the request (its method,
-// path and status: never a header, query or body, which may hold secrets).
+// handle adapts a handlerFunc to net/http (see package handler).
 func (s *Server) handle(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.serveError(sw, r, fmt.Errorf("panic: %v", v))
-			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "web request", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
-		}()
-		if err := h(sw, r); err != nil {
-			s.serveError(sw, r, err)
-		}
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
+	return handler.Adapt(s.log, "web request", s.serveError, h)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
