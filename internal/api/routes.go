@@ -46,6 +46,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/api_keys/{id}", keyAdmin(s.updateAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
 
+	s.inventoryRoutes(mux, authed)
+
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.
 	mux.Handle("/api/", public(s.notFound))

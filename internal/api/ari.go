@@ -1,0 +1,720 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// Messages of ARI warnings, in Channex's words where it has them.
+const (
+	msgNull    = "Should be a non null value or not existed field"
+	msgInvalid = "is invalid"
+	msgBlank   = "can't be blank"
+	msgDate    = "is not a valid date (YYYY-MM-DD)"
+)
+
+// postAvailability is POST /availability: {"values": [{property_id,
+// room_type_id, date | date_from + date_to, days, availability}, ...]}.
+func (s *Server) postAvailability(w http.ResponseWriter, r *http.Request) error {
+	return ariWrite(w, r, decodeAvailability, s.store.ApplyAvailability)
+}
+
+// postRestrictions is POST /restrictions: {"values": [{property_id,
+// rate_plan_id, date | date_from + date_to, days, rate | rates,
+// min_stay_arrival, ...}, ...]}.
+func (s *Server) postRestrictions(w http.ResponseWriter, r *http.Request) error {
+	return ariWrite(w, r, decodeRestriction, s.store.ApplyRestrictions)
+}
+
+// ariWrite runs an ARI write: it decodes each entry, has the store apply
+// those that decode, and answers with the tasks and the warnings of both
+// steps.
+func ariWrite[C any](w http.ResponseWriter, r *http.Request, decode func(json.RawMessage) (C, keycard.FieldErrors),
+	apply func(context.Context, *keycard.Principal, []C) (*keycard.ARIResult, error)) error {
+	entries, err := decodeValues(r)
+	if err != nil {
+		return err
+	}
+	warnings := make([]keycard.FieldErrors, len(entries))
+	changes := make([]C, 0, len(entries))
+	index := make([]int, 0, len(entries)) // entry of each change
+	for i, raw := range entries {
+		c, fe := decode(raw)
+		if len(fe) > 0 {
+			warnings[i] = fe
+			continue
+		}
+		changes, index = append(changes, c), append(index, i)
+	}
+	res, err := apply(r.Context(), principal(r), changes)
+	if err != nil {
+		return err
+	}
+	for j, fe := range res.Warnings {
+		if len(fe) > 0 {
+			warnings[index[j]] = fe
+		}
+	}
+	tasks := make([]ref, 0, len(res.TaskIDs))
+	for _, id := range res.TaskIDs {
+		tasks = append(tasks, ref{Type: "task", ID: id})
+	}
+	var echoed []any
+	for i, fe := range warnings {
+		if len(fe) > 0 {
+			echoed = append(echoed, echo(entries[i], fe))
+		}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Data []ref   `json:"data"`
+		Meta ariMeta `json:"meta"`
+	}{tasks, ariMeta{Message: "Success", Warnings: echoed}})
+	return nil
+}
+
+// ariMeta is the meta of an ARI write; on a clean success the warnings
+// member is absent, as in Channex.
+type ariMeta struct {
+	Message  string `json:"message"`
+	Warnings []any  `json:"warnings,omitempty"`
+}
+
+// echo returns a refused entry as it was sent, with its reasons under
+// "warning" (an entry that is not an object under "value").
+func echo(raw json.RawMessage, fe keycard.FieldErrors) any {
+	members, ok := splitObject(raw)
+	if !ok {
+		return map[string]any{"value": raw, "warning": fe}
+	}
+	m := make(map[string]any, len(members)+1)
+	for k, v := range members {
+		m[k] = v
+	}
+	m["warning"] = fe
+	return m
+}
+
+// decodeValues reads {"values": [...]} and returns the entries as written.
+func decodeValues(r *http.Request) ([]json.RawMessage, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
+		}
+		return nil, keycard.Errorf(keycard.EBadRequest, "the request body could not be read")
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, keycard.Errorf(keycard.EBadRequest, "the request body is empty; send a JSON object")
+	}
+	if body[0] != '{' {
+		return nil, keycard.Errorf(keycard.EBadRequest, "the request body is not a valid JSON object")
+	}
+	// One pass for the common case; a body it refuses is looked at again
+	// to say why.
+	var list struct {
+		Values []json.RawMessage `json:"values"`
+	}
+	if json.Unmarshal(body, &list) == nil && list.Values != nil {
+		return list.Values, nil
+	}
+	var env struct {
+		Values json.RawMessage `json:"values"`
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return nil, keycard.Errorf(keycard.EBadRequest, "the request body is not a valid JSON object")
+	}
+	if len(env.Values) == 0 || isNull(env.Values) {
+		return nil, &keycard.Error{Code: keycard.EBadRequest, Details: []string{"values is required"}}
+	}
+	return nil, keycard.Invalid("values", "must be a list of objects")
+}
+
+// decodeAvailability reads one entry of POST /availability.
+func decodeAvailability(raw json.RawMessage) (*keycard.AvailabilityChange, keycard.FieldErrors) {
+	f, fe := entryFields(raw)
+	if fe != nil {
+		return nil, fe
+	}
+	c := &keycard.AvailabilityChange{PropertyID: ariID(f, "property_id"), RoomTypeID: ariID(f, "room_type_id"), Dates: ariDates(f)}
+	if n, ok := ariInt(f, "availability", true); ok {
+		if msg := keycard.CheckAvailability(n); msg != "" {
+			f.errs.Add("availability", msg)
+		}
+		c.Availability = int32(n)
+	}
+	return c, f.errs
+}
+
+// decodeRestriction reads one entry of POST /restrictions, in form only:
+// the rate is read once its rate plan's currency is known.
+func decodeRestriction(raw json.RawMessage) (*keycard.RestrictionChange, keycard.FieldErrors) {
+	f, fe := entryFields(raw)
+	if fe != nil {
+		return nil, fe
+	}
+	c := &keycard.RestrictionChange{PropertyID: ariID(f, "property_id"), RatePlanID: ariID(f, "rate_plan_id"), Dates: ariDates(f)}
+	for _, field := range keycard.RestrictionFields {
+		switch {
+		case field.Bit == keycard.FieldRate:
+			if raw, ok := f.m["rate"]; ok {
+				if msg := precheckRate(raw); msg != "" {
+					f.errs.Add("rate", msg)
+				} else {
+					c.Rate = raw
+				}
+			}
+		case keycard.IsBool(field.Bit):
+			if b, ok := ariBool(f, field.Name); ok {
+				c.Values.SetBool(field.Bit, b)
+			}
+		default:
+			if n, ok := ariInt(f, field.Name, false); ok {
+				if msg := keycard.CheckRestriction(field.Bit, n); msg != "" {
+					f.errs.Add(field.Name, msg)
+				} else {
+					c.Values.SetInt(field.Bit, n)
+				}
+			}
+		}
+	}
+	if n, ok := ariInt(f, "min_stay", false); ok {
+		if msg := keycard.CheckRestriction(keycard.FieldMinStayArrival, n); msg != "" {
+			f.errs.Add("min_stay", msg)
+		} else {
+			v := int32(n)
+			c.MinStay = &v
+		}
+	}
+	if raw, ok := f.m["rates"]; ok {
+		c.Rates = ariRates(f, raw)
+	}
+	if c.Values.Set == 0 && c.Rate == nil && len(c.Rates) == 0 && c.MinStay == nil && len(f.errs) == 0 {
+		f.errs.Add("values", "at least one restriction (rate, rates, min_stay_arrival, min_stay_through, min_stay, max_stay, "+
+			"closed_to_arrival, closed_to_departure, stop_sell, availability_offset, max_availability, max_sell) is required")
+	}
+	return c, f.errs
+}
+
+// entryFields reads an entry's members; an entry that is not an object
+// is refused whole.
+func entryFields(raw json.RawMessage) (*fields, keycard.FieldErrors) {
+	m, ok := splitObject(raw)
+	if !ok {
+		return nil, keycard.FieldErrors{"value": {"must be an object"}}
+	}
+	return &fields{m: m, errs: keycard.FieldErrors{}}, nil
+}
+
+// splitObject returns the members of a JSON object that is known to be
+// valid JSON (an entry of a body already decoded), without checking it
+// again: a full sync has tens of thousands of entries, and decoding each
+// with encoding/json would cost more than writing them. The values alias
+// raw. A later duplicate member wins, as with encoding/json. It reports
+// false when raw is not an object.
+func splitObject(raw []byte) (map[string]json.RawMessage, bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	m := make(map[string]json.RawMessage, 12)
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != '}' {
+		if raw[i] != '"' {
+			return nil, false
+		}
+		end := stringEnd(raw, i)
+		if end-1 <= i {
+			return nil, false
+		}
+		key := raw[i+1 : end-1]
+		name := string(key)
+		if bytes.IndexByte(key, '\\') >= 0 && json.Unmarshal(raw[i:end], &name) != nil {
+			return nil, false
+		}
+		i = skipSpace(raw, end)
+		i = skipSpace(raw, i+1) // the colon
+		start := i
+		i = valueEnd(raw, i)
+		m[name] = raw[start:i]
+		i = skipSpace(raw, i)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return m, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just after the string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index just after the value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	return j
+}
+
+// ariID reads a required id member.
+func ariID(f *fields, name string) string {
+	raw, ok := f.m[name]
+	switch {
+	case !ok:
+		f.errs.Add(name, msgBlank)
+	case isNull(raw):
+		f.errs.Add(name, msgNull)
+	default:
+		s, ok := ariString(raw)
+		s = strings.ToLower(strings.TrimSpace(s))
+		if !ok || !keycard.ValidID(s) {
+			f.errs.Add(name, msgInvalid)
+		}
+		return s
+	}
+	return ""
+}
+
+// ariString reads a JSON string, without allocating a decoder for the
+// common case of one without escapes.
+func ariString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err == nil
+}
+
+// ariDates reads date, or date_from and date_to (inclusive), and days.
+func ariDates(f *fields) keycard.Dates {
+	d := keycard.Dates{Days: keycard.EveryDay}
+	date := func(name string) (keycard.Date, bool) {
+		raw := f.m[name]
+		if isNull(raw) {
+			f.errs.Add(name, msgNull)
+			return 0, false
+		}
+		s, _ := ariString(raw)
+		v, ok := keycard.ParseDate(s)
+		if !ok {
+			f.errs.Add(name, msgDate)
+		}
+		return v, ok
+	}
+	_, hasDate := f.m["date"]
+	_, hasFrom := f.m["date_from"]
+	_, hasTo := f.m["date_to"]
+	switch {
+	case hasDate && (hasFrom || hasTo):
+		f.errs.Add("date", "can't be combined with date_from and date_to")
+	case hasDate:
+		if v, ok := date("date"); ok {
+			d.From, d.To, d.Single = v, v, true
+		}
+	case !hasFrom && !hasTo:
+		f.errs.Add("date", "can't be blank (send date, or date_from and date_to)")
+	default:
+		var okFrom, okTo bool
+		if !hasFrom {
+			f.errs.Add("date_from", msgBlank)
+		} else {
+			d.From, okFrom = date("date_from")
+		}
+		if !hasTo {
+			f.errs.Add("date_to", msgBlank)
+		} else {
+			d.To, okTo = date("date_to")
+		}
+		if okFrom && okTo && d.To < d.From {
+			f.errs.Add("date_to", "must be on or after date_from")
+		}
+	}
+	if raw, ok := f.m["days"]; ok {
+		var codes []string
+		switch {
+		case isNull(raw):
+			f.errs.Add("days", msgNull)
+		case json.Unmarshal(raw, &codes) != nil:
+			f.errs.Add("days", "must be a list of weekday codes (mo, tu, we, th, fr, sa, su)")
+		default:
+			w, ok := keycard.ParseWeekdays(codes)
+			if !ok {
+				f.errs.Add("days", "must be a non-empty list of weekday codes (mo, tu, we, th, fr, sa, su)")
+			}
+			d.Days = w
+		}
+	}
+	return d
+}
+
+// ariInt reads a whole-number member; a string holding one is read too.
+// It reports whether the member was present and valid.
+func ariInt(f *fields, name string, required bool) (int64, bool) {
+	raw, ok := f.m[name]
+	switch {
+	case !ok:
+		if required {
+			f.errs.Add(name, msgBlank)
+		}
+		return 0, false
+	case isNull(raw):
+		f.errs.Add(name, msgNull)
+		return 0, false
+	}
+	s := string(raw)
+	if t, ok := ariString(raw); ok {
+		s = strings.TrimSpace(t)
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		switch _, ferr := strconv.ParseFloat(s, 64); {
+		case errors.Is(err, strconv.ErrRange):
+			f.errs.Add(name, "is too large")
+		case ferr == nil && !strings.ContainsAny(s, "eE"):
+			f.errs.Add(name, "must be an integer")
+		default:
+			f.errs.Add(name, "is not a number")
+		}
+		return 0, false
+	}
+	return n, true
+}
+
+// ariBool reads a boolean member: true, false, 0 or 1 (or those as
+// strings).
+func ariBool(f *fields, name string) (bool, bool) {
+	raw, ok := f.m[name]
+	if !ok {
+		return false, false
+	}
+	if isNull(raw) {
+		f.errs.Add(name, msgNull)
+		return false, false
+	}
+	s := string(raw)
+	if t, ok := ariString(raw); ok {
+		s = t
+	}
+	switch s {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	f.errs.Add(name, msgInvalid)
+	return false, false
+}
+
+// ariRates reads rates: [{"occupancy": 1, "rate": 12100}, ...].
+func ariRates(f *fields, raw json.RawMessage) []keycard.OccupancyRate {
+	var list []map[string]json.RawMessage
+	if isNull(raw) {
+		f.errs.Add("rates", msgNull)
+		return nil
+	}
+	if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+		f.errs.Add("rates", "must be a non-empty list of {occupancy, rate}")
+		return nil
+	}
+	out := make([]keycard.OccupancyRate, 0, len(list))
+	for _, m := range list {
+		occ, ok := wholeNumber(m["occupancy"])
+		rate := m["rate"]
+		switch {
+		case !ok || occ < 1:
+			f.errs.Add("rates", "every item needs an occupancy, a whole number from 1")
+		case precheckRate(rate) != "":
+			f.errs.Add("rates", "rate for occupancy "+strconv.FormatInt(occ, 10)+" "+precheckRate(rate))
+		default:
+			out = append(out, keycard.OccupancyRate{Occupancy: int(occ), Rate: rate})
+		}
+	}
+	return out
+}
+
+// precheckRate returns what is wrong with a rate whatever the currency
+// (its form, its sign), or "". Whether its decimals fit the rate plan's
+// currency is checked once the plan is known.
+func precheckRate(raw json.RawMessage) string {
+	if raw == nil {
+		return msgBlank
+	}
+	// Four decimals are the most any currency has (CLF).
+	v, msg := keycard.ParseMoney(raw, "CLF")
+	switch {
+	case msg == "" && v <= 0:
+		return "must be greater than 0"
+	case msg == "is too large":
+		return "" // depends on the currency
+	}
+	return msg
+}
+
+// restrictionNames are the values filter[restrictions] accepts.
+var restrictionNames = []string{"availability", "availability_offset", "closed_to_arrival", "closed_to_departure",
+	"max_availability", "max_sell", "max_stay", "min_stay", "min_stay_arrival", "min_stay_through", "rate", "stop_sell"}
+
+// ariQuery reads the filters of an ARI read: filter[property_id] (one),
+// filter[date] or filter[date][gte|gt] with filter[date][lte|lt],
+// optionally filter[<idField>] (a list), and, when wantRestrictions is
+// set, filter[restrictions] (a list, returned sorted). Missing ones are a
+// 400 naming each, as Channex answers.
+func ariQuery(r *http.Request, idField string, wantRestrictions bool) (keycard.ARIQuery, []string, error) {
+	var q keycard.ARIQuery
+	lq, err := listQuery(r)
+	if err != nil {
+		return q, nil, err
+	}
+	var problems []string
+	var from, to *keycard.Date
+	dated := false
+	var restrictions []string
+	bound := func(f keycard.Filter) (keycard.Date, bool) {
+		if len(f.Values) != 1 {
+			problems = append(problems, "filter[date] takes one date")
+			return 0, false
+		}
+		d, ok := keycard.ParseDate(f.Values[0])
+		if !ok {
+			problems = append(problems, "date "+msgDate)
+		}
+		return d, ok
+	}
+	for _, f := range lq.Filters {
+		switch {
+		case f.Field == "property_id" && f.Op == keycard.OpEq:
+			if len(f.Values) != 1 {
+				problems = append(problems, "filter[property_id] takes one property id")
+				continue
+			}
+			q.PropertyID = strings.ToLower(f.Values[0])
+		case f.Field == "date":
+			dated = true
+			d, ok := bound(f)
+			if !ok {
+				continue
+			}
+			switch f.Op {
+			case keycard.OpEq:
+				from, to = &d, &d
+			case keycard.OpGte:
+				from = &d
+			case keycard.OpGt:
+				d++
+				from = &d
+			case keycard.OpLte:
+				to = &d
+			case keycard.OpLt:
+				d--
+				to = &d
+			default:
+				problems = append(problems, "filter[date] takes eq, gte, gt, lte or lt")
+			}
+		case f.Field == "restrictions" && wantRestrictions && f.Op == keycard.OpEq:
+			for _, v := range f.Values {
+				if !slices.Contains(restrictionNames, v) {
+					problems = append(problems, "restrictions: "+strconv.Quote(v)+" is not one of "+strings.Join(restrictionNames, ", "))
+					continue
+				}
+				if !slices.Contains(restrictions, v) {
+					restrictions = append(restrictions, v)
+				}
+			}
+		case f.Field == idField && f.Op == keycard.OpEq:
+			for _, v := range f.Values {
+				q.IDs = append(q.IDs, strings.ToLower(v))
+			}
+		default:
+			problems = append(problems, "filter["+f.Field+"] is not supported here")
+		}
+	}
+	if q.PropertyID == "" {
+		problems = append(problems, "property_id is required")
+	}
+	switch {
+	case !dated:
+		problems = append(problems, "date is required")
+	case from == nil && to == nil:
+		// A bad date, already reported.
+	case from == nil || to == nil:
+		problems = append(problems, "date needs both ends: filter[date][gte] and filter[date][lte], or one filter[date]")
+	default:
+		q.From, q.To = *from, *to
+	}
+	if wantRestrictions && len(restrictions) == 0 {
+		problems = append(problems, "restrictions is required")
+	}
+	if len(problems) > 0 {
+		return q, nil, &keycard.Error{Code: keycard.EBadRequest, Details: problems}
+	}
+	slices.Sort(restrictions)
+	return q, restrictions, nil
+}
+
+// getAvailability is GET /availability: {"data": {"<room_type_id>":
+// {"2026-11-01": 1, ...}}}.
+func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request) error {
+	q, _, err := ariQuery(r, "room_type_id", false)
+	if err != nil {
+		return err
+	}
+	grid, err := s.store.Availability(r.Context(), principal(r), q)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"data":{`)
+	for i, rt := range grid.RoomTypes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(rt.ID) + ":{")
+		for j, v := range rt.Days {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + (grid.From + keycard.Date(j)).String() + `":`)
+			b.WriteString(strconv.FormatInt(int64(v), 10))
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("}}\n")
+	return writeRawJSON(w, b.Bytes())
+}
+
+// getRestrictions is GET /restrictions: {"data": {"<option_id>":
+// {"2026-11-01": {"rate": "100.00", ..., "unavailable_reasons": []}}}},
+// keyed by occupancy option id (a rate plan's id for its primary option),
+// with the fields asked for, in alphabetical order.
+func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
+	q, names, err := ariQuery(r, "rate_plan_id", true)
+	if err != nil {
+		return err
+	}
+	grid, err := s.store.Restrictions(r.Context(), principal(r), q)
+	if err != nil {
+		return err
+	}
+	if grid.MinStayType != "arrival" && grid.MinStayType != "through" {
+		// The virtual min_stay has no value while the property keeps both.
+		names = slices.DeleteFunc(names, func(n string) bool { return n == "min_stay" })
+	}
+	bits := make([]uint16, len(names))
+	for i, n := range names {
+		for _, f := range keycard.RestrictionFields {
+			if f.Name == n {
+				bits[i] = f.Bit
+			}
+		}
+	}
+	var b bytes.Buffer
+	b.Grow(len(grid.Options) * int(grid.To-grid.From+1) * (40 + 24*len(names)))
+	b.WriteString(`{"data":{`)
+	for i, od := range grid.Options {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(od.ID) + ":{")
+		for j := range od.Days {
+			day := &od.Days[j]
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + (grid.From + keycard.Date(j)).String() + `":{`)
+			for k, n := range names {
+				b.WriteString(`"` + n + `":`)
+				switch {
+				case n == "availability":
+					b.WriteString(strconv.FormatInt(int64(od.Availability[j]), 10))
+				case n == "min_stay" && grid.MinStayType == "arrival":
+					b.WriteString(strconv.FormatInt(int64(day.MinStayArrival), 10))
+				case n == "min_stay":
+					b.WriteString(strconv.FormatInt(int64(day.MinStayThrough), 10))
+				case day.Set&bits[k] == 0:
+					b.WriteString("null")
+				case n == "rate":
+					b.WriteString(`"` + keycard.FormatMoney(day.Rate, od.Currency) + `"`)
+				case keycard.IsBool(bits[k]):
+					b.WriteString(strconv.FormatBool(day.Bool(bits[k])))
+				default:
+					b.WriteString(strconv.FormatInt(day.Int(bits[k]), 10))
+				}
+				b.WriteByte(',')
+			}
+			b.WriteString(`"unavailable_reasons":[`)
+			for k, reason := range keycard.UnavailableReasons(day, od.Availability[j]) {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + reason + `"`)
+			}
+			b.WriteString("]}")
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("}}\n")
+	return writeRawJSON(w, b.Bytes())
+}
+
+// writeRawJSON writes a body already encoded, with status 200: the ARI
+// reads, whose maps are large enough that encoding them by reflection
+// would cost more than the query.
+func writeRawJSON(w http.ResponseWriter, body []byte) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	return nil
+}
