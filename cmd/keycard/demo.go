@@ -31,6 +31,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedDemoInventory(ctx, st, owner); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
 	// A key's secret is shown once and never stored, so each start makes a
 	// fresh demo key and withdraws the previous ones, which stay listed.
 	key, err := demoKey(ctx, st, owner)

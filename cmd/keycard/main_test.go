@@ -284,6 +284,17 @@ func TestDemo(t *testing.T) {
 		if status != 200 || !strings.Contains(string(text), "Hotel Alfama") || strings.Contains(string(text), "Hotel Baixa") {
 			t.Errorf("round %d: the curl line answers %d, want 200 with Hotel Alfama only", round, status)
 		}
+		// The demo's properties come with room types, rate plans and ARI.
+		base := strings.TrimSuffix(m[2], "/properties/")
+		pms := map[string]string{"user-api-key": key}
+		if status, rt := call(t, "GET", base+"/room_types", pms, ""); status != 200 || rt["meta"].(map[string]any)["total"] != float64(2) {
+			t.Errorf("round %d: room types of the demo key: %d, want 200 and 2", round, status)
+		}
+		today := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+		status, ari := call(t, "GET", base+"/restrictions?filter[property_id]="+props0(t, base, pms)+"&filter[date]="+today+"&filter[restrictions]=rate,availability", pms, "")
+		if status != 200 || len(ari["data"].(map[string]any)) == 0 {
+			t.Errorf("round %d: restrictions of the demo property for %s: %d, want rates", round, today, status)
+		}
 		if round == 1 {
 			if key == firstKey {
 				t.Errorf("the second start printed the same key")
@@ -402,4 +413,11 @@ func TestSharedRateLimitInRedis(t *testing.T) {
 	if _, err := cli(t, env(map[string]string{"KEYCARD_DB": db}), "serve", "--addr", "127.0.0.1:0", "--redis-url", "redis://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "redis") {
 		t.Errorf("serve with an unreachable Redis: %v, want a redis error", err)
 	}
+}
+
+// props0 returns the id of the first property the key reaches.
+func props0(t *testing.T, base string, h map[string]string) string {
+	t.Helper()
+	_, m := call(t, "GET", base+"/properties", h, "")
+	return m["data"].([]any)[0].(map[string]any)["id"].(string)
 }

@@ -60,14 +60,10 @@ type settingsView struct {
 	MaxDayAdvance                             *int    `json:"max_day_advance"`
 }
 
-// Limits exposed on every property (integrators read them before creating
+// maxUsers is the users limit exposed on every property, beside the
+// entity limits of package keycard (integrators read them before creating
 // room types and rate plans).
-const (
-	maxRoomTypes   = 50
-	maxRatePlans   = 400
-	maxOccupancies = 10
-	maxUsers       = 20
-)
+const maxUsers = 20
 
 // propertyResource renders a property; lists leave out settings, as
 // Channex does.
@@ -81,8 +77,9 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 		Content: contentView{Description: nullable(p.Content.Description), ImportantInformation: nullable(p.Content.ImportantInformation),
 			Photos: p.Content.Photos},
 		MinStayType:       p.Settings.MinStayType,
-		MaxCountRoomTypes: maxRoomTypes, MaxCountRatePlans: maxRatePlans, MaxCountOccupancy: maxOccupancies, MaxCountUsers: maxUsers,
-		CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
+		MaxCountRoomTypes: keycard.MaxRoomTypes, MaxCountRatePlans: keycard.MaxRatePlans, MaxCountOccupancy: keycard.MaxOccupancies,
+		MaxCountUsers: maxUsers,
+		CreatedAt:     timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
 	}
 	if a.Facilities == nil {
 		a.Facilities = []string{}
