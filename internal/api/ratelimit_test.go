@@ -125,3 +125,28 @@ func TestARIRateLimitPerProperty(t *testing.T) {
 		t.Errorf("bad body: %d, want 400 from the handler", rec.Code)
 	}
 }
+
+// TestARIRoutesAreLimited checks the wiring: the real ARI write routes
+// count per property and per route.
+func TestARIRoutesAreLimited(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{PerKey: 100, PerOrganization: 100, ARI: 1})
+	status, body := f.do("POST", "/api/v1/room_types", credOwnerA,
+		`{"room_type":{"property_id":"{p1}","title":"Twin","count_of_rooms":2,"occ_adults":2,"occ_children":0,"occ_infants":0,"default_occupancy":2}}`)
+	if status != 201 {
+		t.Fatalf("create room type: %d", status)
+	}
+	rt := decode(t, body)["data"].(map[string]any)["id"].(string)
+	day := time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")
+	avail := `{"values":[{"property_id":"{p1}","room_type_id":"` + rt + `","date":"` + day + `","availability":1}]}`
+	if rec := f.response("POST", "/api/v1/availability", credKeyP1, avail); rec.Code != 200 {
+		t.Fatalf("first availability write: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.response("POST", "/api/v1/availability", credKeyP1, avail); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("second availability write within the minute: %d, want 429 with Retry-After", rec.Code)
+	}
+	// Restrictions have a budget of their own.
+	restr := `{"values":[{"property_id":"{p1}","rate_plan_id":"00000000-0000-4000-8000-000000000000","date":"` + day + `","stop_sell":true}]}`
+	if rec := f.response("POST", "/api/v1/restrictions", credKeyP1, restr); rec.Code != 200 {
+		t.Errorf("restrictions after availability: %d, want 200", rec.Code)
+	}
+}
