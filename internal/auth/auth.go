@@ -79,8 +79,18 @@ func (a *Authenticator) Poll(ctx context.Context) error {
 }
 
 // Run polls the epoch and flushes key usage every interval until ctx ends,
-// then flushes usage one last time.
+// then flushes usage one last time. With PostgreSQL it also listens for
+// other servers' changes, which then apply within milliseconds; the poll
+// stays as the backstop.
 func (a *Authenticator) Run(ctx context.Context, interval time.Duration) {
+	if a.store.CanWatch() {
+		watchDone := make(chan struct{})
+		defer func() { <-watchDone }()
+		go func() {
+			defer close(watchDone)
+			a.watch(ctx, interval)
+		}()
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	flushEvery := 0
@@ -98,6 +108,23 @@ func (a *Authenticator) Run(ctx context.Context, interval time.Duration) {
 				flushEvery = 0
 				a.logErr(a.FlushUsage(ctx), "flush key usage")
 			}
+		}
+	}
+}
+
+// watch keeps a LISTEN connection open, polling at each notification, and
+// opens a new one an interval after a failure.
+func (a *Authenticator) watch(ctx context.Context, retry time.Duration) {
+	for {
+		err := a.store.Watch(ctx, func() { a.logErr(a.Poll(ctx), "poll auth epoch") })
+		if ctx.Err() != nil {
+			return
+		}
+		a.logErr(err, "listen for changes")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
 		}
 	}
 }

@@ -20,7 +20,14 @@ type dialect interface {
 	// isUnique reports whether err is a unique-constraint violation.
 	isUnique(err error) bool
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
+	// announceChange tells other servers, when tx commits, that the auth
+	// epoch moved. SQLite has no channel for it; servers poll.
+	announceChange(ctx context.Context, tx *sql.Tx) error
 }
+
+// changeChannel is the PostgreSQL notification channel of auth epoch
+// changes.
+const changeChannel = "keycard_auth_epoch"
 
 type sqlite struct{}
 
@@ -37,6 +44,8 @@ func (sqlite) isUnique(err error) bool {
 // lockMigrations needs nothing for SQLite: the write transaction is begun
 // IMMEDIATE, which already excludes other writers.
 func (sqlite) lockMigrations(context.Context, *sql.Tx) error { return nil }
+
+func (sqlite) announceChange(context.Context, *sql.Tx) error { return nil }
 
 type postgres struct{}
 
@@ -73,5 +82,11 @@ func (postgres) isUnique(err error) bool {
 func (postgres) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 	// Any constant key will do, as long as it is keycard's alone.
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7140019)`)
+	return err
+}
+
+// announceChange sends a notification, delivered when tx commits.
+func (postgres) announceChange(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+changeChannel+`', '')`)
 	return err
 }

@@ -237,6 +237,9 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		if _, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + 1 WHERE id = 1`); err != nil {
 			return fmt.Errorf("store: bump auth epoch: %w", err)
 		}
+		if err := s.dialect.announceChange(ctx, sqlTx); err != nil {
+			return fmt.Errorf("store: announce auth epoch: %w", err)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
