@@ -15,6 +15,7 @@ type apiKeyAttributes struct {
 	Status              string   `json:"status"`
 	KeyHint             string   `json:"key_hint"`
 	UserID              string   `json:"user_id"`
+	UserEmail           string   `json:"user_email"`
 	CreatedAt           string   `json:"created_at"`
 	LastUsedAt          *string  `json:"last_used_at"`
 	WithdrawnAt         *string  `json:"withdrawn_at"`
@@ -29,7 +30,7 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 	}
 	return resource{Type: "api_key", ID: k.ID, Attributes: apiKeyAttributes{
 		ID: k.ID, Name: k.Name, AccessAllProperties: k.AccessAllProperties, PropertyIDs: ids, Status: k.Status,
-		KeyHint: k.Hint, UserID: k.UserID, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
+		KeyHint: k.Hint, UserID: k.UserID, UserEmail: k.UserEmail, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
 		WithdrawnAt: timestampPtr(k.WithdrawnAt), Key: secret,
 	}}
 }

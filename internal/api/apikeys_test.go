@@ -176,7 +176,8 @@ func TestAPIKeyRules(t *testing.T) {
 			f.run(t, scenario{method: "GET", path: "/api/v1/properties", status: 200, want: []string{"{p1}", `"total":1`}, never: []string{"{p2}"}})
 		})
 		// The billing owner sees the member's key and may withdraw it.
-		f.run(t, scenario{method: "GET", path: "/api/v1/api_keys", cred: credOwnerA, status: 200, want: []string{id, `"total":4`}})
+		f.run(t, scenario{method: "GET", path: "/api/v1/api_keys", cred: credOwnerA, status: 200,
+			want: []string{id, `"total":4`, `"user_email":"member-a@example.com"`, `"user_email":"owner-a@example.com"`}})
 		f.run(t, scenario{method: "POST", path: "/api/v1/api_keys/" + id + "/withdraw", cred: credOwnerA, status: 200})
 		f.headersOverride(secret, func() {
 			f.run(t, scenario{method: "GET", path: "/api/v1/properties", status: 401})

@@ -59,6 +59,7 @@ type APIKey struct {
 	ID                  string
 	OrganizationID      string
 	UserID              string
+	UserEmail           string // of the user the key acts for
 	Name                string
 	Hint                string
 	AccessAllProperties bool

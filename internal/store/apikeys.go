@@ -21,7 +21,7 @@ var apiKeyFields = map[string]column{
 	"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
 }
 
-const apiKeyColumns = `k.id, k.organization_id, k.user_id, k.name, k.hint, k.access_all_properties, k.status,
+const apiKeyColumns = `k.id, k.organization_id, k.user_id, u.email, k.name, k.hint, k.access_all_properties, k.status,
 	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at`
 
 // keysVisible returns the condition selecting the keys p may see: the
@@ -56,7 +56,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard
 }
 
 func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([]*keycard.APIKey, error) {
-	rows, err := t.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys k WHERE `+where, args...)
+	rows, err := t.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys k JOIN users u ON u.id = k.user_id WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list api keys: %w", err)
 	}
@@ -67,7 +67,7 @@ func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([
 		var k keycard.APIKey
 		var created int64
 		var used, withdrawn sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.OrganizationID, &k.UserID, &k.Name, &k.Hint, &k.AccessAllProperties, &k.Status,
+		if err := rows.Scan(&k.ID, &k.OrganizationID, &k.UserID, &k.UserEmail, &k.Name, &k.Hint, &k.AccessAllProperties, &k.Status,
 			&created, &used, &k.UseCount, &withdrawn); err != nil {
 			return nil, err
 		}

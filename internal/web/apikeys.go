@@ -29,6 +29,9 @@ type keysView struct {
 	Notice string
 	// Gate, when set, replaces the section: the user may not manage keys.
 	Gate *gateView
+	// ViewerID is the signed-in user: the billing owner also sees other
+	// users' keys, marked with who made them.
+	ViewerID string
 }
 
 // keyRow is one key of the list.
@@ -128,7 +131,7 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 	for _, o := range options {
 		titles[o.ID] = o.Title
 	}
-	v := &keysView{Pager: newPager(pathAPIKeys, n, total, keysPerPage)}
+	v := &keysView{Pager: newPager(pathAPIKeys, n, total, keysPerPage), ViewerID: p.UserID}
 	for _, k := range keys {
 		row := keyRow{APIKey: k}
 		for _, id := range k.PropertyIDs {

@@ -741,3 +741,20 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerSeesWhoMadeAKey checks that the billing owner, who sees every
+// key of the organisation, sees who made the ones that are not theirs.
+func TestOwnerSeesWhoMadeAKey(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	f.createKey(f.member, "Member's PMS", true)
+	f.createKey(f.owner, "Owner's PMS", true)
+	c := f.client()
+	c.signIn(ownerEmail, ownerPassword)
+	page := c.get("/organization/api-keys")
+	if !strings.Contains(page.body, "by "+memberEmail) {
+		t.Errorf("the owner's list does not say the member made the member's key")
+	}
+	if strings.Contains(page.body, "by "+ownerEmail) {
+		t.Errorf("the owner's own key is marked with the owner's email")
+	}
+}
