@@ -21,6 +21,8 @@ type Config struct {
 	DatabaseURL string
 	Mode        keycard.Mode
 	Limits      api.Limits
+	// SignInLimit is password sign-in attempts per minute per email.
+	SignInLimit int
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
@@ -50,6 +52,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.SignInLimit, "sign-in-rate-limit", 10, "password sign-in attempts per minute per email address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -74,7 +77,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}
-		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI} {
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimit} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {
 				n, err := strconv.Atoi(v)

@@ -150,3 +150,23 @@ func TestARIRoutesAreLimited(t *testing.T) {
 		t.Errorf("restrictions after availability: %d, want 200", rec.Code)
 	}
 }
+
+func TestSignInLimit(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{})
+	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), 2)
+	attempt := func(email, password string) *httptest.ResponseRecorder {
+		return f.response("POST", "/api/v1/sign_in", noCred, `{"user":{"email":"`+email+`","password":"`+password+`"}}`)
+	}
+	for i := range 2 {
+		if rec := attempt("owner-a@example.com", "guess"); rec.Code != 401 {
+			t.Fatalf("guess %d: %d, want 401", i+1, rec.Code)
+		}
+	}
+	rec := attempt("OWNER-A@example.com", "password-owner-a@example.com")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "sign-in attempts") {
+		t.Errorf("3rd attempt, even with the right password: %d %s, want 429 with Retry-After", rec.Code, rec.Body)
+	}
+	if rec := attempt("owner-b@example.com", "password-owner-b@example.com"); rec.Code != 200 {
+		t.Errorf("another email: %d, want 200", rec.Code)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/keycard/keycard/internal/handler"
@@ -56,6 +57,9 @@ func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	info, ok := errorInfo[e.Code]
 	if !ok {
 		info = errorInfo[keycard.EInternal]
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(e.RetryAfter))))
 	}
 	writeJSON(w, info.status, errorBody{Errors: errorMember{Code: e.Code, Title: info.title, Details: e.Details}})
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -42,6 +43,9 @@ type Authenticator struct {
 
 	usageMu sync.Mutex
 	usage   map[string]store.KeyUse
+
+	signInLimiter   ratelimit.Limiter
+	signInPerMinute int
 }
 
 // New returns an Authenticator over st and registers it to hear of the
@@ -246,3 +250,30 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 // SetClock replaces the clock that session expiry and key use are read
 // from; for tests.
 func (a *Authenticator) SetClock(now func() time.Time) { a.now = now }
+
+// SetSignInLimit limits password sign-ins to perMinute attempts per email
+// address, counted by l; without it (or with 0) they are not limited. It
+// must be called before the Authenticator is shared.
+func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, perMinute int) {
+	a.signInLimiter, a.signInPerMinute = l, perMinute
+}
+
+// SignIn checks an email and password and starts a session, unless the
+// email has had too many attempts this minute: that stops a password being
+// guessed online, for the API and the UI alike.
+func (a *Authenticator) SignIn(ctx context.Context, email, password string) (*store.Session, error) {
+	if a.signInLimiter != nil && a.signInPerMinute > 0 {
+		// The counter is named by the email's hash: a shared Redis holds no
+		// addresses.
+		rule := ratelimit.Rule{Key: "sign-in:" + apikey.Hash(keycard.NormalizeEmail(email)), Limit: a.signInPerMinute, Window: time.Minute}
+		res, err := a.signInLimiter.Allow(ctx, rule)
+		switch {
+		case err != nil:
+			a.logErr(err, "count sign-in attempt")
+		case !res.Allowed:
+			return nil, &keycard.Error{Code: keycard.ERateLimited, RetryAfter: res.RetryAfter,
+				Details: "Too many sign-in attempts for this email address; try again in a minute"}
+		}
+	}
+	return a.store.SignIn(ctx, email, password)
+}

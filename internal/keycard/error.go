@@ -5,6 +5,7 @@ package keycard
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are the Channex error codes; the API maps each to its
@@ -27,6 +28,8 @@ type Error struct {
 	// Details is the Channex "details" member: a string, a list of strings,
 	// or FieldErrors. Nil leaves it out.
 	Details any
+	// RetryAfter, for ERateLimited, is how long until a retry may pass.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -41,6 +41,7 @@ type fixture struct {
 	srv  *httptest.Server
 	// handler is what srv serves, for requests made without a network.
 	handler http.Handler
+	auth    *auth.Authenticator
 
 	owner, member *keycard.Principal
 	orgID         string
@@ -93,6 +94,7 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(st, mode, log)
+	f.auth = authn
 	apiHandler := api.New(st, authn, mode, log)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiHandler)

@@ -45,13 +45,17 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if len(view.Errors) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, "sign_in", page{Title: "Sign in", Data: view})
 	}
-	sess, err := s.store.SignIn(r.Context(), email, password)
+	sess, err := s.auth.SignIn(r.Context(), email, password)
 	if err != nil {
-		if keycard.ErrorCode(err) != keycard.EUnauthorized {
-			return err
+		switch keycard.ErrorCode(err) {
+		case keycard.EUnauthorized:
+			view.Error = "Wrong email or password."
+			return s.render(w, r, http.StatusUnauthorized, "sign_in", page{Title: "Sign in", Data: view})
+		case keycard.ERateLimited:
+			view.Error = "Too many sign-in attempts for this email address. Wait a minute, then try again."
+			return s.render(w, r, http.StatusTooManyRequests, "sign_in", page{Title: "Sign in", Data: view})
 		}
-		view.Error = "Wrong email or password."
-		return s.render(w, r, http.StatusUnauthorized, "sign_in", page{Title: "Sign in", Data: view})
+		return err
 	}
 	setCookie(w, r, sessionCookie, sess.Token, sess.ExpiresAt)
 	clearCookie(w, r, csrfCookie)

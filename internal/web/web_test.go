@@ -12,6 +12,7 @@ import (
 
 	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
 )
 
 var keyRe = regexp.MustCompile(`value="(kc_[0-9A-Za-z]{46})"`)
@@ -756,5 +757,25 @@ func TestOwnerSeesWhoMadeAKey(t *testing.T) {
 	}
 	if strings.Contains(page.body, "by "+ownerEmail) {
 		t.Errorf("the owner's own key is marked with the owner's email")
+	}
+}
+
+func TestSignInLimit(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), 1)
+	c := f.client()
+	token := c.csrf("/sign_in")
+	if r := c.post("/sign_in", url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"guess"}}); r.status != http.StatusUnauthorized {
+		t.Fatalf("first guess: got status %d, want 401", r.status)
+	}
+	r := c.post("/sign_in", url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {ownerPassword}})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("second attempt within the minute: got status %d, want 429", r.status)
+	}
+	if got := elementText(r.body, "sign-in-error"); !strings.Contains(got, "Too many sign-in attempts") {
+		t.Errorf("#sign-in-error: got %q, want it to say there were too many attempts", got)
+	}
+	if c.sessionToken() != "" {
+		t.Errorf("a refused attempt set a session cookie")
 	}
 }
