@@ -39,6 +39,16 @@ func TestServerEdges(t *testing.T) {
 			f.run(t, scenario{method: "GET", path: "/api/v1/properties", cred: credOwnerA, status: 200, want: []string{`"total":2`}})
 		})
 
+		t.Run("headers on every answer", func(t *testing.T) {
+			for _, c := range []cred{credOwnerA, noCred} {
+				rec := f.response("GET", "/api/v1/properties", c, "")
+				if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("X-Content-Type-Options") != "nosniff" ||
+					rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+					t.Errorf("as %q: headers %v", c, rec.Header())
+				}
+			}
+		})
+
 		t.Run("health", func(t *testing.T) {
 			f.run(t, scenario{method: "GET", path: "/healthz", status: 200})
 			f.run(t, scenario{method: "GET", path: "/readyz", status: 200, want: []string{"ready"}})
