@@ -102,3 +102,19 @@ func (fe FieldErrors) Merge(err error) error {
 	}
 	return all.Err()
 }
+
+// checker collects validation messages field by field, leaving out the
+// fields that already failed to decode (those in skip).
+type checker struct {
+	fe, skip FieldErrors
+}
+
+func newChecker(skip FieldErrors) *checker { return &checker{fe: FieldErrors{}, skip: skip} }
+
+// check records msg against field, unless msg is empty or the field is
+// skipped.
+func (c *checker) check(field, msg string) {
+	if msg != "" && !c.skip.Has(field) {
+		c.fe.Add(field, msg)
+	}
+}

@@ -13,6 +13,18 @@ func ValidCurrency(code string) bool {
 	return ok
 }
 
+// currencyMessage returns the validation message for a required currency
+// code, or "".
+func currencyMessage(code string) string {
+	switch {
+	case code == "":
+		return "can't be blank"
+	case !ValidCurrency(code):
+		return "is not a valid ISO 4217 currency code"
+	}
+	return ""
+}
+
 // CurrencyExponent returns the number of decimal digits of currency's minor
 // unit (2 for EUR, 0 for JPY, 3 for KWD); 2 for an unknown code.
 func CurrencyExponent(currency string) int {

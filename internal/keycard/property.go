@@ -104,19 +104,10 @@ var (
 // each field that is wrong, or nil. Fields already in skip (because they
 // failed to decode) are not checked again.
 func (p *Property) Validate(skip FieldErrors) error {
-	fe := FieldErrors{}
-	check := func(field, msg string) {
-		if msg != "" && !skip.Has(field) {
-			fe.Add(field, msg)
-		}
-	}
+	c := newChecker(skip)
+	check := c.check
 	check("title", requiredText(p.Title, 255))
-	switch {
-	case p.Currency == "":
-		check("currency", "can't be blank")
-	case !ValidCurrency(p.Currency):
-		check("currency", "is not a valid ISO 4217 currency code")
-	}
+	check("currency", currencyMessage(p.Currency))
 	if p.Email != "" {
 		check("email", ValidateEmail(p.Email))
 	}
@@ -148,7 +139,7 @@ func (p *Property) Validate(skip FieldErrors) error {
 	}
 	p.Settings.validate(check)
 	p.Content.validate(check)
-	return fe.Err()
+	return c.fe.Err()
 }
 
 func (s *PropertySettings) validate(check func(field, msg string)) {

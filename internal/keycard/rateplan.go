@@ -160,19 +160,10 @@ func (rp *RatePlan) Validate(skip FieldErrors) error { return rp.Check(skip).Err
 // Check is Validate returning the field errors themselves, to which the
 // checks against other records add.
 func (rp *RatePlan) Check(skip FieldErrors) FieldErrors {
-	fe := FieldErrors{}
-	check := func(field, msg string) {
-		if msg != "" && !skip.Has(field) {
-			fe.Add(field, msg)
-		}
-	}
+	c := newChecker(skip)
+	check := c.check
 	check("title", requiredText(rp.Title, 255))
-	switch {
-	case rp.Currency == "":
-		check("currency", "can't be blank")
-	case !ValidCurrency(rp.Currency):
-		check("currency", "is not a valid ISO 4217 currency code")
-	}
+	check("currency", currencyMessage(rp.Currency))
 	if rp.SellMode != SellPerRoom && rp.SellMode != SellPerPerson {
 		check("sell_mode", "is not included in the list (per_room, per_person)")
 	}
@@ -194,8 +185,8 @@ func (rp *RatePlan) Check(skip FieldErrors) FieldErrors {
 		check("max_stay", between(rp.MaxStay[i], 0, MaxStayNights))
 	}
 	for _, f := range []string{"min_stay_arrival", "min_stay_through", "max_stay"} {
-		if len(fe[f]) > 1 {
-			fe[f] = fe[f][:1]
+		if len(c.fe[f]) > 1 {
+			c.fe[f] = c.fe[f][:1]
 		}
 	}
 	switch {
@@ -214,7 +205,7 @@ func (rp *RatePlan) Check(skip FieldErrors) FieldErrors {
 		}
 	}
 	check("options", rp.optionsMessage())
-	return fe
+	return c.fe
 }
 
 func fee(minor int64) string {

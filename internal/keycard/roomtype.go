@@ -64,12 +64,8 @@ type RoomTypeContent struct {
 // each field that is wrong, or nil. Fields already in skip (because they
 // failed to decode) are not checked again.
 func (rt *RoomType) Validate(skip FieldErrors) error {
-	fe := FieldErrors{}
-	check := func(field, msg string) {
-		if msg != "" && !skip.Has(field) {
-			fe.Add(field, msg)
-		}
-	}
+	c := newChecker(skip)
+	check := c.check
 	check("title", requiredText(rt.Title, 255))
 	check("count_of_rooms", between(rt.CountOfRooms, 1, MaxCountOfRooms))
 	adults := between(rt.OccAdults, 1, MaxOccupancy)
@@ -110,7 +106,7 @@ func (rt *RoomType) Validate(skip FieldErrors) error {
 			break
 		}
 	}
-	return fe.Err()
+	return c.fe.Err()
 }
 
 // photoMessage returns what is wrong with a photo, or "".
