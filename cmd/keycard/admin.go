@@ -55,7 +55,7 @@ func cliError(err error) error {
 
 func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: keycard user create|password ...")
+		return errors.New("usage: keycard user create|password [flags]")
 	}
 	var email, password, name string
 	var asJSON bool
