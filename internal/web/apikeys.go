@@ -59,6 +59,9 @@ type keyForm struct {
 	Errors   keycard.FieldErrors
 	// Other are the messages that belong to no field of the form.
 	Other []string
+	// Nonce names this one create form, so that sending it twice (a reload
+	// of the shown-once page without JavaScript) makes no second key.
+	Nonce string
 }
 
 // gateView says which condition for managing API keys the user misses.
@@ -181,7 +184,7 @@ func (s *Server) newAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.Form = &keyForm{All: true, Selected: map[string]bool{}, Options: options}
+	v.Form = &keyForm{All: true, Selected: map[string]bool{}, Options: options, Nonce: newNonce()}
 	return s.renderKeys(w, r, http.StatusOK, v)
 }
 
@@ -189,6 +192,15 @@ func (s *Server) newAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 // that will ever hold it: the page is not redirected to (which would need
 // the key stored somewhere to show it) and is marked not to be stored.
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	nonce := r.PostForm.Get(nonceField)
+	if formAlreadySent(r, nonce) {
+		v, _, err := s.keysView(r)
+		if err != nil {
+			return err
+		}
+		v.Notice = "This form was already sent: its key was created and shown once, and is in the list below. To get another key, create a new one."
+		return s.renderKeys(w, r, http.StatusOK, v)
+	}
 	fe := keycard.FieldErrors{}
 	name := r.PostForm.Get("name")
 	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
@@ -207,10 +219,11 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return lerr
 	}
 	if err != nil {
-		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options}
+		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options, Nonce: nonce}
 		v.Form.setErrors(err, "name", "property_ids")
 		return s.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 	}
+	rememberFormSent(w, r, nonce)
 	v.Created = &createdKey{Name: k.Name, Secret: secret}
 	return s.renderKeys(w, r, http.StatusCreated, v)
 }

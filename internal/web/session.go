@@ -174,3 +174,35 @@ func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 }
+
+// nonceField and sentCookie make a create form work once: the form carries
+// a random nonce, and a successful create leaves it in a cookie, so the
+// same form sent again (a reload of the answer) is recognised.
+const (
+	nonceField = "form_nonce"
+	sentCookie = "keycard_form_sent"
+)
+
+// newNonce returns a random form nonce.
+func newNonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// formAlreadySent reports whether the form with this nonce was already
+// sent successfully from this browser.
+func formAlreadySent(r *http.Request, nonce string) bool {
+	if nonce == "" {
+		return false
+	}
+	c, err := r.Cookie(sentCookie)
+	return err == nil && hmac.Equal([]byte(c.Value), []byte(nonce))
+}
+
+// rememberFormSent records that the form with this nonce made its key.
+func rememberFormSent(w http.ResponseWriter, r *http.Request, nonce string) {
+	if nonce != "" {
+		setCookie(w, r, sentCookie, nonce, time.Now().Add(time.Hour))
+	}
+}

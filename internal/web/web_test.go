@@ -779,3 +779,38 @@ func TestSignInLimit(t *testing.T) {
 		t.Errorf("a refused attempt set a session cookie")
 	}
 }
+
+// TestCreateFormWorksOnce checks that sending one create form twice, as a
+// reload of the shown-once page without JavaScript does, makes one key and
+// never shows a key again.
+func TestCreateFormWorksOnce(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	c := f.client()
+	c.signIn(ownerEmail, ownerPassword)
+	nonceRe := regexp.MustCompile(`name="form_nonce" value="([^"]+)"`)
+	form := func() url.Values {
+		page := c.get("/organization/api-keys/new")
+		m := nonceRe.FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatal("the create form carries no nonce")
+		}
+		return url.Values{"csrf_token": {c.csrf("/organization/api-keys/new")}, "form_nonce": {m[1]}, "name": {"PMS"}, "access_all_properties": {"true"}}
+	}
+	first := form()
+	if r := c.post("/organization/api-keys", first); r.status != http.StatusCreated || keyRe.FindStringSubmatch(r.body) == nil {
+		t.Fatalf("first send: got status %d, want 201 with the key", r.status)
+	}
+	r := c.post("/organization/api-keys", first)
+	if r.status != http.StatusOK || keyRe.FindStringSubmatch(r.body) != nil || !strings.Contains(r.body, "already sent") {
+		t.Errorf("second send of the same form: got status %d, want 200 with a notice and no key", r.status)
+	}
+	if n := len(f.keys()); n != 1 {
+		t.Errorf("%d keys after sending one form twice, want 1", n)
+	}
+	if r := c.post("/organization/api-keys", form()); r.status != http.StatusCreated {
+		t.Errorf("a new form: got status %d, want 201", r.status)
+	}
+	if n := len(f.keys()); n != 2 {
+		t.Errorf("%d keys after a second form, want 2", n)
+	}
+}
