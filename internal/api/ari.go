@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -105,19 +104,9 @@ func echo(raw json.RawMessage, fe keycard.FieldErrors) any {
 
 // decodeValues reads {"values": [...]} and returns the entries as written.
 func decodeValues(r *http.Request) ([]json.RawMessage, error) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, err
-		}
-		return nil, keycard.Errorf(keycard.EBadRequest, "the request body could not be read")
-	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil, keycard.Errorf(keycard.EBadRequest, "the request body is empty; send a JSON object")
-	}
-	if body[0] != '{' {
-		return nil, keycard.Errorf(keycard.EBadRequest, "the request body is not a valid JSON object")
+		return nil, err
 	}
 	// One pass for the common case; a body it refuses is looked at again
 	// to say why.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"math"
@@ -83,7 +82,7 @@ func (s *Server) ariLimited(route string, h handlerFunc) handlerFunc {
 		if err != nil {
 			return err // too large: the error mapper answers 413
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = newPreReadBody(body)
 		var req struct {
 			Values []struct {
 				PropertyID any `json:"property_id"`
