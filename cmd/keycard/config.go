@@ -21,6 +21,9 @@ type Config struct {
 	DatabaseURL string
 	Mode        keycard.Mode
 	Limits      api.Limits
+	// SecureCookies marks the UI's cookies Secure over plain HTTP, for a
+	// TLS-terminating proxy in front.
+	SecureCookies bool
 	// SignInLimit is password sign-in attempts per minute per email.
 	SignInLimit int
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
@@ -52,6 +55,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
+		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
 		fs.IntVar(&c.cfg.SignInLimit, "sign-in-rate-limit", 10, "password sign-in attempts per minute per email address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
@@ -74,6 +78,13 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
 		env("mode", "KEYCARD_MODE", &c.mode)
 		env("redis-url", "KEYCARD_REDIS_URL", &c.cfg.RedisURL)
+		if v := getenv("KEYCARD_SECURE_COOKIES"); v != "" && !set["secure-cookies"] {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("KEYCARD_SECURE_COOKIES must be true or false, not %q", v)
+			}
+			c.cfg.SecureCookies = b
+		}
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}

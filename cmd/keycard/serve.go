@@ -65,7 +65,9 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/readyz", apiSrv)
-	mux.Handle("/", web.New(st, authn, cfg.Mode, log))
+	ui := web.New(st, authn, cfg.Mode, log)
+	ui.SetSecureCookies(cfg.SecureCookies)
+	mux.Handle("/", ui)
 	return mux
 }
 

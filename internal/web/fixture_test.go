@@ -42,6 +42,7 @@ type fixture struct {
 	// handler is what srv serves, for requests made without a network.
 	handler http.Handler
 	auth    *auth.Authenticator
+	ui      *Server
 
 	owner, member *keycard.Principal
 	orgID         string
@@ -100,7 +101,8 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 	mux.Handle("/api/", apiHandler)
 	mux.Handle("/healthz", apiHandler)
 	mux.Handle("/readyz", apiHandler)
-	mux.Handle("/", New(st, authn, mode, log))
+	f.ui = New(st, authn, mode, log)
+	mux.Handle("/", f.ui)
 	f.handler = mux
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -31,7 +32,15 @@ type Server struct {
 	// origin rejects cross-origin form posts by their Sec-Fetch-Site or
 	// Origin header, before the CSRF token is even looked at.
 	origin *http.CrossOriginProtection
+	// secureCookies marks every cookie Secure, for a site whose TLS ends at
+	// a proxy in front of keycard.
+	secureCookies bool
 }
+
+// SetSecureCookies makes every cookie Secure even over plain HTTP: for
+// operators whose HTTPS ends at a proxy in front of keycard, which is not
+// trusted to say so in a header. It must be called before serving.
+func (s *Server) SetSecureCookies(on bool) { s.secureCookies = on }
 
 // New returns the UI server. It parses the templates and builds the route
 // table, and panics if either is broken: both are fixed at build time.
@@ -46,6 +55,9 @@ func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Lo
 
 // ServeHTTP serves the UI, with the security headers on every response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.secureCookies {
+		r = r.WithContext(context.WithValue(r.Context(), secureKey{}, true))
+	}
 	h := w.Header()
 	// Scripts and styles come only from /static: no inline code runs, so an
 	// injected <script> does nothing.

@@ -158,11 +158,19 @@ func visitorSecret(w http.ResponseWriter, r *http.Request) string {
 	return secret
 }
 
+// secureKey marks, in a request's context, that the site is served over
+// HTTPS by a proxy in front of keycard (see Server.SetSecureCookies).
+type secureKey struct{}
+
+// secure reports whether cookies set in answer to r must be Secure: the
+// request came over TLS, or the operator says TLS ends at a proxy.
+func secure(r *http.Request) bool { return r.TLS != nil || r.Context().Value(secureKey{}) != nil }
+
 // setCookie sets an HttpOnly, SameSite=Lax cookie for the whole site,
-// Secure when the request came over TLS. A zero expiry makes it last as
-// long as the browser session.
+// Secure when the site is served over HTTPS. A zero expiry makes it last
+// as long as the browser session.
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
-	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r)}
 	if !expires.IsZero() {
 		c.Expires = expires
 		c.MaxAge = max(1, int(time.Until(expires).Seconds()))
@@ -172,7 +180,7 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expir
 
 func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: secure(r)})
 }
 
 // nonceField and sentCookie make a create form work once: the form carries

@@ -814,3 +814,21 @@ func TestCreateFormWorksOnce(t *testing.T) {
 		t.Errorf("%d keys after a second form, want 2", n)
 	}
 }
+
+// TestSecureCookiesBehindProxy checks that an operator whose HTTPS ends at
+// a proxy gets Secure cookies over the plain HTTP between the two.
+func TestSecureCookiesBehindProxy(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	f.ui.SetSecureCookies(true)
+	r := serveDirect(f, false, http.MethodGet, "/sign_in", "", nil)
+	csrf := cookieNamed(r, csrfCookie)
+	if csrf == nil || !csrf.Secure {
+		t.Fatalf("CSRF cookie over plain HTTP with secure cookies on: %+v, want Secure", csrf)
+	}
+	token := csrfRe.FindStringSubmatch(r.Body.String())[1]
+	form := url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {ownerPassword}}
+	r = serveDirect(f, false, http.MethodPost, "/sign_in", form.Encode(), csrf)
+	if c := cookieNamed(r, sessionCookie); c == nil || !c.Secure {
+		t.Errorf("session cookie over plain HTTP with secure cookies on: %+v, want Secure", c)
+	}
+}
