@@ -24,20 +24,24 @@ const (
 // postAvailability is POST /availability: {"values": [{property_id,
 // room_type_id, date | date_from + date_to, days, availability}, ...]}.
 func (s *Server) postAvailability(w http.ResponseWriter, r *http.Request) error {
-	return ariWrite(w, r, decodeAvailability, s.store.ApplyAvailability)
+	return ariWrite(s, w, r, "availability", decodeAvailability,
+		func(c *keycard.AvailabilityChange) string { return c.PropertyID }, s.store.ApplyAvailability)
 }
 
 // postRestrictions is POST /restrictions: {"values": [{property_id,
 // rate_plan_id, date | date_from + date_to, days, rate | rates,
 // min_stay_arrival, ...}, ...]}.
 func (s *Server) postRestrictions(w http.ResponseWriter, r *http.Request) error {
-	return ariWrite(w, r, decodeRestriction, s.store.ApplyRestrictions)
+	return ariWrite(s, w, r, "restrictions", decodeRestriction,
+		func(c *keycard.RestrictionChange) string { return c.PropertyID }, s.store.ApplyRestrictions)
 }
 
-// ariWrite runs an ARI write: it decodes each entry, has the store apply
-// those that decode, and answers with the tasks and the warnings of both
+// ariWrite runs an ARI write: it decodes each entry, charges the route's
+// per-property rate limit for the properties of those that decode, has the
+// store apply them, and answers with the tasks and the warnings of both
 // steps.
-func ariWrite[C any](w http.ResponseWriter, r *http.Request, decode func(json.RawMessage) (C, keycard.FieldErrors),
+func ariWrite[C any](s *Server, w http.ResponseWriter, r *http.Request, route string,
+	decode func(json.RawMessage) (C, keycard.FieldErrors), propertyOf func(C) string,
 	apply func(context.Context, *keycard.Principal, []C) (*keycard.ARIResult, error)) error {
 	entries, err := decodeValues(r)
 	if err != nil {
@@ -53,6 +57,13 @@ func ariWrite[C any](w http.ResponseWriter, r *http.Request, decode func(json.Ra
 			continue
 		}
 		changes, index = append(changes, c), append(index, i)
+	}
+	properties := make([]string, len(changes))
+	for i, c := range changes {
+		properties[i] = propertyOf(c)
+	}
+	if err := s.chargeARI(w, r, route, properties); err != nil {
+		return err
 	}
 	res, err := apply(r.Context(), principal(r), changes)
 	if err != nil {

@@ -45,17 +45,12 @@ func decodeBody(r *http.Request, v any) error {
 // an empty body or one that does not start with "{" is a 400; one over the
 // limit is the MaxBytesError the error mapper answers 413.
 func readBody(r *http.Request) ([]byte, error) {
-	var body []byte
-	if pre, ok := r.Body.(*preReadBody); ok {
-		body = pre.b
-	} else {
-		var err error
-		if body, err = io.ReadAll(r.Body); err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return nil, err
-			}
-			return nil, keycard.Errorf(keycard.EBadRequest, "the request body could not be read")
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
 		}
+		return nil, keycard.Errorf(keycard.EBadRequest, "the request body could not be read")
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -66,17 +61,6 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	return body, nil
 }
-
-// preReadBody is a body a middleware has already read to look into it;
-// readBody takes its bytes as they are instead of copying them again.
-type preReadBody struct {
-	*bytes.Reader
-	b []byte
-}
-
-func newPreReadBody(b []byte) *preReadBody { return &preReadBody{Reader: bytes.NewReader(b), b: b} }
-
-func (*preReadBody) Close() error { return nil }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -70,44 +68,22 @@ func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []rate
 
 func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
 
-// ariLimited wraps an ARI write with its per-property limit: each property
-// named in the values is charged once, all or none, before the handler
-// runs. The body is read here and handed on unchanged.
-func (s *Server) ariLimited(route string, h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if s.limiter == nil || s.limits.ARI <= 0 {
-			return h(w, r)
-		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return err // too large: the error mapper answers 413
-		}
-		r.Body = newPreReadBody(body)
-		var req struct {
-			Values []struct {
-				PropertyID any `json:"property_id"`
-			} `json:"values"`
-		}
-		// A body that does not parse is the handler's to refuse; it still
-		// costs nothing here.
-		if json.Unmarshal(body, &req) != nil {
-			return h(w, r)
-		}
-		seen := map[string]bool{}
-		var rules []ratelimit.Rule
-		for _, v := range req.Values {
-			id, ok := v.PropertyID.(string)
-			if !ok || seen[id] || !keycard.ValidID(id) {
-				continue
-			}
+// chargeARI counts an ARI write against the route's per-property limit:
+// each distinct property is charged once, all or none.
+func (s *Server) chargeARI(w http.ResponseWriter, r *http.Request, route string, propertyIDs []string) error {
+	if s.limiter == nil || s.limits.ARI <= 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var rules []ratelimit.Rule
+	for _, id := range propertyIDs {
+		if !seen[id] {
 			seen[id] = true
 			rules = append(rules, ratelimit.Rule{Key: "ari:" + route + ":" + id, Limit: s.limits.ARI, Window: time.Minute})
 		}
-		if len(rules) > 0 {
-			if err := s.applyLimit(w, r, rules); err != nil {
-				return err
-			}
-		}
-		return h(w, r)
 	}
+	if len(rules) == 0 {
+		return nil
+	}
+	return s.applyLimit(w, r, rules)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -94,35 +93,32 @@ func TestLimitsOff(t *testing.T) {
 
 func TestARIRateLimitPerProperty(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{PerKey: 1000, PerOrganization: 1000, ARI: 2})
-	s := f.srv.(*Server)
-	h := s.handle(s.authenticate(s.ariLimited("restrictions", func(w http.ResponseWriter, r *http.Request) error {
-		var body map[string]any
-		if err := decodeBody(r, &body); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK) // the handler still gets the whole body
-		return nil
-	})))
-	post := func(body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/api/v1/restrictions", strings.NewReader(f.expand(body)))
-		req.Header.Set("user-api-key", f.keyAll)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
+	day := time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")
+	entry := func(property string) string {
+		// The rate plan need not exist: the limit is charged per property
+		// of every entry that decodes, before the store looks anything up.
+		return `{"property_id":"` + property + `","rate_plan_id":"00000000-0000-4000-8000-000000000000","date":"` + day + `","stop_sell":true}`
 	}
-	both := `{"values":[{"property_id":"{p1}","rate":100},{"property_id":"{p2}","rate":100},{"property_id":"{p1}","rate":200}]}`
+	post := func(entries ...string) *httptest.ResponseRecorder {
+		return f.response("POST", "/api/v1/restrictions", credKeyAll, `{"values":[`+strings.Join(entries, ",")+`]}`)
+	}
 	for i := range 2 {
-		if rec := post(both); rec.Code != 200 || rec.Header().Get("RateLimit-Limit") != "2" {
+		// Two entries for P1 count once.
+		if rec := post(entry("{p1}"), entry("{p2}"), entry("{p1}")); rec.Code != 200 || rec.Header().Get("RateLimit-Limit") != "2" {
 			t.Fatalf("request %d: %d %v", i+1, rec.Code, rec.Header())
 		}
 	}
-	rec := post(`{"values":[{"property_id":"{p1}","rate":100}]}`)
+	rec := post(entry("{p1}"))
 	if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
 		t.Errorf("3rd write to P1: %d Retry-After %q, want 429 and 30", rec.Code, rec.Header().Get("Retry-After"))
 	}
-	// A body that is not JSON is the handler's to refuse; it is not counted.
-	if rec := post(`{"values":`); rec.Code != 400 {
-		t.Errorf("bad body: %d, want 400 from the handler", rec.Code)
+	// An entry that does not decode is not charged.
+	if rec := post(`{"property_id":"{p1}","date":"nope"}`); rec.Code != 200 {
+		t.Errorf("an invalid entry for P1: %d, want 200 with a warning", rec.Code)
+	}
+	// A body that is not JSON is refused before anything is counted.
+	if rec := post(`x`); rec.Code != 400 {
+		t.Errorf("bad body: %d, want 400", rec.Code)
 	}
 }
 
