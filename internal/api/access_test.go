@@ -155,6 +155,8 @@ func TestSignIn(t *testing.T) {
 		f.run(t, scenario{method: "POST", path: "/api/v1/sign_in", body: `{"user":{"email":"member-a@example.com","password":""}}`, status: 422})
 		f.run(t, scenario{method: "POST", path: "/api/v1/sign_in", body: `{"user":{"email":"x"}}`, status: 422, want: []string{"password"}})
 		f.run(t, scenario{method: "POST", path: "/api/v1/sign_in", body: `nonsense`, status: 400})
+		f.run(t, scenario{method: "POST", path: "/api/v1/sign_in", body: `{"user":{"email":"a\u0000@b.com","password":"xxxxxxxxxx"}}`, status: 422,
+			want: []string{`"email":["contains a NUL character"]`}})
 
 		// A refresh token gives a new session and ends the old one.
 		rt := attrs["refresh_token"].(string)

@@ -152,6 +152,8 @@ func TestAPIKeyRules(t *testing.T) {
 				body: `{"api_key":{"name":5,"access_all_properties":"yes","property_ids":"{p1}"}}`, status: 422,
 				want: []string{`"name":["must be a string"]`, `"access_all_properties":["must be true or false"]`, `"property_ids":["must be a list of strings"]`}},
 			{name: "malformed JSON", method: "POST", path: "/api/v1/api_keys", cred: credOwnerA, body: `{"api_key":`, status: 400, want: []string{"bad_request"}},
+			{name: "NUL in the name", method: "POST", path: "/api/v1/api_keys", cred: credOwnerA, body: `{"api_key":{"name":"x\u0000y"}}`, status: 422,
+				want: []string{`"name":["contains a NUL character"]`}},
 			{name: "no envelope", method: "POST", path: "/api/v1/api_keys", cred: credOwnerA, body: `{"name":"x"}`, status: 400, want: []string{"api_key"}},
 			{name: "member sees only own keys", method: "GET", path: "/api/v1/api_keys", cred: credMember, status: 200,
 				want: []string{`"total":0`}, never: []string{"{keyP1ID}"}},

@@ -93,8 +93,16 @@ func (f *fields) str(name string, dst *string) {
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		f.errs.Add(name, "must be a string")
+		return
+	}
+	if !keycard.ValidText(*dst) {
+		*dst = ""
+		f.errs.Add(name, msgInvalidText)
 	}
 }
+
+// msgInvalidText is the message for text with a NUL character.
+const msgInvalidText = "contains a NUL character"
 
 // strPtr reads a string member into *dst, allocating it; null is an error.
 func (f *fields) strPtr(name string) *string {
@@ -104,6 +112,10 @@ func (f *fields) strPtr(name string) *string {
 	var s string
 	if raw := f.m[name]; isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		f.errs.Add(name, "must be a string")
+		return nil
+	}
+	if !keycard.ValidText(s) {
+		f.errs.Add(name, msgInvalidText)
 		return nil
 	}
 	return &s
@@ -133,6 +145,12 @@ func (f *fields) stringList(name string, dst *[]string) bool {
 		if err := json.Unmarshal(raw, &list); err != nil {
 			f.errs.Add(name, "must be a list of strings")
 			return false
+		}
+		for _, s := range list {
+			if !keycard.ValidText(s) {
+				f.errs.Add(name, msgInvalidText)
+				return false
+			}
 		}
 	}
 	if list == nil {

@@ -27,6 +27,9 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 		if err1 != nil || err2 != nil {
 			return bad("the query string is not correctly percent-encoded")
 		}
+		if !keycard.ValidText(key) || !keycard.ValidText(val) {
+			return bad("the query string must be UTF-8 without NUL characters")
+		}
 		name, path, ok := splitBrackets(key)
 		if !ok {
 			return bad("query parameter %q is malformed", key)
@@ -38,8 +41,8 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 			case len(path) != 1:
 				return bad("query parameter %q is malformed", key)
 			case path[0] == "page":
-				if err != nil || n < 1 {
-					return bad("pagination[page] must be a whole number from 1")
+				if err != nil || n < 1 || n > keycard.MaxPage {
+					return bad("pagination[page] must be a whole number from 1 to %d", keycard.MaxPage)
 				}
 				q.Page = n
 			case path[0] == "limit":

@@ -5,7 +5,9 @@ package keycard
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Error codes. They are the Channex error codes; the API maps each to its
@@ -118,3 +120,10 @@ func (c *checker) check(field, msg string) {
 		c.fe.Add(field, msg)
 	}
 }
+
+// ValidText reports whether s can be stored as text by both databases:
+// valid UTF-8 without NUL characters (PostgreSQL refuses both).
+func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// ErrInvalidText is the error for text ValidText refuses.
+var ErrInvalidText = Errorf(EBadRequest, "text must be valid UTF-8 without NUL characters")

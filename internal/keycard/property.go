@@ -194,6 +194,9 @@ func requiredText(s string, max int) string {
 }
 
 func maxLen(s string, max int) string {
+	if !ValidText(s) {
+		return "contains a NUL character"
+	}
 	if n := len([]rune(s)); n > max {
 		return "is too long (maximum is " + strconv.Itoa(max) + " characters)"
 	}

@@ -4,6 +4,8 @@ package keycard
 const (
 	DefaultLimit = 10
 	MaxLimit     = 100
+	// MaxPage bounds page numbers, so that an offset never overflows.
+	MaxPage = 1_000_000
 )
 
 // Filter operators.

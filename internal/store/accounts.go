@@ -148,6 +148,9 @@ func (s *Store) SetSubscription(ctx context.Context, orgID, status string) error
 
 // Organization returns an organisation by id.
 func (s *Store) Organization(ctx context.Context, id string) (*keycard.Organization, error) {
+	if !keycard.ValidText(id) {
+		return nil, keycard.NotFound()
+	}
 	var o keycard.Organization
 	var created int64
 	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, name, owner_user_id, subscription_status, created_at FROM organizations WHERE id = ?`), id).
@@ -165,7 +168,10 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*keycard.User, e
 	return u, err
 }
 
-func (s *Store) userBy(ctx context.Context, where string, arg any) (*keycard.User, string, error) {
+func (s *Store) userBy(ctx context.Context, where string, arg string) (*keycard.User, string, error) {
+	if !keycard.ValidText(arg) {
+		return nil, "", keycard.NotFound()
+	}
 	var u keycard.User
 	var hash sql.NullString
 	var created int64

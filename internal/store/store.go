@@ -210,15 +210,50 @@ type tx struct {
 }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
 	return t.Tx.ExecContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
 	return t.Tx.QueryContext(ctx, t.d.rebind(query), args...)
 }
 
-func (t *tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(ctx, t.d.rebind(query), args...)
+func (t *tx) QueryRow(ctx context.Context, query string, args ...any) row {
+	if err := checkArgs(args); err != nil {
+		return row{err: err}
+	}
+	return row{Row: t.Tx.QueryRowContext(ctx, t.d.rebind(query), args...)}
+}
+
+// row is a *sql.Row that may instead hold an error found before the query
+// ran.
+type row struct {
+	*sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Row.Scan(dest...)
+}
+
+// checkArgs refuses text arguments that PostgreSQL cannot store (NUL, bad
+// UTF-8), in both dialects alike, as a 400 rather than a database error:
+// the one place that guards every query, whatever the caller checked.
+func checkArgs(args []any) error {
+	for _, a := range args {
+		if s, ok := a.(string); ok && !keycard.ValidText(s) {
+			return keycard.ErrInvalidText
+		}
+	}
+	return nil
 }
 
 // write runs fn in a read-write transaction and commits it when fn returns

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -54,6 +55,36 @@ func TestReopen(t *testing.T) {
 		st2 := storetest.Open(t, cfg)
 		if _, err := st2.UserByEmail(ctx, "A@HOTEL.EXAMPLE"); err != nil {
 			t.Errorf("after reopening: %v", err)
+		}
+	})
+}
+
+// TestTextPostgresCannotStore checks that text with NUL or bad UTF-8 is
+// refused alike by both dialects, as bad input and not as a database
+// failure, wherever it comes from.
+func TestTextPostgresCannotStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		st := storetest.Open(t, cfg)
+		u, _, err := st.CreateOwner(ctx, "o@hotel.example", "password1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.UserPrincipal(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UserByEmail(ctx, "o\x00@hotel.example"); keycard.ErrorCode(err) != keycard.ENotFound {
+			t.Errorf("look-up by an email with NUL: %v, want not found", err)
+		}
+		for _, bad := range []string{"a\x00b", "\xff"} {
+			q := keycard.ListQuery{Page: 1, Limit: 10, Filters: []keycard.Filter{{Field: "title", Op: keycard.OpEq, Values: []string{bad}}}}
+			if _, _, err := st.ListProperties(ctx, p, q); keycard.ErrorCode(err) != keycard.EBadRequest {
+				t.Errorf("filter on %q: %v, want a bad request", bad, err)
+			}
+			if _, err := st.CreateGroup(ctx, p, bad); keycard.ErrorCode(err) != keycard.EInvalid {
+				t.Errorf("group titled %q: %v, want a validation error", bad, err)
+			}
 		}
 	})
 }
