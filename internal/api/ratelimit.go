@@ -69,18 +69,20 @@ func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []rate
 func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
 
 // chargeARI counts an ARI write against the route's per-property limit:
-// each distinct property is charged once, all or none.
+// each distinct property the caller reaches is charged once, all or none.
+// Properties out of reach are not charged: the budget is the property's,
+// and a stranger naming its id must not spend it.
 func (s *Server) chargeARI(w http.ResponseWriter, r *http.Request, route string, propertyIDs []string) error {
-	if s.limiter == nil || s.limits.ARI <= 0 {
+	if s.limiter == nil || s.limits.ARI <= 0 || len(propertyIDs) == 0 {
 		return nil
 	}
-	seen := map[string]bool{}
+	reached, err := s.store.ReachableProperties(r.Context(), principal(r), propertyIDs)
+	if err != nil {
+		return err
+	}
 	var rules []ratelimit.Rule
-	for _, id := range propertyIDs {
-		if !seen[id] {
-			seen[id] = true
-			rules = append(rules, ratelimit.Rule{Key: "ari:" + route + ":" + id, Limit: s.limits.ARI, Window: time.Minute})
-		}
+	for _, id := range reached {
+		rules = append(rules, ratelimit.Rule{Key: "ari:" + route + ":" + id, Limit: s.limits.ARI, Window: time.Minute})
 	}
 	if len(rules) == 0 {
 		return nil

@@ -99,8 +99,19 @@ func TestARIRateLimitPerProperty(t *testing.T) {
 		// of every entry that decodes, before the store looks anything up.
 		return `{"property_id":"` + property + `","rate_plan_id":"00000000-0000-4000-8000-000000000000","date":"` + day + `","stop_sell":true}`
 	}
-	post := func(entries ...string) *httptest.ResponseRecorder {
-		return f.response("POST", "/api/v1/restrictions", credKeyAll, `{"values":[`+strings.Join(entries, ",")+`]}`)
+	postAs := func(c cred, entries ...string) *httptest.ResponseRecorder {
+		return f.response("POST", "/api/v1/restrictions", c, `{"values":[`+strings.Join(entries, ",")+`]}`)
+	}
+	post := func(entries ...string) *httptest.ResponseRecorder { return postAs(credKeyAll, entries...) }
+	// Strangers naming P1 and P2 (another organisation's key; a key
+	// restricted to P1 naming P2) spend nothing of their budgets.
+	for range 3 {
+		if rec := postAs(credKeyOther, entry("{p1}"), entry("{p2}")); rec.Code != 200 || rec.Header().Get("RateLimit-Limit") == "2" {
+			t.Fatalf("another organisation's key: %d %v, want 200 with no ARI limit charged", rec.Code, rec.Header())
+		}
+		if rec := postAs(credKeyP1, entry("{p2}")); rec.Code != 200 {
+			t.Fatalf("a key restricted to P1, writing P2: %d, want 200 with a warning", rec.Code)
+		}
 	}
 	for i := range 2 {
 		// Two entries for P1 count once.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -101,4 +102,35 @@ func requireGroupManager(ctx context.Context, t *tx, p *keycard.Principal, group
 		return "", keycard.Errorf(keycard.EForbidden, "only the organisation's billing account owner or a group owner can manage this group")
 	}
 	return orgID, nil
+}
+
+// ReachableProperties returns those of ids that p reaches, each once.
+func (s *Store) ReachableProperties(ctx context.Context, p *keycard.Principal, ids []string) ([]string, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range keycard.TrimIDs(ids) {
+		if keycard.ValidID(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil, nil
+	}
+	var out []string
+	err := s.read(ctx, func(t *tx) error {
+		r, args := reach(p)
+		rows, err := t.Query(ctx, `SELECT id FROM properties WHERE id IN (`+placeholders(len(valid))+`) AND id IN `+r, append(anys(valid), args...)...)
+		if err != nil {
+			return fmt.Errorf("store: reachable properties: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
