@@ -241,17 +241,18 @@ func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, err
 	}
 	var userID string
 	err := s.write(ctx, func(t *tx) error {
-		err := t.QueryRow(ctx, `SELECT user_id FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ?`,
+		// One statement finds and ends the session, so that a refresh token
+		// raced against itself wins once.
+		err := t.QueryRow(ctx, `DELETE FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ? RETURNING user_id`,
 			apikey.Hash(refreshToken), micros(s.now())).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return unauthorized
 		}
 		if err != nil {
-			return fmt.Errorf("store: find refresh token: %w", err)
+			return fmt.Errorf("store: end refreshed session: %w", err)
 		}
-		_, err = t.Exec(ctx, `DELETE FROM sessions WHERE refresh_hash = ?`, apikey.Hash(refreshToken))
 		t.changed = true // the old access token is cached by servers
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -88,3 +88,46 @@ func TestTextPostgresCannotStore(t *testing.T) {
 		}
 	})
 }
+
+// TestRefreshWinsOnce races one refresh token against itself: exactly one
+// refresh may start a session.
+func TestRefreshWinsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		st := storetest.Open(t, cfg)
+		if _, _, err := st.CreateOwner(ctx, "o@hotel.example", "password1", ""); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := st.SignIn(ctx, "o@hotel.example", "password1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const racers = 8
+		results := make(chan error, racers)
+		start := make(chan struct{})
+		for range racers {
+			go func() {
+				<-start
+				_, err := st.Refresh(ctx, sess.RefreshToken)
+				results <- err
+			}()
+		}
+		close(start)
+		wins := 0
+		for range racers {
+			err := <-results
+			switch keycard.ErrorCode(err) {
+			case keycard.EUnauthorized:
+			default:
+				if err != nil {
+					t.Errorf("refresh: %v", err)
+					continue
+				}
+				wins++
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%d refreshes with one token succeeded, want exactly 1", wins)
+		}
+	})
+}
