@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -280,8 +282,12 @@ func (s *Store) RecordKeyUse(ctx context.Context, uses map[string]KeyUse) error 
 	if len(uses) == 0 {
 		return nil
 	}
+	// Rows are updated in id order, so that two servers flushing at once
+	// cannot deadlock on PostgreSQL.
+	ids := slices.Sorted(maps.Keys(uses))
 	return s.write(ctx, func(t *tx) error {
-		for id, u := range uses {
+		for _, id := range ids {
+			u := uses[id]
 			if _, err := t.Exec(ctx, `UPDATE api_keys SET use_count = use_count + ?,
 				last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?`,
 				u.Count, micros(u.LastUsed), micros(u.LastUsed), id); err != nil {
