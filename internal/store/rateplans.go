@@ -225,6 +225,11 @@ func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, proper
 		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
 			return err
 		}
+		// Writers of one property's inventory take turns, so that checks
+		// across rows (the plan limit, unique titles, parent cycles) hold.
+		if err := lockProperties(ctx, t, []string{propertyID}); err != nil {
+			return err
+		}
 		id := newID()
 		rp := keycard.NewRatePlan()
 		rp.ID, rp.PropertyID = id, propertyID
@@ -272,10 +277,23 @@ func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, proper
 // the plan as stored and returns the field errors it met decoding. Options
 // keep their ids (and rates) by occupancy; an option left out is removed
 // with its rates.
+// lockedRatePlan reads a rate plan after taking its property's lock (see
+// CreateRatePlan), so that what it reads is what the update builds on.
+func (s *Store) lockedRatePlan(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.RatePlan, error) {
+	rp, err := s.ratePlan(ctx, t, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockProperties(ctx, t, []string{rp.PropertyID}); err != nil {
+		return nil, err
+	}
+	return s.ratePlan(ctx, t, p, id)
+}
+
 func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.RatePlan) keycard.FieldErrors) (*keycard.RatePlan, error) {
 	var out *keycard.RatePlan
 	err := s.write(ctx, func(t *tx) error {
-		rp, err := s.ratePlan(ctx, t, p, id)
+		rp, err := s.lockedRatePlan(ctx, t, p, id)
 		if err != nil {
 			return err
 		}

@@ -143,6 +143,11 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 		if err := requireProperty(ctx, t, p, rt.PropertyID, false); err != nil {
 			return err
 		}
+		// Writers of one property's inventory take turns, so that the room
+		// type limit holds.
+		if err := lockProperties(ctx, t, []string{rt.PropertyID}); err != nil {
+			return err
+		}
 		var n int
 		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM room_types WHERE property_id = ?`, rt.PropertyID).Scan(&n); err != nil {
 			return fmt.Errorf("store: count room types: %w", err)
