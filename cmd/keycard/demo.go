@@ -42,7 +42,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	return serve(ctx, cfg, st, stdout, func(baseURL string) {
 		fmt.Fprintf(stdout, `
-keycard demo is running (staging mode, database %s). Ctrl-C stops it.
+keycard demo is running (staging mode, %s). Ctrl-C stops it.
 
   UI:        %s/organization/api-keys
   Sign in:   %s  /  %s
@@ -52,7 +52,7 @@ keycard demo is running (staging mode, database %s). Ctrl-C stops it.
 Try it:
   curl -s -H 'user-api-key: %s' %s/api/v1/properties/
 
-`, cfg.DBPath, baseURL, demoEmail, demoPassword, key, key, baseURL)
+`, demoDatabase(cfg), baseURL, demoEmail, demoPassword, key, key, baseURL)
 	})
 }
 
@@ -124,4 +124,12 @@ func demoKey(ctx context.Context, st *store.Store, owner *keycard.Principal) (st
 	}
 	_, secret, err := st.CreateAPIKey(ctx, owner, demoKeyName, false, []string{props[0].ID})
 	return secret, err
+}
+
+// demoDatabase names where the demo keeps its data, for its banner.
+func demoDatabase(cfg Config) string {
+	if cfg.DatabaseURL != "" {
+		return "PostgreSQL database from --database-url"
+	}
+	return "database " + cfg.DBPath
 }
