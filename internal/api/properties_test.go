@@ -138,3 +138,18 @@ func TestListQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderIsCodePointOrder checks that both databases order titles the
+// same way (upper case before lower case, as SQLite's BINARY does),
+// whatever the PostgreSQL server's locale.
+func TestOrderIsCodePointOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg, keycard.ModeStaging)
+		f.run(t, scenario{method: "POST", path: "/api/v1/properties", cred: credOwnerA, body: `{"property":{"title":"aardvark Inn","currency":"EUR"}}`, status: 201})
+		// Alpha Hotel, Bravo Hotel, aardvark Inn.
+		f.run(t, scenario{method: "GET", path: "/api/v1/properties?order[title]=asc&pagination[limit]=1&pagination[page]=3", cred: credOwnerA,
+			status: 200, want: []string{`"aardvark Inn"`}})
+		f.run(t, scenario{method: "GET", path: "/api/v1/properties?filter[title][gte]=a", cred: credOwnerA,
+			status: 200, want: []string{`"total":1`, `"aardvark Inn"`}})
+	})
+}
