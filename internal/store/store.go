@@ -136,9 +136,6 @@ func (s *Store) Dialect() string { return s.dialect.name() }
 // cached credentials depend on. It must be set before the store is shared.
 func (s *Store) OnChange(f func()) { s.onChange = f }
 
-// SetClock replaces the store's clock; for tests.
-func (s *Store) SetClock(now func() time.Time) { s.now = now }
-
 func (s *Store) migrate(ctx context.Context) error {
 	dir := path.Join("migrations", s.dialect.name())
 	entries, err := fs.ReadDir(migrationFS, dir)
