@@ -3,7 +3,9 @@ package keycard
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,12 +352,7 @@ func ParseDerivedOption(raw json.RawMessage, currency string) (DerivedOption, st
 		return nil, "derived_option must be an object mapping a field to a list of [operation, value] pairs"
 	}
 	out := DerivedOption{}
-	fields := make([]string, 0, len(m))
-	for field := range m {
-		fields = append(fields, field)
-	}
-	sort.Strings(fields)
-	for _, field := range fields {
+	for _, field := range slices.Sorted(maps.Keys(m)) {
 		steps := m[field]
 		bit, ok := derivedFields[field]
 		if !ok {

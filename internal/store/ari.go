@@ -309,12 +309,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 		for i := range values {
 			groups[values[i].Set] = append(groups[values[i].Set], i)
 		}
-		masks := make([]uint16, 0, len(groups))
-		for m := range groups {
-			masks = append(masks, m)
-		}
-		slices.Sort(masks)
-		for _, mask := range masks {
+		for _, mask := range slices.Sorted(maps.Keys(groups)) {
 			rows := groups[mask]
 			slices.SortFunc(rows, func(a, b int) int {
 				return cmp.Or(strings.Compare(optionIDs[cells[a].option], optionIDs[cells[b].option]), cmp.Compare(cells[a].day, cells[b].day))
