@@ -85,6 +85,18 @@ func ValidatePassword(password string) string {
 	return ""
 }
 
+// CanManageAccess returns nil when p may grant, change or take away
+// anyone's access: invite, change or remove property users and group
+// users, and put properties into groups or take them out. Only a signed-in
+// user may, never an API key: a leaked key must not hand out access (or a
+// way to make keys) that outlives its withdrawal.
+func CanManageAccess(p *Principal) error {
+	if p.ViaAPIKey() {
+		return Errorf(EForbidden, "access to properties and groups cannot be granted or changed with an API key; sign in as a user")
+	}
+	return nil
+}
+
 // CanManageAPIKeys returns nil when p may create, list, change or withdraw
 // API keys in mode, or a forbidden Error whose details say which condition
 // failed.

@@ -183,6 +183,9 @@ func (s *Store) DeleteGroup(ctx context.Context, p *keycard.Principal, id string
 // AddPropertyToGroup puts a property into a group of the same organisation.
 // p must manage the group and own the property.
 func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, groupID, propertyID string) error {
+	if err := keycard.CanManageAccess(p); err != nil {
+		return err
+	}
 	return s.write(ctx, func(t *tx) error {
 		orgID, err := requireGroupManager(ctx, t, p, groupID)
 		if err != nil {
@@ -212,6 +215,9 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 // RemovePropertyFromGroup takes a property out of a group, unless it is in
 // no other group.
 func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principal, groupID, propertyID string) error {
+	if err := keycard.CanManageAccess(p); err != nil {
+		return err
+	}
 	return s.write(ctx, func(t *tx) error {
 		if _, err := requireGroupManager(ctx, t, p, groupID); err != nil {
 			return err

@@ -120,6 +120,9 @@ func (s *Store) member(ctx context.Context, t *tx, k MemberKind, p *keycard.Prin
 // Invite gives the user with email a role on target. An unknown email gets
 // a new user, without a password, in the target's organisation.
 func (s *Store) Invite(ctx context.Context, k MemberKind, p *keycard.Principal, target, email, role string, overrides json.RawMessage) (*keycard.Membership, error) {
+	if err := keycard.CanManageAccess(p); err != nil {
+		return nil, err
+	}
 	fe := keycard.FieldErrors{}
 	if target == "" {
 		fe.Add(k.targetCol, "can't be blank")
@@ -174,6 +177,9 @@ func (s *Store) Invite(ctx context.Context, k MemberKind, p *keycard.Principal, 
 // UpdateMember changes a membership's role and/or overrides (nil leaves
 // them as they are).
 func (s *Store) UpdateMember(ctx context.Context, k MemberKind, p *keycard.Principal, id string, role *string, overrides json.RawMessage) (*keycard.Membership, error) {
+	if err := keycard.CanManageAccess(p); err != nil {
+		return nil, err
+	}
 	fe := keycard.FieldErrors{}
 	if role != nil && !keycard.ValidRole(*role) {
 		fe.Add("role", "must be owner or user")
@@ -213,6 +219,9 @@ func (s *Store) UpdateMember(ctx context.Context, k MemberKind, p *keycard.Princ
 
 // DeleteMember takes a membership away; nobody can remove themself.
 func (s *Store) DeleteMember(ctx context.Context, k MemberKind, p *keycard.Principal, id string) error {
+	if err := keycard.CanManageAccess(p); err != nil {
+		return err
+	}
 	return s.write(ctx, func(t *tx) error {
 		m, err := s.member(ctx, t, k, p, id)
 		if err != nil {

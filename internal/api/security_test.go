@@ -1,0 +1,96 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// keyForbiddenRoutes are the routes by which a credential could widen
+// anyone's access or make a new credential. An API key gets 403 on each,
+// whatever it reaches: only a signed-in user grants access or makes keys,
+// so that a leaked key hands out nothing that outlives its withdrawal.
+//
+// The other writing routes were checked and cannot: POST /properties
+// makes a property of the key user's own organisation, reached by those
+// that humans already gave its group to; POST /groups makes a group with
+// no users; DELETE of a property or group only takes access away;
+// sign_in and refresh_token need a password or a refresh token, never a
+// key.
+var keyForbiddenRoutes = []struct{ method, path, body string }{
+	{"POST", "/api/v1/property_users", `{"invite":{"property_id":"{p1}","user_email":"outsider@example.net","role":"owner"}}`},
+	{"PUT", "/api/v1/property_users/{memberP1}", `{"property_user":{"role":"owner"}}`},
+	{"DELETE", "/api/v1/property_users/{memberP1}", ``},
+	{"POST", "/api/v1/group_users", `{"invite":{"group_id":"{groupLis}","user_email":"outsider@example.net","role":"owner"}}`},
+	{"PUT", "/api/v1/group_users/{memberLis}", `{"group_user":{"role":"owner"}}`},
+	{"DELETE", "/api/v1/group_users/{memberLis}", ``},
+	{"POST", "/api/v1/groups/{groupLis}/properties/{p2}", ``},
+	{"DELETE", "/api/v1/groups/{groupDefault}/properties/{p2}", ``},
+	{"GET", "/api/v1/api_keys", ``},
+	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"more","access_all_properties":true}}`},
+	{"PUT", "/api/v1/api_keys/{keyP1ID}", `{"api_key":{"access_all_properties":true}}`},
+	{"POST", "/api/v1/api_keys/{keyP1ID}/withdraw", ``},
+}
+
+// TestLeakedKeyCannotGrantAccess walks the attack of a leaked key: it
+// tries to make an outside account an owner of the key's property, first
+// with a restricted key and then with an all-properties key, and the key
+// is then withdrawn. The outsider must end with no access, and no member,
+// key or user may have been made on the way.
+func TestLeakedKeyCannotGrantAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg, keycard.ModeStaging)
+		ctx := context.Background()
+		// The outsider has an account of their own, so they could sign in
+		// and make keys for whatever they were given.
+		if _, _, err := f.st.CreateOwner(ctx, "outsider@example.net", "outsider password", ""); err != nil {
+			t.Fatal(err)
+		}
+		outsider := f.signIn("outsider@example.net", "outsider password")
+		// A group user of Lisbon, so that group-user routes have a target.
+		gu, err := f.st.Invite(ctx, store.GroupUsers, f.ownerA, f.groupLis, "lisbon@example.com", keycard.RoleUser, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pus, _, err := f.st.ListMembers(ctx, store.PropertyUsers, f.ownerA, keycard.ListQuery{Page: 1, Limit: 10})
+		if err != nil || len(pus) != 1 {
+			t.Fatalf("property users: %d, %v; want memberA's", len(pus), err)
+		}
+		expand := strings.NewReplacer("{memberP1}", pus[0].ID, "{memberLis}", gu.ID).Replace
+
+		for _, c := range []cred{credKeyP1, credKeyAll} {
+			for _, rt := range keyForbiddenRoutes {
+				t.Run(string(c)+" "+rt.method+" "+rt.path, func(t *testing.T) {
+					f.run(t, scenario{method: rt.method, path: expand(rt.path), cred: c, body: rt.body, status: 403, want: []string{`"code":"forbidden"`, "sign in"}})
+				})
+			}
+		}
+
+		// Nothing changed: the same members with the same roles, no new
+		// user, no new key.
+		for _, kind := range []store.MemberKind{store.PropertyUsers, store.GroupUsers} {
+			list, _, err := f.st.ListMembers(ctx, kind, f.ownerA, keycard.ListQuery{Page: 1, Limit: 10})
+			if err != nil || len(list) != 1 || list[0].Role != keycard.RoleUser {
+				t.Errorf("%s members after the attack: %d, %v; want the one user it had", kind.TargetField(), len(list), err)
+			}
+		}
+		f.run(t, scenario{method: "GET", path: "/api/v1/api_keys", cred: credOwnerA, status: 200, want: []string{`"total":3`}})
+		f.run(t, scenario{method: "GET", path: "/api/v1/groups/{groupDefault}", cred: credOwnerA, status: 200, want: []string{"{p2}"}})
+
+		// Withdraw the key; the outsider reaches nothing of organisation A
+		// and cannot make a key for its property.
+		f.run(t, scenario{method: "POST", path: "/api/v1/api_keys/{keyAllID}/withdraw", cred: credOwnerA, status: 200})
+		f.tokenMem = outsider
+		f.run(t, scenario{method: "GET", path: "/api/v1/properties", cred: credMember, status: 200, want: []string{`"total":0`}, never: []string{"{p1}", "{p2}"}})
+		f.run(t, scenario{method: "GET", path: "/api/v1/properties/{p1}", cred: credMember, status: 404})
+		f.run(t, scenario{method: "POST", path: "/api/v1/restrictions", cred: credMember, status: 200,
+			body: `{"values":[{"property_id":"{p1}","rate_plan_id":"00000000-0000-4000-8000-000000000000","date":"2099-01-01","rate":100}]}`,
+			want: []string{"warnings"}})
+		f.run(t, scenario{method: "POST", path: "/api/v1/api_keys", cred: credMember, status: 422,
+			body: `{"api_key":{"name":"mine","access_all_properties":false,"property_ids":["{p1}"]}}`})
+	})
+}
