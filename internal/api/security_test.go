@@ -94,3 +94,37 @@ func TestLeakedKeyCannotGrantAccess(t *testing.T) {
 			body: `{"api_key":{"name":"mine","access_all_properties":false,"property_ids":["{p1}"]}}`})
 	})
 }
+
+// TestReferencesOutOfReachReadAsMissing checks that an id inside a body
+// naming another organisation's resource is answered exactly as an id that
+// names nothing: no detail of the resource (its currency, say) shows.
+func TestReferencesOutOfReachReadAsMissing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		inv := newInventory(t, cfg)
+		const unknown = "00000000-0000-4000-8000-000000000000"
+		for _, tc := range []struct{ name, method, path, body string }{
+			{"create derived plan", "POST", "/api/v1/rate_plans",
+				`{"rate_plan":{"property_id":"{p1}","room_type_id":"{rt1}","title":"Probe","currency":"GBP","parent_rate_plan_id":"PARENT","options":[{"occupancy":2,"is_primary":true}]}}`},
+			{"update to derived plan", "PUT", "/api/v1/rate_plans/{rp1}", `{"rate_plan":{"currency":"GBP","parent_rate_plan_id":"PARENT"}}`},
+			{"rate plan on a room type", "POST", "/api/v1/rate_plans",
+				`{"rate_plan":{"property_id":"{p1}","room_type_id":"ROOM","title":"Probe","options":[{"occupancy":2,"is_primary":true}]}}`},
+			{"property in a group", "POST", "/api/v1/properties", `{"property":{"title":"Probe","currency":"EUR","group_id":"GROUP"}}`},
+			{"key for properties", "POST", "/api/v1/api_keys", `{"api_key":{"name":"Probe","access_all_properties":false,"property_ids":["PROPERTY"]}}`},
+			{"restrictions", "POST", "/api/v1/restrictions", `{"values":[{"property_id":"{p1}","rate_plan_id":"PARENT","date":"{d0}","rate":100}]}`},
+			{"availability", "POST", "/api/v1/availability", `{"values":[{"property_id":"{p1}","room_type_id":"ROOM","date":"{d0}","availability":1}]}`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				send := func(parent, room, group, property string) (int, string) {
+					body := strings.NewReplacer("PARENT", parent, "ROOM", room, "GROUP", group, "PROPERTY", property).Replace(tc.body)
+					return inv.do(tc.method, inv.x(tc.path), credOwnerA, inv.x(body))
+				}
+				theirs, theirBody := send(inv.rpB, inv.rtB, inv.groupB, inv.p3)
+				none, noneBody := send(unknown, unknown, unknown, unknown)
+				theirBody = strings.NewReplacer(inv.rpB, unknown, inv.rtB, unknown, inv.groupB, unknown, inv.p3, unknown).Replace(theirBody)
+				if theirs != none || theirBody != noneBody {
+					t.Errorf("another organisation's id: %d %s\nan unknown id: %d %s", theirs, theirBody, none, noneBody)
+				}
+			})
+		}
+	})
+}

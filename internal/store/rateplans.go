@@ -353,15 +353,24 @@ func (s *Store) checkRatePlan(ctx context.Context, t *tx, rp, old *keycard.RateP
 		}
 	}
 	if rp.ParentRatePlanID != "" && !fe.Has("parent_rate_plan_id") && !skip.Has("parent_rate_plan_id") {
-		if msg, err := s.checkParent(ctx, t, rp); err != nil {
+		msg, err := s.checkParent(ctx, t, rp)
+		if err != nil {
 			return nil, err
-		} else if msg != "" {
-			fe.Add("parent_rate_plan_id", msg)
 		}
-		var currency string
-		err := t.QueryRow(ctx, `SELECT currency FROM rate_plans WHERE id = ?`, rp.ParentRatePlanID).Scan(&currency)
-		if err == nil && currency != rp.Currency && !fe.Has("currency") {
-			fe.Add("currency", "must be the parent rate plan's currency ("+currency+")")
+		if msg != "" {
+			// Nothing more is said of a parent that is not the property's:
+			// it may be another organisation's plan, and must read exactly
+			// like one that does not exist.
+			fe.Add("parent_rate_plan_id", msg)
+		} else {
+			var currency string
+			err := t.QueryRow(ctx, `SELECT currency FROM rate_plans WHERE id = ? AND property_id = ?`, rp.ParentRatePlanID, rp.PropertyID).Scan(&currency)
+			if err != nil {
+				return nil, fmt.Errorf("store: parent rate plan currency: %w", err)
+			}
+			if currency != rp.Currency && !fe.Has("currency") {
+				fe.Add("currency", "must be the parent rate plan's currency ("+currency+")")
+			}
 		}
 	}
 	if old != nil && old.Currency != rp.Currency && !fe.Has("currency") {
