@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keycard/keycard/internal/redistest"
 	"github.com/keycard/keycard/internal/storetest"
 )
 
@@ -412,6 +413,48 @@ func TestSharedRateLimitInRedis(t *testing.T) {
 
 	if _, err := cli(t, env(map[string]string{"KEYCARD_DB": db}), "serve", "--addr", "127.0.0.1:0", "--redis-url", "redis://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "redis") {
 		t.Errorf("serve with an unreachable Redis: %v, want a redis error", err)
+	}
+}
+
+// TestHungRedis pauses the server's Redis (SIGSTOP): requests and sign-ins
+// must still be answered, limited in the process instead, and the outage
+// logged once rather than per request.
+func TestHungRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_REDIS_URL": redis.URL, "KEYCARD_ORG_RATE_LIMIT": "3"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	base, out := start(t, getenv, "serve")
+	signIn := func() map[string]string {
+		t.Helper()
+		status, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+		if status != 200 {
+			t.Fatalf("sign in: %d", status)
+		}
+		return map[string]string{"Authorization": "Bearer " + attr(m, "token").(string)}
+	}
+	bearer := signIn()
+	if status, _ := call(t, "GET", base+"/api/v1/groups", bearer, ""); status != 200 {
+		t.Fatalf("with Redis up: %d", status)
+	}
+
+	redis.Pause(t)
+	signIn()
+	for i := range 3 {
+		if status, _ := call(t, "GET", base+"/api/v1/groups", bearer, ""); status != 200 {
+			t.Fatalf("request %d with Redis hung: %d, want 200", i+1, status)
+		}
+	}
+	if status, _ := call(t, "GET", base+"/api/v1/groups", bearer, ""); status != 429 {
+		t.Errorf("4th request with Redis hung: %d, want 429 (counted in the process)", status)
+	}
+	if n := strings.Count(out.String(), "Redis does not answer"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, out)
+	}
+	if strings.Contains(out.String(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", out)
 	}
 }
 

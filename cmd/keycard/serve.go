@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/ratelimit"
@@ -37,23 +35,17 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // newLimiter returns the rate limiter: in Redis when configured (checked
-// with a ping, so that a wrong URL stops the start), else in memory.
-func newLimiter(ctx context.Context, cfg Config) (ratelimit.Limiter, func() error, error) {
+// with a ping, so that a wrong URL stops the start), behind a Fallback so
+// that a hung or lost Redis never stalls a request; else in memory.
+func newLimiter(ctx context.Context, cfg Config, log *slog.Logger) (ratelimit.Limiter, func() error, error) {
 	if cfg.RedisURL == "" {
 		return ratelimit.NewMemory(nil), func() error { return nil }, nil
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
+	shared, closeRedis, err := ratelimit.DialRedis(ctx, cfg.RedisURL, "keycard:ratelimit:")
 	if err != nil {
 		return nil, nil, fmt.Errorf("--redis-url: %w", err)
 	}
-	client := redis.NewClient(opt)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := client.Ping(pctx).Err(); err != nil {
-		client.Close()
-		return nil, nil, fmt.Errorf("redis: %w", err)
-	}
-	return ratelimit.NewRedis(client, "keycard:ratelimit:"), client.Close, nil
+	return ratelimit.NewFallback(shared, log, nil), closeRedis, nil
 }
 
 // newHandler routes the JSON API (with /healthz and /readyz) and the HTML
@@ -80,7 +72,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	if err := authn.Poll(ctx); err != nil {
 		return err
 	}
-	limiter, closeLimiter, err := newLimiter(ctx, cfg)
+	limiter, closeLimiter, err := newLimiter(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

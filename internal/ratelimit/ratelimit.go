@@ -20,6 +20,9 @@ type Limiter interface {
 	// refused by one rule is not counted against the others. Rules with a
 	// Limit of 0 or less are ignored.
 	Allow(ctx context.Context, rules ...Rule) (Result, error)
+	// Peek answers what Allow would, counting nothing: for limits charged
+	// only after the fact, such as failed sign-ins.
+	Peek(ctx context.Context, rules ...Rule) (Result, error)
 }
 
 // Rule is one limit on one key: at most Limit requests per Window.
@@ -63,6 +66,17 @@ func NewMemory(now func() time.Time) *Memory {
 
 // Allow implements Limiter; it never fails.
 func (l *Memory) Allow(_ context.Context, rules ...Rule) (Result, error) {
+	return l.count(rules, true), nil
+}
+
+// Peek implements Limiter; it never fails.
+func (l *Memory) Peek(_ context.Context, rules ...Rule) (Result, error) {
+	return l.count(rules, false), nil
+}
+
+// count answers whether one more request fits every rule and, with
+// commit, counts it when it does.
+func (l *Memory) count(rules []Rule, commit bool) Result {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -95,7 +109,7 @@ func (l *Memory) Allow(_ context.Context, rules ...Rule) (Result, error) {
 		left := int((r.Window - newTAT.Sub(now)) / interval)
 		res.tighten(r.Limit, left, newTAT.Sub(now))
 	}
-	if res.Allowed {
+	if res.Allowed && commit {
 		for i, r := range rules {
 			if r.Limit > 0 {
 				l.tat[r.Key] = next[i]
@@ -105,7 +119,7 @@ func (l *Memory) Allow(_ context.Context, rules ...Rule) (Result, error) {
 	if res.Remaining < 0 {
 		res.Remaining = 0
 	}
-	return res, nil
+	return res
 }
 
 func (r *Result) tighten(limit, remaining int, reset time.Duration) {
