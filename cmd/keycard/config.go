@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/keycard/keycard/internal/api"
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 )
@@ -24,8 +25,8 @@ type Config struct {
 	// SecureCookies marks the UI's cookies Secure over plain HTTP, for a
 	// TLS-terminating proxy in front.
 	SecureCookies bool
-	// SignInLimit is password sign-in attempts per minute per email.
-	SignInLimit int
+	// SignInLimits bound failed password sign-ins per minute.
+	SignInLimits auth.SignInLimits
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
@@ -56,7 +57,8 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
 		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
-		fs.IntVar(&c.cfg.SignInLimit, "sign-in-rate-limit", 10, "password sign-in attempts per minute per email address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.SignInLimits.PerEmail, "sign-in-rate-limit", 10, "failed password sign-ins per minute per email address from one client address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -88,7 +90,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}
-		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimit} {
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {
 				n, err := strconv.Atoi(v)

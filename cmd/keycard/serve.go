@@ -77,7 +77,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 		return err
 	}
 	defer closeLimiter()
-	authn.SetSignInLimit(limiter, cfg.SignInLimit)
+	authn.SetSignInLimit(limiter, cfg.SignInLimits)
 	handler := newHandler(cfg, st, authn, limiter, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/storetest"
@@ -160,7 +162,7 @@ func TestARIRoutesAreLimited(t *testing.T) {
 
 func TestSignInLimit(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{})
-	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), 2)
+	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 2})
 	attempt := func(email, password string) *httptest.ResponseRecorder {
 		return f.response("POST", "/api/v1/sign_in", noCred, `{"user":{"email":"`+email+`","password":"`+password+`"}}`)
 	}
@@ -175,5 +177,60 @@ func TestSignInLimit(t *testing.T) {
 	}
 	if rec := attempt("owner-b@example.com", "password-owner-b@example.com"); rec.Code != 200 {
 		t.Errorf("another email: %d, want 200", rec.Code)
+	}
+}
+
+// TestSignInLimitPerAddress checks both sign-in limits: guesses at an
+// email from one address do not lock its owner out elsewhere, and one
+// address cannot spray guesses across many emails.
+func TestSignInLimitPerAddress(t *testing.T) {
+	f, _ := limitedFixture(t, Limits{})
+	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 2, PerAddress: 4})
+	attempt := func(addr, email, password string) int {
+		req := httptest.NewRequest("POST", "/api/v1/sign_in", strings.NewReader(`{"user":{"email":"`+email+`","password":"`+password+`"}}`))
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	const attacker, owner, attacker6 = "203.0.113.7:4000", "198.51.100.2:5000", "[2001:db8:1:2::7]:4000"
+	for i := range 2 {
+		if got := attempt(attacker, "owner-a@example.com", "guess"); got != 401 {
+			t.Fatalf("guess %d: %d, want 401", i+1, got)
+		}
+	}
+	if got := attempt(attacker, "owner-a@example.com", "password-owner-a@example.com"); got != 429 {
+		t.Errorf("the attacker's 3rd try at the email: %d, want 429", got)
+	}
+	if got := attempt(owner, "owner-a@example.com", "password-owner-a@example.com"); got != 200 {
+		t.Errorf("the owner from another address: %d, want 200 (not locked out)", got)
+	}
+	// Successes do not count: the owner signs in again and again.
+	for i := range 3 {
+		if got := attempt(owner, "owner-a@example.com", "password-owner-a@example.com"); got != 200 {
+			t.Errorf("the owner's sign-in %d: %d, want 200", i+2, got)
+		}
+	}
+	// Spraying: the attacker has 2 failures; 2 more emails fill the
+	// address's budget of 4, and then every email is refused from there.
+	for _, email := range []string{"x1@example.com", "x2@example.com"} {
+		if got := attempt(attacker, email, "guess"); got != 401 {
+			t.Errorf("guess at %s: %d, want 401", email, got)
+		}
+	}
+	if got := attempt(attacker, "owner-b@example.com", "password-owner-b@example.com"); got != 429 {
+		t.Errorf("a 5th email from the spraying address: %d, want 429", got)
+	}
+	if got := attempt(owner, "owner-b@example.com", "password-owner-b@example.com"); got != 200 {
+		t.Errorf("the same email from another address: %d, want 200", got)
+	}
+	// One IPv6 host holds a /64: its addresses share one budget.
+	for i := range 4 {
+		if got := attempt(strings.Replace(attacker6, "::7", "::"+strconv.Itoa(i+10), 1), "y"+strconv.Itoa(i)+"@example.com", "guess"); got != 401 {
+			t.Errorf("IPv6 guess %d: %d, want 401", i+1, got)
+		}
+	}
+	if got := attempt("[2001:db8:1:2::99]:1", "owner-b@example.com", "password-owner-b@example.com"); got != 429 {
+		t.Errorf("another address of the same IPv6 /64: %d, want 429", got)
 	}
 }

@@ -58,7 +58,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := f.errs.Err(); err != nil {
 		return err
 	}
-	sess, err := s.auth.SignIn(r.Context(), email, password)
+	sess, err := s.auth.SignIn(r.Context(), email, password, r.RemoteAddr)
 	if err != nil {
 		return err
 	}

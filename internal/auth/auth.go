@@ -15,6 +15,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -44,8 +46,8 @@ type Authenticator struct {
 	usageMu sync.Mutex
 	usage   map[string]store.KeyUse
 
-	signInLimiter   ratelimit.Limiter
-	signInPerMinute int
+	signInLimiter ratelimit.Limiter
+	signInLimits  SignInLimits
 }
 
 // New returns an Authenticator over st and registers it to hear of the
@@ -251,29 +253,83 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 // from; for tests.
 func (a *Authenticator) SetClock(now func() time.Time) { a.now = now }
 
-// SetSignInLimit limits password sign-ins to perMinute attempts per email
-// address, counted by l; without it (or with 0) they are not limited. It
-// must be called before the Authenticator is shared.
-func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, perMinute int) {
-	a.signInLimiter, a.signInPerMinute = l, perMinute
+// SignInLimits bound failed password sign-ins per minute; 0 turns a limit
+// off. Only failures count, so a user who signs in often is never held up.
+type SignInLimits struct {
+	// PerEmail counts an email's failures from one client address: a
+	// guesser elsewhere cannot lock its owner out.
+	PerEmail int
+	// PerAddress counts a client address's failures, whatever the emails:
+	// one address cannot spray guesses across accounts.
+	PerAddress int
 }
 
-// SignIn checks an email and password and starts a session, unless the
-// email has had too many attempts this minute: that stops a password being
-// guessed online, for the API and the UI alike.
-func (a *Authenticator) SignIn(ctx context.Context, email, password string) (*store.Session, error) {
-	if a.signInLimiter != nil && a.signInPerMinute > 0 {
-		// The counter is named by the email's hash: a shared Redis holds no
-		// addresses.
-		rule := ratelimit.Rule{Key: "sign-in:" + apikey.Hash(keycard.NormalizeEmail(email)), Limit: a.signInPerMinute, Window: time.Minute}
-		res, err := a.signInLimiter.Allow(ctx, rule)
+// SetSignInLimit limits failed password sign-ins as lim says, counted by
+// l; without it nothing is limited. It must be called before the
+// Authenticator is shared.
+func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, lim SignInLimits) {
+	a.signInLimiter, a.signInLimits = l, lim
+}
+
+// SignIn checks an email and password from a client at addr (host:port or
+// host) and starts a session, unless the email has failed too often from
+// that address this minute, or the address has failed too often with any
+// email: that stops passwords being guessed online, for the API and the UI
+// alike.
+func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string) (*store.Session, error) {
+	rules := a.signInRules(email, addr)
+	if len(rules) > 0 {
+		res, err := a.signInLimiter.Peek(ctx, rules...)
 		switch {
 		case err != nil:
-			a.logErr(err, "count sign-in attempt")
+			a.logErr(err, "check sign-in limits")
 		case !res.Allowed:
 			return nil, &keycard.Error{Code: keycard.ERateLimited, RetryAfter: res.RetryAfter,
-				Details: "Too many sign-in attempts for this email address; try again in a minute"}
+				Details: "Too many failed sign-in attempts; try again in a minute"}
 		}
 	}
-	return a.store.SignIn(ctx, email, password)
+	sess, err := a.store.SignIn(ctx, email, password)
+	if len(rules) > 0 && keycard.ErrorCode(err) == keycard.EUnauthorized {
+		if _, err := a.signInLimiter.Allow(ctx, rules...); err != nil {
+			a.logErr(err, "count failed sign-in")
+		}
+	}
+	return sess, err
+}
+
+// signInRules returns the limits a sign-in from addr for email counts
+// against. Counters are named by hashes: a shared Redis holds no emails
+// and no addresses.
+func (a *Authenticator) signInRules(email, addr string) []ratelimit.Rule {
+	if a.signInLimiter == nil {
+		return nil
+	}
+	client := clientKey(addr)
+	var rules []ratelimit.Rule
+	if a.signInLimits.PerEmail > 0 {
+		rules = append(rules, ratelimit.Rule{Key: "sign-in:" + apikey.Hash(keycard.NormalizeEmail(email)+" "+client), Limit: a.signInLimits.PerEmail, Window: time.Minute})
+	}
+	if a.signInLimits.PerAddress > 0 {
+		rules = append(rules, ratelimit.Rule{Key: "sign-in-addr:" + apikey.Hash(client), Limit: a.signInLimits.PerAddress, Window: time.Minute})
+	}
+	return rules
+}
+
+// clientKey names the client at addr for sign-in limits: its IPv4
+// address, or the /64 network of its IPv6 address, since one IPv6 host
+// commonly holds a whole /64.
+func clientKey(addr string) string {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
 }

@@ -45,14 +45,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if len(view.Errors) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, "sign_in", page{Title: "Sign in", Data: view})
 	}
-	sess, err := s.auth.SignIn(r.Context(), email, password)
+	sess, err := s.auth.SignIn(r.Context(), email, password, r.RemoteAddr)
 	if err != nil {
 		switch keycard.ErrorCode(err) {
 		case keycard.EUnauthorized:
 			view.Error = "Wrong email or password."
 			return s.render(w, r, http.StatusUnauthorized, "sign_in", page{Title: "Sign in", Data: view})
 		case keycard.ERateLimited:
-			view.Error = "Too many sign-in attempts for this email address. Wait a minute, then try again."
+			view.Error = "Too many failed sign-in attempts. Wait a minute, then try again."
 			return s.render(w, r, http.StatusTooManyRequests, "sign_in", page{Title: "Sign in", Data: view})
 		}
 		return err

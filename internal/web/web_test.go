@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 )
@@ -762,7 +763,7 @@ func TestOwnerSeesWhoMadeAKey(t *testing.T) {
 
 func TestSignInLimit(t *testing.T) {
 	f := newFixture(t, keycard.ModeStaging, true)
-	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), 1)
+	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 1})
 	c := f.client()
 	token := c.csrf("/sign_in")
 	if r := c.post("/sign_in", url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"guess"}}); r.status != http.StatusUnauthorized {
@@ -772,7 +773,7 @@ func TestSignInLimit(t *testing.T) {
 	if r.status != http.StatusTooManyRequests {
 		t.Fatalf("second attempt within the minute: got status %d, want 429", r.status)
 	}
-	if got := elementText(r.body, "sign-in-error"); !strings.Contains(got, "Too many sign-in attempts") {
+	if got := elementText(r.body, "sign-in-error"); !strings.Contains(got, "Too many failed sign-in attempts") {
 		t.Errorf("#sign-in-error: got %q, want it to say there were too many attempts", got)
 	}
 	if c.sessionToken() != "" {
