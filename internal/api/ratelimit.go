@@ -45,6 +45,9 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p *keycard.Pr
 func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []ratelimit.Rule) error {
 	res, err := s.limiter.Allow(r.Context(), rules...)
 	if err != nil {
+		if r.Context().Err() != nil {
+			return err // the client went away
+		}
 		s.log.WarnContext(r.Context(), "rate limiter unavailable; request not limited", "err", err)
 		return nil
 	}

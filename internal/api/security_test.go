@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
@@ -127,4 +131,25 @@ func TestReferencesOutOfReachReadAsMissing(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestAbandonedRequestIsNotAnError sends requests whose client has hung
+// up: the database calls they make fail with "context canceled", which
+// must be logged as a 499 at info level, not as an internal error.
+func TestAbandonedRequestIsNotAnError(t *testing.T) {
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	var logs bytes.Buffer
+	srv := New(f.st, auth.New(f.st, f.mode, slog.New(slog.DiscardHandler)), f.mode, slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []cred{credKeyAll, credOwnerA} {
+		req := httptest.NewRequest("GET", "/api/v1/properties", nil).WithContext(ctx)
+		for k, v := range f.headers(c) {
+			req.Header[k] = v
+		}
+		srv.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") || strings.Count(logs.String(), "status=499") != 2 {
+		t.Errorf("log of two abandoned requests:\n%s\nwant two 499 lines and no error", logs.String())
+	}
 }

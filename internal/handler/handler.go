@@ -4,6 +4,8 @@
 package handler
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,10 +19,15 @@ type Func func(w http.ResponseWriter, r *http.Request) error
 // ErrorWriter writes err as the surface's error answer.
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before it was answered (nginx's 499); it is never sent.
+const StatusClientClosedRequest = 499
+
 // Adapt returns an http.Handler that runs h, writes a returned error with
 // writeError, turns a panic into an error for writeError, and logs the
 // request as msg with its method, path, status and duration: never a
-// header, query or body, which may hold secrets.
+// header, query or body, which may hold secrets. An error after the client
+// hung up is not written, and is logged as status 499, not as a failure.
 func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -36,6 +43,12 @@ func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Ha
 				slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
 		}()
 		if err := h(sw, r); err != nil {
+			if errors.Is(r.Context().Err(), context.Canceled) {
+				// The client hung up: no one reads an answer, and what
+				// failed was cut short, not broken. Logged as nginx does.
+				sw.status = StatusClientClosedRequest
+				return
+			}
 			writeError(sw, r, err)
 		}
 	})
