@@ -17,6 +17,9 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 	bad := func(format string, args ...any) (keycard.ListQuery, error) {
 		return keycard.ListQuery{}, keycard.Errorf(keycard.EBadRequest, format, args...)
 	}
+	// Each list parameter may come once: a repeated one would otherwise
+	// quietly mean its last (or first) value.
+	seen := map[string]bool{}
 	for part := range strings.SplitSeq(rawQuery, "&") {
 		if part == "" {
 			continue
@@ -33,6 +36,16 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 		name, path, ok := splitBrackets(key)
 		if !ok {
 			return bad("query parameter %q is malformed", key)
+		}
+		if name == "pagination" || name == "filter" || name == "order" {
+			canonical := name + "[" + strings.Join(path, "][") + "]"
+			if name == "filter" && len(path) == 2 && path[1] == keycard.OpEq {
+				canonical = "filter[" + path[0] + "]" // filter[f][eq] is filter[f]
+			}
+			if seen[canonical] {
+				return bad("query parameter %s is given more than once; give it once, with a comma-separated list where it takes several values", canonical)
+			}
+			seen[canonical] = true
 		}
 		switch name {
 		case "pagination":

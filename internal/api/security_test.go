@@ -153,3 +153,36 @@ func TestAbandonedRequestIsNotAnError(t *testing.T) {
 		t.Errorf("log of two abandoned requests:\n%s\nwant two 499 lines and no error", logs.String())
 	}
 }
+
+// TestIDsAndRepeatedParameters checks that ids in a path are read in any
+// case, and that a list parameter given twice is refused rather than
+// quietly read as one of its values.
+func TestIDsAndRepeatedParameters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		inv := newInventory(t, cfg)
+		upper := strings.ToUpper
+		inv.runAll(t, []scenario{
+			{name: "upper-case property id", method: "GET", path: "/api/v1/properties/" + upper(inv.p1), cred: credKeyP1, status: 200,
+				want: []string{`"id":"{p1}"`}},
+			{name: "upper-case id with a trailing slash", method: "GET", path: "/api/v1/rate_plans/" + upper(inv.rp1) + "/", cred: credKeyP1, status: 200,
+				want: []string{`"id":"{rp1}"`}},
+			{name: "upper-case ids in a nested path", method: "POST", path: "/api/v1/groups/" + upper(inv.groupLis) + "/properties/" + upper(inv.p2),
+				cred: credOwnerA, status: 200},
+			{name: "upper-case id out of reach", method: "GET", path: "/api/v1/properties/" + upper(inv.p2), cred: credKeyP1, status: 404},
+			{name: "repeated filter", method: "GET", path: "/api/v1/rate_plans?filter[property_id]={p1}&filter[property_id]={p2}", cred: credOwnerA,
+				status: 400, want: []string{`"code":"bad_request"`, "filter[property_id] is given more than once"}},
+			{name: "repeated filter, once percent-encoded", method: "GET", path: "/api/v1/rate_plans?filter[property_id]={p1}&filter%5Bproperty_id%5D={p1}",
+				cred: credOwnerA, status: 400, want: []string{"filter[property_id] is given more than once"}},
+			{name: "repeated filter on an ARI read", method: "GET",
+				path:   "/api/v1/availability?filter[property_id]={p1}&filter[property_id]={p2}&filter[date][gte]={d0}&filter[date][lte]={d1}",
+				cred:   credOwnerA,
+				status: 400, want: []string{"filter[property_id] is given more than once"}},
+			{name: "repeated operator", method: "GET", path: "/api/v1/availability?filter[property_id]={p1}&filter[date][gte]={d0}&filter[date][gte]={d1}&filter[date][lte]={d2}",
+				cred: credOwnerA, status: 400, want: []string{"filter[date][gte] is given more than once"}},
+			{name: "repeated page", method: "GET", path: "/api/v1/properties?pagination[page]=1&pagination[page]=2", cred: credOwnerA,
+				status: 400, want: []string{"pagination[page] is given more than once"}},
+			{name: "a list in one filter", method: "GET", path: "/api/v1/rate_plans?filter[property_id]={p1},{p2}", cred: credOwnerA, status: 200,
+				want: []string{"{rp1}", "{rp2}"}},
+		})
+	})
+}

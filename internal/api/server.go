@@ -39,12 +39,12 @@ func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Lo
 }
 
 // ServeHTTP serves the API, accepting paths with a trailing slash
-// ("/api/v1/properties/") as Channex does, and answering CORS preflights.
+// ("/api/v1/properties/") as Channex does, and ids in any case, and
+// answering CORS preflights.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+	if p := canonicalPath(r.URL.Path); p != r.URL.Path {
 		r2 := r.Clone(r.Context())
-		r2.URL.Path = strings.TrimRight(p, "/")
-		r2.URL.RawPath = ""
+		r2.URL.Path, r2.URL.RawPath = p, ""
 		r = r2
 	}
 	h := w.Header()
@@ -63,6 +63,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	s.mux.ServeHTTP(w, r)
+}
+
+// canonicalPath returns path without trailing slashes and with its ids
+// (UUIDs) in lower case, the form they are stored in.
+func canonicalPath(path string) string {
+	if len(path) > 1 {
+		path = strings.TrimRight(path, "/")
+	}
+	for i := 0; i+36 <= len(path); {
+		seg := path[i:]
+		if j := strings.IndexByte(seg, '/'); j >= 0 {
+			seg = seg[:j]
+		}
+		if len(seg) == 36 && seg != strings.ToLower(seg) && keycard.ValidID(strings.ToLower(seg)) {
+			path = path[:i] + strings.ToLower(seg) + path[i+36:]
+		}
+		i += len(seg) + 1
+	}
+	return path
 }
 
 // handle adapts a handlerFunc to net/http (see package handler).
