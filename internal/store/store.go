@@ -13,9 +13,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,11 +69,13 @@ type Store struct {
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{now: time.Now, onChange: func() {}}
 	var err error
+	where := cfg.SQLitePath
 	if cfg.PostgresURL != "" {
+		where = redactURL(cfg.PostgresURL)
 		s.dialect = postgres{}
 		s.db, err = sql.Open("pgx", cfg.PostgresURL)
 		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
+			return nil, fmt.Errorf("store: open postgres %s: %w", where, err)
 		}
 		s.db.SetMaxOpenConns(20)
 		s.db.SetMaxIdleConns(10)
@@ -80,19 +85,87 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if cfg.SQLitePath == "" {
 			return nil, errors.New("store: no database configured")
 		}
+		if err := checkSQLiteFile(cfg.SQLitePath); err != nil {
+			return nil, fmt.Errorf("store: open sqlite database %s: %w", where, err)
+		}
 		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath); err != nil {
 			return nil, err
 		}
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: connect to %s: %w", s.dialect.name(), err)
+		return nil, fmt.Errorf("store: connect to %s database %s: %w", s.dialect.name(), where, err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (database %s)", err, where)
 	}
 	return s, nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkSQLiteFile says, in words an operator can act on, why file cannot be
+// opened or created as an SQLite database, or returns nil.
+func checkSQLiteFile(file string) error {
+	fi, err := os.Stat(file)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return checkDir(filepath.Dir(file))
+	case err != nil:
+		// Often a part of the path that is missing or not a directory.
+		if derr := checkDir(filepath.Dir(file)); derr != nil {
+			return derr
+		}
+		return err
+	case fi.IsDir():
+		return errors.New("it is a directory")
+	case fi.Size() == 0:
+		return checkDir(filepath.Dir(file))
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	if _, err := io.ReadFull(f, head); err != nil || string(head) != sqliteHeader {
+		return errors.New("the file is not an SQLite database")
+	}
+	return checkDir(filepath.Dir(file))
+}
+
+// checkDir returns why the database's files (the database, its write-ahead
+// log, a backup) cannot be made in dir, or nil.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".keycard-check-*")
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("no permission to write in directory %s", dir)
+		}
+		return fmt.Errorf("cannot write in directory %s: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// redactURL returns a database URL fit for a message: without a password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func openSQLite(file string) (rdb, wdb *sql.DB, err error) {

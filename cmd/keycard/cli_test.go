@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// TestPasswordFromStdin creates a user and changes its password with the
+// password on standard input, never on the command line.
+func TestPasswordFromStdin(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	withStdin := func(stdin string, args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runIO(context.Background(), args, getenv, strings.NewReader(stdin), &out)
+		return out.String(), err
+	}
+	if _, err := withStdin("first password\n", "user", "create", "--email", "o@hotel.example"); err != nil {
+		t.Fatalf("user create, password on stdin: %v", err)
+	}
+	if _, err := withStdin("second password\r\n", "user", "password", "--email", "o@hotel.example"); err != nil {
+		t.Fatalf("user password, password on stdin: %v", err)
+	}
+	if _, err := withStdin("", "user", "password", "--email", "o@hotel.example"); err == nil || !strings.Contains(err.Error(), "no password") {
+		t.Errorf("no password anywhere: %v, want a 'no password' error", err)
+	}
+	if _, err := withStdin("short\n", "user", "password", "--email", "o@hotel.example"); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Errorf("a short password on stdin: %v, want it refused", err)
+	}
+	base, _ := start(t, getenv, "serve")
+	for _, tc := range []struct {
+		password string
+		want     int
+	}{{"second password", 200}, {"first password", 401}} {
+		if status, _ := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"`+tc.password+`"}}`); status != tc.want {
+			t.Errorf("sign in with the %q: %d, want %d", tc.password, status, tc.want)
+		}
+	}
+}
+
+// TestHelpAndVersion checks that every command and subcommand prints its
+// usage on request, with success, and that the version is printed.
+func TestHelpAndVersion(t *testing.T) {
+	getenv := env(nil)
+	for _, args := range [][]string{
+		{"help"}, {"--help"},
+		{"help", "serve"}, {"help", "user"}, {"help", "user", "create"}, {"help", "org"}, {"help", "backup"},
+		{"serve", "--help"}, {"demo", "--help"}, {"migrate", "--help"}, {"backup", "--help"},
+		{"user", "--help"}, {"user", "help"}, {"user", "create", "--help"}, {"user", "password", "-h"},
+		{"org", "--help"}, {"org", "subscription", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, err := cli(t, getenv, args...)
+			if err != nil && !errors.Is(err, flag.ErrHelp) {
+				t.Errorf("error %v, want usage", err)
+			}
+			if !strings.Contains(strings.ToLower(out), "usage") && !strings.Contains(out, "Commands:") {
+				t.Errorf("printed %q, want a usage", out)
+			}
+		})
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := cli(t, getenv, args...)
+		if err != nil || !strings.HasPrefix(out, "keycard ") || !strings.Contains(out, "go1.") {
+			t.Errorf("%v: %q, %v; want the version and the Go release", args, out, err)
+		}
+	}
+}
+
+// TestStartErrors checks that a database that cannot be opened is named,
+// with the reason, instead of SQLite's bare "unable to open database file".
+func TestStartErrors(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDB, []byte("these are not the tables you are looking for"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ db, want string }{
+		{filepath.Join(dir, "missing", "keycard.db"), "directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{filepath.Join(notDB, "keycard.db"), notDB + " is not a directory"},
+		{notDB, "not an SQLite database"},
+		{dir, "it is a directory"},
+	} {
+		_, err := cli(t, env(map[string]string{"KEYCARD_DB": tc.db}), "migrate")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.db) {
+			t.Errorf("--db %s: %v; want the path and %q", tc.db, err, tc.want)
+		}
+	}
+	_, err := cli(t, env(nil), "migrate", "--database-url", "postgres://keycard:s3cret-pw@127.0.0.1:1/none")
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("unreachable PostgreSQL: %v; want the address named and the password not", err)
+	}
+}
+
+// TestBackupCommand backs a database up with the CLI while a server runs
+// on it, and refuses to overwrite a file.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	start(t, getenv, "serve")
+	copyPath := filepath.Join(dir, "copy.db")
+	if out, err := cli(t, getenv, "backup", "--to", copyPath); err != nil || !strings.Contains(out, copyPath) {
+		t.Fatalf("backup: %q, %v", out, err)
+	}
+	if _, err := cli(t, getenv, "backup", "--to", copyPath); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("backup onto an existing file: %v, want it refused", err)
+	}
+	// The copy is a database of its own, holding the user.
+	copyDB, err := sql.Open("sqlite", copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	var n int
+	if err := copyDB.QueryRow(`SELECT COUNT(*) FROM users WHERE email_key = 'o@hotel.example'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the copy holds %d users named o@hotel.example (%v), want 1", n, err)
+	}
+	if slices.Contains(storetest.Dialects(t), "postgres") {
+		pg := storetest.Config(t, "postgres")
+		if _, err := cli(t, env(nil), "backup", "--to", copyPath+"2", "--database-url", pg.PostgresURL); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("backup of PostgreSQL: %v, want it to point to pg_dump", err)
+		}
+	}
+}
