@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
@@ -53,17 +58,37 @@ func cliError(err error) error {
 	return err
 }
 
-func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("usage: keycard user create|password [flags]")
+const userUsage = `usage: keycard user COMMAND [flags]
+
+Commands:
+  create     create a user and an organisation the user owns (its billing account owner)
+  password   set a user's password
+
+The password is typed at a prompt (not echoed) or read from the first line
+of standard input; --password also works, but leaves it in the shell's
+history and in the process list.
+
+Run "keycard user COMMAND --help" for a command's flags.
+`
+
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(stdout, userUsage)
+		if len(args) == 0 {
+			return errors.New("usage: keycard user create|password [flags]")
+		}
+		return flag.ErrHelp
 	}
 	var email, password, name string
 	var asJSON bool
+	passwordFlag := func(fs flagAdder) {
+		fs.StringVar(&email, "email", "", "the user's email (required)")
+		fs.StringVar(&password, "password", "", "the password, at least 8 characters; better typed at the prompt or piped on stdin, where no one else sees it")
+	}
 	switch args[0] {
 	case "create":
 		st, err := openForCLI(ctx, "user create", args[1:], getenv, stdout, func(fs flagAdder) {
-			fs.StringVar(&email, "email", "", "the user's email (required)")
-			fs.StringVar(&password, "password", "", "the user's password, at least 8 characters (required)")
+			passwordFlag(fs)
 			fs.StringVar(&name, "name", "", "the user's name")
 			fs.BoolVar(&asJSON, "json", false, "print the ids as JSON")
 		})
@@ -71,6 +96,11 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		defer st.Close()
+		if password == "" {
+			if password, err = readPassword(stdin, stdout); err != nil {
+				return err
+			}
+		}
 		u, org, err := st.CreateOwner(ctx, email, password, name)
 		if err != nil {
 			return cliError(err)
@@ -81,14 +111,16 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "created user %s (%s) and organisation %s\n", u.ID, u.Email, org.ID)
 		return nil
 	case "password":
-		st, err := openForCLI(ctx, "user password", args[1:], getenv, stdout, func(fs flagAdder) {
-			fs.StringVar(&email, "email", "", "the user's email (required)")
-			fs.StringVar(&password, "password", "", "the new password, at least 8 characters (required)")
-		})
+		st, err := openForCLI(ctx, "user password", args[1:], getenv, stdout, passwordFlag)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		if password == "" {
+			if password, err = readPassword(stdin, stdout); err != nil {
+				return err
+			}
+		}
 		if err := st.SetPassword(ctx, email, password); err != nil {
 			return cliError(err)
 		}
@@ -98,9 +130,48 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return fmt.Errorf("unknown user command %q", args[0])
 }
 
+// readPassword reads a password: at a prompt, twice and without echo, when
+// stdin is a terminal; else the first line of stdin.
+func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		ask := func(prompt string) (string, error) {
+			fmt.Fprint(stdout, prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(stdout)
+			return string(b), err
+		}
+		first, err := ask("Password: ")
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		again, err := ask("Repeat it: ")
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if first != again {
+			return "", errors.New("the passwords differ")
+		}
+		return first, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: type it at the prompt, pipe it on stdin, or give --password")
+	}
+	return line, nil
+}
+
 func orgCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	const orgUsage = "usage: keycard org subscription --org ID --status active|inactive"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, orgUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "subscription" {
-		return errors.New("usage: keycard org subscription --org ID --status active|inactive")
+		return errors.New(orgUsage)
 	}
 	var orgID, status string
 	st, err := openForCLI(ctx, "org subscription", args[1:], getenv, stdout, func(fs flagAdder) {
@@ -115,5 +186,26 @@ func orgCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		return cliError(err)
 	}
 	fmt.Fprintf(stdout, "organisation %s subscription is %s\n", orgID, status)
+	return nil
+}
+
+// backupCmd copies the SQLite database to a new file while servers may be
+// using it.
+func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var to string
+	st, err := openForCLI(ctx, "backup", args, getenv, stdout, func(fs flagAdder) {
+		fs.StringVar(&to, "to", "", "the new `file` to write the copy to (required; never overwritten)")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if to == "" {
+		return errors.New("backup: --to FILE is required")
+	}
+	if err := st.Backup(ctx, to); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up to %s\n", to)
 	return nil
 }

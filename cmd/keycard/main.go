@@ -6,9 +6,12 @@
 //	keycard serve   [--addr host:port] [--db file | --database-url postgres://...] [--mode staging|production]
 //	keycard demo    [--addr host:port] [--db file]
 //	keycard migrate [--db file | --database-url ...]
-//	keycard user create   --email E --password P [--name N] [--json]
-//	keycard user password --email E --password P
+//	keycard backup  --to FILE [--db file]
+//	keycard user create   --email E [--name N] [--json]    (the password is prompted for, or read from stdin)
+//	keycard user password --email E
 //	keycard org subscription --org ID --status active|inactive
+//	keycard version
+//	keycard help [COMMAND]
 package main
 
 import (
@@ -19,18 +22,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // property time zones validate on machines without a zoneinfo database
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	err := runIO(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // the usage asked for is printed
+	}
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "keycard:", err)
-		}
+		fmt.Fprintln(os.Stderr, "keycard:", err)
 		os.Exit(2)
 	}
 }
@@ -41,16 +47,24 @@ Commands:
   serve                  run the server (default: 127.0.0.1:8080, ./keycard.db, staging mode)
   demo                   run the server on a seeded demo database and print how to use it
   migrate                create or upgrade the database and exit
+  backup                 copy the SQLite database, consistently, while the server runs
   user create            create a user and an organisation the user owns
   user password          set a user's password
   org subscription       set an organisation's subscription status
+  version                print the version and the revision it was built from
 
-Run "keycard COMMAND -h" for a command's flags.
+Run "keycard help COMMAND" or "keycard COMMAND --help" for a command's flags.
 `
 
 // run is the whole program, with its environment passed in, so that tests
-// can run it end to end.
+// can run it end to end. Its standard input is empty.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return runIO(ctx, args, getenv, strings.NewReader(""), stdout)
+}
+
+// runIO is run with a standard input, which commands read passwords from
+// (at a prompt when it is a terminal).
+func runIO(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("no command given")
@@ -63,16 +77,72 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return demoCmd(ctx, rest, getenv, stdout)
 	case "migrate":
 		return migrateCmd(ctx, rest, getenv, stdout)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout)
 	case "user":
-		return userCmd(ctx, rest, getenv, stdout)
+		return userCmd(ctx, rest, getenv, stdin, stdout)
 	case "org":
 		return orgCmd(ctx, rest, getenv, stdout)
-	case "help", "-h", "--help":
+	case "version", "--version":
+		fmt.Fprintln(stdout, version())
+		return nil
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && !isHelp(rest[0]) {
+			// "keycard help user create" is "keycard user create --help".
+			if err := runIO(ctx, append(rest, "--help"), getenv, stdin, stdout); !errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return nil
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// version describes the build: the module version, and the VCS revision
+// and time it was built from, when the build recorded them.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "keycard (no build information)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, at, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", with uncommitted changes"
+			}
+		}
+	}
+	out := "keycard " + v
+	if rev != "" {
+		out += " (revision " + rev
+		if at != "" {
+			out += " of " + at
+		}
+		out += dirty + ")"
+	}
+	return out + ", " + bi.GoVersion
 }
 
 func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
