@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,5 +136,76 @@ func TestBackupCommand(t *testing.T) {
 		if _, err := cli(t, env(nil), "backup", "--to", copyPath+"2", "--database-url", pg.PostgresURL); err == nil || !strings.Contains(err.Error(), "pg_dump") {
 			t.Errorf("backup of PostgreSQL: %v, want it to point to pg_dump", err)
 		}
+	}
+}
+
+// TestAccessLog checks the JSON access line of a request made with an API
+// key: its request id (the client's, echoed), route pattern, status,
+// duration, client address and principal, and that the key is nowhere in
+// the log.
+func TestAccessLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	base, out := start(t, getenv, "serve")
+	_, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+	token := attr(m, "token").(string)
+	_, m = call(t, "POST", base+"/api/v1/api_keys", map[string]string{"Authorization": "Bearer " + token}, `{"api_key":{"name":"PMS","access_all_properties":true}}`)
+	key, keyID := attr(m, "key").(string), attr(m, "id").(string)
+
+	req, _ := http.NewRequest("GET", base+"/api/v1/properties/", nil)
+	req.Header.Set("user-api-key", key)
+	req.Header.Set("X-Request-Id", "pms-req-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-Id"); got != "pms-req-42" {
+		t.Errorf("X-Request-Id answered %q, want the client's", got)
+	}
+	req.Header.Set("X-Request-Id", "not a sane id; "+strings.Repeat("x", 200))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	made := resp.Header.Get("X-Request-Id")
+	if made == "" || strings.Contains(made, " ") {
+		t.Errorf("X-Request-Id for a bad client id: %q, want a new one", made)
+	}
+
+	lines := map[string]map[string]any{}
+	for line := range strings.Lines(out.String()) {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "request" {
+			id, _ := rec["request_id"].(string)
+			lines[id] = rec
+		}
+	}
+	rec := lines["pms-req-42"]
+	if rec == nil {
+		t.Fatalf("no JSON access line with the request id; log:\n%s", out)
+	}
+	for field, want := range map[string]any{
+		"level": "INFO", "method": "GET", "route": "GET /api/v1/properties", "path": "/api/v1/properties",
+		"status": float64(200), "principal": "api_key", "key_id": keyID,
+	} {
+		if rec[field] != want {
+			t.Errorf("access line %s = %v, want %v", field, rec[field], want)
+		}
+	}
+	for _, field := range []string{"took", "client", "user_id", "time"} {
+		if rec[field] == nil || rec[field] == "" {
+			t.Errorf("access line has no %s: %v", field, rec)
+		}
+	}
+	if lines[made] == nil {
+		t.Errorf("no access line with the id made for the bad one (%s)", made)
+	}
+	if strings.Contains(out.String(), key) || strings.Contains(out.String(), token) {
+		t.Errorf("a key or token is in the log")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,10 @@ type Config struct {
 	SecureCookies bool
 	// SignInLimits bound failed password sign-ins per minute.
 	SignInLimits auth.SignInLimits
+	// LogFormat is "json" or "text"; empty is the command's default.
+	LogFormat string
+	// LogLevel is the least level logged.
+	LogLevel slog.Level
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
@@ -40,10 +45,11 @@ func (c Config) Store() store.Config {
 // configFlags registers the storage flags on fs, and the server flags when
 // server is set. Call resolve after fs.Parse.
 type configFlags struct {
-	fs     *flag.FlagSet
-	cfg    *Config
-	mode   string
-	server bool
+	fs       *flag.FlagSet
+	cfg      *Config
+	mode     string
+	logLevel string
+	server   bool
 }
 
 func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlags {
@@ -53,6 +59,8 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 	if server {
 		fs.StringVar(&c.cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (env KEYCARD_ADDR)")
 		fs.StringVar(&c.mode, "mode", string(keycard.ModeStaging), "staging or production (env KEYCARD_MODE)")
+		fs.StringVar(&c.cfg.LogFormat, "log-format", "", "json or text (default json for serve, text for demo) (env KEYCARD_LOG_FORMAT)")
+		fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env KEYCARD_LOG_LEVEL)")
 		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
@@ -80,6 +88,14 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
 		env("mode", "KEYCARD_MODE", &c.mode)
 		env("redis-url", "KEYCARD_REDIS_URL", &c.cfg.RedisURL)
+		env("log-format", "KEYCARD_LOG_FORMAT", &c.cfg.LogFormat)
+		env("log-level", "KEYCARD_LOG_LEVEL", &c.logLevel)
+		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
+			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
+		}
+		if err := c.cfg.LogLevel.UnmarshalText([]byte(c.logLevel)); err != nil {
+			return Config{}, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", c.logLevel)
+		}
 		if v := getenv("KEYCARD_SECURE_COOKIES"); v != "" && !set["secure-cookies"] {
 			b, err := strconv.ParseBool(v)
 			if err != nil {

@@ -22,6 +22,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	cfg.Mode = keycard.ModeStaging
+	if cfg.LogFormat == "" {
+		cfg.LogFormat = "text" // a person reads the demo's output
+	}
 	st, err := store.Open(ctx, cfg.Store())
 	if err != nil {
 		return err

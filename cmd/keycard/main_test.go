@@ -453,7 +453,7 @@ func TestHungRedis(t *testing.T) {
 	if n := strings.Count(out.String(), "Redis does not answer"); n != 1 {
 		t.Errorf("the outage was logged %d times, want once:\n%s", n, out)
 	}
-	if strings.Contains(out.String(), "level=ERROR") {
+	if strings.Contains(out.String(), `"level":"ERROR"`) {
 		t.Errorf("errors logged:\n%s", out)
 	}
 }

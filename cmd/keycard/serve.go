@@ -48,6 +48,16 @@ func newLimiter(ctx context.Context, cfg Config, log *slog.Logger) (ratelimit.Li
 	return ratelimit.NewFallback(shared, log, nil), closeRedis, nil
 }
 
+// newLogger returns the server's logger: JSON lines unless cfg asks for
+// text, at cfg's level.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
 // newHandler routes the JSON API (with /healthz and /readyz) and the HTML
 // UI, which has every other path.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, log *slog.Logger) http.Handler {
@@ -67,7 +77,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 // gracefully. ready, if not nil, is called with the base URL once the
 // server listens.
 func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, ready func(baseURL string)) error {
-	log := slog.New(slog.NewTextHandler(stdout, nil))
+	log := newLogger(cfg, stdout)
 	authn := auth.New(st, cfg.Mode, log)
 	if err := authn.Poll(ctx); err != nil {
 		return err

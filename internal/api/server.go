@@ -97,6 +97,7 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
+		logPrincipal(w, p)
 		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}
@@ -115,6 +116,16 @@ func (s *Server) principal(r *http.Request) (*keycard.Principal, error) {
 		}
 	}
 	return nil, &keycard.Error{Code: keycard.EUnauthorized}
+}
+
+// logPrincipal adds who the request acts for to its access line: ids,
+// never a credential.
+func logPrincipal(w http.ResponseWriter, p *keycard.Principal) {
+	if p.ViaAPIKey() {
+		handler.AddLogAttrs(w, slog.String("principal", "api_key"), slog.String("user_id", p.UserID), slog.String("key_id", p.APIKeyID))
+		return
+	}
+	handler.AddLogAttrs(w, slog.String("principal", "session"), slog.String("user_id", p.UserID))
 }
 
 // keyGate lets through only principals allowed to manage API keys.

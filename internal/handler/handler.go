@@ -5,6 +5,7 @@ package handler
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,13 +25,22 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 const StatusClientClosedRequest = 499
 
 // Adapt returns an http.Handler that runs h, writes a returned error with
-// writeError, turns a panic into an error for writeError, and logs the
-// request as msg with its method, path, status and duration: never a
-// header, query or body, which may hold secrets. An error after the client
-// hung up is not written, and is logged as status 499, not as a failure.
+// writeError, turns a panic into an error for writeError, and logs one
+// access line per request as msg: its request id (the client's
+// X-Request-Id when it is a sane token, else a new one, returned in the
+// answer's X-Request-Id), method, route pattern, path, status, duration
+// and client address, and what handlers added with AddLogAttrs (who the
+// principal is). Never a header's value, a query or a body, which may hold
+// secrets. An error after the client hung up is not written, and is logged
+// as status 499, not as a failure.
 func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = rand.Text()
+		}
+		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -39,8 +49,12 @@ func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Ha
 				}
 				writeError(sw, r, fmt.Errorf("panic: %v", v))
 			}
-			log.LogAttrs(r.Context(), slog.LevelInfo, msg, slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+			attrs := append([]slog.Attr{
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", r.Pattern),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
+				slog.String("client", r.RemoteAddr),
+			}, sw.attrs...)
+			log.LogAttrs(r.Context(), slog.LevelInfo, msg, attrs...)
 		}()
 		if err := h(sw, r); err != nil {
 			if errors.Is(r.Context().Err(), context.Canceled) {
@@ -54,10 +68,42 @@ func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Ha
 	})
 }
 
+// AddLogAttrs adds attrs to the access line of the request w answers, when
+// w comes from Adapt.
+func AddLogAttrs(w http.ResponseWriter, attrs ...slog.Attr) {
+	for {
+		switch x := w.(type) {
+		case *statusWriter:
+			x.attrs = append(x.attrs, attrs...)
+			return
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return
+		}
+	}
+}
+
+// validRequestID reports whether a client's request id is fit to log and
+// echo: 1 to 128 letters, digits and "-_.:".
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
 // statusWriter remembers the status written, for the log.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	attrs  []slog.Attr
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -7,11 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 )
 
@@ -66,6 +68,7 @@ func (s *Server) signedIn(h handlerFunc) handlerFunc {
 			}
 			return err
 		}
+		handler.AddLogAttrs(w, slog.String("principal", "session"), slog.String("user_id", p.UserID))
 		ctx := context.WithValue(r.Context(), viewerKey{}, &viewer{principal: p, token: c.Value})
 		return h(w, r.WithContext(keycard.WithPrincipal(ctx, p)))
 	}
