@@ -160,9 +160,13 @@ func TestARIRoutesAreLimited(t *testing.T) {
 	}
 }
 
+// stoppedClock is a clock that does not move: a limit's bucket never
+// refills during a test, however slow the machine.
+func stoppedClock() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+
 func TestSignInLimit(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{})
-	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 2})
+	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2})
 	attempt := func(email, password string) *httptest.ResponseRecorder {
 		return f.response("POST", "/api/v1/sign_in", noCred, `{"user":{"email":"`+email+`","password":"`+password+`"}}`)
 	}
@@ -185,7 +189,7 @@ func TestSignInLimit(t *testing.T) {
 // address cannot spray guesses across many emails.
 func TestSignInLimitPerAddress(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{})
-	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 2, PerAddress: 4})
+	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2, PerAddress: 4})
 	attempt := func(addr, email, password string) int {
 		req := httptest.NewRequest("POST", "/api/v1/sign_in", strings.NewReader(`{"user":{"email":"`+email+`","password":"`+password+`"}}`))
 		req.RemoteAddr = addr

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/auth"
@@ -761,9 +762,13 @@ func TestOwnerSeesWhoMadeAKey(t *testing.T) {
 	}
 }
 
+// stoppedClock is a clock that does not move: a limit's bucket never
+// refills during a test, however slow the machine.
+func stoppedClock() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+
 func TestSignInLimit(t *testing.T) {
 	f := newFixture(t, keycard.ModeStaging, true)
-	f.auth.SetSignInLimit(ratelimit.NewMemory(nil), auth.SignInLimits{PerEmail: 1})
+	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 1})
 	c := f.client()
 	token := c.csrf("/sign_in")
 	if r := c.post("/sign_in", url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"guess"}}); r.status != http.StatusUnauthorized {
