@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -208,4 +209,77 @@ func TestAccessLog(t *testing.T) {
 	if strings.Contains(out.String(), key) || strings.Contains(out.String(), token) {
 		t.Errorf("a key or token is in the log")
 	}
+}
+
+// TestMetrics scrapes /metrics after a scenario and finds the counters
+// moved, with no key or token in any label; without --metrics-public the
+// public address does not serve them.
+func TestMetrics(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "keycard.db")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_KEY_RATE_LIMIT": "2"})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := start(t, getenv, "serve")
+	if status, _ := get(t, closed+"/metrics", nil); status != 404 {
+		t.Errorf("/metrics without --metrics-public: %d, want 404", status)
+	}
+	base, _ := start(t, getenv, "serve", "--metrics-public")
+	_, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+	token := attr(m, "token").(string)
+	_, m = call(t, "POST", base+"/api/v1/api_keys", map[string]string{"Authorization": "Bearer " + token}, `{"api_key":{"name":"PMS","access_all_properties":true}}`)
+	key := attr(m, "key").(string)
+	for range 3 { // the third is over the key's limit of 2
+		call(t, "GET", base+"/api/v1/properties", map[string]string{"user-api-key": key}, "")
+	}
+	call(t, "GET", base+"/api/v1/properties", map[string]string{"user-api-key": "kc_nonsense"}, "")
+	get(t, base+"/sign_in", nil)
+
+	status, body := get(t, base+"/metrics", nil)
+	if status != 200 {
+		t.Fatalf("/metrics: %d", status)
+	}
+	for _, want := range []string{
+		`keycard_http_requests_total{route="GET /api/v1/properties",status="200",surface="api"} 2`,
+		`keycard_http_requests_total{route="GET /api/v1/properties",status="429",surface="api"} 1`,
+		`keycard_http_requests_total{route="POST /api/v1/sign_in",status="200",surface="api"} 1`,
+		`keycard_http_requests_total{route="GET /sign_in",status="200",surface="web"} 1`,
+		`keycard_http_request_duration_seconds_count{route="GET /api/v1/properties",surface="api"} 4`,
+		`keycard_auth_total{kind="api_key",outcome="ok"} 3`,
+		`keycard_auth_total{kind="api_key",outcome="invalid"} 1`,
+		`keycard_auth_total{kind="session",outcome="ok"} 1`,
+		`keycard_rate_limited_total{limit="request"} 1`,
+		`keycard_credential_cache_hits_total 2`,
+		`go_sql_open_connections{db_name="read"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, key) || strings.Contains(body, token) || strings.Contains(body, "kc_nonsense") {
+		t.Errorf("/metrics holds a credential")
+	}
+}
+
+// get fetches url and returns the status and body.
+func get(t *testing.T, url string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

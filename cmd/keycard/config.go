@@ -28,6 +28,8 @@ type Config struct {
 	SecureCookies bool
 	// SignInLimits bound failed password sign-ins per minute.
 	SignInLimits auth.SignInLimits
+	// MetricsPublic serves /metrics on the public address too.
+	MetricsPublic bool
 	// LogFormat is "json" or "text"; empty is the command's default.
 	LogFormat string
 	// LogLevel is the least level logged.
@@ -59,6 +61,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 	if server {
 		fs.StringVar(&c.cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (env KEYCARD_ADDR)")
 		fs.StringVar(&c.mode, "mode", string(keycard.ModeStaging), "staging or production (env KEYCARD_MODE)")
+		fs.BoolVar(&c.cfg.MetricsPublic, "metrics-public", false, "serve Prometheus metrics at /metrics on the public address too (env KEYCARD_METRICS_PUBLIC)")
 		fs.StringVar(&c.cfg.LogFormat, "log-format", "", "json or text (default json for serve, text for demo) (env KEYCARD_LOG_FORMAT)")
 		fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env KEYCARD_LOG_LEVEL)")
 		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
@@ -96,12 +99,15 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if err := c.cfg.LogLevel.UnmarshalText([]byte(c.logLevel)); err != nil {
 			return Config{}, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", c.logLevel)
 		}
-		if v := getenv("KEYCARD_SECURE_COOKIES"); v != "" && !set["secure-cookies"] {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return Config{}, fmt.Errorf("KEYCARD_SECURE_COOKIES must be true or false, not %q", v)
+		for name, dst := range map[string]*bool{"secure-cookies": &c.cfg.SecureCookies, "metrics-public": &c.cfg.MetricsPublic} {
+			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+			if v := getenv(envName); v != "" && !set[name] {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return Config{}, fmt.Errorf("%s must be true or false, not %q", envName, v)
+				}
+				*dst = b
 			}
-			c.cfg.SecureCookies = b
 		}
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")

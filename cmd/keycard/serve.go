@@ -12,6 +12,7 @@ import (
 
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/web"
@@ -60,17 +61,35 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // newHandler routes the JSON API (with /healthz and /readyz) and the HTML
 // UI, which has every other path.
-func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, log *slog.Logger) http.Handler {
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
+	apiSrv.SetMetrics(m)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/readyz", apiSrv)
+	if cfg.MetricsPublic {
+		mux.Handle("GET /metrics", m.Handler())
+	}
 	ui := web.New(st, authn, cfg.Mode, log)
 	ui.SetSecureCookies(cfg.SecureCookies)
+	ui.SetMetrics(m)
 	mux.Handle("/", ui)
 	return mux
+}
+
+// newMetrics returns the server's metrics, reading the credential cache
+// and the database pools at each scrape.
+func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
+	m := metrics.New()
+	m.AddCache("credential", authn.CacheStats)
+	read, write := st.Pools()
+	m.AddDB("read", read)
+	if write != read {
+		m.AddDB("write", write)
+	}
+	return m
 }
 
 // serve runs the HTTP server until ctx ends, then shuts it down
@@ -88,7 +107,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
-	handler := newHandler(cfg, st, authn, limiter, log)
+	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

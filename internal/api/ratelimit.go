@@ -35,14 +35,14 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p *keycard.Pr
 	if p.ViaAPIKey() {
 		rules = append(rules, ratelimit.Rule{Key: "key:" + p.APIKeyID, Limit: s.limits.PerKey, Window: time.Minute})
 	}
-	return s.applyLimit(w, r, rules)
+	return s.applyLimit(w, r, "request", rules)
 }
 
 // applyLimit counts the request against rules and sets the RateLimit
 // headers. When the counters cannot be reached (Redis down), the request
 // goes ahead: an outage of the limiter must not become an outage of the
 // API.
-func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []ratelimit.Rule) error {
+func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, limit string, rules []ratelimit.Rule) error {
 	res, err := s.limiter.Allow(r.Context(), rules...)
 	if err != nil {
 		if r.Context().Err() != nil {
@@ -63,6 +63,7 @@ func (s *Server) applyLimit(w http.ResponseWriter, r *http.Request, rules []rate
 		h.Set("RateLimit-Reset", strconv.Itoa(seconds(res.Reset)))
 	}
 	if !res.Allowed {
+		s.metrics.RateLimited(limit)
 		h.Set("Retry-After", strconv.Itoa(max(1, seconds(res.RetryAfter))))
 		return &keycard.Error{Code: keycard.ERateLimited}
 	}
@@ -90,5 +91,5 @@ func (s *Server) chargeARI(w http.ResponseWriter, r *http.Request, route string,
 	if len(rules) == 0 {
 		return nil
 	}
-	return s.applyLimit(w, r, rules)
+	return s.applyLimit(w, r, "ari", rules)
 }

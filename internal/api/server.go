@@ -11,6 +11,7 @@ import (
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 )
@@ -28,6 +29,7 @@ type Server struct {
 
 	limits  Limits
 	limiter ratelimit.Limiter
+	metrics *metrics.Metrics
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -37,6 +39,10 @@ func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Lo
 	s.routes(s.mux)
 	return s
 }
+
+// SetMetrics makes the server count its requests, authentications and
+// rate-limit refusals in m. It must be called before the server serves.
+func (s *Server) SetMetrics(m *metrics.Metrics) { s.metrics = m }
 
 // ServeHTTP serves the API, accepting paths with a trailing slash
 // ("/api/v1/properties/") as Channex does, and ids in any case, and
@@ -86,14 +92,21 @@ func canonicalPath(path string) string {
 
 // handle adapts a handlerFunc to net/http (see package handler).
 func (s *Server) handle(h handlerFunc) http.Handler {
-	return handler.Adapt(s.log, "request", func(w http.ResponseWriter, r *http.Request, err error) { serveError(w, r, s.log, err) }, h)
+	return handler.Surface{
+		Log: s.log, Msg: "request",
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { serveError(w, r, s.log, err) },
+		Observe: func(route string, status int, took time.Duration) {
+			s.metrics.ObserveRequest("api", route, status, took)
+		},
+	}.Adapt(h)
 }
 
 // authenticate puts the request's principal into its context: from the
 // user-api-key header, else from an "Authorization: Bearer" session token.
 func (s *Server) authenticate(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.principal(r)
+		kind, p, err := s.principal(r)
+		s.metrics.Auth(kind, auth.Outcome(err))
 		if err != nil {
 			return err
 		}
@@ -105,17 +118,21 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 	}
 }
 
-func (s *Server) principal(r *http.Request) (*keycard.Principal, error) {
+// principal authenticates the request, and says by which kind of
+// credential: "api_key", "session" or "none".
+func (s *Server) principal(r *http.Request) (kind string, p *keycard.Principal, err error) {
 	if key := r.Header.Get("user-api-key"); key != "" {
-		return s.auth.APIKey(r.Context(), strings.TrimSpace(key))
+		p, err = s.auth.APIKey(r.Context(), strings.TrimSpace(key))
+		return "api_key", p, err
 	}
 	if authz := r.Header.Get("Authorization"); authz != "" {
 		scheme, token, _ := strings.Cut(authz, " ")
 		if strings.EqualFold(scheme, "Bearer") {
-			return s.auth.Session(r.Context(), strings.TrimSpace(token))
+			p, err = s.auth.Session(r.Context(), strings.TrimSpace(token))
+			return "session", p, err
 		}
 	}
-	return nil, &keycard.Error{Code: keycard.EUnauthorized}
+	return "none", nil, &keycard.Error{Code: keycard.EUnauthorized}
 }
 
 // logPrincipal adds who the request acts for to its access line: ids,

@@ -60,6 +60,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	sess, err := s.auth.SignIn(r.Context(), email, password, r.RemoteAddr)
 	if err != nil {
+		if keycard.ErrorCode(err) == keycard.ERateLimited {
+			s.metrics.RateLimited("sign_in")
+		}
 		return err
 	}
 	return writeSession(w, sess)

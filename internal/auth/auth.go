@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keycard/keycard/internal/apikey"
@@ -48,6 +49,8 @@ type Authenticator struct {
 
 	signInLimiter ratelimit.Limiter
 	signInLimits  SignInLimits
+
+	hits, misses atomic.Uint64 // credential cache lookups
 }
 
 // New returns an Authenticator over st and registers it to hear of the
@@ -149,6 +152,31 @@ var (
 	errSuspended    = keycard.Errorf(keycard.EForbidden, "The organisation's subscription is inactive, so its API keys are suspended")
 )
 
+// Outcome names how an authentication went, for metrics: "ok", or why it
+// was refused ("invalid": malformed, unknown or missing; "withdrawn";
+// "expired"; "suspended"; "error": the lookup failed).
+func Outcome(err error) string {
+	switch err {
+	case nil:
+		return "ok"
+	case errUnauthorized:
+		return "invalid"
+	case errWithdrawn:
+		return "withdrawn"
+	case errExpired:
+		return "expired"
+	case errSuspended:
+		return "suspended"
+	}
+	return "error"
+}
+
+// CacheStats returns how many credential lookups the cache answered, and
+// how many it missed.
+func (a *Authenticator) CacheStats() (hits, misses uint64) {
+	return a.hits.Load(), a.misses.Load()
+}
+
 // APIKey authenticates a request by the value of its user-api-key header.
 func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Principal, error) {
 	// Garbage and typos never reach the cache or the database.
@@ -196,8 +224,10 @@ func (a *Authenticator) credential(ctx context.Context, token string, lookup fun
 	gen := a.gen
 	a.mu.RUnlock()
 	if ok {
+		a.hits.Add(1)
 		return c, nil
 	}
+	a.misses.Add(1)
 	c, err := lookup(ctx, hex.EncodeToString(sum[:]))
 	if keycard.ErrorCode(err) == keycard.ENotFound {
 		return nil, errUnauthorized

@@ -24,16 +24,28 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // client went away before it was answered (nginx's 499); it is never sent.
 const StatusClientClosedRequest = 499
 
+// Surface is how one surface (the JSON API, the HTML UI) writes errors,
+// logs requests and has them measured.
+type Surface struct {
+	Log *slog.Logger
+	// Msg is the message of the access lines.
+	Msg        string
+	WriteError ErrorWriter
+	// Observe, when not nil, hears of every request answered: its route
+	// pattern, status and duration.
+	Observe func(route string, status int, took time.Duration)
+}
+
 // Adapt returns an http.Handler that runs h, writes a returned error with
-// writeError, turns a panic into an error for writeError, and logs one
-// access line per request as msg: its request id (the client's
-// X-Request-Id when it is a sane token, else a new one, returned in the
-// answer's X-Request-Id), method, route pattern, path, status, duration
-// and client address, and what handlers added with AddLogAttrs (who the
-// principal is). Never a header's value, a query or a body, which may hold
-// secrets. An error after the client hung up is not written, and is logged
-// as status 499, not as a failure.
-func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Handler {
+// the surface's WriteError, turns a panic into an error for it, and logs
+// one access line per request: its request id (the client's X-Request-Id
+// when it is a sane token, else a new one, returned in the answer's
+// X-Request-Id), method, route pattern, path, status, duration and client
+// address, and what handlers added with AddLogAttrs (who the principal
+// is). Never a header's value, a query or a body, which may hold secrets.
+// An error after the client hung up is not written, and is logged as
+// status 499, not as a failure.
+func (s Surface) Adapt(h Func) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -47,14 +59,18 @@ func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Ha
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeError(sw, r, fmt.Errorf("panic: %v", v))
+				s.WriteError(sw, r, fmt.Errorf("panic: %v", v))
 			}
+			took := time.Since(start)
 			attrs := append([]slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", r.Pattern),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", took),
 				slog.String("client", r.RemoteAddr),
 			}, sw.attrs...)
-			log.LogAttrs(r.Context(), slog.LevelInfo, msg, attrs...)
+			s.Log.LogAttrs(r.Context(), slog.LevelInfo, s.Msg, attrs...)
+			if s.Observe != nil {
+				s.Observe(r.Pattern, sw.status, took)
+			}
 		}()
 		if err := h(sw, r); err != nil {
 			if errors.Is(r.Context().Err(), context.Canceled) {
@@ -63,7 +79,7 @@ func Adapt(log *slog.Logger, msg string, writeError ErrorWriter, h Func) http.Ha
 				sw.status = StatusClientClosedRequest
 				return
 			}
-			writeError(sw, r, err)
+			s.WriteError(sw, r, err)
 		}
 	})
 }

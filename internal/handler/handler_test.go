@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestClientHungUp checks that an error after the client went away is
@@ -33,7 +34,9 @@ func TestClientHungUp(t *testing.T) {
 				wrote = true
 				w.WriteHeader(http.StatusInternalServerError)
 			}
-			h := Adapt(log, "request", writeError, func(w http.ResponseWriter, r *http.Request) error {
+			var observed int
+			surface := Surface{Log: log, Msg: "request", WriteError: writeError, Observe: func(_ string, status int, _ time.Duration) { observed = status }}
+			h := surface.Adapt(func(w http.ResponseWriter, r *http.Request) error {
 				return fmt.Errorf("store: begin: %w", errors.Join(r.Context().Err(), errors.New("connection reset")))
 			})
 			ctx, cancel := context.WithCancel(context.Background())
@@ -43,6 +46,9 @@ func TestClientHungUp(t *testing.T) {
 				defer cancel()
 			}
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil).WithContext(ctx))
+			if want := map[bool]int{true: 499, false: 500}[tc.cancel]; observed != want {
+				t.Errorf("observed status %d, want %d", observed, want)
+			}
 			if wrote != tc.wantWrite {
 				t.Errorf("error written: %v, want %v", wrote, tc.wantWrite)
 			}

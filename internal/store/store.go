@@ -202,6 +202,10 @@ func (s *Store) Close() error {
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// Pools returns the database pools, for their statistics: the one that
+// serves reads and the one that serves writes (the same for PostgreSQL).
+func (s *Store) Pools() (read, write *sql.DB) { return s.db, s.wdb }
+
 // Dialect names the database in use: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name() }
 

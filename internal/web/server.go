@@ -9,10 +9,12 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -35,7 +37,12 @@ type Server struct {
 	// secureCookies marks every cookie Secure, for a site whose TLS ends at
 	// a proxy in front of keycard.
 	secureCookies bool
+	metrics       *metrics.Metrics
 }
+
+// SetMetrics makes the UI count its requests in m. It must be called
+// before serving.
+func (s *Server) SetMetrics(m *metrics.Metrics) { s.metrics = m }
 
 // SetSecureCookies makes every cookie Secure even over plain HTTP: for
 // operators whose HTTPS ends at a proxy in front of keycard, which is not
@@ -78,7 +85,12 @@ type handlerFunc = handler.Func
 
 // handle adapts a handlerFunc to net/http (see package handler).
 func (s *Server) handle(h handlerFunc) http.Handler {
-	return handler.Adapt(s.log, "web request", s.serveError, h)
+	return handler.Surface{
+		Log: s.log, Msg: "web request", WriteError: s.serveError,
+		Observe: func(route string, status int, took time.Duration) {
+			s.metrics.ObserveRequest("web", route, status, took)
+		},
+	}.Adapt(h)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {

@@ -52,6 +52,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 			view.Error = "Wrong email or password."
 			return s.render(w, r, http.StatusUnauthorized, "sign_in", page{Title: "Sign in", Data: view})
 		case keycard.ERateLimited:
+			s.metrics.RateLimited("sign_in")
 			view.Error = "Too many failed sign-in attempts. Wait a minute, then try again."
 			return s.render(w, r, http.StatusTooManyRequests, "sign_in", page{Title: "Sign in", Data: view})
 		}
