@@ -1,0 +1,308 @@
+// Package client is a Go client for keycard's API, the Channex API v1
+// dialect: typed calls for properties, groups, room types, rate plans,
+// availability and restrictions (ARI) and API keys; iterators over pages;
+// errors that carry the Channex error envelope; and retries, with backoff,
+// of requests refused with 429 that honour Retry-After.
+//
+//	c := client.New("https://keycard.example", client.WithAPIKey(os.Getenv("KEYCARD_KEY")))
+//	for p, err := range c.Properties(ctx, client.ListOptions{}) {
+//		...
+//	}
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client calls one keycard server. It is safe for concurrent use.
+type Client struct {
+	base       string
+	http       *http.Client
+	key, token string
+	userAgent  string
+	maxRetries int
+	maxWait    time.Duration
+	// sleep waits d or until ctx ends; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithAPIKey authenticates every request with an API key (the
+// user-api-key header).
+func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
+
+// WithToken authenticates every request with a session token from SignIn
+// (an "Authorization: Bearer" header).
+func WithToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// WithHTTPClient sends requests through hc instead of a client with a
+// 30-second timeout.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithRetries sets how many times a request refused with 429 is sent
+// again (default 3), waiting as its Retry-After says, but never longer than
+// maxWait at a time (default one minute).
+func WithRetries(n int, maxWait time.Duration) Option {
+	return func(c *Client) { c.maxRetries, c.maxWait = n, maxWait }
+}
+
+// WithUserAgent names the integration in the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// New returns a client of the server at baseURL (scheme, host and any path
+// prefix before /api/v1).
+func New(baseURL string, opts ...Option) *Client {
+	c := &Client{
+		base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second},
+		userAgent: "keycard-go-client", maxRetries: 3, maxWait: time.Minute, sleep: sleepCtx,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Error is an answer in the Channex error envelope:
+// {"errors":{"code","title","details"}}.
+type Error struct {
+	// Status is the HTTP status.
+	Status int
+	Code   string
+	Title  string
+	// Details is the envelope's details, as sent: a string, a list, or an
+	// object of field -> messages for a validation error.
+	Details json.RawMessage
+	// RetryAfter is the wait the server asked for, on a 429.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("keycard: %d %s", e.Status, e.Code)
+	if len(e.Details) > 0 && string(e.Details) != "null" {
+		msg += ": " + string(e.Details)
+	}
+	return msg
+}
+
+// FieldErrors returns a validation error's messages by field, or nil.
+func (e *Error) FieldErrors() map[string][]string {
+	var fe map[string][]string
+	if json.Unmarshal(e.Details, &fe) != nil {
+		return nil
+	}
+	return fe
+}
+
+// Error codes of the envelope.
+const (
+	CodeBadRequest   = "bad_request"
+	CodeUnauthorized = "unauthorized"
+	CodeForbidden    = "forbidden"
+	CodeNotFound     = "resource_not_found"
+	CodeTooLarge     = "payload_too_large"
+	CodeValidation   = "validation_error"
+	CodeRateLimited  = "http_too_many_requests"
+)
+
+// HasCode reports whether err is an *Error with the code.
+func HasCode(err error, code string) bool {
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Code == code
+}
+
+// do sends a request with body (JSON-encoded unless nil) and decodes a 2xx
+// answer's JSON into out (unless nil). A 429 is retried as Retry-After
+// says; any other non-2xx answer is an *Error.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("keycard: encode request: %w", err)
+		}
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(payload))
+		if err != nil {
+			return fmt.Errorf("keycard: %w", err)
+		}
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+		switch {
+		case c.key != "":
+			req.Header.Set("user-api-key", c.key)
+		case c.token != "":
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return fmt.Errorf("keycard: %s %s: %w", method, path, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("keycard: %s %s: read answer: %w", method, path, err)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			if out == nil || len(data) == 0 {
+				return nil
+			}
+			if err := json.Unmarshal(data, out); err != nil {
+				return fmt.Errorf("keycard: %s %s: decode answer: %w", method, path, err)
+			}
+			return nil
+		}
+		apiErr := &Error{Status: resp.StatusCode}
+		var env struct {
+			Errors struct {
+				Code    string          `json:"code"`
+				Title   string          `json:"title"`
+				Details json.RawMessage `json:"details"`
+			} `json:"errors"`
+		}
+		if json.Unmarshal(data, &env) == nil {
+			apiErr.Code, apiErr.Title, apiErr.Details = env.Errors.Code, env.Errors.Title, env.Errors.Details
+		}
+		if apiErr.Code == "" {
+			apiErr.Code = http.StatusText(resp.StatusCode)
+		}
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return apiErr
+		}
+		apiErr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), attempt)
+		if attempt >= c.maxRetries {
+			return apiErr
+		}
+		if err := c.sleep(ctx, min(apiErr.RetryAfter, c.maxWait)); err != nil {
+			return err
+		}
+	}
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date); without
+// one it backs off exponentially from one second, with jitter.
+func retryAfter(h string, attempt int) time.Duration {
+	if secs, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0)
+	}
+	d := time.Second << min(attempt, 6)
+	return d/2 + rand.N(d/2+1)
+}
+
+// ListOptions selects a page range and narrows a list. Filters take
+// Channex's keys without "filter[...]": {"property_id": "..."} or
+// {"date][gte": "..."} for an operator.
+type ListOptions struct {
+	// Limit is the page size (default 10, at most 100).
+	Limit int
+	// Filters maps a field to its value; a comma-separated value is a list.
+	Filters map[string]string
+	// Order maps a field to "asc" or "desc".
+	Order map[string]string
+}
+
+func (o ListOptions) query(page int) url.Values {
+	q := url.Values{}
+	q.Set("pagination[page]", strconv.Itoa(page))
+	if o.Limit > 0 {
+		q.Set("pagination[limit]", strconv.Itoa(o.Limit))
+	}
+	for k, v := range o.Filters {
+		q.Set("filter["+k+"]", v)
+	}
+	for k, v := range o.Order {
+		q.Set("order["+k+"]", v)
+	}
+	return q
+}
+
+// Meta is a list's paging information.
+type Meta struct {
+	Total int `json:"total"`
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+}
+
+// item is one resource of a "data" member.
+type item[T any] struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Attributes T      `json:"attributes"`
+}
+
+// list iterates over every item of a paginated list, page after page,
+// until meta.total is reached; an error ends it.
+func list[T any](c *Client, ctx context.Context, path string, opts ListOptions) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for page, seen := 1, 0; ; page++ {
+			var body struct {
+				Data []item[T] `json:"data"`
+				Meta Meta      `json:"meta"`
+			}
+			if err := c.do(ctx, http.MethodGet, path, opts.query(page), nil, &body); err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range body.Data {
+				if !yield(it.Attributes, nil) {
+					return
+				}
+			}
+			seen += len(body.Data)
+			if len(body.Data) == 0 || seen >= body.Meta.Total {
+				return
+			}
+		}
+	}
+}
+
+// one sends a request whose answer is {"data": {...}} and returns the
+// attributes.
+func one[T any](c *Client, ctx context.Context, method, path string, body any) (*T, error) {
+	var out struct {
+		Data item[T] `json:"data"`
+	}
+	if err := c.do(ctx, method, path, nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &out.Data.Attributes, nil
+}
+
+// pathID escapes an id for a path.
+func pathID(id string) string { return url.PathEscape(id) }
