@@ -97,7 +97,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer st.Close()
 		if password == "" {
-			if password, err = readPassword(stdin, stdout); err != nil {
+			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true); err != nil {
 				return err
 			}
 		}
@@ -117,7 +117,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer st.Close()
 		if password == "" {
-			if password, err = readPassword(stdin, stdout); err != nil {
+			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true); err != nil {
 				return err
 			}
 		}
@@ -130,30 +130,34 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return fmt.Errorf("unknown user command %q", args[0])
 }
 
-// readPassword reads a password: at a prompt, twice and without echo, when
-// stdin is a terminal; else the first line of stdin.
-func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+// readPassword reads a password: at a prompt without echo when stdin is a
+// terminal (twice, with confirm, for a new password); else the next line
+// of in, a buffered reader of stdin.
+func readPassword(in *bufio.Reader, stdin io.Reader, stdout io.Writer, confirm bool) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		ask := func(prompt string) (string, error) {
 			fmt.Fprint(stdout, prompt)
 			b, err := term.ReadPassword(int(f.Fd()))
 			fmt.Fprintln(stdout)
-			return string(b), err
+			if err != nil {
+				return "", fmt.Errorf("read password: %w", err)
+			}
+			return string(b), nil
 		}
 		first, err := ask("Password: ")
-		if err != nil {
-			return "", fmt.Errorf("read password: %w", err)
+		if err != nil || !confirm {
+			return first, err
 		}
 		again, err := ask("Repeat it: ")
 		if err != nil {
-			return "", fmt.Errorf("read password: %w", err)
+			return "", err
 		}
 		if first != again {
 			return "", errors.New("the passwords differ")
 		}
 		return first, nil
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
+	line, err := in.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}

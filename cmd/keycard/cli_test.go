@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/client"
 	"github.com/keycard/keycard/internal/storetest"
 )
 
@@ -282,4 +283,75 @@ func get(t *testing.T, url string, header map[string]string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// TestLoginAndKeyCommands signs in with "keycard login" (email and
+// password on stdin), makes a key with "keycard key create", uses it over
+// HTTP as curl would, lists, shows and withdraws it with the CLI, and
+// finds it refused.
+func TestLoginAndKeyCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "keycard.db")
+	cfgDir := filepath.Join(dir, "config")
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_CONFIG_DIR": cfgDir})
+	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := start(t, getenv, "serve")
+	withStdin := func(stdin string, args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runIO(context.Background(), args, getenv, strings.NewReader(stdin), &out)
+		return out.String(), err
+	}
+	if _, err := cli(t, getenv, "key", "list"); err == nil || !strings.Contains(err.Error(), "keycard login") {
+		t.Errorf("key list before login: %v, want to be sent to login", err)
+	}
+	if _, err := withStdin("o@hotel.example\nwrong password\n", "login", "--server", base); !client.HasCode(err, client.CodeUnauthorized) {
+		t.Errorf("login with a wrong password: %v, want unauthorized", err)
+	}
+	out, err := withStdin("o@hotel.example\npassword1\n", "login", "--server", base)
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	credPath := filepath.Join(cfgDir, "credentials.json")
+	if fi, err := os.Stat(credPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v, %v; want mode 0600", fi, err)
+	}
+	if strings.Contains(out, "password1") {
+		t.Errorf("login printed the password")
+	}
+
+	out, err = cli(t, getenv, "key", "create", "--name", "PMS", "--all")
+	if err != nil {
+		t.Fatalf("key create: %v", err)
+	}
+	key := strings.Fields(out)[0]
+	if !strings.HasPrefix(key, "kc_") || !strings.Contains(out, "not shown again") {
+		t.Fatalf("key create printed no key and warning")
+	}
+	if status, _ := call(t, "GET", base+"/api/v1/properties/", map[string]string{"user-api-key": key}, ""); status != 200 {
+		t.Fatalf("the new key: %d, want 200", status)
+	}
+
+	out, err = cli(t, getenv, "key", "list", "--json")
+	var keys []client.APIKey
+	if err != nil || json.Unmarshal([]byte(out), &keys) != nil || len(keys) != 1 || keys[0].Name != "PMS" || keys[0].Key != "" {
+		t.Fatalf("key list --json: %v; want the one key, without its secret", err)
+	}
+	out, err = cli(t, getenv, "key", "list")
+	if err != nil || !strings.Contains(out, "NAME") || !strings.Contains(out, "PMS") || !strings.Contains(out, "all properties") || strings.Contains(out, key) {
+		t.Errorf("key list: %v; want a table without the secret", err)
+	}
+	if out, err := cli(t, getenv, "key", "show", keys[0].ID); err != nil || !strings.Contains(out, keys[0].KeyHint) {
+		t.Errorf("key show: %v", err)
+	}
+	if out, err := cli(t, getenv, "key", "withdraw", keys[0].ID, "--json"); err != nil || !strings.Contains(out, `"status":"withdrawn"`) {
+		t.Errorf("key withdraw: %v", err)
+	}
+	if status, _ := call(t, "GET", base+"/api/v1/properties/", map[string]string{"user-api-key": key}, ""); status != 401 {
+		t.Errorf("the withdrawn key: %d, want 401", status)
+	}
+	if _, err := cli(t, getenv, "key", "show"); err == nil {
+		t.Errorf("key show without an id: no error")
+	}
 }

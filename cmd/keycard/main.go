@@ -10,6 +10,8 @@
 //	keycard user create   --email E [--name N] [--json]    (the password is prompted for, or read from stdin)
 //	keycard user password --email E
 //	keycard org subscription --org ID --status active|inactive
+//	keycard login --server URL [--email E]
+//	keycard key create --name N (--all | --property ID ...) | list | show ID | withdraw ID [--json]
 //	keycard version
 //	keycard help [COMMAND]
 package main
@@ -51,6 +53,9 @@ Commands:
   user create            create a user and an organisation the user owns
   user password          set a user's password
   org subscription       set an organisation's subscription status
+  login                  sign in to a keycard server, for the key commands
+  key create|list|show|withdraw
+                         manage your API keys on that server
   version                print the version and the revision it was built from
 
 Run "keycard help COMMAND" or "keycard COMMAND --help" for a command's flags.
@@ -83,6 +88,10 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return userCmd(ctx, rest, getenv, stdin, stdout)
 	case "org":
 		return orgCmd(ctx, rest, getenv, stdout)
+	case "login":
+		return loginCmd(ctx, rest, getenv, stdin, stdout)
+	case "key":
+		return keyCmd(ctx, rest, getenv, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return nil

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/keycard/keycard/client"
+)
+
+// credentials is what "keycard login" keeps for the key commands: the
+// server and a session token, in the user's config directory, mode 0600.
+type credentials struct {
+	Server    string `json:"server"`
+	Email     string `json:"email"`
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// configDir is where the CLI keeps its credentials: $KEYCARD_CONFIG_DIR,
+// else $XDG_CONFIG_HOME/keycard, else ~/.config/keycard.
+func configDir(getenv func(string) string) (string, error) {
+	if d := getenv("KEYCARD_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "keycard"), nil
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".config", "keycard"), nil
+	}
+	return "", errors.New("no config directory: set KEYCARD_CONFIG_DIR or HOME")
+}
+
+func credentialsPath(getenv func(string) string) (string, error) {
+	dir, err := configDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "credentials.json"), nil
+}
+
+// loginCmd signs in to a server and keeps the session for the key
+// commands.
+func loginCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := newFlagSet("login", stdout)
+	server := fs.String("server", "http://127.0.0.1:8080", "the keycard server's `URL` (env KEYCARD_SERVER)")
+	email := fs.String("email", "", "your email; asked for when not given")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if v := getenv("KEYCARD_SERVER"); v != "" && !flagSet(fs, "server") {
+		*server = v
+	}
+	in := bufio.NewReader(stdin)
+	if *email == "" {
+		fmt.Fprint(stdout, "Email: ")
+		line, err := in.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read email: %w", err)
+		}
+		*email = strings.TrimSpace(line)
+	}
+	password, err := readPassword(in, stdin, stdout, false)
+	if err != nil {
+		return err
+	}
+	sess, err := client.New(*server).SignIn(ctx, *email, password)
+	if err != nil {
+		return err
+	}
+	path, err := credentialsPath(getenv)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(credentials{Server: strings.TrimRight(*server, "/"), Email: *email, Token: sess.Token, ExpiresAt: sess.ExpiresAt}, "", "  ")
+	if err != nil {
+		return err
+	}
+	// Write the new file aside and move it into place, so a reader never
+	// sees half of it, and it is never readable by others, even briefly.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".credentials-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "signed in to %s as %s; the session is kept in %s until %s\n", *server, *email, path, sess.ExpiresAt)
+	return nil
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+const keyUsage = `usage: keycard key COMMAND [flags]
+
+Manages your API keys on the server you signed in to with "keycard login".
+
+Commands:
+  create    --name NAME (--all | --property ID [--property ID ...])   make a key; it is printed this once
+  list      list your keys (the billing owner: every key of the organisation)
+  show      ID    show one key, never its secret
+  withdraw  ID    withdraw a key: it stops working at once, and stays listed
+
+Each takes --json to print JSON instead of text.
+`
+
+// keyCmd manages API keys through the API, with the session "keycard
+// login" kept.
+func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(stdout, keyUsage)
+		if len(args) == 0 {
+			return errors.New("usage: keycard key create|list|show|withdraw [flags]")
+		}
+		return flag.ErrHelp
+	}
+	sub := args[0]
+	fs := newFlagSet("key "+sub, stdout)
+	asJSON := fs.Bool("json", false, "print JSON")
+	var name string
+	var all bool
+	var props stringList
+	if sub == "create" {
+		fs.StringVar(&name, "name", "", "the key's name (required)")
+		fs.BoolVar(&all, "all", false, "give the key access to all your properties, including ones made later")
+		fs.Var(&props, "property", "a property `ID` the key may reach (repeat for several)")
+	}
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	var id string
+	needID := sub == "show" || sub == "withdraw"
+	switch {
+	case needID && (len(pos) != 1 || pos[0] == ""):
+		return fmt.Errorf("usage: keycard key %s ID", sub)
+	case !needID && len(pos) > 0:
+		return fmt.Errorf("unexpected argument %q", pos[0])
+	case needID:
+		id = pos[0]
+	}
+	c, err := loggedIn(getenv)
+	if err != nil {
+		return err
+	}
+
+	var keys []*client.APIKey
+	switch sub {
+	case "create":
+		k, err := c.CreateAPIKey(ctx, client.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: props})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(k)
+		}
+		fmt.Fprintf(stdout, "%s\n\nThis is your new API key %q. Copy it now and keep it safe: it is not shown again.\n"+
+			"If you lose it, make a new one and withdraw this one.\n", k.Key, k.Name)
+		return nil
+	case "list":
+		for k, err := range c.APIKeys(ctx, client.ListOptions{Limit: 100}) {
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+	case "show":
+		k, err := c.APIKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+	case "withdraw":
+		k, err := c.WithdrawAPIKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+	default:
+		fmt.Fprint(stdout, keyUsage)
+		return fmt.Errorf("unknown key command %q", sub)
+	}
+	if *asJSON {
+		if sub == "list" {
+			if keys == nil {
+				keys = []*client.APIKey{}
+			}
+			return json.NewEncoder(stdout).Encode(keys)
+		}
+		return json.NewEncoder(stdout).Encode(keys[0])
+	}
+	printKeys(stdout, keys)
+	return nil
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, as in "key withdraw ID --json", and returns the
+// positional ones. The flag package alone stops at the first of them.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// loggedIn returns a client with the session "keycard login" kept.
+func loggedIn(getenv func(string) string) (*client.Client, error) {
+	path, err := credentialsPath(getenv)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errors.New(`not signed in: run "keycard login --server URL" first`)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cr credentials
+	if err := json.Unmarshal(b, &cr); err != nil || cr.Token == "" {
+		return nil, fmt.Errorf(`%s is damaged: run "keycard login" again`, path)
+	}
+	return client.New(cr.Server, client.WithToken(cr.Token)), nil
+}
+
+func printKeys(w io.Writer, keys []*client.APIKey) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tACCESS\tKEY\tLAST USED\tCREATED")
+	for _, k := range keys {
+		access := "all properties"
+		if !k.AccessAllProperties {
+			access = fmt.Sprintf("%d properties", len(k.PropertyIDs))
+		}
+		last := "never"
+		if k.LastUsedAt != nil {
+			last = *k.LastUsedAt
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Status, access, k.KeyHint, last, k.CreatedAt)
+	}
+	tw.Flush()
+}
+
+// stringList is a flag that may be repeated.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
