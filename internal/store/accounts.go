@@ -282,16 +282,22 @@ func (s *Store) SessionCredential(ctx context.Context, tokenHash string) (*Crede
 	var owner int
 	var status string
 	var expires int64
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+principalColumns+`, s.expires_at
+	err := s.read(ctx, func(t *tx) error {
+		err := t.QueryRow(ctx, `SELECT `+principalColumns+`, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id
-		WHERE s.token_hash = ?`), tokenHash).
-		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &expires)
+		WHERE s.token_hash = ?`, tokenHash).
+			Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &expires)
+		if err != nil {
+			return notFound(err)
+		}
+		c.Principal.AllProperties = true
+		return loadReach(ctx, t, &c.Principal)
+	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	c.Principal.OrganizationOwner = owner == 1
 	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
-	c.Principal.AllProperties = true
 	c.ExpiresAt = fromMicros(expires)
 	return &c, nil
 }
@@ -302,13 +308,19 @@ func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential,
 	var c Credential
 	var owner int
 	var status, keyStatus string
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
+	err := s.read(ctx, func(t *tx) error {
+		err := t.QueryRow(ctx, `SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
 			k.id, k.access_all_properties, k.status
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN organizations o ON o.id = k.organization_id
-		WHERE k.key_hash = ?`), keyHash).
-		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties, &keyStatus)
+		WHERE k.key_hash = ?`, keyHash).
+			Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties, &keyStatus)
+		if err != nil {
+			return notFound(err)
+		}
+		return loadReach(ctx, t, &c.Principal)
+	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	c.Principal.OrganizationOwner = owner == 1
 	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
