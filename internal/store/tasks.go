@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -130,4 +131,55 @@ func (s *Store) ListTasks(ctx context.Context, p *keycard.Principal, q keycard.L
 		return rows.Err()
 	})
 	return out, total, err
+}
+
+// ariEntry is what a task records of one ARI change: its property, the
+// room type or rate plan it names, and its dates.
+type ariEntry struct {
+	propertyID, id string
+	dates          keycard.Dates
+}
+
+// writeARITasks records one task per property that received values of an
+// ARI write of kind typ (the task ids given out in the answer): how many
+// values it applied, their dates and targets, and the warnings of the
+// values refused for that property.
+func (s *Store) writeARITasks(ctx context.Context, t *tx, p *keycard.Principal, typ string, props map[string]*ariProperty,
+	entries []ariEntry, warnings []keycard.FieldErrors) error {
+	tasks := map[string]*keycard.Task{}
+	var order []*keycard.Task
+	for i, e := range entries {
+		prop := props[e.propertyID]
+		if prop == nil || prop.taskID == "" {
+			continue
+		}
+		task := tasks[e.propertyID]
+		if task == nil {
+			task = &keycard.Task{ID: prop.taskID, PropertyID: e.propertyID, Type: typ}
+			tasks[e.propertyID] = task
+			order = append(order, task)
+		}
+		if len(warnings[i]) > 0 {
+			task.Warnings = append(task.Warnings, warnings[i])
+			continue
+		}
+		if task.Values == 0 {
+			task.DateFrom, task.DateTo = e.dates.From, e.dates.To
+		}
+		task.Values++
+		task.DateFrom, task.DateTo = min(task.DateFrom, e.dates.From), max(task.DateTo, e.dates.To)
+		ids := &task.RatePlanIDs
+		if typ == keycard.TaskAvailability {
+			ids = &task.RoomTypeIDs
+		}
+		if !slices.Contains(*ids, e.id) {
+			*ids = append(*ids, e.id)
+		}
+	}
+	for _, task := range order {
+		if err := s.writeTask(ctx, t, p, task); err != nil {
+			return err
+		}
+	}
+	return nil
 }
