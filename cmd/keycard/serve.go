@@ -59,8 +59,8 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// newHandler routes the JSON API (with /healthz and /readyz) and the HTML
-// UI, which has every other path.
+// newHandler routes the JSON API (with /healthz and /readyz), its
+// reference at /docs/, and the HTML UI, which has every other path.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
@@ -69,6 +69,8 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/readyz", apiSrv)
+	mux.Handle("GET "+api.DocsPath, api.Docs())
+	mux.Handle("GET /docs", http.RedirectHandler(api.DocsPath, http.StatusMovedPermanently))
 	if cfg.MetricsPublic {
 		mux.Handle("GET /metrics", m.Handler())
 	}

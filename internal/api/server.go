@@ -25,7 +25,7 @@ type Server struct {
 	auth  *auth.Authenticator
 	mode  keycard.Mode
 	log   *slog.Logger
-	mux   *http.ServeMux
+	mux   *routeMux
 
 	limits  Limits
 	limiter ratelimit.Limiter
@@ -35,7 +35,7 @@ type Server struct {
 // New returns the API server. It builds the route table, which panics on
 // conflicting patterns.
 func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: http.NewServeMux()}
+	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes(s.mux)
 	return s
 }
