@@ -58,6 +58,8 @@ type Store struct {
 	now     func() time.Time
 
 	passwordCost int
+	// taskRetention is how long tasks are kept; 0 means the default.
+	taskRetention time.Duration
 
 	// onChange is called after a commit that changed something cached
 	// credentials depend on.
