@@ -28,6 +28,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretbox"
 )
 
 //go:embed migrations
@@ -58,6 +59,9 @@ type Store struct {
 	now     func() time.Time
 
 	passwordCost int
+
+	// box seals webhook secrets; see SetSecretBox.
+	box *secretbox.Box
 
 	// onChange is called after a commit that changed something cached
 	// credentials depend on.
