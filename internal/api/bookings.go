@@ -19,7 +19,7 @@ import (
 // bookingRoutes registers bookings, their revisions and the feed, and
 // tasks. Bookings enter through the Booking CRS routes (POST and PUT
 // /bookings, POST /bookings/push); every change is a revision.
-func (s *Server) bookingRoutes(mux *http.ServeMux, authed func(handlerFunc) http.Handler) {
+func (s *Server) bookingRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
 	mux.Handle("GET /api/v1/bookings", authed(s.listBookings))
 	mux.Handle("POST /api/v1/bookings", authed(s.createBooking))
 	mux.Handle("POST /api/v1/bookings/push", authed(s.pushBooking))

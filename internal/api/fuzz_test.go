@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -27,6 +28,10 @@ var fuzzRoutes = []struct {
 	{"POST", "/api/v1/rate_plans", `{"rate_plan":{"property_id":"{p1}","room_type_id":"{p1}","title":"P","options":[{"occupancy":2,"is_primary":true,"rate":100}]}}`},
 	{"POST", "/api/v1/availability", `{"values":[{"property_id":"{p1}","room_type_id":"{p1}","date_from":"2030-01-01","date_to":"2030-01-03","availability":1}]}`},
 	{"POST", "/api/v1/restrictions", `{"values":[{"property_id":"{p1}","rate_plan_id":"{p1}","date":"2030-01-01","rate":"10.00","days":["mo"],"stop_sell":1}]}`},
+	{"POST", "/api/v1/webhooks", `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/h","event_mask":"booking;ari:rate:*:*","headers":{"A":"b"},"request_params":{"x":1},"is_active":true,"send_data":true}}`},
+	{"PUT", "/api/v1/webhooks/{webhook}", `{"webhook":{"property_id":null,"event_mask":"*","headers":{},"is_active":false}}`},
+	{"POST", "/api/v1/webhooks/test", `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`},
+	{"GET", "/api/v1/webhooks/{webhook}/deliveries", ``},
 }
 
 // FuzzBadInput sends mutated bodies and queries to every route that takes
@@ -44,10 +49,14 @@ func FuzzBadInput(f *testing.F) {
 	// runs against it when it is there, as in CI.
 	dialects := storetest.Dialects(f)
 	fx := newFixture(f, storetest.Config(f, dialects[len(dialects)-1]), keycard.ModeStaging)
+	hook, _, err := fx.st.CreateWebhook(context.Background(), fx.ownerA, &keycard.Webhook{PropertyID: fx.p1, CallbackURL: "https://93.184.216.34/h", EventMask: "*"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, route uint8, body, query string) {
 		fx.t = t // the fixture reports through the current input's test
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		path := r.path
+		path := strings.ReplaceAll(r.path, "{webhook}", hook.ID)
 		// Only what can travel in a request line: no control characters,
 		// spaces or fragment.
 		if strings.IndexFunc(query, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '#' || c > 0x7e }) < 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/webhook"
 )
 
 // MaxBodyBytes is the largest request body accepted, as in Channex.
@@ -30,12 +31,14 @@ type Server struct {
 	limits  Limits
 	limiter ratelimit.Limiter
 	metrics *metrics.Metrics
+	// webhooks checks callback URLs and sends POST /webhooks/test.
+	webhooks *webhook.Sender
 }
 
 // New returns the API server. It builds the route table, which panics on
 // conflicting patterns.
 func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}, webhooks: webhook.NewSender(false)}
 	s.routes(s.mux)
 	return s
 }

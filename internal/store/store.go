@@ -28,6 +28,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretbox"
 )
 
 //go:embed migrations
@@ -60,6 +61,9 @@ type Store struct {
 	passwordCost int
 	// taskRetention is how long tasks are kept; 0 means the default.
 	taskRetention time.Duration
+
+	// box seals webhook secrets; see SetSecretBox.
+	box *secretbox.Box
 
 	// onChange is called after a commit that changed something cached
 	// credentials depend on.
