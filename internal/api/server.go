@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
@@ -27,9 +28,10 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 
-	limits  Limits
-	limiter ratelimit.Limiter
-	metrics *metrics.Metrics
+	limits   Limits
+	limiter  ratelimit.Limiter
+	metrics  *metrics.Metrics
+	clientIP clientip.Resolver
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -39,6 +41,10 @@ func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Lo
 	s.routes(s.mux)
 	return s
 }
+
+// SetClientIP sets how the client address of a request is found (which
+// proxies are trusted). It must be called before the server serves.
+func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
 
 // SetMetrics makes the server count its requests, authentications and
 // rate-limit refusals in m. It must be called before the server serves.
@@ -68,6 +74,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	r = r.WithContext(keycard.WithRequestInfo(r.Context(),
+		keycard.RequestInfo{Addr: s.clientIP.Addr(r), UserAgent: r.UserAgent(), Method: r.Method}))
 	s.mux.ServeHTTP(w, r)
 }
 
