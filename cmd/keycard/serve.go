@@ -65,6 +65,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
 	apiSrv.SetMetrics(m)
+	apiSrv.SetClientIP(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
@@ -77,6 +78,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	ui := web.New(st, authn, cfg.Mode, log)
 	ui.SetSecureCookies(cfg.SecureCookies)
 	ui.SetMetrics(m)
+	ui.SetClientIP(cfg.TrustedProxies)
 	mux.Handle("/", ui)
 	return mux
 }
@@ -109,6 +111,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
+	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
 	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -135,7 +138,13 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	bgDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)
+		purgeDone := make(chan struct{})
+		go func() {
+			defer close(purgeDone)
+			purgeAudit(bg, st, cfg.AuditRetention, log)
+		}()
 		authn.Run(bg, pollInterval)
+		<-purgeDone
 	}()
 
 	errc := make(chan error, 1)
@@ -160,4 +169,24 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	fmt.Fprintln(stdout, "keycard stopped")
 	return err
+}
+
+// purgeAudit deletes audit events older than retention now and then every
+// hour, until ctx ends.
+func purgeAudit(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := st.PurgeAuditEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			log.Error("purge audit events", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

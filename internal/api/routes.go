@@ -46,6 +46,8 @@ func (s *Server) routes(mux *routeMux) {
 	mux.Handle("GET /api/v1/api_keys/{id}", keyAdmin(s.getAPIKey))
 	mux.Handle("PUT /api/v1/api_keys/{id}", keyAdmin(s.updateAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
+	mux.Handle("POST /api/v1/api_keys/{id}/roll", keyAdmin(s.rollAPIKey))
+	mux.Handle("GET /api/v1/audit_events", authed(s.listAuditEvents))
 
 	s.inventoryRoutes(mux, authed)
 	s.bookingRoutes(mux, authed)

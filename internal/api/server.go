@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
@@ -33,6 +34,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	// webhooks checks callback URLs and sends POST /webhooks/test.
 	webhooks *webhook.Sender
+	clientIP clientip.Resolver
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -42,6 +44,10 @@ func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Lo
 	s.routes(s.mux)
 	return s
 }
+
+// SetClientIP sets how the client address of a request is found (which
+// proxies are trusted). It must be called before the server serves.
+func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
 
 // SetMetrics makes the server count its requests, authentications and
 // rate-limit refusals in m. It must be called before the server serves.
@@ -71,6 +77,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	r = r.WithContext(keycard.WithRequestInfo(r.Context(),
+		keycard.RequestInfo{Addr: s.clientIP.Addr(r), UserAgent: r.UserAgent(), Method: r.Method}))
 	s.mux.ServeHTTP(w, r)
 }
 
