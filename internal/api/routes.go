@@ -47,6 +47,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
 
 	s.inventoryRoutes(mux, authed)
+	s.setupRoutes(mux, public, authed)
 
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.

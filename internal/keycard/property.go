@@ -30,12 +30,16 @@ type Property struct {
 	LogoURL        string
 	Website        string
 	Facilities     []string
-	Settings       PropertySettings
-	Content        PropertyContent
-	IsActive       bool
-	Groups         []GroupRef
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// HotelPolicyID and DefaultTaxSetID name one of the property's hotel
+	// policies and tax sets, or are empty.
+	HotelPolicyID   string
+	DefaultTaxSetID string
+	Settings        PropertySettings
+	Content         PropertyContent
+	IsActive        bool
+	Groups          []GroupRef
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // GroupRef names a group in a property's relationships.

