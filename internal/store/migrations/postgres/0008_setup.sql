@@ -96,3 +96,20 @@ CREATE TABLE photo_files (
     data            BYTEA,
     created_at      BIGINT NOT NULL
 );
+
+-- Photos were kept inside the content of properties and room types; they
+-- move here, with their ids.
+INSERT INTO photos (id, property_id, room_type_id, url, description, author, kind, position, created_at, updated_at)
+SELECT j->>'id', p.id, NULL, COALESCE(j->>'url', ''), COALESCE(j->>'description', ''), COALESCE(j->>'author', ''),
+       COALESCE(j->>'kind', 'photo'), COALESCE((j->>'position')::integer, 0), p.updated_at, p.updated_at
+FROM properties p, jsonb_array_elements(CASE WHEN jsonb_typeof(p.content::jsonb -> 'photos') = 'array'
+                                             THEN p.content::jsonb -> 'photos' ELSE '[]'::jsonb END) j
+WHERE j->>'id' IS NOT NULL
+ON CONFLICT DO NOTHING;
+INSERT INTO photos (id, property_id, room_type_id, url, description, author, kind, position, created_at, updated_at)
+SELECT j->>'id', rt.property_id, rt.id, COALESCE(j->>'url', ''), COALESCE(j->>'description', ''), COALESCE(j->>'author', ''),
+       COALESCE(j->>'kind', 'photo'), COALESCE((j->>'position')::integer, 0), rt.updated_at, rt.updated_at
+FROM room_types rt, jsonb_array_elements(CASE WHEN jsonb_typeof(rt.content::jsonb -> 'photos') = 'array'
+                                              THEN rt.content::jsonb -> 'photos' ELSE '[]'::jsonb END) j
+WHERE j->>'id' IS NOT NULL
+ON CONFLICT DO NOTHING;

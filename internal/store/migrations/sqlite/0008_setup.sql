@@ -96,3 +96,18 @@ CREATE TABLE photo_files (
     data            BLOB,
     created_at      INTEGER NOT NULL
 );
+
+-- Photos were kept inside the content of properties and room types; they
+-- move here, with their ids.
+INSERT OR IGNORE INTO photos (id, property_id, room_type_id, url, description, author, kind, position, created_at, updated_at)
+SELECT json_extract(j.value, '$.id'), p.id, NULL, COALESCE(json_extract(j.value, '$.url'), ''),
+       COALESCE(json_extract(j.value, '$.description'), ''), COALESCE(json_extract(j.value, '$.author'), ''),
+       COALESCE(json_extract(j.value, '$.kind'), 'photo'), COALESCE(json_extract(j.value, '$.position'), 0), p.updated_at, p.updated_at
+FROM properties p, json_each(p.content, '$.photos') j
+WHERE json_extract(j.value, '$.id') IS NOT NULL;
+INSERT OR IGNORE INTO photos (id, property_id, room_type_id, url, description, author, kind, position, created_at, updated_at)
+SELECT json_extract(j.value, '$.id'), rt.property_id, rt.id, COALESCE(json_extract(j.value, '$.url'), ''),
+       COALESCE(json_extract(j.value, '$.description'), ''), COALESCE(json_extract(j.value, '$.author'), ''),
+       COALESCE(json_extract(j.value, '$.kind'), 'photo'), COALESCE(json_extract(j.value, '$.position'), 0), rt.updated_at, rt.updated_at
+FROM room_types rt, json_each(rt.content, '$.photos') j
+WHERE json_extract(j.value, '$.id') IS NOT NULL;
