@@ -13,4 +13,18 @@ func (s *Server) setupRoutes(mux *http.ServeMux, public func(handlerFunc) http.H
 	mux.Handle("GET /api/v1/hotel_policies/{id}", authed(s.getHotelPolicy))
 	mux.Handle("PUT /api/v1/hotel_policies/{id}", authed(s.updateHotelPolicy))
 	mux.Handle("DELETE /api/v1/hotel_policies/{id}", authed(s.deleteHotelPolicy))
+
+	mux.Handle("GET /api/v1/taxes", authed(s.listTaxes))
+	mux.Handle("POST /api/v1/taxes", authed(s.createTax))
+	mux.Handle("GET /api/v1/taxes/{id}", authed(s.getTax))
+	mux.Handle("PUT /api/v1/taxes/{id}", authed(s.updateTax))
+	mux.Handle("DELETE /api/v1/taxes/{id}", authed(s.deleteTax))
+
+	mux.Handle("GET /api/v1/tax_sets", authed(s.listTaxSets))
+	mux.Handle("POST /api/v1/tax_sets", authed(s.createTaxSet))
+	mux.Handle("GET /api/v1/tax_sets/{id}", authed(s.getTaxSet))
+	mux.Handle("PUT /api/v1/tax_sets/{id}", authed(s.updateTaxSet))
+	// Channex's documentation writes the update path in the singular.
+	mux.Handle("PUT /api/v1/tax_set/{id}", authed(s.updateTaxSet))
+	mux.Handle("DELETE /api/v1/tax_sets/{id}", authed(s.deleteTaxSet))
 }
