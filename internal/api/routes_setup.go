@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
 
 // setupRoutes registers the routes of the rest of a property's set-up:
 // hotel policies, taxes and tax sets, the facilities catalogue, photos and
@@ -27,4 +31,11 @@ func (s *Server) setupRoutes(mux *http.ServeMux, public func(handlerFunc) http.H
 	// Channex's documentation writes the update path in the singular.
 	mux.Handle("PUT /api/v1/tax_set/{id}", authed(s.updateTaxSet))
 	mux.Handle("DELETE /api/v1/tax_sets/{id}", authed(s.deleteTaxSet))
+
+	mux.Handle("GET /api/v1/property_facilities", authed(s.listFacilities(keycard.PropertyFacility)))
+	mux.Handle("GET /api/v1/property_facilities/options", authed(s.facilityOptions(keycard.PropertyFacility)))
+	mux.Handle("GET /api/v1/room_facilities", authed(s.listFacilities(keycard.RoomFacility)))
+	mux.Handle("GET /api/v1/room_facilities/options", authed(s.facilityOptions(keycard.RoomFacility)))
+	// The path some clients use: both catalogues, each item with its kind.
+	mux.Handle("GET /api/v1/facilities/options", authed(s.facilityOptions(keycard.PropertyFacility, keycard.RoomFacility)))
 }

@@ -135,12 +135,7 @@ func (p *Property) Validate(skip FieldErrors) error {
 	}
 	check("logo_url", webURL(p.LogoURL))
 	check("website", webURL(p.Website))
-	for _, id := range p.Facilities {
-		if !ValidID(id) {
-			check("facilities", "must be a list of UUIDs")
-			break
-		}
-	}
+	check("facilities", facilitiesMessage(PropertyFacility, p.Facilities))
 	p.Settings.validate(check)
 	p.Content.validate(check)
 	return c.fe.Err()
