@@ -32,17 +32,17 @@ func benchRequest(b *testing.B, path string, header, value func(f *fixture) stri
 	}
 }
 
-func keyHeader(*fixture) string     { return "user-api-key" }
+func keyHeaderName(*fixture) string { return "user-api-key" }
 func keyAllValue(f *fixture) string { return f.keyAll }
 
 // BenchmarkGetProperty is GET /api/v1/properties/:id with an API key.
 func BenchmarkGetProperty(b *testing.B) {
-	benchRequest(b, "/api/v1/properties/{p1}", keyHeader, keyAllValue)
+	benchRequest(b, "/api/v1/properties/{p1}", keyHeaderName, keyAllValue)
 }
 
 // BenchmarkListProperties is GET /api/v1/properties?pagination[limit]=10.
 func BenchmarkListProperties(b *testing.B) {
-	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeader, keyAllValue)
+	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeaderName, keyAllValue)
 }
 
 // countingWriter is a ResponseWriter that keeps only the status.

@@ -52,6 +52,7 @@ func (s *Server) routes(mux *routeMux) {
 	s.inventoryRoutes(mux, authed)
 	s.bookingRoutes(mux, authed)
 	s.webhookRoutes(mux, authed)
+	s.setupRoutes(mux, public, authed)
 
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.
