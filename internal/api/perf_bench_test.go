@@ -17,7 +17,7 @@ func benchRequest(b *testing.B, path string, header, value func(f *fixture) stri
 	req := httptest.NewRequest("GET", f.expand(path), nil)
 	req.Header.Set(header(f), value(f))
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	f.api.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("warm-up: %d %s", rec.Code, rec.Body.String())
 	}
@@ -25,7 +25,7 @@ func benchRequest(b *testing.B, path string, header, value func(f *fixture) stri
 	b.ResetTimer()
 	for b.Loop() {
 		w := &countingWriter{h: http.Header{}}
-		f.srv.ServeHTTP(w, req)
+		f.api.ServeHTTP(w, req)
 		if w.code != http.StatusOK {
 			b.Fatalf("status %d", w.code)
 		}
