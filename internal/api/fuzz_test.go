@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -38,6 +39,14 @@ var fuzzRoutes = []struct {
 	{"GET", "/api/v1/booking_revisions/feed", ``},
 	{"GET", "/api/v1/booking_revisions", ``},
 	{"GET", "/api/v1/tasks", ``},
+	{"POST", "/api/v1/webhooks", `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/h","event_mask":"booking;ari:rate:*:*","headers":{"A":"b"},"request_params":{"x":1},"is_active":true,"send_data":true}}`},
+	{"PUT", "/api/v1/webhooks/{webhook}", `{"webhook":{"property_id":null,"event_mask":"*","headers":{},"is_active":false}}`},
+	{"POST", "/api/v1/webhooks/test", `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`},
+	{"GET", "/api/v1/webhooks/{webhook}/deliveries", ``},
+	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"o","expires_at":"2099-01-01T00:00:00Z","read_only":true,"ip_allowlist":["10.0.0.0/8","::1"]}}`},
+	{"PUT", "/api/v1/api_keys/{keyAllID}", `{"api_key":{"expires_at":null,"read_only":false,"ip_allowlist":["203.0.113.7"],"access_all_properties":false,"property_ids":["{p2}"]}}`},
+	{"POST", "/api/v1/api_keys/{keyAllID}/roll", `{"api_key":{"grace_period_seconds":60}}`},
+	{"GET", "/api/v1/audit_events", ``},
 }
 
 // FuzzBadInput sends mutated bodies and queries to every route that takes
@@ -55,6 +64,9 @@ func FuzzBadInput(f *testing.F) {
 	f.Add(uint8(13), `{"booking":{"guarantee":{"card_number":"4111111111111111","cvv":123},"rooms":"r"}}`, "")
 	f.Add(uint8(20), ``, "filter[arrival_date][gte]=2030-13-01&filter[inserted_at][lte]=x")
 	f.Add(uint8(21), ``, "filter[property_id]={p1}&order[inserted_at]=desc")
+	f.Add(uint8(len(fuzzRoutes)-4), `{"api_key":{"name":"o","expires_at":"9999-99-99T00:00:00Z","ip_allowlist":["::ffff:1.2.3.4/200","fe80::1%eth0"]}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-2), `{"api_key":{"grace_period_seconds":1e300}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-1), ``, "filter[occurred_at][gte]=2026-13-01&filter[event]=api_key.created,x&filter[api_key_id]=%00")
 	// PostgreSQL refuses what SQLite takes (NUL, bad UTF-8), so the fuzzer
 	// runs against it when it is there, as in CI.
 	dialects := storetest.Dialects(f)
@@ -66,7 +78,12 @@ func FuzzBadInput(f *testing.F) {
 		f.Fatalf("create a booking: %d %s", status, created)
 	}
 	booking := decode(f, created)["data"].(map[string]any)
-	ids := strings.NewReplacer("{b}", booking["id"].(string), "{rev}", booking["attributes"].(map[string]any)["revision_id"].(string))
+	hook, _, err := fx.st.CreateWebhook(context.Background(), fx.ownerA, &keycard.Webhook{PropertyID: fx.p1, CallbackURL: "https://93.184.216.34/h", EventMask: "*"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ids := strings.NewReplacer("{b}", booking["id"].(string), "{rev}", booking["attributes"].(map[string]any)["revision_id"].(string),
+		"{webhook}", hook.ID)
 	f.Fuzz(func(t *testing.T, route uint8, body, query string) {
 		fx.t = t // the fixture reports through the current input's test
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]

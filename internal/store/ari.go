@@ -203,6 +203,23 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 			return fmt.Errorf("store: write availability: %w", err)
 		}
 		res.TaskIDs = taskIDs(props, used)
+		for _, prop := range slices.Sorted(maps.Keys(props)) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+				for _, c := range order {
+					if rtProps[cells[c].rt] != prop {
+						continue
+					}
+					ch := ariChange{roomTypeID: rtIDs[cells[c].rt], day: cells[c].day, fields: availabilityFields,
+						values: map[string]any{keycard.ARIFieldAvailability: values[c]}}
+					if !yield(ch) {
+						return
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
 		entries := make([]ariEntry, len(changes))
 		for i, c := range changes {
 			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
@@ -245,6 +262,8 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 		targets := map[string]ariTarget{}
 		optionIndex := map[*keycard.RateOption]int32{}
 		var optionIDs []string
+		var optionPlans []*keycard.RatePlan // the plan of each option, by index
+		var optionOpts []*keycard.RateOption
 		for id := range props {
 			plans, err := s.ratePlans(ctx, t, `rp.property_id = ?`, []any{id})
 			if err != nil {
@@ -259,6 +278,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 					}
 					optionIndex[o] = int32(len(optionIDs))
 					optionIDs = append(optionIDs, o.ID)
+					optionPlans, optionOpts = append(optionPlans, rp), append(optionOpts, o)
 				}
 			}
 		}
@@ -343,6 +363,22 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 			}
 		}
 		res.TaskIDs = taskIDs(props, used)
+		for _, prop := range slices.Sorted(maps.Keys(props)) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+				for i := range cells {
+					rp := optionPlans[cells[i].option]
+					if rp.PropertyID != prop {
+						continue
+					}
+					if !yield(restrictionChange(rp, optionOpts[cells[i].option], cells[i].day, &values[i])) {
+						return
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
 		entries := make([]ariEntry, len(changes))
 		for i, c := range changes {
 			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
@@ -892,4 +928,31 @@ func (s *Store) roomTypeDays(ctx context.Context, t *tx, q keycard.ARIQuery) (ma
 		days[day-int64(q.From)] = int32(avail)
 	}
 	return out, rows.Err()
+}
+
+// availabilityFields are the fields an availability change writes.
+var availabilityFields = []string{keycard.ARIFieldAvailability}
+
+// restrictionChange describes, for ari webhooks, what was written to one
+// option on one date.
+func restrictionChange(rp *keycard.RatePlan, o *keycard.RateOption, day keycard.Date, v *keycard.Restrictions) ariChange {
+	c := ariChange{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: day, values: map[string]any{}}
+	if !o.IsPrimary {
+		c.values["occupancy"] = o.Occupancy
+	}
+	for _, f := range keycard.RestrictionFields {
+		if v.Set&f.Bit == 0 {
+			continue
+		}
+		c.fields = append(c.fields, f.Name)
+		switch {
+		case f.Bit == keycard.FieldRate:
+			c.values[f.Name] = keycard.FormatMoney(v.Int(f.Bit), rp.Currency)
+		case keycard.IsBool(f.Bit):
+			c.values[f.Name] = v.Bool(f.Bit)
+		default:
+			c.values[f.Name] = v.Int(f.Bit)
+		}
+	}
+	return c
 }
