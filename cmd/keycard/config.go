@@ -37,6 +37,8 @@ type Config struct {
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
+	// Webhooks configures webhook delivery.
+	Webhooks WebhookConfig
 }
 
 // Store returns the storage part of the configuration.
@@ -70,6 +72,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
 		fs.IntVar(&c.cfg.SignInLimits.PerEmail, "sign-in-rate-limit", 10, "failed password sign-ins per minute per email address from one client address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
+		c.webhookFlags(fs)
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -131,6 +134,9 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		}
 		if c.cfg.Addr == "" {
 			return Config{}, errors.New("--addr must not be empty")
+		}
+		if err := c.resolveWebhooks(getenv, set); err != nil {
+			return Config{}, err
 		}
 	}
 	if u := c.cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
