@@ -35,7 +35,7 @@ func TestWebhookRoutes(t *testing.T) {
 		valid := `"callback_url":"https://93.184.216.34/in","event_mask":"booking_new;ari:rate,stop_sell:*:*"`
 		for _, sc := range []scenario{
 			{name: "create for P1 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
-				body: `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"Authorization":"Basic x"},"request_params":{"a":"1","n":2},"send_data":true}}`,
+				body:   `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"Authorization":"Basic x"},"request_params":{"a":"1","n":2},"send_data":true}}`,
 				status: 201, want: []string{`"type":"webhook"`, `"signing_secret":"whsec_`, `"property":{"data":{"type":"property","id":"{p1}"}}`,
 					`"headers":{"Authorization":"Basic x"}`, `"request_params":{"a":"1","n":"2"}`, `"is_active":false`, `"send_data":true`}},
 			{name: "create for P2 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
