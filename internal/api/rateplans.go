@@ -73,7 +73,6 @@ func ratePlanResource(rp *keycard.RatePlan, withParent bool) resource {
 	return resource{Type: "rate_plan", ID: rp.ID, Attributes: a, Relationships: map[string]any{
 		"property":  relation{ref{Type: "property", ID: rp.PropertyID}},
 		"room_type": relation{ref{Type: "room_type", ID: rp.RoomTypeID}},
-		"tax_set":   relation{nil},
 	}}
 }
 

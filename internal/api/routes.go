@@ -48,6 +48,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.inventoryRoutes(mux, authed)
 	s.webhookRoutes(mux, authed)
+	s.bookingRoutes(mux, authed)
 
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.

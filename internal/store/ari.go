@@ -220,7 +220,11 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 				return err
 			}
 		}
-		return nil
+		entries := make([]ariEntry, len(changes))
+		for i, c := range changes {
+			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
+		}
+		return s.writeARITasks(ctx, t, p, keycard.TaskAvailability, props, entries, res.Warnings)
 	})
 	if err != nil {
 		return nil, err
@@ -375,7 +379,11 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 				return err
 			}
 		}
-		return nil
+		entries := make([]ariEntry, len(changes))
+		for i, c := range changes {
+			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
+		}
+		return s.writeARITasks(ctx, t, p, keycard.TaskRestrictions, props, entries, res.Warnings)
 	})
 	if err != nil {
 		return nil, err
@@ -673,17 +681,24 @@ func (s *Store) Restrictions(ctx context.Context, p *keycard.Principal, q keycar
 		if err != nil {
 			return err
 		}
+		booked, err := s.bookedDays(ctx, t, q)
+		if err != nil {
+			return err
+		}
 		for _, sel := range selected {
 			days := values[sel.option.ID]
 			od := keycard.OptionDays{ID: sel.option.ID, RatePlanID: sel.plan.ID, Currency: sel.plan.Currency, Days: days,
-				Availability: make([]int32, n)}
+				Availability: make([]int32, n), Booked: booked[sel.plan.ID]}
+			if od.Booked == nil {
+				od.Booked = make([]int32, n)
+			}
 			rooms := avail[sel.plan.RoomTypeID]
 			for i := range days {
 				var a int32
 				if rooms != nil {
 					a = rooms[i]
 				}
-				od.Availability[i] = sellable(a, &days[i])
+				od.Availability[i] = sellable(a, &days[i], od.Booked[i])
 			}
 			grid.Options = append(grid.Options, od)
 		}
@@ -695,8 +710,10 @@ func (s *Store) Restrictions(ctx context.Context, p *keycard.Principal, q keycar
 	return grid, nil
 }
 
-// sellable is what an option can sell of a room type's availability a.
-func sellable(a int32, r *keycard.Restrictions) int32 {
+// sellable is what an option can sell of a room type's availability a,
+// when its rate plan's bookings hold booked rooms: max_sell caps what the
+// plan sells in all, so its bookings count against it.
+func sellable(a int32, r *keycard.Restrictions, booked int32) int32 {
 	if r.Set&keycard.FieldAvailabilityOffset != 0 {
 		a -= r.AvailabilityOffset
 	}
@@ -704,9 +721,37 @@ func sellable(a int32, r *keycard.Restrictions) int32 {
 		a = min(a, r.MaxAvailability)
 	}
 	if r.Set&keycard.FieldMaxSell != 0 {
-		a = min(a, r.MaxSell)
+		a = min(a, r.MaxSell-booked)
 	}
 	return max(a, 0)
+}
+
+// bookedDays returns the rooms booked per rate plan of q's property and
+// date, for the plans that have any in q's dates.
+func (s *Store) bookedDays(ctx context.Context, t *tx, q keycard.ARIQuery) (map[string][]int32, error) {
+	n := int(q.To-q.From) + 1
+	rows, err := t.Query(ctx, `SELECT rate_plan_id, day, SUM(rooms) FROM booking_nights
+		WHERE rate_plan_id IN (SELECT id FROM rate_plans WHERE property_id = ?) AND day >= ? AND day <= ?
+		GROUP BY rate_plan_id, day`, q.PropertyID, int64(q.From), int64(q.To))
+	if err != nil {
+		return nil, fmt.Errorf("store: read booked rooms: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]int32{}
+	for rows.Next() {
+		var id string
+		var day, rooms int64
+		if err := rows.Scan(&id, &day, &rooms); err != nil {
+			return nil, err
+		}
+		days := out[id]
+		if days == nil {
+			days = make([]int32, n)
+			out[id] = days
+		}
+		days[day-int64(q.From)] = int32(rooms)
+	}
+	return out, rows.Err()
 }
 
 type selectedOption struct {

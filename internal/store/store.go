@@ -59,6 +59,8 @@ type Store struct {
 	now     func() time.Time
 
 	passwordCost int
+	// taskRetention is how long tasks are kept; 0 means the default.
+	taskRetention time.Duration
 
 	// box seals webhook secrets; see SetSecretBox.
 	box *secretbox.Box
