@@ -19,7 +19,7 @@ import (
 // bookingRoutes registers bookings, their revisions and the feed, and
 // tasks. Bookings enter through the Booking CRS routes (POST and PUT
 // /bookings, POST /bookings/push); every change is a revision.
-func (s *Server) bookingRoutes(mux *http.ServeMux, authed func(handlerFunc) http.Handler) {
+func (s *Server) bookingRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
 	mux.Handle("GET /api/v1/bookings", authed(s.listBookings))
 	mux.Handle("POST /api/v1/bookings", authed(s.createBooking))
 	mux.Handle("POST /api/v1/bookings/push", authed(s.pushBooking))
@@ -828,14 +828,14 @@ func decodeRooms(raw json.RawMessage, b *keycard.Booking, money func(string, jso
 			room.Services = decodeServices(in.Services, "rooms", money, errs)
 		}
 		for _, t := range in.Taxes {
-			if t.Type != "" && !keycard.TaxTypes[t.Type] {
+			if t.Type != "" && !keycard.BookingTaxTypes[t.Type] {
 				errs.Add("rooms", n+"tax type must be fee, tax or city_tax")
 			}
 			var v int64
 			if t.TotalPrice != nil && !isNull(t.TotalPrice) {
 				v, _ = money("rooms", t.TotalPrice)
 			}
-			room.Taxes = append(room.Taxes, keycard.Tax{IsInclusive: t.IsInclusive, Name: t.Name, TotalPrice: v, Type: t.Type})
+			room.Taxes = append(room.Taxes, keycard.BookingTax{IsInclusive: t.IsInclusive, Name: t.Name, TotalPrice: v, Type: t.Type})
 		}
 		if in.Meta != nil && !isNull(in.Meta) {
 			var m map[string]json.RawMessage

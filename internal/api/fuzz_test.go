@@ -32,6 +32,10 @@ var fuzzRoutes = []struct {
 	{"PUT", "/api/v1/webhooks/{webhook}", `{"webhook":{"property_id":null,"event_mask":"*","headers":{},"is_active":false}}`},
 	{"POST", "/api/v1/webhooks/test", `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`},
 	{"GET", "/api/v1/webhooks/{webhook}/deliveries", ``},
+	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"o","expires_at":"2099-01-01T00:00:00Z","read_only":true,"ip_allowlist":["10.0.0.0/8","::1"]}}`},
+	{"PUT", "/api/v1/api_keys/{keyAllID}", `{"api_key":{"expires_at":null,"read_only":false,"ip_allowlist":["203.0.113.7"],"access_all_properties":false,"property_ids":["{p2}"]}}`},
+	{"POST", "/api/v1/api_keys/{keyAllID}/roll", `{"api_key":{"grace_period_seconds":60}}`},
+	{"GET", "/api/v1/audit_events", ``},
 }
 
 // FuzzBadInput sends mutated bodies and queries to every route that takes
@@ -45,6 +49,9 @@ func FuzzBadInput(f *testing.F) {
 	f.Add(uint8(0), `{"user":{"email":"a\u0000@b.com","password":"xxxxxxxxxx"}}`, "")
 	f.Add(uint8(7), `{"api_key":{"name":"x\u0000y","property_ids":["\u0000"]}}`, "filter[title]=%FF")
 	f.Add(uint8(2), `{"property":{"title":"ok"}}`, "filter[title]=a%00b")
+	f.Add(uint8(len(fuzzRoutes)-4), `{"api_key":{"name":"o","expires_at":"9999-99-99T00:00:00Z","ip_allowlist":["::ffff:1.2.3.4/200","fe80::1%eth0"]}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-2), `{"api_key":{"grace_period_seconds":1e300}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-1), ``, "filter[occurred_at][gte]=2026-13-01&filter[event]=api_key.created,x&filter[api_key_id]=%00")
 	// PostgreSQL refuses what SQLite takes (NUL, bad UTF-8), so the fuzzer
 	// runs against it when it is there, as in CI.
 	dialects := storetest.Dialects(f)

@@ -15,7 +15,7 @@ import (
 
 // webhookRoutes registers the webhook routes: CRUD, a test call and the
 // delivery log. Everything is reached through the principal's properties.
-func (s *Server) webhookRoutes(mux *http.ServeMux, authed func(handlerFunc) http.Handler) {
+func (s *Server) webhookRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
 	mux.Handle("GET /api/v1/webhooks", authed(s.listWebhooks))
 	mux.Handle("POST /api/v1/webhooks", authed(s.createWebhook))
 	mux.Handle("POST /api/v1/webhooks/test", authed(s.testWebhook))

@@ -74,7 +74,7 @@ type BookingRoom struct {
 	Occupancy     Occupancy        `json:"occupancy"`
 	Guests        []Guest          `json:"guests"`
 	Services      []BookingService `json:"services"`
-	Taxes         []Tax            `json:"taxes"`
+	Taxes         []BookingTax     `json:"taxes"`
 	Meta          json.RawMessage  `json:"meta,omitempty"`
 	OTAUniqueID   string           `json:"ota_unique_id,omitempty"`
 }
@@ -102,8 +102,8 @@ type BookingService struct {
 	TotalPrice   int64  `json:"total_price"`
 }
 
-// Tax is a tax or fee of a room.
-type Tax struct {
+// BookingTax is a tax or fee of a booked room.
+type BookingTax struct {
 	IsInclusive bool   `json:"is_inclusive"`
 	Name        string `json:"name"`
 	TotalPrice  int64  `json:"total_price"`
@@ -172,7 +172,7 @@ var CardTypes = setOf("AX", "BC", "BL", "CU", "DN", "DS", "EL", "JC", "MA", "MC"
 var (
 	PaymentCollects = setOf("property", "ota")
 	PaymentTypes    = setOf("credit_card", "bank_transfer")
-	TaxTypes        = setOf("fee", "tax", "city_tax")
+	BookingTaxTypes = setOf("fee", "tax", "city_tax")
 )
 
 // MaskedCardMessage checks a guarantee's card number: it must come masked

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 const propertyColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
 	p.address, p.longitude, p.latitude, p.timezone, p.property_type, p.logo_url, p.website, p.facilities, p.settings, p.content,
-	p.is_active, p.created_at, p.updated_at`
+	p.is_active, p.created_at, p.updated_at, p.hotel_policy_id, p.default_tax_set_id`
 
 var propertyFields = map[string]column{
 	"id":         {expr: "p.id"},
@@ -29,12 +30,14 @@ func scanProperty(row scanner) (*keycard.Property, error) {
 	var p keycard.Property
 	var facilities, settings, content string
 	var created, updated int64
+	var policy, taxSet sql.NullString
 	err := row.Scan(&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
 		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
-		&p.IsActive, &created, &updated)
+		&p.IsActive, &created, &updated, &policy, &taxSet)
 	if err != nil {
 		return nil, err
 	}
+	p.HotelPolicyID, p.DefaultTaxSetID = policy.String, taxSet.String
 	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
 		return nil, fmt.Errorf("store: property %s settings: %w", p.ID, err)
 	}
@@ -197,6 +200,9 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 				return keycard.Invalid("group_id", "is not a group of your organisation")
 			}
 		}
+		if err := checkPropertyLinks(ctx, t, prop); err != nil {
+			return err
+		}
 		cols, vals := propertyValues(prop)
 		if _, err := t.Exec(ctx, `INSERT INTO properties (id, organization_id, is_active, created_at, `+cols+`) VALUES (?, ?, ?, ?, `+placeholders(len(vals))+`)`,
 			append([]any{prop.ID, prop.OrganizationID, true, micros(now)}, vals...)...); err != nil {
@@ -222,10 +228,11 @@ func propertyValues(prop *keycard.Property) (string, []any) {
 	}
 	content, _ := json.Marshal(prop.Content)
 	cols := []string{"title", "currency", "email", "phone", "zip_code", "country", "state", "city", "address", "longitude",
-		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at"}
+		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at",
+		"hotel_policy_id", "default_tax_set_id"}
 	vals := []any{prop.Title, prop.Currency, prop.Email, prop.Phone, prop.ZipCode, prop.Country, prop.State, prop.City, prop.Address,
 		prop.Longitude, prop.Latitude, prop.Timezone, prop.PropertyType, prop.LogoURL, prop.Website, string(facilities), string(settings),
-		string(content), micros(prop.UpdatedAt)}
+		string(content), micros(prop.UpdatedAt), nullID(prop.HotelPolicyID), nullID(prop.DefaultTaxSetID)}
 	return strings.Join(cols, ", "), vals
 }
 
@@ -248,6 +255,9 @@ func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id str
 		}
 		decodeErrs := change(prop)
 		if err := decodeErrs.Merge(prop.Validate(decodeErrs)); err != nil {
+			return err
+		}
+		if err := checkPropertyLinks(ctx, t, prop); err != nil {
 			return err
 		}
 		prop.UpdatedAt = s.now()
