@@ -26,6 +26,7 @@ type clock struct {
 }
 
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
 // atLeast moves the clock to t if it is behind.
 func (c *clock) atLeast(t time.Time) {
 	c.mu.Lock()
