@@ -81,6 +81,9 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if err := loadPropertyPhotos(ctx, t, out); err != nil {
+			return err
+		}
 		return s.loadPropertyGroups(ctx, t, p, out)
 	})
 	return out, total, err
@@ -179,6 +182,9 @@ func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if err := s.loadPropertyGroups(ctx, t, p, []*keycard.Property{prop}); err != nil {
 		return nil, err
 	}
+	if err := loadPropertyPhotos(ctx, t, []*keycard.Property{prop}); err != nil {
+		return nil, err
+	}
 	return prop, nil
 }
 
@@ -224,6 +230,9 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 		if _, err := t.Exec(ctx, `INSERT INTO group_properties (group_id, property_id) VALUES (?, ?)`, groupID, prop.ID); err != nil {
 			return fmt.Errorf("store: add property to group: %w", err)
 		}
+		if err := s.syncContentPhotos(ctx, t, prop.ID, "", prop.Content.Photos); err != nil {
+			return err
+		}
 		// Reach changes: cached credentials carry it.
 		t.changed = true
 		// p's cached reach predates the new property: read it live.
@@ -241,10 +250,10 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 func propertyValues(prop *keycard.Property) (string, []any) {
 	facilities, _ := json.Marshal(nonNil(prop.Facilities))
 	settings, _ := json.Marshal(prop.Settings)
-	if prop.Content.Photos == nil {
-		prop.Content.Photos = []keycard.Photo{}
-	}
-	content, _ := json.Marshal(prop.Content)
+	// Photos are kept in their own table (see syncContentPhotos).
+	c := prop.Content
+	c.Photos = []keycard.Photo{}
+	content, _ := json.Marshal(c)
 	cols := []string{"title", "currency", "email", "phone", "zip_code", "country", "state", "city", "address", "longitude",
 		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at",
 		"hotel_policy_id", "default_tax_set_id"}
@@ -283,6 +292,9 @@ func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id str
 		set := strings.ReplaceAll(cols, ", ", " = ?, ") + " = ?"
 		if _, err := t.Exec(ctx, `UPDATE properties SET `+set+` WHERE id = ?`, append(vals, prop.ID)...); err != nil {
 			return fmt.Errorf("store: update property: %w", err)
+		}
+		if err := s.syncContentPhotos(ctx, t, prop.ID, "", prop.Content.Photos); err != nil {
+			return err
 		}
 		out, err = s.property(ctx, t, p, id)
 		return err
