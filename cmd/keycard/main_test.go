@@ -139,7 +139,7 @@ func TestSeedEndToEnd(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			cfg := storetest.Config(t, dialect)
 			vars := map[string]string{"KEYCARD_DB": cfg.SQLitePath, "KEYCARD_DATABASE_URL": cfg.PostgresURL,
-				"KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production"}
+				"KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production", "KEYCARD_WEBHOOK_KEY_FILE": filepath.Join(t.TempDir(), "webhooks.key")}
 			getenv := env(vars)
 
 			out, err := cli(t, getenv, "user", "create", "--email", "owner@hotel.example", "--password", "correct horse", "--name", "Owner", "--json")
@@ -283,6 +283,16 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the UI address does not lead to the sign-in page: %v", err)
 		} else {
 			resp.Body.Close()
+		}
+		// The API reference is served from the binary, at /docs.
+		if resp, err := http.Get(strings.Replace(m[2], "/api/v1/properties/", "/docs", 1)); err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/docs/" {
+			t.Errorf("/docs does not lead to the API reference: %v", err)
+		} else {
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(page), "/api/v1/openapi.json") {
+				t.Errorf("/docs/ does not render the OpenAPI document")
+			}
 		}
 		status, body := call(t, "GET", m[2], map[string]string{"user-api-key": key}, "")
 		text, _ := json.Marshal(body)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/web"
+	"github.com/keycard/keycard/internal/webhook"
 )
 
 // pollInterval is how often a server checks the database for credential
@@ -59,22 +61,27 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// newHandler routes the JSON API (with /healthz and /readyz) and the HTML
-// UI, which has every other path.
-func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, log *slog.Logger) http.Handler {
+// newHandler routes the JSON API (with /healthz and /readyz), its
+// reference at /docs/, and the HTML UI, which has every other path.
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
+	apiSrv.SetWebhookSender(sender)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
 	apiSrv.SetMetrics(m)
+	apiSrv.SetClientIP(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/readyz", apiSrv)
+	mux.Handle("GET "+api.DocsPath, api.Docs())
+	mux.Handle("GET /docs", http.RedirectHandler(api.DocsPath, http.StatusMovedPermanently))
 	if cfg.MetricsPublic {
 		mux.Handle("GET /metrics", m.Handler())
 	}
 	ui := web.New(st, authn, cfg.Mode, log)
 	ui.SetSecureCookies(cfg.SecureCookies)
 	ui.SetMetrics(m)
+	ui.SetClientIP(cfg.TrustedProxies)
 	mux.Handle("/", ui)
 	return mux
 }
@@ -84,6 +91,15 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	m := metrics.New()
 	m.AddCache("credential", authn.CacheStats)
+	m.AddGauge("keycard_booking_feed_backlog", "Booking revisions waiting unacked in the feed, over every property.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.FeedBacklog(ctx)
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	})
 	read, write := st.Pools()
 	m.AddDB("read", read)
 	if write != read {
@@ -107,7 +123,13 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
-	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), log)
+	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
+	sender, stopWebhooks, err := startWebhooks(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
+	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), sender, log)
 
 	if cfg.DebugAddr != "" {
 		stopDebug, err := serveDebug(cfg.DebugAddr, stdout)
@@ -140,7 +162,13 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	bgDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)
+		purgeDone := make(chan struct{})
+		go func() {
+			defer close(purgeDone)
+			purgeAudit(bg, st, cfg.AuditRetention, log)
+		}()
 		authn.Run(bg, pollInterval)
+		<-purgeDone
 	}()
 
 	errc := make(chan error, 1)
@@ -160,9 +188,30 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	// The background loop flushes key usage once more as it stops.
 	stopBG()
 	<-bgDone
+	stopWebhooks()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	fmt.Fprintln(stdout, "keycard stopped")
 	return err
+}
+
+// purgeAudit deletes audit events older than retention now and then every
+// hour, until ctx ends.
+func purgeAudit(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := st.PurgeAuditEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			log.Error("purge audit events", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -17,7 +17,7 @@ func benchRequest(b *testing.B, path string, header, value func(f *fixture) stri
 	req := httptest.NewRequest("GET", f.expand(path), nil)
 	req.Header.Set(header(f), value(f))
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	f.api.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("warm-up: %d %s", rec.Code, rec.Body.String())
 	}
@@ -25,24 +25,24 @@ func benchRequest(b *testing.B, path string, header, value func(f *fixture) stri
 	b.ResetTimer()
 	for b.Loop() {
 		w := &countingWriter{h: http.Header{}}
-		f.srv.ServeHTTP(w, req)
+		f.api.ServeHTTP(w, req)
 		if w.code != http.StatusOK {
 			b.Fatalf("status %d", w.code)
 		}
 	}
 }
 
-func keyHeader(*fixture) string     { return "user-api-key" }
+func keyHeaderName(*fixture) string { return "user-api-key" }
 func keyAllValue(f *fixture) string { return f.keyAll }
 
 // BenchmarkGetProperty is GET /api/v1/properties/:id with an API key.
 func BenchmarkGetProperty(b *testing.B) {
-	benchRequest(b, "/api/v1/properties/{p1}", keyHeader, keyAllValue)
+	benchRequest(b, "/api/v1/properties/{p1}", keyHeaderName, keyAllValue)
 }
 
 // BenchmarkListProperties is GET /api/v1/properties?pagination[limit]=10.
 func BenchmarkListProperties(b *testing.B) {
-	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeader, keyAllValue)
+	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeaderName, keyAllValue)
 }
 
 // countingWriter is a ResponseWriter that keeps only the status.

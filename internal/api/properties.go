@@ -28,6 +28,8 @@ type propertyAttributes struct {
 	LogoURL           *string       `json:"logo_url"`
 	Website           *string       `json:"website"`
 	Facilities        []string      `json:"facilities"`
+	HotelPolicyID     *string       `json:"hotel_policy_id"`
+	DefaultTaxSetID   *string       `json:"default_tax_set_id"`
 	Content           contentView   `json:"content"`
 	Settings          *settingsView `json:"settings,omitempty"`
 	MinStayType       string        `json:"min_stay_type"`
@@ -41,9 +43,9 @@ type propertyAttributes struct {
 }
 
 type contentView struct {
-	Description          *string         `json:"description"`
-	ImportantInformation *string         `json:"important_information"`
-	Photos               []keycard.Photo `json:"photos"`
+	Description          *string     `json:"description"`
+	ImportantInformation *string     `json:"important_information"`
+	Photos               []photoView `json:"photos"`
 }
 
 type settingsView struct {
@@ -74,8 +76,9 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 		State: nullable(p.State), City: nullable(p.City), Address: nullable(p.Address), Longitude: nullable(p.Longitude),
 		Latitude: nullable(p.Latitude), Timezone: nullable(p.Timezone), PropertyType: nullable(p.PropertyType),
 		LogoURL: nullable(p.LogoURL), Website: nullable(p.Website), Facilities: p.Facilities,
+		HotelPolicyID: nullable(p.HotelPolicyID), DefaultTaxSetID: nullable(p.DefaultTaxSetID),
 		Content: contentView{Description: nullable(p.Content.Description), ImportantInformation: nullable(p.Content.ImportantInformation),
-			Photos: p.Content.Photos},
+			Photos: contentPhotos(p.Content.Photos, p.ID, "")},
 		MinStayType:       p.Settings.MinStayType,
 		MaxCountRoomTypes: keycard.MaxRoomTypes, MaxCountRatePlans: keycard.MaxRatePlans, MaxCountOccupancy: keycard.MaxOccupancies,
 		MaxCountUsers: maxUsers,
@@ -83,9 +86,6 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	}
 	if a.Facilities == nil {
 		a.Facilities = []string{}
-	}
-	if a.Content.Photos == nil {
-		a.Content.Photos = []keycard.Photo{}
 	}
 	if withSettings {
 		st := p.Settings
@@ -107,10 +107,18 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	for _, id := range a.Facilities {
 		facilities = append(facilities, ref{Type: "facility", ID: id})
 	}
-	return resource{Type: "property", ID: p.ID, Attributes: a, Relationships: map[string]any{
+	rels := map[string]any{
 		"groups":     relation{groups},
 		"facilities": relation{facilities},
-	}}
+	}
+	// A link that is not set is left out, not written as {"data": null}.
+	if p.HotelPolicyID != "" {
+		rels["hotel_policy"] = relation{ref{Type: "hotel_policy", ID: p.HotelPolicyID}}
+	}
+	if p.DefaultTaxSetID != "" {
+		rels["default_tax_set"] = relation{ref{Type: "tax_set", ID: p.DefaultTaxSetID}}
+	}
+	return resource{Type: "property", ID: p.ID, Attributes: a, Relationships: rels}
 }
 
 func money(minor *int64, currency string) *string {
@@ -146,8 +154,12 @@ func (s *Server) propertyOptions(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]resource, 0, len(props))
 	for _, p := range props {
+		groupIDs := make([]string, 0, len(p.Groups))
+		for _, g := range p.Groups {
+			groupIDs = append(groupIDs, g.ID)
+		}
 		items = append(items, resource{Type: "properties", ID: p.ID,
-			Attributes: map[string]string{"id": p.ID, "title": p.Title, "currency": p.Currency}})
+			Attributes: map[string]any{"id": p.ID, "title": p.Title, "currency": p.Currency, "group_ids": groupIDs}})
 	}
 	return writeData(w, http.StatusOK, items)
 }
@@ -216,6 +228,10 @@ func applyProperty(f *fields, p *keycard.Property) {
 		"property_type": &p.PropertyType, "logo_url": &p.LogoURL, "website": &p.Website,
 	} {
 		f.str(name, dst)
+	}
+	for name, dst := range map[string]*string{"hotel_policy_id": &p.HotelPolicyID, "default_tax_set_id": &p.DefaultTaxSetID} {
+		f.str(name, dst)
+		*dst = strings.ToLower(strings.TrimSpace(*dst))
 	}
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))

@@ -60,7 +60,7 @@ func ratePlanResource(rp *keycard.RatePlan, withParent bool) resource {
 		"children_fee": keycard.FormatMoney(rp.ChildrenFee, rp.Currency), "infant_fee": keycard.FormatMoney(rp.InfantFee, rp.Currency),
 		"max_stay": rp.MaxStay, "min_stay_arrival": rp.MinStayArrival, "min_stay_through": rp.MinStayThrough,
 		"closed_to_arrival": rp.ClosedToArrival, "closed_to_departure": rp.ClosedToDeparture, "stop_sell": rp.StopSell,
-		"options": options, "auto_rate_settings": nil, "cancellation_policy_id": nil, "tax_set_id": nil,
+		"options": options, "auto_rate_settings": nil, "cancellation_policy_id": nil, "tax_set_id": nullable(rp.TaxSetID),
 		"ui_read_only": false, "is_derived": rp.IsDerived(),
 		"created_at": timestamp(rp.CreatedAt), "updated_at": timestamp(rp.UpdatedAt),
 	}
@@ -70,11 +70,15 @@ func ratePlanResource(rp *keycard.RatePlan, withParent bool) resource {
 	if withParent {
 		a["parent_rate_plan_id"] = nullable(rp.ParentRatePlanID)
 	}
-	return resource{Type: "rate_plan", ID: rp.ID, Attributes: a, Relationships: map[string]any{
+	rels := map[string]any{
 		"property":  relation{ref{Type: "property", ID: rp.PropertyID}},
 		"room_type": relation{ref{Type: "room_type", ID: rp.RoomTypeID}},
-		"tax_set":   relation{nil},
-	}}
+	}
+	// A link that is not set is left out, not written as {"data": null}.
+	if rp.TaxSetID != "" {
+		rels["tax_set"] = relation{ref{Type: "tax_set", ID: rp.TaxSetID}}
+	}
+	return resource{Type: "rate_plan", ID: rp.ID, Attributes: a, Relationships: rels}
 }
 
 func (s *Server) listRatePlans(w http.ResponseWriter, r *http.Request) error {
@@ -199,8 +203,10 @@ func applyRatePlan(f *fields, rp *keycard.RatePlan, oldParent string) {
 			f.errs.Add(name, "is not a valid id")
 		}
 	}
-	if raw := f.raw("tax_set_id"); raw != nil && !isNull(raw) {
-		f.errs.Add("tax_set_id", "is not a tax set of the property (keycard has no tax sets yet; send null)")
+	f.str("tax_set_id", &rp.TaxSetID)
+	rp.TaxSetID = strings.ToLower(strings.TrimSpace(rp.TaxSetID))
+	if rp.TaxSetID != "" && !f.errs.Has("tax_set_id") && !keycard.ValidID(rp.TaxSetID) {
+		f.errs.Add("tax_set_id", "is not a valid id")
 	}
 	for name, dst := range map[string]*int64{"children_fee": &rp.ChildrenFee, "infant_fee": &rp.InfantFee} {
 		raw := f.raw(name)

@@ -26,6 +26,8 @@ type Principal struct {
 	// AllProperties reports whether the key (if any) reaches every property
 	// its user reaches, including ones created later. Sessions always do.
 	AllProperties bool
+	// ReadOnly reports whether the key (if any) may only read.
+	ReadOnly bool
 
 	// Reach, when set, is the set of properties the principal reaches, as
 	// the store found it when it loaded the credential. Whoever keeps it

@@ -30,12 +30,16 @@ type Property struct {
 	LogoURL        string
 	Website        string
 	Facilities     []string
-	Settings       PropertySettings
-	Content        PropertyContent
-	IsActive       bool
-	Groups         []GroupRef
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// HotelPolicyID and DefaultTaxSetID name one of the property's hotel
+	// policies and tax sets, or are empty.
+	HotelPolicyID   string
+	DefaultTaxSetID string
+	Settings        PropertySettings
+	Content         PropertyContent
+	IsActive        bool
+	Groups          []GroupRef
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // GroupRef names a group in a property's relationships.
@@ -131,12 +135,7 @@ func (p *Property) Validate(skip FieldErrors) error {
 	}
 	check("logo_url", webURL(p.LogoURL))
 	check("website", webURL(p.Website))
-	for _, id := range p.Facilities {
-		if !ValidID(id) {
-			check("facilities", "must be a list of UUIDs")
-			break
-		}
-	}
+	check("facilities", facilitiesMessage(PropertyFacility, p.Facilities))
 	p.Settings.validate(check)
 	p.Content.validate(check)
 	return c.fe.Err()

@@ -48,8 +48,11 @@ type RatePlan struct {
 	SellMode         string
 	RateMode         string
 	MealType         string // "" is null
-	ChildrenFee      int64  // minor units of Currency
-	InfantFee        int64
+	// TaxSetID names the property's tax set whose taxes apply, or is
+	// empty.
+	TaxSetID    string
+	ChildrenFee int64 // minor units of Currency
+	InfantFee   int64
 	// Weekday defaults, Monday first: the values of dates nothing was
 	// written for.
 	MaxStay           [7]int

@@ -91,12 +91,7 @@ func (rt *RoomType) Validate(skip FieldErrors) error {
 		check("room_kind", "is not included in the list (room, dorm)")
 	}
 	check("position", between(rt.Position, 0, 1_000_000))
-	for _, id := range rt.Facilities {
-		if !ValidID(id) {
-			check("facilities", "must be a list of UUIDs")
-			break
-		}
-	}
+	check("facilities", facilitiesMessage(RoomFacility, rt.Facilities))
 	if len(rt.Content.Description) > 65535 {
 		check("content", "description must be at most 65535 characters")
 	}

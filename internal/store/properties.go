@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 const propertyColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
 	p.address, p.longitude, p.latitude, p.timezone, p.property_type, p.logo_url, p.website, p.facilities, p.settings, p.content,
-	p.is_active, p.created_at, p.updated_at`
+	p.is_active, p.created_at, p.updated_at, p.hotel_policy_id, p.default_tax_set_id`
 
 var propertyFields = map[string]column{
 	"id":         {expr: "p.id"},
@@ -29,12 +30,14 @@ func scanProperty(row scanner) (*keycard.Property, error) {
 	var p keycard.Property
 	var facilities, settings, content string
 	var created, updated int64
+	var policy, taxSet sql.NullString
 	err := row.Scan(&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
 		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
-		&p.IsActive, &created, &updated)
+		&p.IsActive, &created, &updated, &policy, &taxSet)
 	if err != nil {
 		return nil, err
 	}
+	p.HotelPolicyID, p.DefaultTaxSetID = policy.String, taxSet.String
 	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
 		return nil, fmt.Errorf("store: property %s settings: %w", p.ID, err)
 	}
@@ -78,13 +81,16 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if err := loadPropertyPhotos(ctx, t, out); err != nil {
+			return err
+		}
 		return s.loadPropertyGroups(ctx, t, p, out)
 	})
 	return out, total, err
 }
 
-// PropertyOptions returns every property p reaches, id, title and currency
-// only, ordered by title.
+// PropertyOptions returns every property p reaches, id, title, currency
+// and the groups p sees it in only, ordered by title.
 func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*keycard.Property, error) {
 	r, args := reach(s.dialect, p)
 	var out []*keycard.Property
@@ -93,15 +99,19 @@ func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*k
 		if err != nil {
 			return fmt.Errorf("store: property options: %w", err)
 		}
-		defer rows.Close()
 		for rows.Next() {
 			var prop keycard.Property
 			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency); err != nil {
+				rows.Close()
 				return err
 			}
 			out = append(out, &prop)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.loadPropertyGroups(ctx, t, p, out)
 	})
 	return out, err
 }
@@ -172,6 +182,9 @@ func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if err := s.loadPropertyGroups(ctx, t, p, []*keycard.Property{prop}); err != nil {
 		return nil, err
 	}
+	if err := loadPropertyPhotos(ctx, t, []*keycard.Property{prop}); err != nil {
+		return nil, err
+	}
 	return prop, nil
 }
 
@@ -206,6 +219,9 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 				return keycard.Invalid("group_id", "is not a group of your organisation")
 			}
 		}
+		if err := checkPropertyLinks(ctx, t, prop); err != nil {
+			return err
+		}
 		cols, vals := propertyValues(prop)
 		if _, err := t.Exec(ctx, `INSERT INTO properties (id, organization_id, is_active, created_at, `+cols+`) VALUES (?, ?, ?, ?, `+placeholders(len(vals))+`)`,
 			append([]any{prop.ID, prop.OrganizationID, true, micros(now)}, vals...)...); err != nil {
@@ -213,6 +229,9 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 		}
 		if _, err := t.Exec(ctx, `INSERT INTO group_properties (group_id, property_id) VALUES (?, ?)`, groupID, prop.ID); err != nil {
 			return fmt.Errorf("store: add property to group: %w", err)
+		}
+		if err := s.syncContentPhotos(ctx, t, prop.ID, "", prop.Content.Photos); err != nil {
+			return err
 		}
 		// Reach changes: cached credentials carry it.
 		t.changed = true
@@ -231,15 +250,16 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 func propertyValues(prop *keycard.Property) (string, []any) {
 	facilities, _ := json.Marshal(nonNil(prop.Facilities))
 	settings, _ := json.Marshal(prop.Settings)
-	if prop.Content.Photos == nil {
-		prop.Content.Photos = []keycard.Photo{}
-	}
-	content, _ := json.Marshal(prop.Content)
+	// Photos are kept in their own table (see syncContentPhotos).
+	c := prop.Content
+	c.Photos = []keycard.Photo{}
+	content, _ := json.Marshal(c)
 	cols := []string{"title", "currency", "email", "phone", "zip_code", "country", "state", "city", "address", "longitude",
-		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at"}
+		"latitude", "timezone", "property_type", "logo_url", "website", "facilities", "settings", "content", "updated_at",
+		"hotel_policy_id", "default_tax_set_id"}
 	vals := []any{prop.Title, prop.Currency, prop.Email, prop.Phone, prop.ZipCode, prop.Country, prop.State, prop.City, prop.Address,
 		prop.Longitude, prop.Latitude, prop.Timezone, prop.PropertyType, prop.LogoURL, prop.Website, string(facilities), string(settings),
-		string(content), micros(prop.UpdatedAt)}
+		string(content), micros(prop.UpdatedAt), nullID(prop.HotelPolicyID), nullID(prop.DefaultTaxSetID)}
 	return strings.Join(cols, ", "), vals
 }
 
@@ -264,11 +284,17 @@ func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id str
 		if err := decodeErrs.Merge(prop.Validate(decodeErrs)); err != nil {
 			return err
 		}
+		if err := checkPropertyLinks(ctx, t, prop); err != nil {
+			return err
+		}
 		prop.UpdatedAt = s.now()
 		cols, vals := propertyValues(prop)
 		set := strings.ReplaceAll(cols, ", ", " = ?, ") + " = ?"
 		if _, err := t.Exec(ctx, `UPDATE properties SET `+set+` WHERE id = ?`, append(vals, prop.ID)...); err != nil {
 			return fmt.Errorf("store: update property: %w", err)
+		}
+		if err := s.syncContentPhotos(ctx, t, prop.ID, "", prop.Content.Photos); err != nil {
+			return err
 		}
 		out, err = s.property(ctx, t, p, id)
 		return err

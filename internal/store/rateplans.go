@@ -23,7 +23,7 @@ var inheritColumns = func() string {
 }()
 
 var ratePlanColumns = `rp.id, rp.property_id, rp.room_type_id, rp.parent_rate_plan_id, rp.title, rp.currency, rp.sell_mode,
-	rp.rate_mode, rp.meal_type, rp.children_fee, rp.infant_fee, rp.weekday_defaults, ` + inheritColumns + `, rp.created_at, rp.updated_at`
+	rp.rate_mode, rp.meal_type, rp.children_fee, rp.infant_fee, rp.weekday_defaults, ` + inheritColumns + `, rp.created_at, rp.updated_at, rp.tax_set_id`
 
 var ratePlanFields = map[string]column{
 	"id":           {expr: "rp.id"},
@@ -50,7 +50,7 @@ type weekdayDefaults struct {
 
 func scanRatePlan(row scanner) (*keycard.RatePlan, error) {
 	var rp keycard.RatePlan
-	var parent sql.NullString
+	var parent, taxSet sql.NullString
 	var defaults string
 	var created, updated int64
 	inherit := make([]bool, len(keycard.InheritFlags))
@@ -59,10 +59,10 @@ func scanRatePlan(row scanner) (*keycard.RatePlan, error) {
 	for i := range inherit {
 		dest = append(dest, &inherit[i])
 	}
-	if err := row.Scan(append(dest, &created, &updated)...); err != nil {
+	if err := row.Scan(append(dest, &created, &updated, &taxSet)...); err != nil {
 		return nil, err
 	}
-	rp.ParentRatePlanID = parent.String
+	rp.ParentRatePlanID, rp.TaxSetID = parent.String, taxSet.String
 	var wd weekdayDefaults
 	if err := json.Unmarshal([]byte(defaults), &wd); err != nil {
 		return nil, fmt.Errorf("store: rate plan %s weekday defaults: %w", rp.ID, err)
@@ -233,9 +233,12 @@ func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, proper
 		id := newID()
 		rp := keycard.NewRatePlan()
 		rp.ID, rp.PropertyID = id, propertyID
-		if err := t.QueryRow(ctx, `SELECT currency FROM properties WHERE id = ?`, propertyID).Scan(&rp.Currency); err != nil {
+		// A new plan takes the property's currency and default tax set.
+		var taxSet sql.NullString
+		if err := t.QueryRow(ctx, `SELECT currency, default_tax_set_id FROM properties WHERE id = ?`, propertyID).Scan(&rp.Currency, &taxSet); err != nil {
 			return fmt.Errorf("store: property currency: %w", err)
 		}
+		rp.TaxSetID = taxSet.String
 		decodeErrs := build(rp)
 		rp.ID, rp.PropertyID = id, propertyID
 		fe, err := s.checkRatePlan(ctx, t, rp, nil, decodeErrs)
@@ -373,6 +376,15 @@ func (s *Store) checkRatePlan(ctx context.Context, t *tx, rp, old *keycard.RateP
 			}
 		}
 	}
+	if rp.TaxSetID != "" && !skip.Has("tax_set_id") {
+		var n int
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM tax_sets WHERE id = ? AND property_id = ?`, rp.TaxSetID, rp.PropertyID).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: rate plan tax set: %w", err)
+		}
+		if n == 0 {
+			fe.Add("tax_set_id", "is not a tax set of the property")
+		}
+	}
 	if old != nil && old.Currency != rp.Currency && !fe.Has("currency") {
 		if keycard.CurrencyExponent(old.Currency) != keycard.CurrencyExponent(rp.Currency) {
 			fe.Add("currency", "can't be changed to a currency with a different number of decimals (rates are kept in minor units)")
@@ -438,8 +450,8 @@ func ratePlanValues(rp *keycard.RatePlan) (string, []any) {
 		cols = append(cols, f.Name)
 		vals = append(vals, rp.Inherit&f.Bit != 0)
 	}
-	cols = append(cols, "updated_at")
-	vals = append(vals, micros(rp.UpdatedAt))
+	cols = append(cols, "updated_at", "tax_set_id")
+	vals = append(vals, micros(rp.UpdatedAt), nullID(rp.TaxSetID))
 	return strings.Join(cols, ", "), vals
 }
 

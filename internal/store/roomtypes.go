@@ -79,8 +79,10 @@ func (s *Store) ListRoomTypes(ctx context.Context, p *keycard.Principal, q keyca
 		if err != nil {
 			return fmt.Errorf("store: list room types: %w", err)
 		}
-		out, err = scanRoomTypes(rows)
-		return err
+		if out, err = scanRoomTypes(rows); err != nil {
+			return err
+		}
+		return loadRoomTypePhotos(ctx, t, out)
 	})
 	return out, total, err
 }
@@ -127,6 +129,9 @@ func (s *Store) roomType(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if err != nil {
 		return nil, notFound(err)
 	}
+	if err := loadRoomTypePhotos(ctx, t, []*keycard.RoomType{rt}); err != nil {
+		return nil, err
+	}
 	return rt, nil
 }
 
@@ -164,6 +169,9 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 		if err != nil {
 			return fmt.Errorf("store: create room type: %w", err)
 		}
+		if err := s.syncContentPhotos(ctx, t, rt.PropertyID, rt.ID, rt.Content.Photos); err != nil {
+			return err
+		}
 		out, err = s.roomType(ctx, t, p, rt.ID)
 		return err
 	})
@@ -174,10 +182,10 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 // values, in the same order.
 func roomTypeValues(rt *keycard.RoomType) (string, []any) {
 	facilities, _ := json.Marshal(nonNil(rt.Facilities))
-	if rt.Content.Photos == nil {
-		rt.Content.Photos = []keycard.Photo{}
-	}
-	content, _ := json.Marshal(rt.Content)
+	// Photos are kept in their own table (see syncContentPhotos).
+	c := rt.Content
+	c.Photos = []keycard.Photo{}
+	content, _ := json.Marshal(c)
 	var capacity any
 	if rt.Capacity != nil {
 		capacity = int64(*rt.Capacity)
@@ -218,6 +226,9 @@ func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id str
 		}
 		if err != nil {
 			return fmt.Errorf("store: update room type: %w", err)
+		}
+		if err := s.syncContentPhotos(ctx, t, rt.PropertyID, rt.ID, rt.Content.Photos); err != nil {
+			return err
 		}
 		out, err = s.roomType(ctx, t, p, id)
 		return err
