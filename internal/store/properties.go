@@ -153,7 +153,7 @@ func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (
 		return nil, keycard.NotFound() // without a transaction
 	}
 	var prop *keycard.Property
-	err := s.read(ctx, func(t *tx) error {
+	err := s.readConn(ctx, func(t *tx) error {
 		var err error
 		prop, err = s.property(ctx, t, p, id)
 		return err
