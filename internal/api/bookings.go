@@ -294,7 +294,7 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 		}
 		if feed {
 			for _, f := range q.Filters {
-				if f.Field != "property_id" {
+				if f.Field != "property_id" || f.Op != keycard.OpEq {
 					return keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here", f.Field)
 				}
 			}
