@@ -43,7 +43,7 @@ var fuzzRoutes = []struct {
 	{"PUT", "/api/v1/webhooks/{webhook}", `{"webhook":{"property_id":null,"event_mask":"*","headers":{},"is_active":false}}`},
 	{"POST", "/api/v1/webhooks/test", `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`},
 	{"GET", "/api/v1/webhooks/{webhook}/deliveries", ``},
-	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"o","expires_at":"2099-01-01T00:00:00Z","read_only":true,"ip_allowlist":["10.0.0.0/8","::1"]}}`},
+	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"o","expires_at":"2030-01-01T00:00:00Z","read_only":true,"ip_allowlist":["10.0.0.0/8","::1"]}}`},
 	{"PUT", "/api/v1/api_keys/{keyAllID}", `{"api_key":{"expires_at":null,"read_only":false,"ip_allowlist":["203.0.113.7"],"access_all_properties":false,"property_ids":["{p2}"]}}`},
 	{"POST", "/api/v1/api_keys/{keyAllID}/roll", `{"api_key":{"grace_period_seconds":60}}`},
 	{"GET", "/api/v1/audit_events", ``},

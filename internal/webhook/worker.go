@@ -100,7 +100,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // deliver sends one claimed delivery and records the outcome.
 func (w *Worker) deliver(ctx context.Context, c *keycard.WebhookCall) {
 	d := &c.Delivery
-	ans, err := w.Sender.Send(ctx, Request{
+	// A delivery under way when the worker stops is finished (within
+	// Timeout), rather than cut off and counted as a failed try.
+	ans, err := w.Sender.Send(context.WithoutCancel(ctx), Request{
 		URL: c.CallbackURL, Params: c.RequestParams, Headers: c.Headers, Body: d.Body,
 		Event: d.Event, DeliveryID: d.ID, Secret: c.Secret,
 	})
