@@ -306,6 +306,19 @@ func TestDemo(t *testing.T) {
 		if status != 200 || len(ari["data"].(map[string]any)) == 0 {
 			t.Errorf("round %d: restrictions of the demo property for %s: %d, want rates", round, today, status)
 		}
+		// The feed holds the one booking the demo leaves unacked, and its
+		// curl line reads it.
+		feed := regexp.MustCompile(`curl -s -H 'user-api-key: (kc_\w+)' (http://\S+/booking_revisions/feed)`).FindStringSubmatch(out.String())
+		if feed == nil || feed[1] != key {
+			t.Errorf("round %d: no curl line for the booking feed with the demo key", round)
+		} else if status, fb := call(t, "GET", feed[2], pms, ""); status != 200 || fb["meta"].(map[string]any)["total"] != float64(1) {
+			t.Errorf("round %d: the feed's curl line answers %d %v, want one unacked revision", round, status, fb["meta"])
+		} else if a := fb["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any); a["ota_reservation_code"] != "DEMO-1004" || a["status"] != "new" {
+			t.Errorf("round %d: the feed's entry is %v %v, want the new booking DEMO-1004", round, a["ota_reservation_code"], a["status"])
+		}
+		if status, bl := call(t, "GET", base+"/bookings?filter[status]=cancelled", pms, ""); status != 200 || bl["meta"].(map[string]any)["total"] != float64(1) {
+			t.Errorf("round %d: cancelled demo bookings: %d, want one", round, status)
+		}
 		if round == 1 {
 			if key == firstKey {
 				t.Errorf("the second start printed the same key")

@@ -192,6 +192,11 @@ func (s *Store) writeRevision(ctx context.Context, t *tx, p *keycard.Principal, 
 	if err != nil {
 		return fmt.Errorf("store: write booking revision: %w", err)
 	}
+	_, err = t.Exec(ctx, `INSERT INTO booking_feed_counts (property_id, unacked) VALUES (?, 1)
+		ON CONFLICT (property_id) DO UPDATE SET unacked = booking_feed_counts.unacked + 1`, prop.id)
+	if err != nil {
+		return fmt.Errorf("store: count booking revision: %w", err)
+	}
 	return nil
 }
 
@@ -496,7 +501,13 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	var out []*keycard.Booking
 	var total int
 	err = s.read(ctx, func(t *tx) error {
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN `+r+cond+where, args...).Scan(&total); err != nil {
+		count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
+		if unacked {
+			// The feed filters on the property alone: its total is the sum
+			// of the properties' counts.
+			count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
+		}
+		if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count booking revisions: %w", err)
 		}
 		rows, err := t.Query(ctx, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
@@ -530,6 +541,11 @@ func (s *Store) AckRevision(ctx context.Context, p *keycard.Principal, id string
 			return fmt.Errorf("store: ack booking revision: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			_, err := t.Exec(ctx, `UPDATE booking_feed_counts SET unacked = unacked - 1
+				WHERE property_id = (SELECT property_id FROM booking_revisions WHERE id = ?)`, id)
+			if err != nil {
+				return fmt.Errorf("store: count booking revision ack: %w", err)
+			}
 			return nil
 		}
 		var n int
