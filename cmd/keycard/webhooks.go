@@ -88,6 +88,20 @@ func startWebhooks(cfg Config, st *store.Store, log *slog.Logger) (*webhook.Send
 	st.SetSecretBox(box)
 	sender := webhook.NewSender(cfg.Webhooks.AllowPrivate)
 	w := &webhook.Worker{Store: st, Sender: sender, Log: log}
+	w.Periodic = func(ctx context.Context, now time.Time) {
+		for {
+			n, err := st.NotifyNonAcked(ctx, now, cfg.Webhooks.NonAckedAfter, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("webhook: non-acked booking scan", "err", err)
+				}
+				return
+			}
+			if n < 500 {
+				return
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -192,7 +192,8 @@ func (s *Store) writeRevision(ctx context.Context, t *tx, p *keycard.Principal, 
 	if err != nil {
 		return fmt.Errorf("store: write booking revision: %w", err)
 	}
-	return nil
+	return s.enqueueRevision(ctx, t, keycard.RevisionNotice{PropertyID: prop.id, BookingID: b.ID, RevisionID: b.RevisionID,
+		Status: status, UnmappedRoom: unmappedRoom, UnmappedRate: unmappedRate, UserID: p.UserID})
 }
 
 func cloneBooking(b *keycard.Booking) *keycard.Booking {

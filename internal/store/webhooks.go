@@ -477,6 +477,52 @@ func (s *Store) enqueueRevision(ctx context.Context, t *tx, n keycard.RevisionNo
 	return nil
 }
 
+// NotifyNonAcked queues the non_acked_booking event for every revision
+// unacked for longer than after, once per revision, and returns how many
+// it found (at most limit per call). Servers sharing a PostgreSQL database
+// skip each other's rows.
+func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Duration, limit int) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		lock := ""
+		if s.dialect.name() == "postgres" {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := t.Query(ctx, `SELECT id, booking_id, property_id FROM booking_revisions
+			WHERE acked_at IS NULL AND non_acked_notified_at IS NULL AND inserted_at <= ?
+			ORDER BY inserted_at LIMIT `+strconv.Itoa(limit)+lock, micros(now.Add(-after)))
+		if err != nil {
+			return fmt.Errorf("store: non-acked revisions: %w", err)
+		}
+		type rev struct{ id, booking, property string }
+		var revs []rev
+		for rows.Next() {
+			var r rev
+			if err := rows.Scan(&r.id, &r.booking, &r.property); err != nil {
+				rows.Close()
+				return err
+			}
+			revs = append(revs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range revs {
+			payload := map[string]string{"booking_id": r.booking, "property_id": r.property, "revision_id": r.id}
+			if err := s.enqueue(ctx, t, r.property, "", keycard.EventNonAckedBooking, payload); err != nil {
+				return err
+			}
+			if _, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id = ?`, micros(now), r.id); err != nil {
+				return fmt.Errorf("store: mark non-acked revision: %w", err)
+			}
+		}
+		n = len(revs)
+		return nil
+	})
+	return n, err
+}
+
 // ariChange is one date of one room type (an availability change) or rate
 // plan option (a rate and restriction change) written.
 type ariChange struct {
