@@ -145,6 +145,12 @@ func TestBookingWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		bk.ids["hook"] = hook.ID
+		ariHook, _, err := bk.st.CreateWebhook(ctx, bk.ownerA, &keycard.Webhook{PropertyID: bk.p1, CallbackURL: "https://93.184.216.34/h",
+			EventMask: "ari:availability:*:*", IsActive: true, SendData: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bk.ids["ariHook"] = ariHook.ID
 		bk.keep("b1", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("W1", ""), 201))
 		bk.keep("b2", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("W2", ""), 201))
 		bk.send(t, "POST", "/api/v1/booking_revisions/{b2rev}/ack", credKeyP1, "", 200)
@@ -165,6 +171,17 @@ func TestBookingWebhooks(t *testing.T) {
 		got := events()
 		if len(got["booking_new"]) != 2 || len(got) != 1 {
 			t.Fatalf("deliveries after two new bookings: %v", got)
+		}
+		// The property takes availability on confirmation: each new
+		// booking's nights fire an ari event for its room type.
+		m := bk.send(t, "GET", "/api/v1/webhooks/{ariHook}/deliveries", credKeyP1, "", 200)
+		if list := m["data"].([]any); len(list) != 2 {
+			t.Errorf("ari deliveries after two bookings = %d, want 2", len(list))
+		} else {
+			payload := list[0].(map[string]any)["attributes"].(map[string]any)["request_body"].(map[string]any)["payload"].([]any)
+			if len(payload) != 2 || payload[0].(map[string]any)["room_type_id"] != bk.rt1 || payload[0].(map[string]any)["date"] != bk.x("{d1}") {
+				t.Errorf("ari payload of a booking = %v, want its two nights in room type %s", payload, bk.rt1)
+			}
 		}
 		n, err := bk.st.NotifyNonAcked(ctx, time.Now().Add(29*time.Minute), 30*time.Minute, 100)
 		if err != nil || n != 0 {
