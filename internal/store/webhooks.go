@@ -608,6 +608,7 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*keycard.WebhookCall, error) {
 	token := newID()
 	var out []*keycard.WebhookCall
+	var unopened []string
 	err := s.write(ctx, func(t *tx) error {
 		lock := ""
 		if s.dialect.name() == "postgres" {
@@ -645,21 +646,31 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 			if err := json.Unmarshal([]byte(params), &c.RequestParams); err != nil {
 				return fmt.Errorf("store: webhook %s request params: %w", d.WebhookID, err)
 			}
-			plain, err := s.open(headers, "webhook-headers:"+d.WebhookID)
-			if err != nil {
-				return fmt.Errorf("store: webhook %s headers: %w", d.WebhookID, err)
+			plainHeaders, herr := s.open(headers, "webhook-headers:"+d.WebhookID)
+			plainSecret, serr := s.open(secret, "webhook-secret:"+d.WebhookID)
+			if errors.Is(herr, errNoBox) || errors.Is(serr, errNoBox) {
+				return errNoBox
 			}
-			if err := json.Unmarshal(plain, &c.Headers); err != nil {
-				return fmt.Errorf("store: webhook %s headers: %w", d.WebhookID, err)
+			if herr != nil || serr != nil || json.Unmarshal(plainHeaders, &c.Headers) != nil {
+				// Sealed under another key: this delivery can never be
+				// signed; it must not hold up the others.
+				unopened = append(unopened, d.ID)
+				continue
 			}
-			plain, err = s.open(secret, "webhook-secret:"+d.WebhookID)
-			if err != nil {
-				return fmt.Errorf("store: webhook %s secret: %w", d.WebhookID, err)
-			}
-			c.Secret, c.Lease = string(plain), token
+			c.Secret, c.Lease = string(plainSecret), token
 			out = append(out, &c)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for _, id := range unopened {
+			if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL WHERE id = ?`,
+				keycard.DeliveryFailed, "the webhook's secret does not open with this server's --webhook-key-file", id); err != nil {
+				return fmt.Errorf("store: fail unsigned delivery: %w", err)
+			}
+		}
+		return nil
 	})
 	return out, err
 }
