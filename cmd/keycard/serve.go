@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -90,6 +91,15 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	m := metrics.New()
 	m.AddCache("credential", authn.CacheStats)
+	m.AddGauge("keycard_booking_feed_backlog", "Booking revisions waiting unacked in the feed, over every property.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.FeedBacklog(ctx)
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	})
 	read, write := st.Pools()
 	m.AddDB("read", read)
 	if write != read {
