@@ -309,19 +309,21 @@ var deliveryFields = map[string]column{
 	"created_at": {expr: "d.created_at", kind: kindTime},
 }
 
-func scanDelivery(row scanner) (*keycard.WebhookDelivery, error) {
-	var d keycard.WebhookDelivery
+// scanDelivery scans deliveryColumns into d, then any further columns
+// into extra.
+func scanDelivery(row scanner, d *keycard.WebhookDelivery, extra ...any) error {
 	var prop sql.NullString
 	var body string
 	var created, next int64
 	var delivered sql.NullInt64
-	if err := row.Scan(&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
-		&created, &next, &delivered); err != nil {
-		return nil, err
+	dest := append([]any{&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
+		&created, &next, &delivered}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return err
 	}
 	d.PropertyID, d.Body = prop.String, []byte(body)
 	d.CreatedAt, d.NextAttemptAt, d.DeliveredAt = fromMicros(created), fromMicros(next), fromNullMicros(delivered)
-	return &d, nil
+	return nil
 }
 
 // ListDeliveries returns a page of the deliveries of a webhook p sees,
@@ -349,11 +351,11 @@ func (s *Store) ListDeliveries(ctx context.Context, p *keycard.Principal, webhoo
 		}
 		defer rows.Close()
 		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
+			var d keycard.WebhookDelivery
+			if err := scanDelivery(rows, &d); err != nil {
 				return err
 			}
-			out = append(out, d)
+			out = append(out, &d)
 		}
 		return rows.Err()
 	})
@@ -631,18 +633,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 		defer rows.Close()
 		for rows.Next() {
 			var c keycard.WebhookCall
-			var prop sql.NullString
-			var body, params string
-			var created, next int64
-			var delivered sql.NullInt64
+			var params string
 			var headers, secret []byte
 			d := &c.Delivery
-			if err := rows.Scan(&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
-				&created, &next, &delivered, &c.CallbackURL, &params, &headers, &secret); err != nil {
+			if err := scanDelivery(rows, d, &c.CallbackURL, &params, &headers, &secret); err != nil {
 				return err
 			}
-			d.PropertyID, d.Body = prop.String, []byte(body)
-			d.CreatedAt, d.NextAttemptAt, d.DeliveredAt = fromMicros(created), fromMicros(next), fromNullMicros(delivered)
 			if err := json.Unmarshal([]byte(params), &c.RequestParams); err != nil {
 				return fmt.Errorf("store: webhook %s request params: %w", d.WebhookID, err)
 			}
