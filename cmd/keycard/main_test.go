@@ -47,7 +47,10 @@ func (o *output) String() string {
 
 // await waits until the output matches re, or the server stops, and
 // returns the first submatch.
-func (o *output) await(t *testing.T, re *regexp.Regexp, done <-chan error) string {
+//
+// done must be buffered: the error read from it is put back, so that the
+// cleanup waiting for the run to end does not hang after a failed start.
+func (o *output) await(t *testing.T, re *regexp.Regexp, done chan error) string {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -57,6 +60,7 @@ func (o *output) await(t *testing.T, re *regexp.Regexp, done <-chan error) strin
 		select {
 		case <-o.wake:
 		case err := <-done:
+			done <- err
 			t.Fatalf("keycard stopped before printing %v: %v", re, err)
 		case <-timeout:
 			t.Fatalf("keycard did not print %v", re)

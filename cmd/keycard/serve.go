@@ -132,6 +132,13 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	defer stopWebhooks()
 	handler := newHandler(cfg, st, authn, limiter, m, sender, log)
 
+	if cfg.DebugAddr != "" {
+		stopDebug, err := serveDebug(cfg.DebugAddr, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
