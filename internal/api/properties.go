@@ -43,9 +43,9 @@ type propertyAttributes struct {
 }
 
 type contentView struct {
-	Description          *string         `json:"description"`
-	ImportantInformation *string         `json:"important_information"`
-	Photos               []keycard.Photo `json:"photos"`
+	Description          *string     `json:"description"`
+	ImportantInformation *string     `json:"important_information"`
+	Photos               []photoView `json:"photos"`
 }
 
 type settingsView struct {
@@ -78,7 +78,7 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 		LogoURL: nullable(p.LogoURL), Website: nullable(p.Website), Facilities: p.Facilities,
 		HotelPolicyID: nullable(p.HotelPolicyID), DefaultTaxSetID: nullable(p.DefaultTaxSetID),
 		Content: contentView{Description: nullable(p.Content.Description), ImportantInformation: nullable(p.Content.ImportantInformation),
-			Photos: p.Content.Photos},
+			Photos: contentPhotos(p.Content.Photos, p.ID, "")},
 		MinStayType:       p.Settings.MinStayType,
 		MaxCountRoomTypes: keycard.MaxRoomTypes, MaxCountRatePlans: keycard.MaxRatePlans, MaxCountOccupancy: keycard.MaxOccupancies,
 		MaxCountUsers: maxUsers,
@@ -86,9 +86,6 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	}
 	if a.Facilities == nil {
 		a.Facilities = []string{}
-	}
-	if a.Content.Photos == nil {
-		a.Content.Photos = []keycard.Photo{}
 	}
 	if withSettings {
 		st := p.Settings

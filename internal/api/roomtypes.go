@@ -29,15 +29,12 @@ type roomTypeAttributes struct {
 }
 
 type roomContentView struct {
-	Description *string         `json:"description"`
-	Photos      []keycard.Photo `json:"photos"`
+	Description *string     `json:"description"`
+	Photos      []photoView `json:"photos"`
 }
 
 func roomTypeResource(rt *keycard.RoomType) resource {
-	photos := rt.Content.Photos
-	if photos == nil {
-		photos = []keycard.Photo{}
-	}
+	photos := contentPhotos(rt.Content.Photos, rt.PropertyID, rt.ID)
 	facilities := make([]ref, 0, len(rt.Facilities))
 	for _, id := range rt.Facilities {
 		facilities = append(facilities, ref{Type: "facility", ID: id})

@@ -38,4 +38,12 @@ func (s *Server) setupRoutes(mux *routeMux, public func(handlerFunc) http.Handle
 	mux.Handle("GET /api/v1/room_facilities/options", authed(s.facilityOptions(keycard.RoomFacility)))
 	// The path some clients use: both catalogues, each item with its kind.
 	mux.Handle("GET /api/v1/facilities/options", authed(s.facilityOptions(keycard.PropertyFacility, keycard.RoomFacility)))
+
+	mux.Handle("GET /api/v1/photos", authed(s.listPhotos))
+	mux.Handle("POST /api/v1/photos", authed(s.createPhoto))
+	mux.Handle("POST /api/v1/photos/upload", authed(s.uploadPhoto))
+	mux.Handle("GET /api/v1/photos/{id}", authed(s.getPhoto))
+	mux.Handle("PUT /api/v1/photos/{id}", authed(s.updatePhoto))
+	mux.Handle("DELETE /api/v1/photos/{id}", authed(s.deletePhoto))
+	mux.Handle("GET /api/v1/photo_files/{name}", public(s.servePhotoFile))
 }

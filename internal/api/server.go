@@ -76,7 +76,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	limit := int64(MaxBodyBytes)
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/photos/upload" {
+		// A 10 MB image comes with its multipart envelope.
+		limit = maxUploadBody
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	r = r.WithContext(keycard.WithRequestInfo(r.Context(),
 		keycard.RequestInfo{Addr: s.clientIP.Addr(r), UserAgent: r.UserAgent(), Method: r.Method}))
 	s.mux.ServeHTTP(w, r)

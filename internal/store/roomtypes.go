@@ -67,7 +67,7 @@ func (s *Store) ListRoomTypes(ctx context.Context, p *keycard.Principal, q keyca
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RoomType
 	var total int
@@ -79,8 +79,10 @@ func (s *Store) ListRoomTypes(ctx context.Context, p *keycard.Principal, q keyca
 		if err != nil {
 			return fmt.Errorf("store: list room types: %w", err)
 		}
-		out, err = scanRoomTypes(rows)
-		return err
+		if out, err = scanRoomTypes(rows); err != nil {
+			return err
+		}
+		return loadRoomTypePhotos(ctx, t, out)
 	})
 	return out, total, err
 }
@@ -92,7 +94,7 @@ func (s *Store) RoomTypeOptions(ctx context.Context, p *keycard.Principal, q key
 	if err != nil {
 		return nil, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RoomType
 	err = s.read(ctx, func(t *tx) error {
@@ -121,11 +123,14 @@ func (s *Store) roomType(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	rt, err := scanRoomType(t.QueryRow(ctx, `SELECT `+roomTypeColumns+` FROM room_types rt WHERE rt.id = ? AND rt.property_id IN `+r,
 		append([]any{id}, args...)...))
 	if err != nil {
 		return nil, notFound(err)
+	}
+	if err := loadRoomTypePhotos(ctx, t, []*keycard.RoomType{rt}); err != nil {
+		return nil, err
 	}
 	return rt, nil
 }
@@ -164,6 +169,9 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 		if err != nil {
 			return fmt.Errorf("store: create room type: %w", err)
 		}
+		if err := s.syncContentPhotos(ctx, t, rt.PropertyID, rt.ID, rt.Content.Photos); err != nil {
+			return err
+		}
 		out, err = s.roomType(ctx, t, p, rt.ID)
 		return err
 	})
@@ -174,10 +182,10 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 // values, in the same order.
 func roomTypeValues(rt *keycard.RoomType) (string, []any) {
 	facilities, _ := json.Marshal(nonNil(rt.Facilities))
-	if rt.Content.Photos == nil {
-		rt.Content.Photos = []keycard.Photo{}
-	}
-	content, _ := json.Marshal(rt.Content)
+	// Photos are kept in their own table (see syncContentPhotos).
+	c := rt.Content
+	c.Photos = []keycard.Photo{}
+	content, _ := json.Marshal(c)
 	var capacity any
 	if rt.Capacity != nil {
 		capacity = int64(*rt.Capacity)
@@ -218,6 +226,9 @@ func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id str
 		}
 		if err != nil {
 			return fmt.Errorf("store: update room type: %w", err)
+		}
+		if err := s.syncContentPhotos(ctx, t, rt.PropertyID, rt.ID, rt.Content.Photos); err != nil {
+			return err
 		}
 		out, err = s.roomType(ctx, t, p, id)
 		return err

@@ -65,6 +65,11 @@ type Store struct {
 	// box seals webhook secrets; see SetSecretBox.
 	box *secretbox.Box
 
+	// photoDir, with SQLite, is where uploaded photo files are kept: next
+	// to the database. With PostgreSQL it is empty and they are kept in
+	// the database, which every server shares.
+	photoDir string
+
 	// onChange is called after a commit that changed something cached
 	// credentials depend on.
 	onChange func()
@@ -97,6 +102,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath); err != nil {
 			return nil, err
 		}
+		s.photoDir = filepath.Join(filepath.Dir(cfg.SQLitePath), "photos")
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.Close()

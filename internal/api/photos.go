@@ -1,0 +1,298 @@
+package api
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	_ "image/jpeg" // registers JPEG for image.DecodeConfig
+	_ "image/png"  // registers PNG for image.DecodeConfig
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// photoView is a photo as the API shows it, in a list, alone or in a
+// property's or room type's content.
+type photoView struct {
+	ID          string  `json:"id"`
+	URL         string  `json:"url"`
+	Position    int     `json:"position"`
+	Description *string `json:"description"`
+	Author      *string `json:"author"`
+	Kind        string  `json:"kind"`
+	PropertyID  string  `json:"property_id"`
+	RoomTypeID  *string `json:"room_type_id"`
+}
+
+func newPhotoView(ph keycard.Photo, propertyID, roomTypeID string) photoView {
+	return photoView{ID: ph.ID, URL: ph.URL, Position: ph.Position, Description: nullable(ph.Description), Author: nullable(ph.Author),
+		Kind: ph.Kind, PropertyID: propertyID, RoomTypeID: nullable(roomTypeID)}
+}
+
+// contentPhotos renders a property's (roomTypeID "") or room type's
+// content photos.
+func contentPhotos(photos []keycard.Photo, propertyID, roomTypeID string) []photoView {
+	out := make([]photoView, 0, len(photos))
+	for _, ph := range photos {
+		out = append(out, newPhotoView(ph, propertyID, roomTypeID))
+	}
+	return out
+}
+
+func photoResource(ph *keycard.PhotoRecord) resource {
+	rels := map[string]any{"property": relation{ref{Type: "property", ID: ph.PropertyID}}}
+	if ph.RoomTypeID != "" {
+		rels["room_type"] = relation{ref{Type: "room_type", ID: ph.RoomTypeID}}
+	}
+	return resource{Type: "photo", ID: ph.ID, Attributes: newPhotoView(ph.Photo, ph.PropertyID, ph.RoomTypeID), Relationships: rels}
+}
+
+func (s *Server) listPhotos(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.store.ListPhotos(r.Context(), principal(r), q)
+	if err != nil {
+		return err
+	}
+	items := make([]resource, 0, len(list))
+	for _, ph := range list {
+		items = append(items, photoResource(ph))
+	}
+	return writeList(w, items, total, q)
+}
+
+func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request) error {
+	ph, err := s.store.Photo(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, photoResource(ph))
+}
+
+func (s *Server) createPhoto(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "photo")
+	if err != nil {
+		return err
+	}
+	ph := &keycard.PhotoRecord{Photo: keycard.Photo{Kind: "photo"}}
+	ph.PropertyID = requiredID(f, "property_id")
+	if !f.has("url") {
+		f.errs.Add("url", "can't be blank")
+	}
+	applyPhoto(f, ph)
+	if err := f.errs.Merge(ph.Validate(f.errs)); err != nil {
+		return err
+	}
+	out, err := s.store.CreatePhoto(r.Context(), principal(r), ph)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusCreated, photoResource(out))
+}
+
+func (s *Server) updatePhoto(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "photo")
+	if err != nil {
+		return err
+	}
+	out, err := s.store.UpdatePhoto(r.Context(), principal(r), r.PathValue("id"), func(ph *keycard.PhotoRecord) keycard.FieldErrors {
+		unchangeable(f, "property_id", ph.PropertyID)
+		applyPhoto(f, ph)
+		return f.errs
+	})
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, photoResource(out))
+}
+
+func (s *Server) deletePhoto(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeletePhoto(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeSuccess(w)
+}
+
+// applyPhoto copies the members present in f onto ph.
+func applyPhoto(f *fields, ph *keycard.PhotoRecord) {
+	for name, dst := range map[string]*string{"url": &ph.URL, "description": &ph.Description, "author": &ph.Author} {
+		f.str(name, dst)
+		*dst = strings.TrimSpace(*dst)
+	}
+	if f.has("kind") {
+		if isNull(f.raw("kind")) {
+			ph.Kind = "photo"
+		} else {
+			f.str("kind", &ph.Kind)
+		}
+	}
+	if f.has("position") && isNull(f.raw("position")) {
+		ph.Position = 0
+	} else {
+		integer(f, "position", &ph.Position)
+	}
+	if f.has("room_type_id") {
+		f.str("room_type_id", &ph.RoomTypeID)
+		ph.RoomTypeID = strings.ToLower(strings.TrimSpace(ph.RoomTypeID))
+		if ph.RoomTypeID != "" && !f.errs.Has("room_type_id") && !keycard.ValidID(ph.RoomTypeID) {
+			f.errs.Add("room_type_id", "is not a valid id")
+		}
+	}
+}
+
+// maxUploadBody bounds an upload's whole body: the image plus the
+// multipart envelope around it.
+const maxUploadBody = keycard.MaxPhotoBytes + 64<<10
+
+// uploadPhoto takes one image in a multipart body (field "photo" or
+// "file"), checks by its content that it is a JPEG, PNG or WebP of at
+// most 10 MB, keeps it and answers the stable URL it is served at.
+func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) error {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return keycard.Errorf(keycard.EBadRequest, "send the image as multipart/form-data, in a field named photo")
+	}
+	var data []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				return err
+			}
+			return keycard.Errorf(keycard.EBadRequest, "the multipart body is malformed")
+		}
+		if name := part.FormName(); name != "photo" && name != "file" {
+			part.Close()
+			continue
+		}
+		data, err = readPart(part)
+		if err != nil {
+			return err
+		}
+		break
+	}
+	if data == nil {
+		return keycard.Invalid("photo", "can't be blank: send the image in a field named photo")
+	}
+	contentType, ext, ok := imageType(data)
+	if !ok {
+		return keycard.Invalid("photo", "must be a JPEG, PNG or WebP image")
+	}
+	f, err := s.store.SavePhotoFile(r.Context(), principal(r), contentType, data)
+	if err != nil {
+		return err
+	}
+	u := photoFileURL(r, f.ID+ext)
+	return writeData(w, http.StatusCreated, resource{Type: "photo_file", ID: f.ID, Attributes: map[string]any{
+		"id": f.ID, "url": u, "content_type": f.ContentType, "size": f.Size,
+	}})
+}
+
+// readPart reads an uploaded file, refusing one over the limit.
+func readPart(part *multipart.Part) ([]byte, error) {
+	defer part.Close()
+	data, err := io.ReadAll(io.LimitReader(part, keycard.MaxPhotoBytes+1))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
+		}
+		return nil, keycard.Errorf(keycard.EBadRequest, "the upload could not be read")
+	}
+	if len(data) > keycard.MaxPhotoBytes {
+		return nil, keycard.Errorf(keycard.ETooLarge, "the image is larger than %d bytes", keycard.MaxPhotoBytes)
+	}
+	return data, nil
+}
+
+// imageType tells, from its content alone, whether data is a JPEG, PNG or
+// WebP image whose header holds together, and returns its type and file
+// extension. A name, a declared type, or a right first few bytes before
+// something else are not enough.
+func imageType(data []byte) (contentType, ext string, ok bool) {
+	switch http.DetectContentType(data) {
+	case "image/jpeg":
+		contentType, ext = "image/jpeg", ".jpg"
+	case "image/png":
+		contentType, ext = "image/png", ".png"
+	default:
+		// RIFF <little-endian size of the rest> WEBP, then a VP8 chunk.
+		if len(data) >= 16 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP" &&
+			string(data[12:15]) == "VP8" && int(binary.LittleEndian.Uint32(data[4:8])) == len(data)-8 {
+			return "image/webp", ".webp", true
+		}
+		return "", "", false
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || "image/"+format != contentType || cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", "", false
+	}
+	// The whole file must hold together too, not only its header; this is
+	// checked without decoding the pixels, which could take far more
+	// memory than the file.
+	if contentType == "image/png" {
+		return contentType, ext, pngComplete(data)
+	}
+	return contentType, ext, bytes.HasSuffix(bytes.TrimRight(data, "\x00\r\n"), []byte{0xFF, 0xD9})
+}
+
+// pngComplete reports whether data is a sequence of PNG chunks, each with
+// its right CRC, that ends with IEND.
+func pngComplete(data []byte) bool {
+	rest := data[8:] // after the signature
+	for len(rest) >= 12 {
+		n := binary.BigEndian.Uint32(rest[:4])
+		if uint64(n)+12 > uint64(len(rest)) {
+			return false
+		}
+		chunk := rest[4 : 8+n]
+		if crc32.ChecksumIEEE(chunk) != binary.BigEndian.Uint32(rest[8+n:12+n]) {
+			return false
+		}
+		if string(chunk[:4]) == "IEND" {
+			return true
+		}
+		rest = rest[12+n:]
+	}
+	return false
+}
+
+// photoFileURL returns the absolute URL of an uploaded file, on the host
+// the request came to.
+func photoFileURL(r *http.Request, name string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/api/v1/photo_files/" + name
+}
+
+// servePhotoFile serves an uploaded image. The name is its id with an
+// optional extension. Files never change, so caches may keep them.
+func (s *Server) servePhotoFile(w http.ResponseWriter, r *http.Request) error {
+	id, _, _ := strings.Cut(r.PathValue("name"), ".")
+	f, err := s.store.PhotoFile(r.Context(), strings.ToLower(id))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(f.Data)
+	}
+	return nil
+}
