@@ -275,6 +275,13 @@ func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Pri
 	return &p, nil
 }
 
+// RecordRefusal records in the audit log that p's key was refused for
+// reason after authentication (out of scope), at most once per key and
+// reason a minute.
+func (a *Authenticator) RecordRefusal(ctx context.Context, p *keycard.Principal, reason string) {
+	a.refuse(ctx, p, reason, nil)
+}
+
 // refuse records a known key's refused use in the audit log, at most once
 // per key and reason a minute, and returns err.
 func (a *Authenticator) refuse(ctx context.Context, p *keycard.Principal, reason string, err error) error {
