@@ -259,6 +259,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	ids := r.PostForm["property_ids"]
 	expiresIn, allowText := r.PostForm.Get("expires_in"), r.PostForm.Get("ip_allowlist")
 	expires := expiryChoice(expiresIn, fe)
+	allowlistErrors(allowText, fe)
 	err := fe.Err()
 	var k *keycard.APIKey
 	var secret string
@@ -329,6 +330,7 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		expiresIn = "keep"
 	}
+	allowlistErrors(allowText, fe)
 	err := fe.Err()
 	if err == nil {
 		_, err = s.store.UpdateAPIKey(ctx, p, id, c)

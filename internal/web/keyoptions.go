@@ -42,6 +42,18 @@ func splitAllowlist(text string) []string {
 	return strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }
 
+// allowlistErrors adds the allow-list's message to fe when fe already
+// holds another, so that one answer names every wrong field (otherwise
+// the store checks it).
+func allowlistErrors(text string, fe keycard.FieldErrors) {
+	if len(fe) == 0 {
+		return
+	}
+	if _, _, msg := keycard.ParseIPAllowlist(splitAllowlist(text)); msg != "" {
+		fe.Add("ip_allowlist", msg)
+	}
+}
+
 // gracePeriods are the roll form's choices, in seconds, with their labels.
 var gracePeriods = []struct {
 	Seconds int

@@ -494,6 +494,10 @@ func TestGate(t *testing.T) {
 			if got := elementText(r.body, "gate-subscription"); (got != "") != tt.inact || tt.inact && !strings.Contains(got, "has no active subscription") {
 				t.Errorf("subscription explanation: got %q, want it %v", got, tt.inact)
 			}
+			// It says who can activate the subscription, and how.
+			if got := strings.Contains(r.body, "The operator who runs this keycard server activates it, with <code>keycard org subscription"); got != tt.inact {
+				t.Errorf("who activates the subscription: said %v, want %v", got, tt.inact)
+			}
 			// Every key route is gated, not only the list.
 			for _, path := range []string{"/organization/api-keys/new"} {
 				if got := c.get(path).status; got != tt.status {
