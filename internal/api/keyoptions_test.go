@@ -275,6 +275,10 @@ func TestRollKey(t *testing.T) {
 		if status, _ := f.from("GET", "/api/v1/properties/{p1}", from, "", keyHeader(fresh), ""); status != 200 {
 			t.Errorf("new key after the grace period: %d, want 200", status)
 		}
+		if events := f.auditEvents(t, credOwnerA, "?filter[api_key_id]="+id); countEvents(events, keycard.AuditUseRefused, keycard.RefusedRolled) != 1 ||
+			countEvents(events, keycard.AuditExpired, "") != 0 {
+			t.Errorf("the old secret's refusal: %v, want one use_refused (rolled) and no expiry", events)
+		}
 
 		// A roll with no grace period, for a leak, ends the old key at once.
 		status, body = f.do("POST", "/api/v1/api_keys/"+id+"/roll", credOwnerA, `{"api_key":{"grace_period_seconds":0}}`)

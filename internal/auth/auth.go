@@ -230,7 +230,7 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	case c.Withdrawn:
 		return nil, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn)
 	case c.Rolled && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errRolled)
+		return nil, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled)
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
 		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
 	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
