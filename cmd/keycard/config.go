@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 )
@@ -37,6 +39,13 @@ type Config struct {
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies clientip.Resolver
+	// AuthFailLimit is how many failed authentications a client address
+	// may make per minute before it cools off; 0 is no limit.
+	AuthFailLimit int
+	// AuditRetention is how long audit events are kept.
+	AuditRetention time.Duration
 }
 
 // Store returns the storage part of the configuration.
@@ -47,11 +56,13 @@ func (c Config) Store() store.Config {
 // configFlags registers the storage flags on fs, and the server flags when
 // server is set. Call resolve after fs.Parse.
 type configFlags struct {
-	fs       *flag.FlagSet
-	cfg      *Config
-	mode     string
-	logLevel string
-	server   bool
+	fs             *flag.FlagSet
+	cfg            *Config
+	mode           string
+	logLevel       string
+	trustedProxies string
+	auditRetention string
+	server         bool
 }
 
 func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlags {
@@ -70,6 +81,9 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
 		fs.IntVar(&c.cfg.SignInLimits.PerEmail, "sign-in-rate-limit", 10, "failed password sign-ins per minute per email address from one client address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
+		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of proxies whose X-Forwarded-For names the client address (env KEYCARD_TRUSTED_PROXIES)")
+		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
+		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -93,6 +107,18 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("redis-url", "KEYCARD_REDIS_URL", &c.cfg.RedisURL)
 		env("log-format", "KEYCARD_LOG_FORMAT", &c.cfg.LogFormat)
 		env("log-level", "KEYCARD_LOG_LEVEL", &c.logLevel)
+		env("trusted-proxies", "KEYCARD_TRUSTED_PROXIES", &c.trustedProxies)
+		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
+		res, err := clientip.Parse(c.trustedProxies)
+		if err != nil {
+			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
+		}
+		c.cfg.TrustedProxies = res
+		d, err := time.ParseDuration(c.auditRetention)
+		if err != nil || d < time.Hour {
+			return Config{}, fmt.Errorf("--audit-retention must be a duration of at least 1h, such as 8760h, not %q", c.auditRetention)
+		}
+		c.cfg.AuditRetention = d
 		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
 			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
 		}
@@ -112,7 +138,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}
-		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress} {
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress, "auth-fail-limit": &c.cfg.AuthFailLimit} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {
 				n, err := strconv.Atoi(v)

@@ -280,6 +280,16 @@ func TestDemo(t *testing.T) {
 		} else {
 			resp.Body.Close()
 		}
+		// The API reference is served from the binary, at /docs.
+		if resp, err := http.Get(strings.Replace(m[2], "/api/v1/properties/", "/docs", 1)); err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/docs/" {
+			t.Errorf("/docs does not lead to the API reference: %v", err)
+		} else {
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(page), "/api/v1/openapi.json") {
+				t.Errorf("/docs/ does not render the OpenAPI document")
+			}
+		}
 		status, body := call(t, "GET", m[2], map[string]string{"user-api-key": key}, "")
 		text, _ := json.Marshal(body)
 		if status != 200 || !strings.Contains(string(text), "Hotel Alfama") || strings.Contains(string(text), "Hotel Baixa") {

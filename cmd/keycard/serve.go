@@ -59,22 +59,26 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// newHandler routes the JSON API (with /healthz and /readyz) and the HTML
-// UI, which has every other path.
+// newHandler routes the JSON API (with /healthz and /readyz), its
+// reference at /docs/, and the HTML UI, which has every other path.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
 	apiSrv.SetMetrics(m)
+	apiSrv.SetClientIP(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
 	mux.Handle("/readyz", apiSrv)
+	mux.Handle("GET "+api.DocsPath, api.Docs())
+	mux.Handle("GET /docs", http.RedirectHandler(api.DocsPath, http.StatusMovedPermanently))
 	if cfg.MetricsPublic {
 		mux.Handle("GET /metrics", m.Handler())
 	}
 	ui := web.New(st, authn, cfg.Mode, log)
 	ui.SetSecureCookies(cfg.SecureCookies)
 	ui.SetMetrics(m)
+	ui.SetClientIP(cfg.TrustedProxies)
 	mux.Handle("/", ui)
 	return mux
 }
@@ -107,6 +111,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
+	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
 	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -133,7 +138,13 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	bgDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)
+		purgeDone := make(chan struct{})
+		go func() {
+			defer close(purgeDone)
+			purgeAudit(bg, st, cfg.AuditRetention, log)
+		}()
 		authn.Run(bg, pollInterval)
+		<-purgeDone
 	}()
 
 	errc := make(chan error, 1)
@@ -158,4 +169,24 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	}
 	fmt.Fprintln(stdout, "keycard stopped")
 	return err
+}
+
+// purgeAudit deletes audit events older than retention now and then every
+// hour, until ctx ends.
+func purgeAudit(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := st.PurgeAuditEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			log.Error("purge audit events", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

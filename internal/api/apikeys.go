@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
+	"math"
 	"net/http"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
@@ -19,6 +22,12 @@ type apiKeyAttributes struct {
 	CreatedAt           string   `json:"created_at"`
 	LastUsedAt          *string  `json:"last_used_at"`
 	WithdrawnAt         *string  `json:"withdrawn_at"`
+	ExpiresAt           *string  `json:"expires_at"`
+	ReadOnly            bool     `json:"read_only"`
+	IPAllowlist         []string `json:"ip_allowlist"`
+	// PreviousKeyExpiresAt, after a roll with a grace period, is when the
+	// old secret stops working.
+	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
 	// Key is the secret, present only in the response that creates it.
 	Key string `json:"key,omitempty"`
 }
@@ -31,7 +40,8 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 	return resource{Type: "api_key", ID: k.ID, Attributes: apiKeyAttributes{
 		ID: k.ID, Name: k.Name, AccessAllProperties: k.AccessAllProperties, PropertyIDs: ids, Status: k.Status,
 		KeyHint: k.Hint, UserID: k.UserID, UserEmail: k.UserEmail, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
-		WithdrawnAt: timestampPtr(k.WithdrawnAt), Key: secret,
+		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly,
+		IPAllowlist: nonNilStrings(k.IPAllowlist), PreviousKeyExpiresAt: timestampPtr(k.PreviousExpiresAt), Key: secret,
 	}}
 }
 
@@ -66,18 +76,22 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var name string
-	var ids []string
-	f.str("name", &name)
-	f.stringList("property_ids", &ids)
+	var nk store.NewAPIKey
+	f.str("name", &nk.Name)
+	f.stringList("property_ids", &nk.PropertyIDs)
 	// Without the flag, a key is for all properties unless some are
 	// selected.
-	all := len(ids) == 0
-	f.boolean("access_all_properties", &all)
+	nk.AccessAllProperties = len(nk.PropertyIDs) == 0
+	f.boolean("access_all_properties", &nk.AccessAllProperties)
+	f.boolean("read_only", &nk.ReadOnly)
+	f.stringList("ip_allowlist", &nk.IPAllowlist)
+	if at := f.timestamp("expires_at"); at != nil && !at.IsZero() {
+		nk.ExpiresAt = at
+	}
 	if err := f.errs.Err(); err != nil {
 		return err
 	}
-	k, secret, err := s.store.CreateAPIKey(r.Context(), principal(r), name, all, ids)
+	k, secret, err := s.store.CreateKey(r.Context(), principal(r), nk)
 	if err != nil {
 		return err
 	}
@@ -85,8 +99,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	return writeData(w, http.StatusCreated, apiKeyResource(k, secret))
 }
 
-// updateAPIKey is PUT /api/v1/api_keys/:id: the name and the property
-// selection can change; the secret never does.
+// updateAPIKey is PUT /api/v1/api_keys/:id: the name, the property
+// selection and the options can change; the secret changes only by a roll.
 func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	f, err := decodeEnvelope(r, "api_key")
 	if err != nil {
@@ -102,6 +116,15 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if f.stringList("property_ids", &ids) {
 		c.PropertyIDs = ids
 	}
+	var readOnly bool
+	if f.boolean("read_only", &readOnly) {
+		c.ReadOnly = &readOnly
+	}
+	var allow []string
+	if f.stringList("ip_allowlist", &allow) {
+		c.IPAllowlist = allow
+	}
+	c.ExpiresAt = f.timestamp("expires_at")
 	if err := f.errs.Err(); err != nil {
 		return err
 	}
@@ -118,4 +141,63 @@ func (s *Server) withdrawAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeData(w, http.StatusOK, apiKeyResource(k, ""))
+}
+
+// rollAPIKey is POST /api/v1/api_keys/:id/roll
+// {"api_key":{"grace_period_seconds":N}}: a new secret, shown in this
+// response only; the old one works for N more seconds.
+func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "api_key")
+	if err != nil {
+		return err
+	}
+	var grace float64
+	raw := f.raw("grace_period_seconds")
+	switch {
+	case raw == nil || isNull(raw):
+		f.errs.Add("grace_period_seconds", "can't be blank; give 0 to end the old secret at once")
+	case json.Unmarshal(raw, &grace) != nil || grace != math.Trunc(grace):
+		f.errs.Add("grace_period_seconds", "must be a whole number of seconds")
+	case grace < 0 || grace > keycard.MaxGracePeriod.Seconds():
+		f.errs.Add("grace_period_seconds", "must be between 0 and 604800 seconds (7 days)")
+	}
+	if err := f.errs.Err(); err != nil {
+		return err
+	}
+	k, secret, err := s.store.RollAPIKey(r.Context(), principal(r), r.PathValue("id"), time.Duration(grace)*time.Second)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, apiKeyResource(k, secret))
+}
+
+// timestamp reads an RFC 3339 timestamp member; null reads as the zero
+// time (none), an absent member as nil.
+func (f *fields) timestamp(name string) *time.Time {
+	raw, ok := f.m[name]
+	if !ok {
+		return nil
+	}
+	if isNull(raw) {
+		return &time.Time{}
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		f.errs.Add(name, "must be an RFC 3339 timestamp such as 2026-12-31T23:59:59Z, or null")
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		f.errs.Add(name, "must be an RFC 3339 timestamp such as 2026-12-31T23:59:59Z, or null")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func nonNilStrings(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }

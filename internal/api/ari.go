@@ -504,7 +504,7 @@ func precheckRate(raw json.RawMessage) string {
 }
 
 // restrictionNames are the values filter[restrictions] accepts.
-var restrictionNames = []string{"availability", "availability_offset", "closed_to_arrival", "closed_to_departure",
+var restrictionNames = []string{"availability", "availability_offset", "booked", "closed_to_arrival", "closed_to_departure",
 	"max_availability", "max_sell", "max_stay", "min_stay", "min_stay_arrival", "min_stay_through", "rate", "stop_sell"}
 
 // ariQuery reads the filters of an ARI read: filter[property_id] (one),
@@ -679,6 +679,8 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 				switch {
 				case n == "availability":
 					b.WriteString(strconv.FormatInt(int64(od.Availability[j]), 10))
+				case n == "booked":
+					b.WriteString(strconv.FormatInt(int64(od.Booked[j]), 10))
 				case n == "min_stay" && grid.MinStayType == "arrival":
 					b.WriteString(strconv.FormatInt(int64(day.MinStayArrival), 10))
 				case n == "min_stay":

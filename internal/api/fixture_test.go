@@ -29,7 +29,8 @@ type fixture struct {
 	t    testing.TB
 	st   *store.Store
 	auth *auth.Authenticator
-	srv  http.Handler
+	srv  http.Handler // api, its exchanges held to the OpenAPI document
+	api  *Server
 	mode keycard.Mode
 
 	ownerA, ownerB, memberA  *keycard.Principal
@@ -120,7 +121,8 @@ func newFixture(t testing.TB, cfg store.Config, mode keycard.Mode) *fixture {
 // a server restart (or a server in another process) would.
 func (f *fixture) reload() {
 	f.auth = auth.New(f.st, f.mode, slog.New(slog.DiscardHandler))
-	f.srv = New(f.st, f.auth, f.mode, slog.New(slog.DiscardHandler))
+	f.api = New(f.st, f.auth, f.mode, slog.New(slog.DiscardHandler))
+	f.srv = docChecked{f: f, api: f.api}
 }
 
 func (f *fixture) signIn(email, password string) string {

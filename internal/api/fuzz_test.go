@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -27,6 +28,14 @@ var fuzzRoutes = []struct {
 	{"POST", "/api/v1/rate_plans", `{"rate_plan":{"property_id":"{p1}","room_type_id":"{p1}","title":"P","options":[{"occupancy":2,"is_primary":true,"rate":100}]}}`},
 	{"POST", "/api/v1/availability", `{"values":[{"property_id":"{p1}","room_type_id":"{p1}","date_from":"2030-01-01","date_to":"2030-01-03","availability":1}]}`},
 	{"POST", "/api/v1/restrictions", `{"values":[{"property_id":"{p1}","rate_plan_id":"{p1}","date":"2030-01-01","rate":"10.00","days":["mo"],"stop_sell":1}]}`},
+	{"POST", "/api/v1/webhooks", `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/h","event_mask":"booking;ari:rate:*:*","headers":{"A":"b"},"request_params":{"x":1},"is_active":true,"send_data":true}}`},
+	{"PUT", "/api/v1/webhooks/{webhook}", `{"webhook":{"property_id":null,"event_mask":"*","headers":{},"is_active":false}}`},
+	{"POST", "/api/v1/webhooks/test", `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`},
+	{"GET", "/api/v1/webhooks/{webhook}/deliveries", ``},
+	{"POST", "/api/v1/api_keys", `{"api_key":{"name":"o","expires_at":"2099-01-01T00:00:00Z","read_only":true,"ip_allowlist":["10.0.0.0/8","::1"]}}`},
+	{"PUT", "/api/v1/api_keys/{keyAllID}", `{"api_key":{"expires_at":null,"read_only":false,"ip_allowlist":["203.0.113.7"],"access_all_properties":false,"property_ids":["{p2}"]}}`},
+	{"POST", "/api/v1/api_keys/{keyAllID}/roll", `{"api_key":{"grace_period_seconds":60}}`},
+	{"GET", "/api/v1/audit_events", ``},
 }
 
 // FuzzBadInput sends mutated bodies and queries to every route that takes
@@ -40,14 +49,21 @@ func FuzzBadInput(f *testing.F) {
 	f.Add(uint8(0), `{"user":{"email":"a\u0000@b.com","password":"xxxxxxxxxx"}}`, "")
 	f.Add(uint8(7), `{"api_key":{"name":"x\u0000y","property_ids":["\u0000"]}}`, "filter[title]=%FF")
 	f.Add(uint8(2), `{"property":{"title":"ok"}}`, "filter[title]=a%00b")
+	f.Add(uint8(len(fuzzRoutes)-4), `{"api_key":{"name":"o","expires_at":"9999-99-99T00:00:00Z","ip_allowlist":["::ffff:1.2.3.4/200","fe80::1%eth0"]}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-2), `{"api_key":{"grace_period_seconds":1e300}}`, "")
+	f.Add(uint8(len(fuzzRoutes)-1), ``, "filter[occurred_at][gte]=2026-13-01&filter[event]=api_key.created,x&filter[api_key_id]=%00")
 	// PostgreSQL refuses what SQLite takes (NUL, bad UTF-8), so the fuzzer
 	// runs against it when it is there, as in CI.
 	dialects := storetest.Dialects(f)
 	fx := newFixture(f, storetest.Config(f, dialects[len(dialects)-1]), keycard.ModeStaging)
+	hook, _, err := fx.st.CreateWebhook(context.Background(), fx.ownerA, &keycard.Webhook{PropertyID: fx.p1, CallbackURL: "https://93.184.216.34/h", EventMask: "*"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, route uint8, body, query string) {
 		fx.t = t // the fixture reports through the current input's test
 		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		path := r.path
+		path := strings.ReplaceAll(r.path, "{webhook}", hook.ID)
 		// Only what can travel in a request line: no control characters,
 		// spaces or fragment.
 		if strings.IndexFunc(query, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '#' || c > 0x7e }) < 0 {

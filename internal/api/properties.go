@@ -154,8 +154,12 @@ func (s *Server) propertyOptions(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]resource, 0, len(props))
 	for _, p := range props {
+		groupIDs := make([]string, 0, len(p.Groups))
+		for _, g := range p.Groups {
+			groupIDs = append(groupIDs, g.ID)
+		}
 		items = append(items, resource{Type: "properties", ID: p.ID,
-			Attributes: map[string]string{"id": p.ID, "title": p.Title, "currency": p.Currency}})
+			Attributes: map[string]any{"id": p.ID, "title": p.Title, "currency": p.Currency, "group_ids": groupIDs}})
 	}
 	return writeData(w, http.StatusOK, items)
 }

@@ -18,7 +18,7 @@ import (
 func limitedFixture(t *testing.T, l Limits) (*fixture, *time.Time) {
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	f.srv.(*Server).SetRateLimits(l, ratelimit.NewMemory(func() time.Time { return now }))
+	f.api.SetRateLimits(l, ratelimit.NewMemory(func() time.Time { return now }))
 	return f, &now
 }
 

@@ -78,6 +78,42 @@ type resource struct {
 	Relationships map[string]any `json:"relationships,omitempty"`
 }
 
+// MarshalJSON writes the resource without its empty to-one
+// relationships: Channex leaves out a relationship that has no value
+// rather than send {"data": null}, and widely used clients read
+// relationships.<name>.data.id of every one they get.
+func (r resource) MarshalJSON() ([]byte, error) {
+	type plain resource
+	for _, rel := range r.Relationships {
+		if isEmptyRelation(rel) {
+			kept := make(map[string]any, len(r.Relationships))
+			for n, v := range r.Relationships {
+				if !isEmptyRelation(v) {
+					kept[n] = v
+				}
+			}
+			r.Relationships = kept
+			break
+		}
+	}
+	return json.Marshal(plain(r))
+}
+
+func isEmptyRelation(v any) bool {
+	switch rel := v.(type) {
+	case nil:
+		return true
+	case relation:
+		if rel.Data == nil {
+			return true
+		}
+		if p, ok := rel.Data.(*ref); ok && p == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // relation is the "data" of a relationship: a ref or a list of refs.
 type relation struct {
 	Data any `json:"data"`

@@ -6,13 +6,14 @@ import "net/http"
 // method, its path and its middleware: public routes take none, the rest
 // are authenticated (a session token or an API key), and the API key
 // management routes are also gated.
-func (s *Server) routes(mux *http.ServeMux) {
+func (s *Server) routes(mux *routeMux) {
 	public := s.handle
 	authed := func(h handlerFunc) http.Handler { return s.handle(s.authenticate(h)) }
 	keyAdmin := func(h handlerFunc) http.Handler { return s.handle(s.authenticate(s.keyGate(h))) }
 
 	mux.Handle("GET /healthz", public(s.healthz))
 	mux.Handle("GET /readyz", public(s.readyz))
+	mux.Handle("GET /api/v1/openapi.json", public(s.openAPI))
 
 	mux.Handle("POST /api/v1/sign_in", public(s.signIn))
 	mux.Handle("POST /api/v1/refresh_token", public(s.refreshToken))
@@ -45,8 +46,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/api_keys/{id}", keyAdmin(s.getAPIKey))
 	mux.Handle("PUT /api/v1/api_keys/{id}", keyAdmin(s.updateAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
+	mux.Handle("POST /api/v1/api_keys/{id}/roll", keyAdmin(s.rollAPIKey))
+	mux.Handle("GET /api/v1/audit_events", authed(s.listAuditEvents))
 
 	s.inventoryRoutes(mux, authed)
+	s.bookingRoutes(mux, authed)
+	s.webhookRoutes(mux, authed)
 	s.setupRoutes(mux, public, authed)
 
 	// Anything else under the API answers in the envelope, not with the

@@ -6,7 +6,7 @@ import "net/http"
 // their availability, rates and restrictions (ARI). Everything here is
 // authenticated and reached through the principal's properties; the two
 // ARI writes also charge a per-property limit (see ariWrite).
-func (s *Server) inventoryRoutes(mux *http.ServeMux, authed func(handlerFunc) http.Handler) {
+func (s *Server) inventoryRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
 	mux.Handle("GET /api/v1/room_types", authed(s.listRoomTypes))
 	mux.Handle("GET /api/v1/room_types/options", authed(s.roomTypeOptions))
 	mux.Handle("POST /api/v1/room_types", authed(s.createRoomType))

@@ -11,7 +11,7 @@ import (
 // the property health check. Everything is authenticated and reached
 // through the principal's properties, except uploaded photo files, which
 // are served to anyone holding their (unguessable) URL, as OTAs fetch them.
-func (s *Server) setupRoutes(mux *http.ServeMux, public func(handlerFunc) http.Handler, authed func(handlerFunc) http.Handler) {
+func (s *Server) setupRoutes(mux *routeMux, public func(handlerFunc) http.Handler, authed func(handlerFunc) http.Handler) {
 	mux.Handle("GET /api/v1/hotel_policies", authed(s.listHotelPolicies))
 	mux.Handle("POST /api/v1/hotel_policies", authed(s.createHotelPolicy))
 	mux.Handle("GET /api/v1/hotel_policies/{id}", authed(s.getHotelPolicy))
@@ -46,4 +46,6 @@ func (s *Server) setupRoutes(mux *http.ServeMux, public func(handlerFunc) http.H
 	mux.Handle("PUT /api/v1/photos/{id}", authed(s.updatePhoto))
 	mux.Handle("DELETE /api/v1/photos/{id}", authed(s.deletePhoto))
 	mux.Handle("GET /api/v1/photo_files/{name}", public(s.servePhotoFile))
+
+	mux.Handle("GET /api/v1/properties/health", authed(s.propertiesHealth))
 }

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/webhook"
 )
 
 // MaxBodyBytes is the largest request body accepted, as in Channex.
@@ -25,20 +27,27 @@ type Server struct {
 	auth  *auth.Authenticator
 	mode  keycard.Mode
 	log   *slog.Logger
-	mux   *http.ServeMux
+	mux   *routeMux
 
 	limits  Limits
 	limiter ratelimit.Limiter
 	metrics *metrics.Metrics
+	// webhooks checks callback URLs and sends POST /webhooks/test.
+	webhooks *webhook.Sender
+	clientIP clientip.Resolver
 }
 
 // New returns the API server. It builds the route table, which panics on
 // conflicting patterns.
 func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: http.NewServeMux()}
+	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}, webhooks: webhook.NewSender(false)}
 	s.routes(s.mux)
 	return s
 }
+
+// SetClientIP sets how the client address of a request is found (which
+// proxies are trusted). It must be called before the server serves.
+func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
 
 // SetMetrics makes the server count its requests, authentications and
 // rate-limit refusals in m. It must be called before the server serves.
@@ -73,6 +82,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limit = maxUploadBody
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	r = r.WithContext(keycard.WithRequestInfo(r.Context(),
+		keycard.RequestInfo{Addr: s.clientIP.Addr(r), UserAgent: r.UserAgent(), Method: r.Method}))
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -38,7 +38,7 @@ type Authenticator struct {
 	log   *slog.Logger
 
 	mu      sync.RWMutex
-	entries map[[sha256.Size]byte]*store.Credential
+	entries map[[sha256.Size]byte]*cached
 	epoch   int64
 	// gen counts local invalidations, so that a lookup that raced with one
 	// does not put a stale entry back.
@@ -46,6 +46,13 @@ type Authenticator struct {
 
 	usageMu sync.Mutex
 	usage   map[string]store.KeyUse
+
+	// refused holds when a key's refused use was last audited, by key id
+	// and reason.
+	refusedMu sync.Mutex
+	refused   map[string]time.Time
+
+	fails failThrottle
 
 	signInLimiter ratelimit.Limiter
 	signInLimits  SignInLimits
@@ -57,7 +64,8 @@ type Authenticator struct {
 // store's changes.
 func New(st *store.Store, mode keycard.Mode, log *slog.Logger) *Authenticator {
 	a := &Authenticator{store: st, mode: mode, now: time.Now, log: log,
-		entries: map[[sha256.Size]byte]*store.Credential{}, usage: map[string]store.KeyUse{}}
+		entries: map[[sha256.Size]byte]*cached{}, usage: map[string]store.KeyUse{},
+		refused: map[string]time.Time{}}
 	st.OnChange(a.Invalidate)
 	return a
 }
@@ -144,11 +152,19 @@ func (a *Authenticator) logErr(err error, what string) {
 	}
 }
 
-// Errors of authentication. They carry no secret.
+// Errors of authentication. They carry no secret, and none says whether
+// an unknown key exists.
 var (
 	errUnauthorized = &keycard.Error{Code: keycard.EUnauthorized}
+	errMalformed    = &keycard.Error{Code: keycard.EUnauthorized, Details: "The API key is malformed: a keycard API key is kc_ followed by 46 letters and digits; check that it was copied whole"}
+	errSessionAsKey = &keycard.Error{Code: keycard.EUnauthorized, Details: "This is a session token, not an API key: send it as Authorization: Bearer <token>, not in user-api-key"}
+	errKeyAsBearer  = &keycard.Error{Code: keycard.EUnauthorized, Details: "This is an API key, not a session token: send it in the user-api-key header, not as Authorization: Bearer"}
 	errWithdrawn    = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key has been withdrawn"}
 	errExpired      = &keycard.Error{Code: keycard.EUnauthorized, Details: "The session has expired; sign in again"}
+	errKeyExpired   = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key has expired"}
+	errRolled       = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key was rolled and its old secret no longer works; use the new key"}
+	errIPNotAllowed = keycard.Errorf(keycard.EForbidden, "This API key may not be used from this IP address: it is not in the key's IP allow-list")
+	errReadOnly     = keycard.Errorf(keycard.EForbidden, "This API key is read-only: it may only make GET and HEAD requests")
 	errSuspended    = keycard.Errorf(keycard.EForbidden, "The organisation's subscription is inactive, so its API keys are suspended")
 )
 
@@ -159,14 +175,21 @@ func Outcome(err error) string {
 	switch err {
 	case nil:
 		return "ok"
-	case errUnauthorized:
+	case errUnauthorized, errMalformed, errSessionAsKey, errKeyAsBearer:
 		return "invalid"
 	case errWithdrawn:
 		return "withdrawn"
-	case errExpired:
+	case errExpired, errKeyExpired, errRolled:
 		return "expired"
+	case errIPNotAllowed:
+		return "ip_not_allowed"
+	case errReadOnly:
+		return "read_only"
 	case errSuspended:
 		return "suspended"
+	}
+	if keycard.ErrorCode(err) == keycard.ERateLimited {
+		return "throttled"
 	}
 	return "error"
 }
@@ -177,33 +200,71 @@ func (a *Authenticator) CacheStats() (hits, misses uint64) {
 	return a.hits.Load(), a.misses.Load()
 }
 
-// APIKey authenticates a request by the value of its user-api-key header.
+// APIKey authenticates a request by the value of its user-api-key header,
+// and checks the key's options against the request described in ctx (see
+// keycard.RequestInfo). Unknown, withdrawn and valid keys take the same
+// path: a hash and one lookup by hash.
 func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Principal, error) {
+	ri := keycard.RequestInfoFrom(ctx)
+	if err := a.throttled(ri.Addr); err != nil {
+		return nil, err
+	}
 	// Garbage and typos never reach the cache or the database.
 	if !apikey.Valid(apikey.KeyPrefix, key) {
-		return nil, errUnauthorized
+		err := errMalformed
+		if apikey.Valid(apikey.SessionPrefix, key) {
+			err = errSessionAsKey
+		}
+		return nil, a.failed(ctx, ri.Addr, err)
 	}
 	c, err := a.credential(ctx, key, a.store.KeyCredential)
+	if err == errUnauthorized {
+		return nil, a.failed(ctx, ri.Addr, err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Withdrawn {
-		return nil, errWithdrawn
+	p := c.Principal
+	now := a.now()
+	switch {
+	case c.Withdrawn:
+		return nil, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn)
+	case c.Rolled && !now.Before(c.ExpiresAt):
+		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errRolled)
+	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
+		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
+	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
+		return nil, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed)
+	case p.ReadOnly && !keycard.ReadOnlyMethod(ri.Method):
+		return nil, a.refuse(ctx, &p, keycard.RefusedReadOnly, errReadOnly)
 	}
-	if a.mode == keycard.ModeProduction && !c.Principal.SubscriptionActive {
+	if a.mode == keycard.ModeProduction && !p.SubscriptionActive {
 		return nil, errSuspended
 	}
-	a.recordUse(c.Principal.APIKeyID)
-	p := c.Principal
+	if !c.Used && c.firstUse.CompareAndSwap(false, true) {
+		a.logErr(a.store.RecordKeyEvent(ctx, p.APIKeyID, keycard.AuditFirstUsed, ""), "record first key use")
+	}
+	a.recordUse(p.APIKeyID)
 	return &p, nil
 }
 
 // Session authenticates a request by its bearer session token.
 func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Principal, error) {
+	addr := keycard.RequestInfoFrom(ctx).Addr
+	if err := a.throttled(addr); err != nil {
+		return nil, err
+	}
 	if !apikey.Valid(apikey.SessionPrefix, token) {
-		return nil, errUnauthorized
+		err := errUnauthorized
+		if apikey.Valid(apikey.KeyPrefix, token) {
+			err = errKeyAsBearer
+		}
+		return nil, a.failed(ctx, addr, err)
 	}
 	c, err := a.credential(ctx, token, a.store.SessionCredential)
+	if err == errUnauthorized {
+		return nil, a.failed(ctx, addr, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -214,10 +275,42 @@ func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Pri
 	return &p, nil
 }
 
+// refuse records a known key's refused use in the audit log, at most once
+// per key and reason a minute, and returns err.
+func (a *Authenticator) refuse(ctx context.Context, p *keycard.Principal, reason string, err error) error {
+	now := a.now()
+	k := p.APIKeyID + " " + reason
+	a.refusedMu.Lock()
+	last, seen := a.refused[k]
+	if !seen || now.Sub(last) >= time.Minute {
+		if len(a.refused) >= maxEntries {
+			clear(a.refused)
+		}
+		a.refused[k] = now
+	}
+	a.refusedMu.Unlock()
+	if seen && now.Sub(last) < time.Minute {
+		return err
+	}
+	event := keycard.AuditUseRefused
+	if reason == keycard.RefusedExpired {
+		event = keycard.AuditExpired // the store records it once, then as a refused use
+	}
+	a.logErr(a.store.RecordKeyEvent(ctx, p.APIKeyID, event, reason), "record refused key use")
+	return err
+}
+
+// cached is a credential in the cache.
+type cached struct {
+	store.Credential
+	// firstUse is set once this process recorded the key's first use.
+	firstUse atomic.Bool
+}
+
 // credential returns the cached credential for token, looking it up on a
 // miss. Unknown tokens are not cached: they cannot be guessed anyway, and
 // caching them would let garbage fill the cache.
-func (a *Authenticator) credential(ctx context.Context, token string, lookup func(context.Context, string) (*store.Credential, error)) (*store.Credential, error) {
+func (a *Authenticator) credential(ctx context.Context, token string, lookup func(context.Context, string) (*store.Credential, error)) (*cached, error) {
 	sum := sha256.Sum256([]byte(token))
 	a.mu.RLock()
 	c, ok := a.entries[sum]
@@ -228,13 +321,14 @@ func (a *Authenticator) credential(ctx context.Context, token string, lookup fun
 		return c, nil
 	}
 	a.misses.Add(1)
-	c, err := lookup(ctx, hex.EncodeToString(sum[:]))
+	sc, err := lookup(ctx, hex.EncodeToString(sum[:]))
 	if keycard.ErrorCode(err) == keycard.ENotFound {
 		return nil, errUnauthorized
 	}
 	if err != nil {
 		return nil, err
 	}
+	c = &cached{Credential: *sc}
 	a.mu.Lock()
 	if a.gen == gen {
 		if len(a.entries) >= maxEntries {
@@ -307,6 +401,16 @@ func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, lim SignInLimits) {
 // email: that stops passwords being guessed online, for the API and the UI
 // alike.
 func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string) (*store.Session, error) {
+	client := keycard.RequestInfoFrom(ctx).Addr
+	if !client.IsValid() {
+		client = parseAddr(addr)
+	}
+	if err := a.throttled(client); err != nil {
+		return nil, err
+	}
+	if client.IsValid() {
+		addr = client.String()
+	}
 	rules := a.signInRules(email, addr)
 	if len(rules) > 0 {
 		res, err := a.signInLimiter.Peek(ctx, rules...)
@@ -319,10 +423,13 @@ func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string
 		}
 	}
 	sess, err := a.store.SignIn(ctx, email, password)
-	if len(rules) > 0 && keycard.ErrorCode(err) == keycard.EUnauthorized {
-		if _, err := a.signInLimiter.Allow(ctx, rules...); err != nil {
-			a.logErr(err, "count failed sign-in")
+	if keycard.ErrorCode(err) == keycard.EUnauthorized {
+		if len(rules) > 0 {
+			if _, err := a.signInLimiter.Allow(ctx, rules...); err != nil {
+				a.logErr(err, "count failed sign-in")
+			}
 		}
+		return nil, a.failed(ctx, client, err)
 	}
 	return sess, err
 }
@@ -343,6 +450,17 @@ func (a *Authenticator) signInRules(email, addr string) []ratelimit.Rule {
 		rules = append(rules, ratelimit.Rule{Key: "sign-in-addr:" + apikey.Hash(client), Limit: a.signInLimits.PerAddress, Window: time.Minute})
 	}
 	return rules
+}
+
+// parseAddr reads the address of host:port or host; the zero Addr when
+// it is none.
+func parseAddr(addr string) netip.Addr {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, _ := netip.ParseAddr(host)
+	return ip
 }
 
 // clientKey names the client at addr for sign-in limits: its IPv4

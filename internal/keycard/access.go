@@ -69,6 +69,25 @@ type APIKey struct {
 	LastUsedAt          *time.Time
 	UseCount            int64
 	WithdrawnAt         *time.Time
+	// ExpiresAt, if set, is when the key stops working.
+	ExpiresAt *time.Time
+	// ReadOnly keys may only GET and HEAD.
+	ReadOnly bool
+	// IPAllowlist holds the addresses and CIDRs the key may be used from;
+	// empty allows any.
+	IPAllowlist []string
+	// PreviousExpiresAt, after a roll with a grace period, is when the old
+	// secret stops working.
+	PreviousExpiresAt *time.Time
+}
+
+// DisplayStatus returns the key's status at now: withdrawn, expired or
+// active.
+func (k *APIKey) DisplayStatus(now time.Time) string {
+	if k.Status == KeyActive && k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		return KeyExpired
+	}
+	return k.Status
 }
 
 // ValidateAPIKey checks a key's name and property selection.

@@ -417,8 +417,11 @@ type OptionDays struct {
 	Days       []Restrictions
 	// Availability is what the option can sell per date: the room type's
 	// availability less availability_offset, capped by max_availability
-	// and max_sell.
+	// and by what max_sell leaves once the plan's bookings are counted.
 	Availability []int32
+	// Booked is the number of rooms the rate plan's bookings (not
+	// cancelled) hold per date.
+	Booked []int32
 }
 
 // Unavailable reasons, reported per date in unavailable_reasons.

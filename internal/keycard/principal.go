@@ -22,6 +22,8 @@ type Principal struct {
 	// AllProperties reports whether the key (if any) reaches every property
 	// its user reaches, including ones created later. Sessions always do.
 	AllProperties bool
+	// ReadOnly reports whether the key (if any) may only read.
+	ReadOnly bool
 }
 
 // ViaAPIKey reports whether the principal was authenticated by an API key.

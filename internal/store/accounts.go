@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -206,9 +208,16 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*Session, e
 		return nil, &keycard.Error{Code: keycard.EUnauthorized}
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		if err := s.recordSignIn(ctx, u, false); err != nil {
+			return nil, err
+		}
 		return nil, &keycard.Error{Code: keycard.EUnauthorized}
 	}
-	return s.startSession(ctx, u)
+	sess, err := s.startSession(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return sess, s.recordSignIn(ctx, u, true)
 }
 
 func (s *Store) startSession(ctx context.Context, u *keycard.User) (*Session, error) {
@@ -265,13 +274,21 @@ func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, err
 }
 
 // Credential is what a server caches about a valid token: enough to build
-// the principal without touching the database again.
+// the principal and check the key's options without touching the database
+// again.
 type Credential struct {
 	Principal keycard.Principal
-	// ExpiresAt is when a session token stops working; zero for API keys.
+	// ExpiresAt is when the token stops working: a session's end, a key's
+	// expiry, or the end of a rolled key's grace period; zero for never.
 	ExpiresAt time.Time
 	// Withdrawn is set for an API key that was withdrawn.
 	Withdrawn bool
+	// Rolled is set when the token is the previous secret of a rolled key.
+	Rolled bool
+	// AllowIPs is the key's IP allow-list; empty allows any address.
+	AllowIPs []netip.Prefix
+	// Used reports whether the key was used before it was looked up.
+	Used bool
 }
 
 const principalColumns = `u.id, u.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status`
@@ -296,23 +313,42 @@ func (s *Store) SessionCredential(ctx context.Context, tokenHash string) (*Crede
 	return &c, nil
 }
 
-// KeyCredential looks an API key up by its hash. The key's organisation
-// (whose subscription matters) is the one it was created in.
+// KeyCredential looks an API key up by its hash, which may be the key's
+// current secret or, after a roll, its previous one. The key's
+// organisation (whose subscription matters) is the one it was created in.
 func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential, error) {
 	var c Credential
 	var owner int
-	var status, keyStatus string
+	var status, keyStatus, allow, current string
+	var expires, prevExpires, used sql.NullInt64
 	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
-			k.id, k.access_all_properties, k.status
+			k.id, k.access_all_properties, k.status, k.read_only, k.expires_at, k.ip_allowlist, k.key_hash, k.previous_expires_at, k.last_used_at
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN organizations o ON o.id = k.organization_id
-		WHERE k.key_hash = ?`), keyHash).
-		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties, &keyStatus)
+		WHERE k.key_hash = ? OR k.previous_key_hash = ?`), keyHash, keyHash).
+		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties,
+			&keyStatus, &c.Principal.ReadOnly, &expires, &allow, &current, &prevExpires, &used)
 	if err != nil {
 		return nil, notFound(err)
 	}
 	c.Principal.OrganizationOwner = owner == 1
 	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
 	c.Withdrawn = keyStatus == keycard.KeyWithdrawn
+	c.Used = used.Valid
+	if expires.Valid {
+		c.ExpiresAt = fromMicros(expires.Int64)
+	}
+	// The hashes are compared in constant time, like every secret.
+	if subtle.ConstantTimeCompare([]byte(current), []byte(keyHash)) != 1 {
+		c.Rolled = true
+		end := time.Unix(0, 0).UTC() // a previous secret without a grace period is over
+		if prevExpires.Valid {
+			end = fromMicros(prevExpires.Int64)
+		}
+		if c.ExpiresAt.IsZero() || end.Before(c.ExpiresAt) {
+			c.ExpiresAt = end
+		}
+	}
+	_, c.AllowIPs, _ = keycard.ParseIPAllowlist(splitList(allow))
 	return &c, nil
 }
 

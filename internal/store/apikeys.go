@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,18 +14,26 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-var apiKeyFields = map[string]column{
-	"status":                {expr: "k.status"},
-	"name":                  {expr: "k.name"},
-	"user_id":               {expr: "k.user_id"},
-	"created_at":            {expr: "k.created_at", kind: kindTime},
-	"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
-	"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},
-	"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
+// apiKeyFields returns the fields a key list filters and orders by at now:
+// status "expired" is an active key past its expiry, never stored.
+func apiKeyFields(now time.Time) map[string]column {
+	n := strconv.FormatInt(micros(now), 10)
+	return map[string]column{
+		"status": {expr: "CASE WHEN k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= " + n +
+			" THEN 'expired' ELSE k.status END"},
+		"name":                  {expr: "k.name"},
+		"user_id":               {expr: "k.user_id"},
+		"created_at":            {expr: "k.created_at", kind: kindTime},
+		"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
+		"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},
+		"expires_at":            {expr: "k.expires_at", kind: kindTime},
+		"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
+		"read_only":             {expr: "k.read_only", kind: kindBool},
+	}
 }
 
 const apiKeyColumns = `k.id, k.organization_id, k.user_id, u.email, k.name, k.hint, k.access_all_properties, k.status,
-	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at`
+	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.read_only, k.ip_allowlist, k.previous_expires_at`
 
 // keysVisible returns the condition selecting the keys p may see: the
 // user's own, and for the billing account owner every key of the
@@ -38,7 +47,7 @@ func keysVisible(p *keycard.Principal) (string, []any) {
 
 // ListAPIKeys returns a page of the keys p sees, newest first by default.
 func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.APIKey, int, error) {
-	where, args, order, err := listSQL(q, apiKeyFields, "k.created_at DESC, k.id ASC")
+	where, args, order, err := listSQL(q, apiKeyFields(s.now()), "k.created_at DESC, k.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -65,15 +74,23 @@ func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([
 	defer rows.Close()
 	var out []*keycard.APIKey
 	byID := map[string]*keycard.APIKey{}
+	now := s.now()
 	for rows.Next() {
 		var k keycard.APIKey
 		var created int64
-		var used, withdrawn sql.NullInt64
+		var used, withdrawn, expires, prevExpires sql.NullInt64
+		var allow string
 		if err := rows.Scan(&k.ID, &k.OrganizationID, &k.UserID, &k.UserEmail, &k.Name, &k.Hint, &k.AccessAllProperties, &k.Status,
-			&created, &used, &k.UseCount, &withdrawn); err != nil {
+			&created, &used, &k.UseCount, &withdrawn, &expires, &k.ReadOnly, &allow, &prevExpires); err != nil {
 			return nil, err
 		}
 		k.CreatedAt, k.LastUsedAt, k.WithdrawnAt = fromMicros(created), fromNullMicros(used), fromNullMicros(withdrawn)
+		k.ExpiresAt, k.PreviousExpiresAt = fromNullMicros(expires), fromNullMicros(prevExpires)
+		k.IPAllowlist = splitList(allow)
+		k.Status = k.DisplayStatus(now)
+		if k.PreviousExpiresAt != nil && !now.Before(*k.PreviousExpiresAt) {
+			k.PreviousExpiresAt = nil
+		}
 		k.PropertyIDs = []string{}
 		out = append(out, &k)
 		byID[k.ID] = &k
@@ -127,16 +144,43 @@ func (s *Store) apiKey(ctx context.Context, t *tx, p *keycard.Principal, id stri
 	return keys[0], nil
 }
 
-// CreateAPIKey makes a key for p's user and returns it with its secret,
+// NewAPIKey is what a new key is made of.
+type NewAPIKey struct {
+	Name                string
+	AccessAllProperties bool
+	PropertyIDs         []string
+	// ExpiresAt, if set, is when the key stops working.
+	ExpiresAt   *time.Time
+	ReadOnly    bool
+	IPAllowlist []string
+}
+
+// CreateAPIKey makes a key without options; see CreateKey.
+func (s *Store) CreateAPIKey(ctx context.Context, p *keycard.Principal, name string, all bool, propertyIDs []string) (*keycard.APIKey, string, error) {
+	return s.CreateKey(ctx, p, NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: propertyIDs})
+}
+
+// CreateKey makes a key for p's user and returns it with its secret,
 // which exists nowhere else: the store keeps only its hash. The selected
 // properties must be ones the user reaches.
-func (s *Store) CreateAPIKey(ctx context.Context, p *keycard.Principal, name string, all bool, propertyIDs []string) (*keycard.APIKey, string, error) {
-	name = strings.TrimSpace(name)
-	propertyIDs = keycard.TrimIDs(propertyIDs)
+func (s *Store) CreateKey(ctx context.Context, p *keycard.Principal, nk NewAPIKey) (*keycard.APIKey, string, error) {
+	name := strings.TrimSpace(nk.Name)
+	all := nk.AccessAllProperties
+	propertyIDs := keycard.TrimIDs(nk.PropertyIDs)
 	if all {
 		propertyIDs = nil
 	}
-	if err := keycard.ValidateAPIKey(name, all, propertyIDs); err != nil {
+	fe := keycard.FieldErrors{}
+	allow, _, msg := keycard.ParseIPAllowlist(nk.IPAllowlist)
+	if msg != "" {
+		fe.Add("ip_allowlist", msg)
+	}
+	if nk.ExpiresAt != nil {
+		if msg := keycard.ValidateExpiry(*nk.ExpiresAt, s.now()); msg != "" {
+			fe.Add("expires_at", msg)
+		}
+	}
+	if err := fe.Merge(keycard.ValidateAPIKey(name, all, propertyIDs)); err != nil {
 		return nil, "", err
 	}
 	secret := apikey.New(apikey.KeyPrefix)
@@ -146,22 +190,55 @@ func (s *Store) CreateAPIKey(ctx context.Context, p *keycard.Principal, name str
 			return err
 		}
 		id := newID()
-		if _, err := t.Exec(ctx, `INSERT INTO api_keys (id, organization_id, user_id, name, key_hash, hint, access_all_properties, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, p.OrganizationID, p.UserID, name, apikey.Hash(secret), apikey.Hint(secret), all, keycard.KeyActive, micros(s.now())); err != nil {
+		if _, err := t.Exec(ctx, `INSERT INTO api_keys (id, organization_id, user_id, name, key_hash, hint, access_all_properties, status, created_at,
+				expires_at, read_only, ip_allowlist)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, p.OrganizationID, p.UserID, name, apikey.Hash(secret), apikey.Hint(secret), all, keycard.KeyActive, micros(s.now()),
+			nullMicros(nk.ExpiresAt), nk.ReadOnly, strings.Join(allow, ",")); err != nil {
 			return fmt.Errorf("store: create api key: %w", err)
 		}
 		if err := setKeyProperties(ctx, t, id, propertyIDs); err != nil {
 			return err
 		}
 		var err error
-		out, err = s.apiKey(ctx, t, p, id)
-		return err
+		if out, err = s.apiKey(ctx, t, p, id); err != nil {
+			return err
+		}
+		return s.auditKey(ctx, t, p, out, keycard.AuditCreated, keyOptionsDetails(out))
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return out, secret, nil
+}
+
+// keyOptionsDetails describes a new key's settings for the audit log.
+func keyOptionsDetails(k *keycard.APIKey) map[string]any {
+	d := map[string]any{"name": k.Name, "access_all_properties": k.AccessAllProperties, "property_ids": nonNil(k.PropertyIDs)}
+	if k.ExpiresAt != nil {
+		d["expires_at"] = k.ExpiresAt.Format(time.RFC3339)
+	}
+	if k.ReadOnly {
+		d["read_only"] = true
+	}
+	if len(k.IPAllowlist) > 0 {
+		d["ip_allowlist"] = k.IPAllowlist
+	}
+	return d
+}
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }
 
 // checkSelection checks that the user (not a key) reaches every property
@@ -201,10 +278,14 @@ type APIKeyChange struct {
 	Name                *string
 	AccessAllProperties *bool
 	PropertyIDs         []string // nil: unchanged
+	// ExpiresAt replaces the expiry; a zero time removes it.
+	ExpiresAt   *time.Time
+	ReadOnly    *bool
+	IPAllowlist []string // nil: unchanged
 }
 
-// UpdateAPIKey renames a key or changes its property selection. A
-// withdrawn key cannot be changed.
+// UpdateAPIKey changes a key's name, property selection or options; the
+// change applies on the next request. A withdrawn key cannot be changed.
 func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id string, c APIKeyChange) (*keycard.APIKey, error) {
 	var out *keycard.APIKey
 	err := s.write(ctx, func(t *tx) error {
@@ -215,6 +296,7 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 		if k.Status == keycard.KeyWithdrawn {
 			return keycard.Invalid("status", "a withdrawn key cannot be changed")
 		}
+		before := *k
 		if c.Name != nil {
 			k.Name = strings.TrimSpace(*c.Name)
 		}
@@ -227,7 +309,28 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 		if k.AccessAllProperties {
 			k.PropertyIDs = nil
 		}
-		if err := keycard.ValidateAPIKey(k.Name, k.AccessAllProperties, k.PropertyIDs); err != nil {
+		fe := keycard.FieldErrors{}
+		if c.IPAllowlist != nil {
+			allow, _, msg := keycard.ParseIPAllowlist(c.IPAllowlist)
+			if msg != "" {
+				fe.Add("ip_allowlist", msg)
+			}
+			k.IPAllowlist = allow
+		}
+		if c.ExpiresAt != nil {
+			k.ExpiresAt = nil
+			if !c.ExpiresAt.IsZero() {
+				at := *c.ExpiresAt
+				k.ExpiresAt = &at
+				if msg := keycard.ValidateExpiry(at, s.now()); msg != "" {
+					fe.Add("expires_at", msg)
+				}
+			}
+		}
+		if c.ReadOnly != nil {
+			k.ReadOnly = *c.ReadOnly
+		}
+		if err := fe.Merge(keycard.ValidateAPIKey(k.Name, k.AccessAllProperties, k.PropertyIDs)); err != nil {
 			return err
 		}
 		// The selection is checked against the key's own user: the billing
@@ -236,17 +339,86 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 		if err := checkSelection(ctx, t, owner, k.PropertyIDs); err != nil {
 			return err
 		}
-		if _, err := t.Exec(ctx, `UPDATE api_keys SET name = ?, access_all_properties = ? WHERE id = ?`, k.Name, k.AccessAllProperties, id); err != nil {
+		if _, err := t.Exec(ctx, `UPDATE api_keys SET name = ?, access_all_properties = ?, expires_at = ?, read_only = ?, ip_allowlist = ? WHERE id = ?`,
+			k.Name, k.AccessAllProperties, nullMicros(k.ExpiresAt), k.ReadOnly, strings.Join(k.IPAllowlist, ","), id); err != nil {
 			return fmt.Errorf("store: update api key: %w", err)
 		}
 		if err := setKeyProperties(ctx, t, id, k.PropertyIDs); err != nil {
 			return err
 		}
 		t.changed = true
-		out, err = s.apiKey(ctx, t, p, id)
-		return err
+		if out, err = s.apiKey(ctx, t, p, id); err != nil {
+			return err
+		}
+		if d := keyChanges(&before, out); len(d) > 0 {
+			return s.auditKey(ctx, t, p, out, keycard.AuditChanged, d)
+		}
+		return nil
 	})
 	return out, err
+}
+
+// keyChanges describes what changed from a to b, field by field, for the
+// audit log.
+func keyChanges(a, b *keycard.APIKey) map[string]any {
+	d := map[string]any{}
+	diff := func(field string, from, to any, same bool) {
+		if !same {
+			d[field] = map[string]any{"from": from, "to": to}
+		}
+	}
+	diff("name", a.Name, b.Name, a.Name == b.Name)
+	diff("access_all_properties", a.AccessAllProperties, b.AccessAllProperties, a.AccessAllProperties == b.AccessAllProperties)
+	diff("property_ids", nonNil(a.PropertyIDs), nonNil(b.PropertyIDs), slices.Equal(nonNil(a.PropertyIDs), nonNil(b.PropertyIDs)))
+	diff("read_only", a.ReadOnly, b.ReadOnly, a.ReadOnly == b.ReadOnly)
+	diff("ip_allowlist", nonNil(a.IPAllowlist), nonNil(b.IPAllowlist), slices.Equal(nonNil(a.IPAllowlist), nonNil(b.IPAllowlist)))
+	rfc := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.Format(time.RFC3339)
+	}
+	diff("expires_at", rfc(a.ExpiresAt), rfc(b.ExpiresAt), rfc(a.ExpiresAt) == rfc(b.ExpiresAt))
+	return d
+}
+
+// RollAPIKey gives a key a new secret, keeping its name, scope and
+// options, and returns the secret, which exists nowhere else. The old
+// secret keeps working for grace (0 ends it at once, for a leak); a
+// secret still in an earlier roll's grace period ends now.
+func (s *Store) RollAPIKey(ctx context.Context, p *keycard.Principal, id string, grace time.Duration) (*keycard.APIKey, string, error) {
+	if msg := keycard.ValidateGracePeriod(grace); msg != "" {
+		return nil, "", keycard.Invalid("grace_period_seconds", msg)
+	}
+	secret := apikey.New(apikey.KeyPrefix)
+	var out *keycard.APIKey
+	err := s.write(ctx, func(t *tx) error {
+		k, err := s.apiKey(ctx, t, p, id)
+		if err != nil {
+			return err
+		}
+		if k.Status == keycard.KeyWithdrawn {
+			return keycard.Invalid("status", "a withdrawn key cannot be rolled")
+		}
+		q := `UPDATE api_keys SET previous_key_hash = NULL, previous_expires_at = NULL, key_hash = ?, hint = ? WHERE id = ?`
+		args := []any{apikey.Hash(secret), apikey.Hint(secret), id}
+		if grace > 0 {
+			q = `UPDATE api_keys SET previous_key_hash = key_hash, previous_expires_at = ?, key_hash = ?, hint = ? WHERE id = ?`
+			args = append([]any{micros(s.now().Add(grace))}, args...)
+		}
+		if _, err := t.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: roll api key: %w", err)
+		}
+		t.changed = true
+		if out, err = s.apiKey(ctx, t, p, id); err != nil {
+			return err
+		}
+		return s.auditKey(ctx, t, p, out, keycard.AuditRolled, map[string]any{"grace_period_seconds": int64(grace / time.Second)})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, secret, nil
 }
 
 // WithdrawAPIKey disables a key for good. It stays listed, with the time
@@ -264,8 +436,13 @@ func (s *Store) WithdrawAPIKey(ctx context.Context, p *keycard.Principal, id str
 			}
 			t.changed = true
 		}
-		out, err = s.apiKey(ctx, t, p, id)
-		return err
+		if out, err = s.apiKey(ctx, t, p, id); err != nil {
+			return err
+		}
+		if k.Status != keycard.KeyWithdrawn {
+			return s.auditKey(ctx, t, p, out, keycard.AuditWithdrawn, nil)
+		}
+		return nil
 	})
 	return out, err
 }

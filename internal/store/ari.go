@@ -203,7 +203,28 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 			return fmt.Errorf("store: write availability: %w", err)
 		}
 		res.TaskIDs = taskIDs(props, used)
-		return nil
+		for _, prop := range slices.Sorted(maps.Keys(props)) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+				for _, c := range order {
+					if rtProps[cells[c].rt] != prop {
+						continue
+					}
+					ch := ariChange{roomTypeID: rtIDs[cells[c].rt], day: cells[c].day, fields: availabilityFields,
+						values: map[string]any{keycard.ARIFieldAvailability: values[c]}}
+					if !yield(ch) {
+						return
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		entries := make([]ariEntry, len(changes))
+		for i, c := range changes {
+			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
+		}
+		return s.writeARITasks(ctx, t, p, keycard.TaskAvailability, props, entries, res.Warnings)
 	})
 	if err != nil {
 		return nil, err
@@ -241,6 +262,8 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 		targets := map[string]ariTarget{}
 		optionIndex := map[*keycard.RateOption]int32{}
 		var optionIDs []string
+		var optionPlans []*keycard.RatePlan // the plan of each option, by index
+		var optionOpts []*keycard.RateOption
 		for id := range props {
 			plans, err := s.ratePlans(ctx, t, `rp.property_id = ?`, []any{id})
 			if err != nil {
@@ -255,6 +278,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 					}
 					optionIndex[o] = int32(len(optionIDs))
 					optionIDs = append(optionIDs, o.ID)
+					optionPlans, optionOpts = append(optionPlans, rp), append(optionOpts, o)
 				}
 			}
 		}
@@ -339,7 +363,27 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 			}
 		}
 		res.TaskIDs = taskIDs(props, used)
-		return nil
+		for _, prop := range slices.Sorted(maps.Keys(props)) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+				for i := range cells {
+					rp := optionPlans[cells[i].option]
+					if rp.PropertyID != prop {
+						continue
+					}
+					if !yield(restrictionChange(rp, optionOpts[cells[i].option], cells[i].day, &values[i])) {
+						return
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		entries := make([]ariEntry, len(changes))
+		for i, c := range changes {
+			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
+		}
+		return s.writeARITasks(ctx, t, p, keycard.TaskRestrictions, props, entries, res.Warnings)
 	})
 	if err != nil {
 		return nil, err
@@ -637,17 +681,24 @@ func (s *Store) Restrictions(ctx context.Context, p *keycard.Principal, q keycar
 		if err != nil {
 			return err
 		}
+		booked, err := s.bookedDays(ctx, t, q)
+		if err != nil {
+			return err
+		}
 		for _, sel := range selected {
 			days := values[sel.option.ID]
 			od := keycard.OptionDays{ID: sel.option.ID, RatePlanID: sel.plan.ID, Currency: sel.plan.Currency, Days: days,
-				Availability: make([]int32, n)}
+				Availability: make([]int32, n), Booked: booked[sel.plan.ID]}
+			if od.Booked == nil {
+				od.Booked = make([]int32, n)
+			}
 			rooms := avail[sel.plan.RoomTypeID]
 			for i := range days {
 				var a int32
 				if rooms != nil {
 					a = rooms[i]
 				}
-				od.Availability[i] = sellable(a, &days[i])
+				od.Availability[i] = sellable(a, &days[i], od.Booked[i])
 			}
 			grid.Options = append(grid.Options, od)
 		}
@@ -659,8 +710,10 @@ func (s *Store) Restrictions(ctx context.Context, p *keycard.Principal, q keycar
 	return grid, nil
 }
 
-// sellable is what an option can sell of a room type's availability a.
-func sellable(a int32, r *keycard.Restrictions) int32 {
+// sellable is what an option can sell of a room type's availability a,
+// when its rate plan's bookings hold booked rooms: max_sell caps what the
+// plan sells in all, so its bookings count against it.
+func sellable(a int32, r *keycard.Restrictions, booked int32) int32 {
 	if r.Set&keycard.FieldAvailabilityOffset != 0 {
 		a -= r.AvailabilityOffset
 	}
@@ -668,9 +721,37 @@ func sellable(a int32, r *keycard.Restrictions) int32 {
 		a = min(a, r.MaxAvailability)
 	}
 	if r.Set&keycard.FieldMaxSell != 0 {
-		a = min(a, r.MaxSell)
+		a = min(a, r.MaxSell-booked)
 	}
 	return max(a, 0)
+}
+
+// bookedDays returns the rooms booked per rate plan of q's property and
+// date, for the plans that have any in q's dates.
+func (s *Store) bookedDays(ctx context.Context, t *tx, q keycard.ARIQuery) (map[string][]int32, error) {
+	n := int(q.To-q.From) + 1
+	rows, err := t.Query(ctx, `SELECT rate_plan_id, day, SUM(rooms) FROM booking_nights
+		WHERE rate_plan_id IN (SELECT id FROM rate_plans WHERE property_id = ?) AND day >= ? AND day <= ?
+		GROUP BY rate_plan_id, day`, q.PropertyID, int64(q.From), int64(q.To))
+	if err != nil {
+		return nil, fmt.Errorf("store: read booked rooms: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]int32{}
+	for rows.Next() {
+		var id string
+		var day, rooms int64
+		if err := rows.Scan(&id, &day, &rooms); err != nil {
+			return nil, err
+		}
+		days := out[id]
+		if days == nil {
+			days = make([]int32, n)
+			out[id] = days
+		}
+		days[day-int64(q.From)] = int32(rooms)
+	}
+	return out, rows.Err()
 }
 
 type selectedOption struct {
@@ -847,4 +928,31 @@ func (s *Store) roomTypeDays(ctx context.Context, t *tx, q keycard.ARIQuery) (ma
 		days[day-int64(q.From)] = int32(avail)
 	}
 	return out, rows.Err()
+}
+
+// availabilityFields are the fields an availability change writes.
+var availabilityFields = []string{keycard.ARIFieldAvailability}
+
+// restrictionChange describes, for ari webhooks, what was written to one
+// option on one date.
+func restrictionChange(rp *keycard.RatePlan, o *keycard.RateOption, day keycard.Date, v *keycard.Restrictions) ariChange {
+	c := ariChange{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: day, values: map[string]any{}}
+	if !o.IsPrimary {
+		c.values["occupancy"] = o.Occupancy
+	}
+	for _, f := range keycard.RestrictionFields {
+		if v.Set&f.Bit == 0 {
+			continue
+		}
+		c.fields = append(c.fields, f.Name)
+		switch {
+		case f.Bit == keycard.FieldRate:
+			c.values[f.Name] = keycard.FormatMoney(v.Int(f.Bit), rp.Currency)
+		case keycard.IsBool(f.Bit):
+			c.values[f.Name] = v.Bool(f.Bit)
+		default:
+			c.values[f.Name] = v.Int(f.Bit)
+		}
+	}
+	return c
 }

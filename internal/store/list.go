@@ -22,6 +22,7 @@ const (
 	kindText columnKind = iota
 	kindBool
 	kindTime // stored as Unix microseconds; filtered by date or timestamp
+	kindDate // stored as days from 1970-01-01; filtered by date
 )
 
 // listSQL turns a list query's filters and order into SQL for the given
@@ -83,6 +84,12 @@ func (c column) value(v string) (any, error) {
 			return nil, errorString("must be true or false")
 		}
 		return b, nil
+	case kindDate:
+		d, ok := keycard.ParseDate(v)
+		if !ok {
+			return nil, errorString("must be a date (YYYY-MM-DD)")
+		}
+		return int64(d), nil
 	case kindTime:
 		for _, layout := range []string{"2006-01-02T15:04:05.999999", "2006-01-02T15:04:05Z07:00", "2006-01-02"} {
 			if t, err := time.Parse(layout, v); err == nil {

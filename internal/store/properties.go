@@ -89,8 +89,8 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	return out, total, err
 }
 
-// PropertyOptions returns every property p reaches, id, title and currency
-// only, ordered by title.
+// PropertyOptions returns every property p reaches, id, title, currency
+// and the groups p sees it in only, ordered by title.
 func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*keycard.Property, error) {
 	r, args := reach(p)
 	var out []*keycard.Property
@@ -99,15 +99,19 @@ func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*k
 		if err != nil {
 			return fmt.Errorf("store: property options: %w", err)
 		}
-		defer rows.Close()
 		for rows.Next() {
 			var prop keycard.Property
 			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency); err != nil {
+				rows.Close()
 				return err
 			}
 			out = append(out, &prop)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.loadPropertyGroups(ctx, t, p, out)
 	})
 	return out, err
 }

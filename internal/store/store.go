@@ -25,9 +25,10 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite"       // the pure-Go SQLite driver
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretbox"
 )
 
 //go:embed migrations
@@ -58,6 +59,11 @@ type Store struct {
 	now     func() time.Time
 
 	passwordCost int
+	// taskRetention is how long tasks are kept; 0 means the default.
+	taskRetention time.Duration
+
+	// box seals webhook secrets; see SetSecretBox.
+	box *secretbox.Box
 
 	// photoDir, with SQLite, is where uploaded photo files are kept: next
 	// to the database. With PostgreSQL it is empty and they are kept in
@@ -182,15 +188,20 @@ func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
 	dsn := "file:" + file + "?" + q.Encode()
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never
 	// fails half-way on a lock upgrade when another process writes.
-	wdb, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
+	open := func(dsn string) (*sql.DB, error) {
+		c, err := sqlite3.NewConnector(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		return sql.OpenDB(stmtCacheConnector{base: c}), nil
+	}
+	if wdb, err = open(dsn + "&_txlock=immediate"); err != nil {
+		return nil, nil, err
 	}
 	wdb.SetMaxOpenConns(1)
-	rdb, err = sql.Open("sqlite", dsn)
-	if err != nil {
+	if rdb, err = open(dsn); err != nil {
 		wdb.Close()
-		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
+		return nil, nil, err
 	}
 	rdb.SetMaxOpenConns(4)
 	return rdb, wdb, nil

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretbox"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -94,6 +95,7 @@ func Open(t testing.TB, cfg store.Config) *store.Store {
 		t.Fatalf("open store: %v", err)
 	}
 	st.SetPasswordCost(bcrypt.MinCost)
+	st.SetSecretBox(Box(t))
 	t.Cleanup(func() { st.Close() })
 	return st
 }
@@ -144,4 +146,15 @@ func Contains(t testing.TB, cfg store.Config, text string) bool {
 		}
 	}
 	return false
+}
+
+// Box returns the key tests seal webhook secrets with: the same in every
+// store a test opens, as servers sharing one database share their key.
+func Box(t testing.TB) *secretbox.Box {
+	t.Helper()
+	b, err := secretbox.New([]byte("keycard-test-webhook-key-32bytes"))
+	if err != nil {
+		t.Fatalf("secret box: %v", err)
+	}
+	return b
 }

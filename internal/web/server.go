@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
@@ -38,7 +39,12 @@ type Server struct {
 	// a proxy in front of keycard.
 	secureCookies bool
 	metrics       *metrics.Metrics
+	clientIP      clientip.Resolver
 }
+
+// SetClientIP sets how the client address of a request is found (which
+// proxies are trusted). It must be called before serving.
+func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
 
 // SetMetrics makes the UI count its requests in m. It must be called
 // before serving.
@@ -65,6 +71,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.secureCookies {
 		r = r.WithContext(context.WithValue(r.Context(), secureKey{}, true))
 	}
+	r = r.WithContext(keycard.WithRequestInfo(r.Context(),
+		keycard.RequestInfo{Addr: s.clientIP.Addr(r), UserAgent: r.UserAgent(), Method: r.Method}))
 	h := w.Header()
 	// Scripts and styles come only from /static: no inline code runs, so an
 	// injected <script> does nothing.

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// benchRequest measures one request through the whole API handler (path
+// canonicalisation, authentication on a warm cache, rate limits off, the
+// store, the envelope), on one goroutine so allocations read per request.
+func benchRequest(b *testing.B, path string, header, value func(f *fixture) string) {
+	f := newFixture(b, storetest.Config(b, "sqlite"), keycard.ModeProduction)
+	req := httptest.NewRequest("GET", f.expand(path), nil)
+	req.Header.Set(header(f), value(f))
+	rec := httptest.NewRecorder()
+	f.api.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("warm-up: %d %s", rec.Code, rec.Body.String())
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := &countingWriter{h: http.Header{}}
+		f.api.ServeHTTP(w, req)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
+
+func keyHeaderName(*fixture) string { return "user-api-key" }
+func keyAllValue(f *fixture) string { return f.keyAll }
+
+// BenchmarkGetProperty is GET /api/v1/properties/:id with an API key.
+func BenchmarkGetProperty(b *testing.B) {
+	benchRequest(b, "/api/v1/properties/{p1}", keyHeaderName, keyAllValue)
+}
+
+// BenchmarkListProperties is GET /api/v1/properties?pagination[limit]=10.
+func BenchmarkListProperties(b *testing.B) {
+	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeaderName, keyAllValue)
+}
+
+// countingWriter is a ResponseWriter that keeps only the status.
+type countingWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *countingWriter) Header() http.Header { return w.h }
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return len(p), nil
+}
+func (w *countingWriter) WriteHeader(code int) { w.code = code }

@@ -1,0 +1,327 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/webhook"
+)
+
+// webhookRoutes registers the webhook routes: CRUD, a test call and the
+// delivery log. Everything is reached through the principal's properties.
+func (s *Server) webhookRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
+	mux.Handle("GET /api/v1/webhooks", authed(s.listWebhooks))
+	mux.Handle("POST /api/v1/webhooks", authed(s.createWebhook))
+	mux.Handle("POST /api/v1/webhooks/test", authed(s.testWebhook))
+	mux.Handle("GET /api/v1/webhooks/{id}", authed(s.getWebhook))
+	mux.Handle("PUT /api/v1/webhooks/{id}", authed(s.updateWebhook))
+	mux.Handle("DELETE /api/v1/webhooks/{id}", authed(s.deleteWebhook))
+	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", authed(s.listWebhookDeliveries))
+}
+
+// SetWebhookSender sets the sender that checks callback URLs and makes
+// test calls (by default one that refuses private addresses). It must be
+// called before the server serves.
+func (s *Server) SetWebhookSender(ws *webhook.Sender) { s.webhooks = ws }
+
+type webhookAttributes struct {
+	ID            string            `json:"id"`
+	PropertyID    *string           `json:"property_id"`
+	CallbackURL   string            `json:"callback_url"`
+	EventMask     string            `json:"event_mask"`
+	RequestParams map[string]string `json:"request_params"`
+	Headers       map[string]string `json:"headers"`
+	IsActive      bool              `json:"is_active"`
+	SendData      bool              `json:"send_data"`
+	CreatedAt     string            `json:"created_at"`
+	UpdatedAt     string            `json:"updated_at"`
+	// SigningSecret is present only in the response that creates it.
+	SigningSecret string `json:"signing_secret,omitempty"`
+}
+
+func webhookResource(wh *keycard.Webhook, secret string) resource {
+	params, headers := wh.RequestParams, wh.Headers
+	if params == nil {
+		params = map[string]string{}
+	}
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	res := resource{Type: "webhook", ID: wh.ID, Attributes: webhookAttributes{
+		ID: wh.ID, PropertyID: nullable(wh.PropertyID), CallbackURL: wh.CallbackURL, EventMask: wh.EventMask,
+		RequestParams: params, Headers: headers, IsActive: wh.IsActive, SendData: wh.SendData,
+		CreatedAt: timestamp(wh.CreatedAt), UpdatedAt: timestamp(wh.UpdatedAt), SigningSecret: secret,
+	}}
+	// A webhook for every property has no property: the relationship is
+	// left out rather than sent as {"data": null}.
+	if wh.PropertyID != "" {
+		res.Relationships = map[string]any{"property": relation{ref{Type: "property", ID: wh.PropertyID}}}
+	}
+	return res
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.store.ListWebhooks(r.Context(), principal(r), q)
+	if err != nil {
+		return err
+	}
+	items := make([]resource, 0, len(list))
+	for _, wh := range list {
+		items = append(items, webhookResource(wh, ""))
+	}
+	return writeList(w, items, total, q)
+}
+
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
+	wh, err := s.store.Webhook(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, webhookResource(wh, ""))
+}
+
+// decodeNewWebhook reads a create (or test) body: property_id (null for
+// every property), callback_url and event_mask are required.
+func decodeNewWebhook(r *http.Request) (*keycard.Webhook, *fields, error) {
+	f, err := decodeEnvelope(r, "webhook")
+	if err != nil {
+		return nil, nil, err
+	}
+	wh := &keycard.Webhook{}
+	if !f.has("property_id") {
+		f.errs.Add("property_id", "can't be blank")
+	}
+	for _, name := range []string{"callback_url", "event_mask"} {
+		if !f.has(name) || isNull(f.raw(name)) {
+			f.errs.Add(name, "can't be blank")
+		}
+	}
+	applyWebhook(f, wh)
+	return wh, f, nil
+}
+
+// checkCallback refuses a callback URL that points to a private address
+// (unless the server allows them).
+func (s *Server) checkCallback(r *http.Request, wh *keycard.Webhook, f *fields) {
+	if f.errs.Has("callback_url") || keycard.CheckCallbackURL(wh.CallbackURL) != "" {
+		return
+	}
+	if err := s.webhooks.CheckCallback(r.Context(), wh.CallbackURL); err != nil {
+		f.errs.Add("callback_url", "is refused: it "+webhook.ErrPrivate.Error())
+	}
+}
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	wh, f, err := decodeNewWebhook(r)
+	if err != nil {
+		return err
+	}
+	s.checkCallback(r, wh, f)
+	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
+		return err
+	}
+	out, secret, err := s.store.CreateWebhook(r.Context(), principal(r), wh)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusCreated, webhookResource(out, secret))
+}
+
+func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "webhook")
+	if err != nil {
+		return err
+	}
+	// The callback's destination is checked before the transaction: it
+	// may take a DNS lookup.
+	var probe keycard.Webhook
+	if f.has("callback_url") {
+		pf := &fields{m: map[string]json.RawMessage{"callback_url": f.raw("callback_url")}, errs: keycard.FieldErrors{}}
+		applyWebhook(pf, &probe)
+		s.checkCallback(r, &probe, pf)
+		for _, msg := range pf.errs["callback_url"] {
+			if strings.HasPrefix(msg, "is refused") {
+				f.errs.Add("callback_url", msg)
+			}
+		}
+	}
+	out, err := s.store.UpdateWebhook(r.Context(), principal(r), r.PathValue("id"), func(wh *keycard.Webhook) keycard.FieldErrors {
+		applyWebhook(f, wh)
+		return f.errs
+	})
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, webhookResource(out, ""))
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeleteWebhook(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	return writeSuccess(w)
+}
+
+// maxTestAnswer bounds the answer body a test call returns.
+const maxTestAnswer = 16 << 10
+
+// testWebhook posts a test event to the callback of a webhook described
+// as for create (nothing is stored), and returns what the endpoint
+// answered. The test call is not signed: the webhook has no secret yet.
+func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	wh, f, err := decodeNewWebhook(r)
+	if err != nil {
+		return err
+	}
+	s.checkCallback(r, wh, f)
+	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
+		return err
+	}
+	p := principal(r)
+	if wh.PropertyID != "" {
+		ids, err := s.store.ReachableProperties(r.Context(), p, []string{wh.PropertyID})
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return keycard.NotFound()
+		}
+	} else if p.Restricted() {
+		return keycard.Invalid("property_id", "can't be blank for a key restricted to selected properties")
+	}
+	body := store.EnvelopeBody(keycard.EventTest, wh.PropertyID, p.UserID, map[string]string{"message": "keycard test delivery"}, wh.SendData, time.Now())
+	ans, err := s.webhooks.Send(r.Context(), webhook.Request{URL: wh.CallbackURL, Params: wh.RequestParams, Headers: wh.Headers,
+		Body: body, Event: keycard.EventTest})
+	if err != nil {
+		return keycard.Invalid("callback_url", "could not be reached: "+err.Error())
+	}
+	answer := ans.Body
+	if len(answer) > maxTestAnswer {
+		answer = answer[:maxTestAnswer]
+	}
+	writeJSON(w, http.StatusOK, struct {
+		StatusCode int    `json:"status_code"`
+		Body       string `json:"body"`
+	}{ans.Status, strings.ToValidUTF8(string(answer), "\uFFFD")})
+	return nil
+}
+
+// applyWebhook copies the members present in f onto wh, recording type
+// errors in f.errs.
+func applyWebhook(f *fields, wh *keycard.Webhook) {
+	if f.has("property_id") {
+		if isNull(f.raw("property_id")) {
+			wh.PropertyID = ""
+		} else {
+			var id string
+			f.str("property_id", &id)
+			id = strings.ToLower(strings.TrimSpace(id))
+			if !f.errs.Has("property_id") && !keycard.ValidID(id) {
+				f.errs.Add("property_id", "is not a valid id")
+			}
+			wh.PropertyID = id
+		}
+	}
+	if f.has("callback_url") {
+		f.str("callback_url", &wh.CallbackURL)
+		wh.CallbackURL = strings.TrimSpace(wh.CallbackURL)
+	}
+	if f.has("event_mask") {
+		f.str("event_mask", &wh.EventMask)
+		wh.EventMask = strings.TrimSpace(wh.EventMask)
+	}
+	stringMap(f, "request_params", &wh.RequestParams)
+	stringMap(f, "headers", &wh.Headers)
+	f.boolean("is_active", &wh.IsActive)
+	f.boolean("send_data", &wh.SendData)
+}
+
+// stringMap reads an object of scalar members into dst, numbers and
+// booleans as their JSON text; null reads as empty.
+func stringMap(f *fields, name string, dst *map[string]string) {
+	raw, ok := f.m[name]
+	if !ok {
+		return
+	}
+	out := map[string]string{}
+	if !isNull(raw) {
+		var m map[string]json.RawMessage
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(raw, &m) != nil {
+			f.errs.Add(name, "must be an object of strings")
+			return
+		}
+		for k, v := range m {
+			var str string
+			switch t := bytes.TrimSpace(v); {
+			case len(t) > 0 && t[0] == '"':
+				if json.Unmarshal(t, &str) != nil {
+					f.errs.Add(name, "must be an object of strings")
+					return
+				}
+			case len(t) > 0 && (t[0] == '{' || t[0] == '[') || string(t) == "null":
+				f.errs.Add(name, "must be an object of strings")
+				return
+			default:
+				str = string(t)
+			}
+			if !keycard.ValidText(k) || !keycard.ValidText(str) || !utf8.ValidString(k) {
+				f.errs.Add(name, msgInvalidText)
+				return
+			}
+			out[k] = str
+		}
+	}
+	*dst = out
+}
+
+type deliveryAttributes struct {
+	ID             string          `json:"id"`
+	WebhookID      string          `json:"webhook_id"`
+	Event          string          `json:"event"`
+	Status         string          `json:"status"`
+	Attempts       int             `json:"attempts"`
+	ResponseStatus *int            `json:"response_status"`
+	Error          *string         `json:"error"`
+	RequestBody    json.RawMessage `json:"request_body"`
+	CreatedAt      string          `json:"created_at"`
+	NextAttemptAt  *string         `json:"next_attempt_at"`
+	DeliveredAt    *string         `json:"delivered_at"`
+}
+
+func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.store.ListDeliveries(r.Context(), principal(r), r.PathValue("id"), q)
+	if err != nil {
+		return err
+	}
+	items := make([]resource, 0, len(list))
+	for _, d := range list {
+		a := deliveryAttributes{ID: d.ID, WebhookID: d.WebhookID, Event: d.Event, Status: d.Status, Attempts: d.Attempts,
+			Error: nullable(d.LastError), RequestBody: d.Body, CreatedAt: timestamp(d.CreatedAt), DeliveredAt: timestampPtr(d.DeliveredAt)}
+		if !json.Valid(a.RequestBody) {
+			a.RequestBody = json.RawMessage("null")
+		}
+		if d.LastStatus != 0 {
+			a.ResponseStatus = &d.LastStatus
+		}
+		if d.Status == keycard.DeliveryPending {
+			a.NextAttemptAt = timestampPtr(&d.NextAttemptAt)
+		}
+		items = append(items, resource{Type: "webhook_delivery", ID: d.ID, Attributes: a,
+			Relationships: map[string]any{"webhook": relation{ref{Type: "webhook", ID: d.WebhookID}}}})
+	}
+	return writeList(w, items, total, q)
+}

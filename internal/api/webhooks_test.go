@@ -1,0 +1,131 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/webhook"
+)
+
+// createHook creates a webhook through the API and returns its id.
+func createHook(t *testing.T, f *fixture, c cred, property string) string {
+	t.Helper()
+	status, body := f.do("POST", "/api/v1/webhooks", c,
+		`{"webhook":{"property_id":`+property+`,"callback_url":"https://93.184.216.34/hook","event_mask":"*","is_active":true}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create webhook: %d %s", status, redact(f, body))
+	}
+	return decode(t, body)["data"].(map[string]any)["id"].(string)
+}
+
+func TestWebhookRoutes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg, keycard.ModeStaging)
+		w1 := createHook(t, f, credOwnerA, `"{p1}"`)
+		w2 := createHook(t, f, credOwnerA, `"{p2}"`)
+		wAll := createHook(t, f, credOwnerA, `null`)
+		wB := createHook(t, f, credOwnerB, `"{p3}"`)
+		ids := strings.NewReplacer("{w1}", w1, "{w2}", w2, "{wAll}", wAll, "{wB}", wB)
+		valid := `"callback_url":"https://93.184.216.34/in","event_mask":"booking_new;ari:rate,stop_sell:*:*"`
+		for _, sc := range []scenario{
+			{name: "create for P1 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
+				body:   `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"Authorization":"Basic x"},"request_params":{"a":"1","n":2},"send_data":true}}`,
+				status: 201, want: []string{`"type":"webhook"`, `"signing_secret":"whsec_`, `"property":{"data":{"type":"property","id":"{p1}"}}`,
+					`"headers":{"Authorization":"Basic x"}`, `"request_params":{"a":"1","n":"2"}`, `"is_active":false`, `"send_data":true`}},
+			{name: "create for P2 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
+				body: `{"webhook":{"property_id":"{p2}",` + valid + `}}`, status: 404, never: []string{"{p2}"}},
+			{name: "create for every property with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
+				body: `{"webhook":{"property_id":null,` + valid + `}}`, status: 422, want: []string{`"property_id"`}},
+			{name: "create for another organisation's property", method: "POST", path: "/api/v1/webhooks", cred: credKeyAll,
+				body: `{"webhook":{"property_id":"{p3}",` + valid + `}}`, status: 404},
+			{name: "create for every property", method: "POST", path: "/api/v1/webhooks", cred: credKeyAll,
+				body: `{"webhook":{"property_id":null,` + valid + `}}`, status: 201, want: []string{`"property_id":null`}, never: []string{`"relationships"`}},
+			{name: "create without property_id", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{` + valid + `}}`, status: 422, want: []string{`"property_id":["can't be blank"]`}},
+			{name: "create without callback or mask", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}"}}`, status: 422, want: []string{`"callback_url":["can't be blank"]`, `"event_mask":["can't be blank"]`}},
+			{name: "unknown event", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/","event_mask":"booking;bogus"}}`, status: 422, want: []string{`"event_mask"`, "bogus"}},
+			{name: "bad ari mask", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/","event_mask":"ari:price:*:*"}}`, status: 422, want: []string{`"event_mask"`}},
+			{name: "loopback callback", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:9000/x","event_mask":"*"}}`, status: 422, want: []string{`"callback_url"`, "private"}},
+			{name: "metadata callback", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"http://169.254.169.254/latest","event_mask":"*"}}`, status: 422, want: []string{"private"}},
+			{name: "not http", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"ftp://93.184.216.34/","event_mask":"*"}}`, status: 422, want: []string{"must be an http or https URL"}},
+			{name: "reserved header", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"X-Keycard-Signature":"forged"}}}`, status: 422, want: []string{`"headers"`}},
+			{name: "headers not an object", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":["a"],"is_active":"yes"}}`, status: 422, want: []string{`"headers"`, `"is_active"`}},
+			{name: "list with the restricted key", method: "GET", path: "/api/v1/webhooks", cred: credKeyP1, status: 200,
+				want: []string{ids.Replace("{w1}"), `"total":2`}, never: []string{ids.Replace("{w2}"), ids.Replace("{wAll}"), ids.Replace("{wB}"), "signing_secret"}},
+			{name: "list filtered", method: "GET", path: "/api/v1/webhooks?filter[property_id]={p2}", cred: credKeyAll, status: 200,
+				want: []string{ids.Replace("{w2}"), `"total":1`}},
+			{name: "list of the other organisation", method: "GET", path: "/api/v1/webhooks", cred: credKeyOther, status: 200,
+				want: []string{ids.Replace("{wB}"), `"total":1`}, never: []string{ids.Replace("{w1}")}},
+			{name: "get P1's", method: "GET", path: "/api/v1/webhooks/{w1}", cred: credKeyP1, status: 200, want: []string{`"event_mask":"*"`}, never: []string{"signing_secret"}},
+			{name: "get P2's with the restricted key", method: "GET", path: "/api/v1/webhooks/{w2}", cred: credKeyP1, status: 404},
+			{name: "get the all-properties one with the restricted key", method: "GET", path: "/api/v1/webhooks/{wAll}", cred: credKeyP1, status: 404},
+			{name: "get another organisation's", method: "GET", path: "/api/v1/webhooks/{wB}", cred: credKeyAll, status: 404},
+			{name: "get unknown", method: "GET", path: "/api/v1/webhooks/not-an-id", cred: credOwnerA, status: 404},
+			{name: "update P1's", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+				body: `{"webhook":{"event_mask":"booking","is_active":false,"headers":{"X-Pms":"1"}}}`, status: 200, want: []string{`"event_mask":"booking"`, `"is_active":false`, `"X-Pms":"1"`}},
+			{name: "update P1's to a private callback", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+				body: `{"webhook":{"callback_url":"http://10.0.0.1/"}}`, status: 422, want: []string{"private"}},
+			{name: "move P1's to P2 with the restricted key", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+				body: `{"webhook":{"property_id":"{p2}"}}`, status: 404},
+			{name: "update P2's with the restricted key", method: "PUT", path: "/api/v1/webhooks/{w2}", cred: credKeyP1,
+				body: `{"webhook":{"is_active":false}}`, status: 404},
+			{name: "deliveries of P1's", method: "GET", path: "/api/v1/webhooks/{w1}/deliveries", cred: credKeyP1, status: 200, want: []string{`"total":0`}},
+			{name: "deliveries of P2's with the restricted key", method: "GET", path: "/api/v1/webhooks/{w2}/deliveries", cred: credKeyP1, status: 404},
+			{name: "test for P2 with the restricted key", method: "POST", path: "/api/v1/webhooks/test", cred: credKeyP1,
+				body: `{"webhook":{"property_id":"{p2}",` + valid + `}}`, status: 404},
+			{name: "test to a private callback", method: "POST", path: "/api/v1/webhooks/test", cred: credOwnerA,
+				body: `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`, status: 422, want: []string{"private"}},
+			{name: "delete P2's with the restricted key", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credKeyP1, status: 404},
+			{name: "delete P2's", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credKeyAll, status: 200, want: []string{`"message":"Success"`}},
+			{name: "get P2's after delete", method: "GET", path: "/api/v1/webhooks/{w2}", cred: credKeyAll, status: 404},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				sc.path, sc.body = ids.Replace(sc.path), ids.Replace(sc.body)
+				f.run(t, sc)
+			})
+		}
+	})
+}
+
+// TestWebhookTestCall posts a test event to a real receiver and returns
+// its answer.
+func TestWebhookTestCall(t *testing.T) {
+	var got struct {
+		body, event, header string
+	}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.body, got.event, got.header = string(b), r.Header.Get("X-Keycard-Event"), r.Header.Get("X-Pms")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "hello from the PMS")
+	}))
+	defer rcv.Close()
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	f.srv.(*Server).SetWebhookSender(webhook.NewSender(true))
+	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credKeyP1,
+		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*","headers":{"X-Pms":"yes"},"send_data":true}}`,
+		status: 200, want: []string{`"status_code":202`, `"body":"hello from the PMS"`}})
+	if got.event != "test" || got.header != "yes" || !strings.Contains(got.body, `"property_id":"`+f.p1+`"`) || !strings.Contains(got.body, `"payload"`) {
+		t.Errorf("receiver got event %q, header %q, body %s", got.event, got.header, got.body)
+	}
+	// Nothing was stored.
+	f.run(t, scenario{method: "GET", path: "/api/v1/webhooks", cred: credOwnerA, status: 200, want: []string{`"total":0`}})
+	rcv.Close()
+	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credOwnerA,
+		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*"}}`,
+		status: 422, want: []string{"could not be reached"}})
+}

@@ -1,0 +1,107 @@
+package auth
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/ratelimit"
+)
+
+// CoolOff is how long a client address that failed to authenticate too
+// often is refused.
+const CoolOff = time.Minute
+
+// failThrottle counts failed authentications (unknown or malformed keys,
+// unknown session tokens, wrong passwords) per client address, in the
+// limiter (Redis, when shared). An address over the limit is refused for
+// CoolOff, whatever it sends. Only failures touch the limiter: a valid key
+// costs one map look-up here, and only while some address is blocked.
+type failThrottle struct {
+	limiter ratelimit.Limiter
+	limit   int
+
+	mu      sync.Mutex
+	blocked map[netip.Addr]time.Time // client key -> end of its cool-off
+}
+
+// SetAuthFailLimit refuses, for CoolOff, a client address that failed to
+// authenticate more than perMinute times in a minute, counting in l; 0
+// turns it off. It must be called before the Authenticator is shared.
+func (a *Authenticator) SetAuthFailLimit(l ratelimit.Limiter, perMinute int) {
+	a.fails = failThrottle{limiter: l, limit: perMinute, blocked: map[netip.Addr]time.Time{}}
+}
+
+// throttleKey is the address counted for addr: itself, or for IPv6 its
+// /64, which one host commonly holds whole.
+func throttleKey(addr netip.Addr) netip.Addr {
+	addr = addr.Unmap().WithZone("")
+	if addr.Is6() {
+		return netip.PrefixFrom(addr, 64).Masked().Addr()
+	}
+	return addr
+}
+
+func throttledError(retry time.Duration) error {
+	return &keycard.Error{Code: keycard.ERateLimited, RetryAfter: retry,
+		Details: "Too many failed authentications from this address; try again later"}
+}
+
+// throttled returns a 429 error while addr cools off.
+func (a *Authenticator) throttled(addr netip.Addr) error {
+	f := &a.fails
+	if f.limit <= 0 || !addr.IsValid() {
+		return nil
+	}
+	now := a.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.blocked) == 0 {
+		return nil
+	}
+	k := throttleKey(addr)
+	until, ok := f.blocked[k]
+	if !ok {
+		return nil
+	}
+	if !now.Before(until) {
+		delete(f.blocked, k)
+		return nil
+	}
+	return throttledError(until.Sub(now))
+}
+
+// failed counts a failed authentication from addr and returns err, or a
+// 429 error when addr is now over the limit.
+func (a *Authenticator) failed(ctx context.Context, addr netip.Addr, err error) error {
+	f := &a.fails
+	if f.limit <= 0 || !addr.IsValid() {
+		return err
+	}
+	k := throttleKey(addr)
+	// Counters are named by a hash: a shared Redis holds no addresses.
+	res, lerr := f.limiter.Allow(ctx, ratelimit.Rule{Key: "auth-fail:" + apikey.Hash(k.String()), Limit: f.limit, Window: time.Minute})
+	if lerr != nil {
+		a.logErr(lerr, "count failed authentication")
+		return err
+	}
+	if res.Allowed {
+		return err
+	}
+	now := a.now()
+	f.mu.Lock()
+	for b, until := range f.blocked {
+		if len(f.blocked) < 10_000 {
+			break
+		}
+		if !now.Before(until) {
+			delete(f.blocked, b)
+		}
+	}
+	f.blocked[k] = now.Add(CoolOff)
+	f.mu.Unlock()
+	return throttledError(CoolOff)
+}

@@ -1,0 +1,53 @@
+package keycard
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Audit events. A key's events name the key; sign-ins name the user.
+const (
+	AuditCreated      = "api_key.created"
+	AuditChanged      = "api_key.changed"
+	AuditRolled       = "api_key.rolled"
+	AuditWithdrawn    = "api_key.withdrawn"
+	AuditExpired      = "api_key.expired"     // its first refused use
+	AuditFirstUsed    = "api_key.first_used"  // its first successful use
+	AuditUseRefused   = "api_key.use_refused" // details.reason says why
+	AuditSignedIn     = "user.signed_in"
+	AuditSignInFailed = "user.sign_in_failed"
+)
+
+// AuditEvents lists every audit event name.
+var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdrawn, AuditExpired,
+	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed}
+
+// Reasons a known key's use is refused, in an AuditUseRefused event.
+const (
+	RefusedWithdrawn  = "withdrawn"
+	RefusedExpired    = "expired"
+	RefusedIP         = "ip_not_allowed"
+	RefusedReadOnly   = "read_only"
+	RefusedOutOfScope = "out_of_scope"
+)
+
+// Actor types of an audit event.
+const (
+	ActorUser   = "user"
+	ActorAPIKey = "api_key"
+)
+
+// AuditEvent is one entry of the audit log. It never holds a secret.
+type AuditEvent struct {
+	ID             string
+	OrganizationID string
+	OccurredAt     time.Time
+	Event          string
+	APIKeyID       string // "" for sign-ins
+	UserID         string // the key's user, or the user signing in
+	ActorType      string
+	ActorID        string
+	IP             string
+	UserAgent      string
+	Details        json.RawMessage // a JSON object
+}
