@@ -15,6 +15,7 @@ import (
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/webhook"
 )
 
 // server is a real keycard API over a database of the dialect, with an
@@ -23,6 +24,8 @@ type server struct {
 	url     string
 	owner   *Client // a session
 	api     *api.Server
+	st      *store.Store
+	ownerID string
 	now     time.Time
 	clockMu sync.Mutex
 }
@@ -31,7 +34,7 @@ func newServer(t *testing.T, cfg store.Config) *server {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, cfg)
-	_, org, err := st.CreateOwner(ctx, "owner@hotel.example", "a long password", "Owner")
+	user, org, err := st.CreateOwner(ctx, "owner@hotel.example", "a long password", "Owner")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +43,9 @@ func newServer(t *testing.T, cfg store.Config) *server {
 	}
 	log := slog.New(slog.DiscardHandler)
 	srv := &server{api: api.New(st, auth.New(st, keycard.ModeProduction, log), keycard.ModeProduction, log),
-		now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+		st: st, ownerID: user.ID, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	// Webhook callbacks of the tests are on 127.0.0.1.
+	srv.api.SetWebhookSender(webhook.NewSender(true))
 	hs := httptest.NewServer(srv.api)
 	t.Cleanup(hs.Close)
 	srv.url = hs.URL

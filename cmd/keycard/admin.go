@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -40,6 +41,8 @@ func openForCLI(ctx context.Context, name string, args []string, getenv func(str
 type flagAdder interface {
 	StringVar(p *string, name, value, usage string)
 	BoolVar(p *bool, name string, value bool, usage string)
+	IntVar(p *int, name string, value int, usage string)
+	DurationVar(p *time.Duration, name string, value time.Duration, usage string)
 }
 
 // cliError makes a domain error readable on a terminal.

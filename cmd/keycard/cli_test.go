@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/client"
 	"github.com/keycard/keycard/internal/storetest"
@@ -230,6 +231,16 @@ func TestMetrics(t *testing.T) {
 	token := attr(m, "token").(string)
 	_, m = call(t, "POST", base+"/api/v1/api_keys", map[string]string{"Authorization": "Bearer " + token}, `{"api_key":{"name":"PMS","access_all_properties":true}}`)
 	key := attr(m, "key").(string)
+	// A booking waits in the feed, unacked: the feed's backlog is 1.
+	owner := map[string]string{"Authorization": "Bearer " + token}
+	_, m = call(t, "POST", base+"/api/v1/properties", owner, `{"property":{"title":"Hotel","currency":"EUR"}}`)
+	property := attr(m, "id").(string)
+	arrival := time.Now().UTC().AddDate(0, 0, 7)
+	if status, _ := call(t, "POST", base+"/api/v1/bookings", owner, `{"booking":{"property_id":"`+property+`","ota_reservation_code":"M-1",
+		"arrival_date":"`+arrival.Format(time.DateOnly)+`","departure_date":"`+arrival.AddDate(0, 0, 1).Format(time.DateOnly)+`","currency":"EUR",
+		"rooms":[{"days":{"`+arrival.Format(time.DateOnly)+`":"90.00"},"occupancy":{"adults":2,"children":0,"infants":0}}]}}`); status != 201 {
+		t.Fatalf("POST /bookings: %d", status)
+	}
 	for range 3 { // the third is over the key's limit of 2
 		call(t, "GET", base+"/api/v1/properties", map[string]string{"user-api-key": key}, "")
 	}
@@ -248,9 +259,10 @@ func TestMetrics(t *testing.T) {
 		`keycard_http_request_duration_seconds_count{route="GET /api/v1/properties",surface="api"} 4`,
 		`keycard_auth_total{kind="api_key",outcome="ok"} 3`,
 		`keycard_auth_total{kind="api_key",outcome="invalid"} 1`,
-		`keycard_auth_total{kind="session",outcome="ok"} 1`,
+		`keycard_auth_total{kind="session",outcome="ok"} 3`,
 		`keycard_rate_limited_total{limit="request"} 1`,
-		`keycard_credential_cache_hits_total 2`,
+		`keycard_credential_cache_hits_total 4`,
+		`keycard_booking_feed_backlog 1`,
 		`go_sql_open_connections{db_name="read"}`,
 		`go_goroutines`,
 	} {

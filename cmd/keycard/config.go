@@ -39,6 +39,8 @@ type Config struct {
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
+	// Webhooks configures webhook delivery.
+	Webhooks WebhookConfig
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies clientip.Resolver
 	// AuthFailLimit is how many failed authentications a client address
@@ -81,6 +83,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
 		fs.IntVar(&c.cfg.SignInLimits.PerEmail, "sign-in-rate-limit", 10, "failed password sign-ins per minute per email address from one client address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
+		c.webhookFlags(fs)
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of proxies whose X-Forwarded-For names the client address (env KEYCARD_TRUSTED_PROXIES)")
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
@@ -164,6 +167,11 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 	}
 	if c.cfg.DatabaseURL == "" && c.cfg.DBPath == "" {
 		return Config{}, errors.New("--db must not be empty")
+	}
+	if c.server {
+		if err := c.resolveWebhooks(getenv, set); err != nil {
+			return Config{}, err
+		}
 	}
 	return *c.cfg, nil
 }

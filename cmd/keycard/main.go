@@ -6,6 +6,7 @@
 //	keycard serve   [--addr host:port] [--db file | --database-url postgres://...] [--mode staging|production]
 //	keycard demo    [--addr host:port] [--db file]
 //	keycard migrate [--db file | --database-url ...]
+//	keycard bench   [--concurrency N] [--duration D] [--database-url ...]
 //	keycard backup  --to FILE [--db file]
 //	keycard user create   --email E [--name N] [--json]    (the password is prompted for, or read from stdin)
 //	keycard user password --email E
@@ -49,6 +50,7 @@ Commands:
   serve                  run the server (default: 127.0.0.1:8080, ./keycard.db, staging mode)
   demo                   run the server on a seeded demo database and print how to use it
   migrate                create or upgrade the database and exit
+  bench                  measure a seeded server on a temporary database, route by route
   backup                 copy the SQLite database, consistently, while the server runs
   user create            create a user and an organisation the user owns
   user password          set a user's password
@@ -80,6 +82,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return serveCmd(ctx, rest, getenv, stdout)
 	case "demo":
 		return demoCmd(ctx, rest, getenv, stdout)
+	case "bench":
+		return benchCmd(ctx, rest, getenv, stdout)
 	case "migrate":
 		return migrateCmd(ctx, rest, getenv, stdout)
 	case "backup":

@@ -135,7 +135,7 @@ func TestSeedEndToEnd(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			cfg := storetest.Config(t, dialect)
 			vars := map[string]string{"KEYCARD_DB": cfg.SQLitePath, "KEYCARD_DATABASE_URL": cfg.PostgresURL,
-				"KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production"}
+				"KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production", "KEYCARD_WEBHOOK_KEY_FILE": filepath.Join(t.TempDir(), "webhooks.key")}
 			getenv := env(vars)
 
 			out, err := cli(t, getenv, "user", "create", "--email", "owner@hotel.example", "--password", "correct horse", "--name", "Owner", "--json")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/web"
+	"github.com/keycard/keycard/internal/webhook"
 )
 
 // pollInterval is how often a server checks the database for credential
@@ -61,8 +63,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // newHandler routes the JSON API (with /healthz and /readyz), its
 // reference at /docs/, and the HTML UI, which has every other path.
-func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, log *slog.Logger) http.Handler {
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) http.Handler {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
+	apiSrv.SetWebhookSender(sender)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
 	apiSrv.SetMetrics(m)
 	apiSrv.SetClientIP(cfg.TrustedProxies)
@@ -88,6 +91,15 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	m := metrics.New()
 	m.AddCache("credential", authn.CacheStats)
+	m.AddGauge("keycard_booking_feed_backlog", "Booking revisions waiting unacked in the feed, over every property.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.FeedBacklog(ctx)
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	})
 	read, write := st.Pools()
 	m.AddDB("read", read)
 	if write != read {
@@ -112,7 +124,12 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
 	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
-	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), log)
+	sender, stopWebhooks, err := startWebhooks(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
+	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), sender, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -164,6 +181,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	// The background loop flushes key usage once more as it stops.
 	stopBG()
 	<-bgDone
+	stopWebhooks()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -28,7 +28,7 @@ func clockFixture(t *testing.T, cfg store.Config) (*fixture, *time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.(*Server).SetClientIP(proxies)
+	f.api.SetClientIP(proxies)
 	return f, &now
 }
 

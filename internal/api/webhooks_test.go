@@ -115,7 +115,7 @@ func TestWebhookTestCall(t *testing.T) {
 	}))
 	defer rcv.Close()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
-	f.srv.(*Server).SetWebhookSender(webhook.NewSender(true))
+	f.api.SetWebhookSender(webhook.NewSender(true))
 	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credKeyP1,
 		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*","headers":{"X-Pms":"yes"},"send_data":true}}`,
 		status: 200, want: []string{`"status_code":202`, `"body":"hello from the PMS"`}})

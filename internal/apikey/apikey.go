@@ -102,3 +102,25 @@ func Hint(token string) string {
 	}
 	return prefix + "…" + token[len(token)-4:]
 }
+
+// Redact returns s with every well-formed token in it (a key pasted into
+// a URL path, say) replaced by its hint, for a log line.
+func Redact(s string) string {
+	if !strings.Contains(s, "k") {
+		return s
+	}
+	for _, prefix := range []string{SessionPrefix, RefreshPrefix, KeyPrefix} {
+		n := len(prefix) + randomLen + checksumLen
+		for i := strings.Index(s, prefix); i >= 0 && i+n <= len(s); {
+			if tok := s[i : i+n]; Valid(prefix, tok) {
+				s = s[:i] + Hint(tok) + s[i+n:]
+			}
+			j := strings.Index(s[i+1:], prefix)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return s
+}

@@ -90,3 +90,14 @@ func BenchmarkValidHash(b *testing.B) {
 		_ = Hash(k)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	key, session := New(KeyPrefix), New(SessionPrefix)
+	got := Redact("/api/v1/properties/" + key + "/x/" + session + "/kc_notakey")
+	if strings.Contains(got, key) || strings.Contains(got, session) {
+		t.Errorf("Redact left a token in %q", got)
+	}
+	if want := "/api/v1/properties/" + Hint(key) + "/x/" + Hint(session) + "/kc_notakey"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -4,6 +4,8 @@
 package handler
 
 import (
+	"github.com/keycard/keycard/internal/apikey"
+
 	"context"
 	"crypto/rand"
 	"errors"
@@ -64,7 +66,7 @@ func (s Surface) Adapt(h Func) http.Handler {
 			took := time.Since(start)
 			attrs := append([]slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", r.Pattern),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", took),
+				slog.String("path", apikey.Redact(r.URL.Path)), slog.Int("status", sw.status), slog.Duration("took", took),
 				slog.String("client", r.RemoteAddr),
 			}, sw.attrs...)
 			s.Log.LogAttrs(r.Context(), slog.LevelInfo, s.Msg, attrs...)

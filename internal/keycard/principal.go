@@ -1,11 +1,15 @@
 package keycard
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strings"
+)
 
 // Principal is who a request acts for: a user, either signed in (a session)
-// or through one of the user's API keys. Its reach over properties is not
-// stored here: the store evaluates it at query time from UserID and, for a
-// restricted key, APIKeyID, so a change of access applies at once.
+// or through one of the user's API keys. Its reach over properties is
+// decided by the store from UserID and, for a restricted key, APIKeyID:
+// either at query time, or once when the credential is loaded (Reach).
 type Principal struct {
 	UserID string
 	// OrganizationID is the organisation the user belongs to.
@@ -24,7 +28,53 @@ type Principal struct {
 	AllProperties bool
 	// ReadOnly reports whether the key (if any) may only read.
 	ReadOnly bool
+
+	// Reach, when set, is the set of properties the principal reaches, as
+	// the store found it when it loaded the credential. Whoever keeps it
+	// (the authenticator's cache) drops it on every change that could
+	// alter it. When nil, the store works reach out in each query.
+	Reach *Reach
 }
+
+// Reach is a set of property ids. It does not change once made, so
+// copies of a principal may share it.
+type Reach struct {
+	ids  []string // sorted, each once
+	list string   // ids as a JSON array
+}
+
+// NewReach returns the set of ids.
+func NewReach(ids []string) *Reach {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var b strings.Builder
+	b.Grow(2 + len(ids)*39)
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		// Ids are UUIDs (validated where they are made): nothing to escape.
+		b.WriteByte('"')
+		b.WriteString(id)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return &Reach{ids: ids, list: b.String()}
+}
+
+// Has reports whether id is in the set.
+func (r *Reach) Has(id string) bool {
+	_, ok := slices.BinarySearch(r.ids, id)
+	return ok
+}
+
+// Len returns the number of ids in the set.
+func (r *Reach) Len() int { return len(r.ids) }
+
+// JSON returns the ids as a JSON array of strings, in order.
+func (r *Reach) JSON() string { return r.list }
 
 // ViaAPIKey reports whether the principal was authenticated by an API key.
 func (p *Principal) ViaAPIKey() bool { return p.APIKeyID != "" }

@@ -1,6 +1,7 @@
 // Package metrics keeps keycard's Prometheus metrics: requests by route
 // pattern and status with latency, authentication outcomes, rate-limit
-// refusals, the credential cache, and the database pools. Labels hold
+// refusals, webhook deliveries, the credential cache, the booking feed's
+// backlog, and the database pools. Labels hold
 // route patterns, statuses and reasons: never a key, token, id or path.
 //
 // A nil *Metrics records nothing, so code can call it unconditionally.
@@ -24,6 +25,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec
 	auth        *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	webhooks    *prometheus.CounterVec
 }
 
 // New returns the metrics, with the Go runtime's and the process's.
@@ -43,10 +45,21 @@ func New() *Metrics {
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keycard_rate_limited_total", Help: "Requests refused by a rate limit, by limit (request: key or organisation; ari; sign_in).",
 		}, []string{"limit"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "keycard_webhook_deliveries_total", Help: "Webhook delivery tries, by outcome (delivered; retry: failed, to be tried again; failed: failed for good; lost: its claim ran out first).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.auth, m.rateLimited,
+	m.reg.MustRegister(m.requests, m.duration, m.auth, m.rateLimited, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WebhookDelivery counts one webhook delivery try by its outcome.
+func (m *Metrics) WebhookDelivery(outcome string) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(outcome).Inc()
 }
 
 // Handler serves the metrics in Prometheus's text format.

@@ -299,16 +299,22 @@ func (s *Store) SessionCredential(ctx context.Context, tokenHash string) (*Crede
 	var owner int
 	var status string
 	var expires int64
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+principalColumns+`, s.expires_at
+	err := s.read(ctx, func(t *tx) error {
+		err := t.QueryRow(ctx, `SELECT `+principalColumns+`, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id
-		WHERE s.token_hash = ?`), tokenHash).
-		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &expires)
+		WHERE s.token_hash = ?`, tokenHash).
+			Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &expires)
+		if err != nil {
+			return notFound(err)
+		}
+		c.Principal.AllProperties = true
+		return loadReach(ctx, t, &c.Principal)
+	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	c.Principal.OrganizationOwner = owner == 1
 	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive
-	c.Principal.AllProperties = true
 	c.ExpiresAt = fromMicros(expires)
 	return &c, nil
 }
@@ -321,14 +327,20 @@ func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential,
 	var owner int
 	var status, keyStatus, allow, current string
 	var expires, prevExpires, used sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
+	err := s.read(ctx, func(t *tx) error {
+		err := t.QueryRow(ctx, `SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
 			k.id, k.access_all_properties, k.status, k.read_only, k.expires_at, k.ip_allowlist, k.key_hash, k.previous_expires_at, k.last_used_at
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN organizations o ON o.id = k.organization_id
-		WHERE k.key_hash = ? OR k.previous_key_hash = ?`), keyHash, keyHash).
-		Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties,
-			&keyStatus, &c.Principal.ReadOnly, &expires, &allow, &current, &prevExpires, &used)
+		WHERE k.key_hash = ? OR k.previous_key_hash = ?`, keyHash, keyHash).
+			Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties,
+				&keyStatus, &c.Principal.ReadOnly, &expires, &allow, &current, &prevExpires, &used)
+		if err != nil {
+			return notFound(err)
+		}
+		return loadReach(ctx, t, &c.Principal)
+	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	c.Principal.OrganizationOwner = owner == 1
 	c.Principal.SubscriptionActive = status == keycard.SubscriptionActive

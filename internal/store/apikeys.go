@@ -248,8 +248,8 @@ func checkSelection(ctx context.Context, t *tx, p *keycard.Principal, ids []stri
 		return nil
 	}
 	user := *p
-	user.APIKeyID, user.AllProperties = "", true
-	r, args := reach(&user)
+	user.APIKeyID, user.AllProperties, user.Reach = "", true, nil
+	r, args := reach(t.d, &user)
 	var n int
 	if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE id IN (`+placeholders(len(ids))+`) AND id IN `+r,
 		append(anys(ids), args...)...).Scan(&n); err != nil {

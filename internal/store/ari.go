@@ -48,7 +48,7 @@ func (s *Store) ariProperties(ctx context.Context, t *tx, p *keycard.Principal, 
 		}
 	}
 	out := map[string]*ariProperty{}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	now := s.now()
 	for chunk := range slices.Chunk(valid, 500) {
 		rows, err := t.Query(ctx, `SELECT id, timezone, settings FROM properties WHERE id IN (`+placeholders(len(chunk))+`) AND id IN `+r,

@@ -211,7 +211,7 @@ func (s *Store) bookingProperty(ctx context.Context, t *tx, p *keycard.Principal
 	if !keycard.ValidID(id) {
 		return nil, keycard.Invalid("property_id", "not found")
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	var prop bookingProperty
 	var settings string
 	err := t.QueryRow(ctx, `SELECT id, currency, settings FROM properties WHERE id = ? AND id IN `+r,
@@ -240,7 +240,7 @@ func (s *Store) propertyOfRefs(ctx context.Context, t *tx, p *keycard.Principal,
 	if len(valid) == 0 {
 		return "", keycard.Invalid("property_id", "can't be blank")
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	in := placeholders(len(valid))
 	rows, err := t.Query(ctx, `SELECT property_id FROM room_types WHERE id IN (`+in+`) AND property_id IN `+r+`
 		UNION SELECT property_id FROM rate_plans WHERE id IN (`+in+`) AND property_id IN `+r,
@@ -334,7 +334,7 @@ func (s *Store) booking(ctx context.Context, t *tx, p *keycard.Principal, id str
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	b, err := scanBooking(t.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.id = ? AND b.property_id IN `+r,
 		append([]any{id}, args...)...))
 	if err != nil {
@@ -370,7 +370,7 @@ func (s *Store) ListBookings(ctx context.Context, p *keycard.Principal, q keycar
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.Booking
 	var total int
@@ -469,7 +469,7 @@ func (s *Store) BookingRevision(ctx context.Context, p *keycard.Principal, id st
 	}
 	var out *keycard.Booking
 	err := s.read(ctx, func(t *tx) error {
-		r, args := reach(p)
+		r, args := reach(s.dialect, p)
 		var err error
 		out, err = scanRevision(t.QueryRow(ctx, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.id = ? AND r.property_id IN `+r,
 			append([]any{id}, args...)...))
@@ -491,7 +491,7 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.Booking
 	var total int
@@ -523,7 +523,7 @@ func (s *Store) AckRevision(ctx context.Context, p *keycard.Principal, id string
 		return keycard.NotFound()
 	}
 	return s.write(ctx, func(t *tx) error {
-		r, args := reach(p)
+		r, args := reach(s.dialect, p)
 		res, err := t.Exec(ctx, `UPDATE booking_revisions SET acked_at = ? WHERE id = ? AND acked_at IS NULL AND property_id IN `+r,
 			append([]any{micros(s.now()), id}, args...)...)
 		if err != nil {

@@ -23,6 +23,9 @@ type dialect interface {
 	// announceChange tells other servers, when tx commits, that the auth
 	// epoch moved. SQLite has no channel for it; servers poll.
 	announceChange(ctx context.Context, tx *sql.Tx) error
+	// idList returns a subquery selecting the strings of a JSON array bound
+	// as its one argument.
+	idList() string
 }
 
 // changeChannel is the PostgreSQL notification channel of auth epoch
@@ -46,6 +49,8 @@ func (sqlite) isUnique(err error) bool {
 func (sqlite) lockMigrations(context.Context, *sql.Tx) error { return nil }
 
 func (sqlite) announceChange(context.Context, *sql.Tx) error { return nil }
+
+func (sqlite) idList() string { return `(SELECT value FROM json_each(?))` }
 
 type postgres struct{}
 
@@ -71,6 +76,8 @@ func (postgres) rebind(query string) string {
 	}
 	return b.String()
 }
+
+func (postgres) idList() string { return `(SELECT json_array_elements_text(CAST(? AS json)))` }
 
 func (postgres) isUnique(err error) bool {
 	if e, ok := errors.AsType[*pgconn.PgError](err); ok {

@@ -20,7 +20,7 @@ func (s *Store) ListGroups(ctx context.Context, p *keycard.Principal, q keycard.
 	if err != nil {
 		return nil, 0, err
 	}
-	gr, gargs := groupReach(p)
+	gr, gargs := groupReach(s.dialect, p)
 	args = append(gargs, args...)
 	var out []*keycard.Group
 	var total int
@@ -50,7 +50,7 @@ func (s *Store) group(ctx context.Context, t *tx, p *keycard.Principal, id strin
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	gr, args := groupReach(p)
+	gr, args := groupReach(s.dialect, p)
 	gs, err := s.groups(ctx, t, p, `g.id = ? AND g.id IN `+gr, append([]any{id}, args...))
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (s *Store) groups(ctx context.Context, t *tx, p *keycard.Principal, where s
 	for _, g := range out {
 		ids = append(ids, g.ID)
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	prows, err := t.Query(ctx, `SELECT gp.group_id, pr.id, pr.title FROM group_properties gp JOIN properties pr ON pr.id = gp.property_id
 		WHERE gp.group_id IN (`+placeholders(len(ids))+`) AND pr.id IN `+r+` ORDER BY pr.title, pr.id`, append(anys(ids), rargs...)...)
 	if err != nil {
@@ -176,6 +176,8 @@ func (s *Store) DeleteGroup(ctx context.Context, p *keycard.Principal, id string
 		if _, err := t.Exec(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete group: %w", err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		return nil
 	})
 }
@@ -208,6 +210,8 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 		if err != nil {
 			return fmt.Errorf("store: add property to group: %w", err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		return nil
 	})
 }
@@ -240,6 +244,8 @@ func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principa
 		if _, err := t.Exec(ctx, `DELETE FROM group_properties WHERE group_id = ? AND property_id = ?`, groupID, propertyID); err != nil {
 			return fmt.Errorf("store: remove property from group: %w", err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		return nil
 	})
 }

@@ -15,7 +15,7 @@ type MemberKind struct {
 	table     string // property_users or group_users
 	targetCol string // property_id or group_id
 	// targets returns a subquery selecting the targets p sees.
-	targets func(p *keycard.Principal) (string, []any)
+	targets func(d dialect, p *keycard.Principal) (string, []any)
 	// manage checks that p may invite to, change or remove from target, and
 	// returns the organisation of the target.
 	manage func(ctx context.Context, t *tx, p *keycard.Principal, target string) (string, error)
@@ -68,7 +68,7 @@ func (s *Store) ListMembers(ctx context.Context, k MemberKind, p *keycard.Princi
 	if err != nil {
 		return nil, 0, err
 	}
-	tr, targs := k.targets(p)
+	tr, targs := k.targets(s.dialect, p)
 	args = append(targs, args...)
 	from := ` FROM ` + k.table + ` m WHERE m.` + k.targetCol + ` IN ` + tr + where
 	var out []*keycard.Membership
@@ -109,7 +109,7 @@ func (s *Store) member(ctx context.Context, t *tx, k MemberKind, p *keycard.Prin
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	tr, args := k.targets(p)
+	tr, args := k.targets(s.dialect, p)
 	m, err := scanMember(t.QueryRow(ctx, k.selectSQL()+` WHERE m.id = ? AND m.`+k.targetCol+` IN `+tr, append([]any{id}, args...)...))
 	if err != nil {
 		return nil, notFound(err)
@@ -168,6 +168,8 @@ func (s *Store) Invite(ctx context.Context, k MemberKind, p *keycard.Principal, 
 		if err != nil {
 			return fmt.Errorf("store: invite: %w", err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		out, err = s.member(ctx, t, k, p, id)
 		return err
 	})
@@ -211,6 +213,8 @@ func (s *Store) UpdateMember(ctx context.Context, k MemberKind, p *keycard.Princ
 		if _, err := t.Exec(ctx, `UPDATE `+k.table+` SET role = ?, overrides = ? WHERE id = ?`, m.Role, string(m.Overrides), id); err != nil {
 			return fmt.Errorf("store: update %s: %w", k.table, err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		out, err = s.member(ctx, t, k, p, id)
 		return err
 	})
@@ -236,6 +240,8 @@ func (s *Store) DeleteMember(ctx context.Context, k MemberKind, p *keycard.Princ
 		if _, err := t.Exec(ctx, `DELETE FROM `+k.table+` WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete %s: %w", k.table, err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		return nil
 	})
 }

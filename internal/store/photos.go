@@ -67,7 +67,7 @@ func photo(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycar
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(t.d, p)
 	ph, err := scanPhoto(t.QueryRow(ctx, `SELECT `+photoColumns+` FROM photos ph WHERE ph.id = ? AND ph.property_id IN `+r,
 		append([]any{id}, args...)...))
 	return ph, notFound(err)

@@ -81,7 +81,7 @@ func (s *Store) listOwned(ctx context.Context, p *keycard.Principal, q keycard.L
 	if err != nil {
 		return 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var total int
 	err = s.read(ctx, func(t *tx) error {
@@ -119,7 +119,7 @@ func hotelPolicy(ctx context.Context, t *tx, p *keycard.Principal, id string) (*
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(t.d, p)
 	hp, err := scanHotelPolicy(t.QueryRow(ctx, `SELECT `+hotelPolicyColumns+` FROM hotel_policies hp WHERE hp.id = ? AND hp.property_id IN `+r,
 		append([]any{id}, args...)...))
 	return hp, notFound(err)

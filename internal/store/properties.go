@@ -58,7 +58,7 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.Property
 	var total int
@@ -92,7 +92,7 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 // PropertyOptions returns every property p reaches, id, title, currency
 // and the groups p sees it in only, ordered by title.
 func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*keycard.Property, error) {
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	var out []*keycard.Property
 	err := s.read(ctx, func(t *tx) error {
 		rows, err := t.Query(ctx, `SELECT id, title, currency FROM properties WHERE id IN `+r+` ORDER BY title, id`, args...)
@@ -128,9 +128,10 @@ func (s *Store) loadPropertyGroups(ctx context.Context, t *tx, p *keycard.Princi
 		ids = append(ids, prop.ID)
 		prop.Groups = []keycard.GroupRef{}
 	}
-	gr, gargs := groupReach(p)
+	// The properties are in p's reach, so p sees every group that holds
+	// one of them (see groupReach): no further filter is needed.
 	rows, err := t.Query(ctx, `SELECT gp.property_id, g.id, g.title FROM group_properties gp JOIN groups g ON g.id = gp.group_id
-		WHERE gp.property_id IN (`+placeholders(len(ids))+`) AND g.id IN `+gr+` ORDER BY g.title, g.id`, append(anys(ids), gargs...)...)
+		WHERE gp.property_id IN (`+placeholders(len(ids))+`) ORDER BY g.title, g.id`, anys(ids)...)
 	if err != nil {
 		return fmt.Errorf("store: property groups: %w", err)
 	}
@@ -148,6 +149,9 @@ func (s *Store) loadPropertyGroups(ctx context.Context, t *tx, p *keycard.Princi
 
 // Property returns a property p reaches.
 func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (*keycard.Property, error) {
+	if p.Reach != nil && !p.Reach.Has(id) {
+		return nil, keycard.NotFound() // without a transaction
+	}
 	var prop *keycard.Property
 	err := s.read(ctx, func(t *tx) error {
 		var err error
@@ -161,8 +165,17 @@ func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
-	prop, err := scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ? AND p.id IN `+r, append([]any{id}, args...)...))
+	var prop *keycard.Property
+	var err error
+	if p.Reach != nil {
+		if !p.Reach.Has(id) {
+			return nil, keycard.NotFound()
+		}
+		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ?`, id))
+	} else {
+		r, args := reach(s.dialect, p)
+		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ? AND p.id IN `+r, append([]any{id}, args...)...))
+	}
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -220,8 +233,13 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 		if err := s.syncContentPhotos(ctx, t, prop.ID, "", prop.Content.Photos); err != nil {
 			return err
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
+		// p's cached reach predates the new property: read it live.
+		live := *p
+		live.Reach = nil
 		var err error
-		out, err = s.property(ctx, t, p, prop.ID)
+		out, err = s.property(ctx, t, &live, prop.ID)
 		return err
 	})
 	return out, err
@@ -294,6 +312,8 @@ func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id str
 		if _, err := t.Exec(ctx, `DELETE FROM properties WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete property: %w", err)
 		}
+		// Reach changes: cached credentials carry it.
+		t.changed = true
 		return nil
 	})
 }

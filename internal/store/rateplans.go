@@ -145,7 +145,7 @@ func (s *Store) ListRatePlans(ctx context.Context, p *keycard.Principal, q keyca
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RatePlan
 	var total int
@@ -167,7 +167,7 @@ func (s *Store) RatePlanOptions(ctx context.Context, p *keycard.Principal, q key
 	if err != nil {
 		return nil, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RatePlan
 	err = s.read(ctx, func(t *tx) error {
@@ -204,7 +204,7 @@ func (s *Store) ratePlan(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	plans, err := s.ratePlans(ctx, t, `rp.id = ? AND rp.property_id IN `+r, append([]any{id}, args...))
 	if err != nil {
 		return nil, err

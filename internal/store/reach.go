@@ -16,10 +16,15 @@ const userReachSQL = `SELECT p.id FROM properties p JOIN organizations o ON o.id
 
 // reach returns a subquery selecting the ids of the properties p reaches,
 // and its arguments: the user's reach, narrowed to the key's selection for
-// a restricted key. It is evaluated in the query that uses it, so access
-// granted or taken away applies to the very next request, and it is the
-// only place where scope is decided.
-func reach(p *keycard.Principal) (string, []any) {
+// a restricted key. It is the only place where scope is decided. It is
+// evaluated in the query that uses it, unless p carries its reach, loaded
+// with its credential (see loadReach): then the ids are bound as one
+// argument, and the authenticator drops them on any change of access, so
+// that a change still applies to the very next request.
+func reach(d dialect, p *keycard.Principal) (string, []any) {
+	if p.Reach != nil {
+		return d.idList(), []any{p.Reach.JSON()}
+	}
 	if p.Restricted() {
 		return `(SELECT r.id FROM (` + userReachSQL + `) r JOIN api_key_properties kp ON kp.property_id = r.id WHERE kp.api_key_id = ?)`,
 			[]any{p.UserID, p.UserID, p.UserID, p.APIKeyID}
@@ -41,7 +46,10 @@ func requireProperty(ctx context.Context, t *tx, p *keycard.Principal, propertyI
 	if !keycard.ValidID(propertyID) {
 		return keycard.NotFound()
 	}
-	r, args := reach(p)
+	if p.Reach != nil && !p.Reach.Has(propertyID) {
+		return keycard.NotFound()
+	}
+	r, args := reach(t.d, p)
 	var n int
 	err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE id = ? AND id IN `+r, append([]any{propertyID}, args...)...).Scan(&n)
 	if err != nil {
@@ -67,8 +75,8 @@ func requireProperty(ctx context.Context, t *tx, p *keycard.Principal, propertyI
 // for a restricted key, the groups holding a property in its reach; for
 // anyone else also the groups of the organisation the user owns and the
 // groups the user is a group user of.
-func groupReach(p *keycard.Principal) (string, []any) {
-	r, args := reach(p)
+func groupReach(d dialect, p *keycard.Principal) (string, []any) {
+	r, args := reach(d, p)
 	q := `SELECT gp.group_id FROM group_properties gp WHERE gp.property_id IN ` + r
 	if !p.Restricted() {
 		q += ` UNION SELECT g.id FROM groups g JOIN organizations o ON o.id = g.organization_id WHERE o.owner_user_id = ?
@@ -85,7 +93,7 @@ func requireGroupManager(ctx context.Context, t *tx, p *keycard.Principal, group
 	if !keycard.ValidID(groupID) {
 		return "", keycard.NotFound()
 	}
-	r, args := groupReach(p)
+	r, args := groupReach(t.d, p)
 	var owner, member int
 	err = t.QueryRow(ctx, `SELECT g.organization_id,
 			(SELECT COUNT(*) FROM organizations o WHERE o.id = g.organization_id AND o.owner_user_id = ?),
@@ -117,7 +125,7 @@ func (s *Store) ReachableProperties(ctx context.Context, p *keycard.Principal, i
 	}
 	var out []string
 	err := s.read(ctx, func(t *tx) error {
-		r, args := reach(p)
+		r, args := reach(t.d, p)
 		rows, err := t.Query(ctx, `SELECT id FROM properties WHERE id IN (`+placeholders(len(valid))+`) AND id IN `+r, append(anys(valid), args...)...)
 		if err != nil {
 			return fmt.Errorf("store: reachable properties: %w", err)
@@ -133,4 +141,29 @@ func (s *Store) ReachableProperties(ctx context.Context, p *keycard.Principal, i
 		return rows.Err()
 	})
 	return out, err
+}
+
+// loadReach sets p.Reach to the properties p reaches now, for a credential
+// the authenticator caches.
+func loadReach(ctx context.Context, t *tx, p *keycard.Principal) error {
+	p.Reach = nil
+	r, args := reach(t.d, p)
+	rows, err := t.Query(ctx, `SELECT id FROM properties WHERE id IN `+r, args...)
+	if err != nil {
+		return fmt.Errorf("store: load reach: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	p.Reach = keycard.NewReach(ids)
+	return nil
 }

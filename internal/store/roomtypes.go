@@ -67,7 +67,7 @@ func (s *Store) ListRoomTypes(ctx context.Context, p *keycard.Principal, q keyca
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RoomType
 	var total int
@@ -94,7 +94,7 @@ func (s *Store) RoomTypeOptions(ctx context.Context, p *keycard.Principal, q key
 	if err != nil {
 		return nil, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.RoomType
 	err = s.read(ctx, func(t *tx) error {
@@ -123,7 +123,7 @@ func (s *Store) roomType(ctx context.Context, t *tx, p *keycard.Principal, id st
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(s.dialect, p)
 	rt, err := scanRoomType(t.QueryRow(ctx, `SELECT `+roomTypeColumns+` FROM room_types rt WHERE rt.id = ? AND rt.property_id IN `+r,
 		append([]any{id}, args...)...))
 	if err != nil {

@@ -93,7 +93,7 @@ func (s *Store) Task(ctx context.Context, p *keycard.Principal, id string) (*key
 	}
 	var out *keycard.Task
 	err := s.read(ctx, func(t *tx) error {
-		r, args := reach(p)
+		r, args := reach(s.dialect, p)
 		var err error
 		out, err = scanTask(t.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks k WHERE k.id = ? AND k.property_id IN `+r, append([]any{id}, args...)...))
 		return notFound(err)
@@ -108,7 +108,7 @@ func (s *Store) ListTasks(ctx context.Context, p *keycard.Principal, q keycard.L
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.Task
 	var total int

@@ -94,7 +94,7 @@ func tax(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(t.d, p)
 	tx, err := scanTax(t.QueryRow(ctx, `SELECT `+taxColumns+` FROM taxes tt WHERE tt.id = ? AND tt.property_id IN `+r,
 		append([]any{id}, args...)...))
 	return tx, notFound(err)
@@ -243,7 +243,7 @@ func (s *Store) ListTaxSets(ctx context.Context, p *keycard.Principal, q keycard
 	if err != nil {
 		return nil, 0, err
 	}
-	r, rargs := reach(p)
+	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.TaxSet
 	var total int
@@ -288,7 +288,7 @@ func taxSet(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keyca
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	r, args := reach(p)
+	r, args := reach(t.d, p)
 	ts, err := scanTaxSet(t.QueryRow(ctx, `SELECT `+taxSetColumns+` FROM tax_sets ts WHERE ts.id = ? AND ts.property_id IN `+r,
 		append([]any{id}, args...)...))
 	if err != nil {

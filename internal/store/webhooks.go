@@ -98,8 +98,8 @@ func (s *Store) scanWebhooks(rows *sql.Rows) ([]*keycard.Webhook, error) {
 // webhookSight returns the condition selecting the webhooks p sees: those
 // of the properties p reaches and, unless p is a restricted key, the
 // all-properties webhooks of p's user.
-func webhookSight(p *keycard.Principal) (string, []any) {
-	r, args := reach(p)
+func webhookSight(d dialect, p *keycard.Principal) (string, []any) {
+	r, args := reach(d, p)
 	q := `(w.property_id IN ` + r
 	if !p.Restricted() {
 		q += ` OR (w.property_id IS NULL AND w.user_id = ?)`
@@ -114,7 +114,7 @@ func (s *Store) ListWebhooks(ctx context.Context, p *keycard.Principal, q keycar
 	if err != nil {
 		return nil, 0, err
 	}
-	sight, sargs := webhookSight(p)
+	sight, sargs := webhookSight(s.dialect, p)
 	args = append(sargs, args...)
 	var out []*keycard.Webhook
 	var total int
@@ -147,7 +147,7 @@ func (s *Store) webhook(ctx context.Context, t *tx, p *keycard.Principal, id str
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()
 	}
-	sight, args := webhookSight(p)
+	sight, args := webhookSight(s.dialect, p)
 	w, err := s.scanWebhook(t.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = ? AND `+sight,
 		append([]any{id}, args...)...))
 	if err != nil {

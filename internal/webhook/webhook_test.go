@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,16 @@ type clock struct {
 }
 
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// atLeast moves the clock to t if it is behind.
+func (c *clock) atLeast(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.Before(t) {
+		c.t = t
+	}
+}
+
 func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,6 +128,9 @@ func (e *env) event(t *testing.T, st *store.Store) {
 		map[string]string{"booking_id": keycard.NewID(), "property_id": e.property, "revision_id": keycard.NewID()}); err != nil {
 		t.Fatal(err)
 	}
+	// The event is due at once: the hand-moved clock must not be behind
+	// the store's, however slow the machine.
+	e.clock.atLeast(time.Now().Add(time.Second))
 }
 
 func runOnce(t *testing.T, w *webhook.Worker) int {
@@ -180,6 +194,8 @@ func TestRetriesAfterTwoFailures(t *testing.T) {
 		e := newEnv(t, cfg, rcv.URL)
 		e.event(t, e.st)
 		w := e.worker(e.st, true)
+		var outcomes []string
+		w.Observe = func(o string) { outcomes = append(outcomes, o) }
 		runOnce(t, w)
 		if n := runOnce(t, w); n != 0 {
 			t.Fatalf("a failed delivery was retried at once (%d)", n)
@@ -207,6 +223,9 @@ func TestRetriesAfterTwoFailures(t *testing.T) {
 		if d.Status != keycard.DeliveryDelivered || d.Attempts != 3 || d.LastStatus != 200 {
 			t.Errorf("delivery = %s after %d tries (last %d), want delivered after 3", d.Status, d.Attempts, d.LastStatus)
 		}
+		if !slices.Equal(outcomes, []string{"retry", "retry", "delivered"}) {
+			t.Errorf("observed outcomes %v, want [retry retry delivered]", outcomes)
+		}
 	})
 }
 
@@ -215,6 +234,12 @@ func TestGivesUpAfterEightTries(t *testing.T) {
 	e := newEnv(t, storetest.Config(t, "sqlite"), rcv.URL)
 	e.event(t, e.st)
 	w := e.worker(e.st, true)
+	var final []string
+	w.Observe = func(o string) {
+		if o != "retry" {
+			final = append(final, o)
+		}
+	}
 	for range 12 {
 		runOnce(t, w)
 		e.clock.Add(2 * time.Hour)
@@ -224,6 +249,9 @@ func TestGivesUpAfterEightTries(t *testing.T) {
 	}
 	if d := e.deliveries(t)[0]; d.Status != keycard.DeliveryFailed || d.Attempts != keycard.MaxWebhookTries || d.LastError != "answered 500" {
 		t.Errorf("delivery = %s after %d tries (%q), want failed after 8", d.Status, d.Attempts, d.LastError)
+	}
+	if !slices.Equal(final, []string{"failed"}) {
+		t.Errorf("observed final outcomes %v, want [failed]", final)
 	}
 }
 

@@ -42,6 +42,10 @@ type Worker struct {
 	// Periodic, when set, runs about once a minute (housekeeping such as
 	// the non-acked booking scan).
 	Periodic func(ctx context.Context, now time.Time)
+	// Observe, when set, is told each try's outcome: delivered, retry,
+	// failed (for good) or lost (the claim ran out before the outcome was
+	// recorded).
+	Observe func(outcome string)
 }
 
 func (w *Worker) now() time.Time {
@@ -96,7 +100,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // deliver sends one claimed delivery and records the outcome.
 func (w *Worker) deliver(ctx context.Context, c *keycard.WebhookCall) {
 	d := &c.Delivery
-	ans, err := w.Sender.Send(ctx, Request{
+	// A delivery under way when the worker stops is finished (within
+	// Timeout), rather than cut off and counted as a failed try.
+	ans, err := w.Sender.Send(context.WithoutCancel(ctx), Request{
 		URL: c.CallbackURL, Params: c.RequestParams, Headers: c.Headers, Body: d.Body,
 		Event: d.Event, DeliveryID: d.ID, Secret: c.Secret,
 	})
@@ -117,6 +123,9 @@ func (w *Worker) deliver(ctx context.Context, c *keycard.WebhookCall) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	ok, rerr := w.Store.RecordDelivery(rctx, c, o, now)
+	if w.Observe != nil && rerr == nil {
+		w.Observe(deliveryOutcome(ok, o))
+	}
 	switch {
 	case rerr != nil:
 		w.log().Error("webhook: record delivery", "delivery_id", d.ID, "err", rerr)
@@ -126,6 +135,18 @@ func (w *Worker) deliver(ctx context.Context, c *keycard.WebhookCall) {
 		w.log().Info("webhook: delivery failed", "delivery_id", d.ID, "webhook_id", d.WebhookID, "event", d.Event,
 			"attempt", d.Attempts+1, "error", o.Error, "final", o.RetryAt.IsZero())
 	}
+}
+
+func deliveryOutcome(recorded bool, o store.DeliveryOutcome) string {
+	switch {
+	case !recorded:
+		return "lost"
+	case o.Delivered:
+		return "delivered"
+	case o.RetryAt.IsZero():
+		return "failed"
+	}
+	return "retry"
 }
 
 func (w *Worker) log() *slog.Logger {

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/keycard/keycard/internal/api"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// benchCmd is "keycard bench": it starts a server on a fresh database,
+// seeds it, drives load at it over loopback from the same process, route
+// by route, and prints each route's throughput and latency next to the
+// /healthz ceiling measured in the same run.
+func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var opts benchOptions
+	// The database is a temporary one unless named on the command line:
+	// never the one KEYCARD_DB points a server at.
+	benchEnv := func(k string) string {
+		if k == "KEYCARD_DB" || k == "KEYCARD_DATABASE_URL" {
+			return ""
+		}
+		return getenv(k)
+	}
+	cfg, err := parseConfig("bench", args, benchEnv, stdout, "-", false, func(fs flagAdder) {
+		fs.IntVar(&opts.concurrency, "concurrency", 64, "connections kept busy at once")
+		fs.DurationVar(&opts.duration, "duration", 5*time.Second, "how long each route is driven")
+		fs.BoolVar(&opts.log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
+	})
+	if err != nil {
+		return err
+	}
+	if opts.concurrency < 1 || opts.duration <= 0 {
+		return errors.New("--concurrency and --duration must be positive")
+	}
+	if cfg.DatabaseURL == "" && cfg.DBPath == "-" {
+		dir, err := os.MkdirTemp("", "keycard-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DBPath = filepath.Join(dir, "bench.db")
+	}
+	st, err := store.Open(ctx, cfg.Store())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	fmt.Fprintf(stdout, "keycard bench: seeding %d properties (%d room types, %d rate plans each) on %s\n",
+		benchProperties, benchRoomTypes, benchRatePlans, st.Dialect())
+	seed, err := seedBench(ctx, st)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Mode = keycard.ModeStaging
+	cfg.Limits = api.Limits{} // no limits: the bench measures the server, not the limiter
+	cfg.LogLevel = 8          // above error: nothing is logged
+	if opts.log {
+		cfg.LogLevel = 0
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(sctx, cfg, st, io.Discard, func(u string) { ready <- u }) }()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		return fmt.Errorf("server: %w", err)
+	}
+
+	results, err := runBench(ctx, base, seed, opts, stdout)
+	stop()
+	if serr := <-done; err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	printBench(stdout, results, opts)
+	return nil
+}
+
+type benchOptions struct {
+	concurrency int
+	duration    time.Duration
+	log         bool
+}
+
+const (
+	benchProperties = 50
+	benchRoomTypes  = 10
+	benchRatePlans  = 20
+	// benchRestricted is how many properties the restricted key reaches.
+	benchRestricted = 5
+)
+
+// benchSeed is what the seeding made that the routes use.
+type benchSeed struct {
+	allKey, restrictedKey, token string
+	properties                   []string
+	outOfScope                   string   // a property the restricted key does not reach
+	plans                        []string // the rate plans of properties[0]
+	first                        keycard.Date
+}
+
+func seedBench(ctx context.Context, st *store.Store) (*benchSeed, error) {
+	password := keycard.NewID() // random, used only by this process
+	user, org, err := st.CreateOwner(ctx, "bench@keycard.invalid", password, "Bench")
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SetSubscription(ctx, org.ID, keycard.SubscriptionActive); err != nil {
+		return nil, err
+	}
+	owner, err := st.UserPrincipal(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	seed := &benchSeed{first: keycard.Today(time.Now(), "") + 1}
+	for i := range benchProperties {
+		prop, err := st.CreateProperty(ctx, owner, &keycard.Property{Title: fmt.Sprintf("Bench Hotel %02d", i), Currency: "EUR",
+			Settings: keycard.DefaultPropertySettings()}, "")
+		if err != nil {
+			return nil, err
+		}
+		seed.properties = append(seed.properties, prop.ID)
+		var rooms []string
+		for j := range benchRoomTypes {
+			rt, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Room " + strconv.Itoa(j),
+				CountOfRooms: 10, OccAdults: 2, DefaultOccupancy: 2, RoomKind: keycard.RoomKindRoom})
+			if err != nil {
+				return nil, err
+			}
+			rooms = append(rooms, rt.ID)
+		}
+		for j := range benchRatePlans {
+			rp, err := st.CreateRatePlan(ctx, owner, prop.ID, func(rp *keycard.RatePlan) keycard.FieldErrors {
+				rp.Title, rp.RoomTypeID = "Plan "+strconv.Itoa(j), rooms[j%len(rooms)]
+				rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				seed.plans = append(seed.plans, rp.ID)
+			}
+		}
+	}
+	seed.outOfScope = seed.properties[len(seed.properties)-1]
+	if _, seed.allKey, err = st.CreateAPIKey(ctx, owner, "bench: all properties", true, nil); err != nil {
+		return nil, err
+	}
+	if _, seed.restrictedKey, err = st.CreateAPIKey(ctx, owner, "bench: restricted", false, seed.properties[:benchRestricted]); err != nil {
+		return nil, err
+	}
+	sess, err := st.SignIn(ctx, "bench@keycard.invalid", password)
+	if err != nil {
+		return nil, err
+	}
+	seed.token = sess.Token
+	return seed, nil
+}
+
+// benchRoute is one kind of request the bench drives.
+type benchRoute struct {
+	name   string
+	method string
+	status int
+	// request returns the i-th request's path, headers and body.
+	request func(i int) (path string, header http.Header, body string)
+}
+
+func benchRoutes(s *benchSeed) []benchRoute {
+	key := http.Header{"User-Api-Key": {s.allKey}}
+	bearer := http.Header{"Authorization": {"Bearer " + s.token}}
+	restricted := http.Header{"User-Api-Key": {s.restrictedKey}}
+	last := s.first + 29
+	read := "/api/v1/restrictions?filter[property_id]=" + s.properties[0] + "&filter[date][gte]=" + s.first.String() +
+		"&filter[date][lte]=" + last.String() + "&filter[restrictions]=rate,min_stay_arrival,max_stay,stop_sell"
+	return []benchRoute{
+		{"GET /healthz", "GET", 200, func(int) (string, http.Header, string) { return "/healthz", nil, "" }},
+		{"GET /properties/:id (key)", "GET", 200, func(i int) (string, http.Header, string) {
+			return "/api/v1/properties/" + s.properties[i%len(s.properties)], key, ""
+		}},
+		{"GET /properties/:id (bearer)", "GET", 200, func(i int) (string, http.Header, string) {
+			return "/api/v1/properties/" + s.properties[i%len(s.properties)], bearer, ""
+		}},
+		{"GET /properties?limit=10", "GET", 200, func(i int) (string, http.Header, string) {
+			return "/api/v1/properties?pagination[limit]=10&pagination[page]=" + strconv.Itoa(1+i%5), key, ""
+		}},
+		{"GET out of scope (404)", "GET", 404, func(int) (string, http.Header, string) {
+			return "/api/v1/properties/" + s.outOfScope, restricted, ""
+		}},
+		{"GET /restrictions 30d x 20", "GET", 200, func(int) (string, http.Header, string) { return read, key, "" }},
+		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
+			var b strings.Builder
+			b.WriteString(`{"values":[`)
+			for j, plan := range s.plans[:10] {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"property_id":%q,"rate_plan_id":%q,"date_from":%q,"date_to":%q,"rate":"%d.00","min_stay_arrival":%d}`,
+					s.properties[0], plan, s.first.String(), last.String(), 100+i%50, 1+i%3)
+			}
+			b.WriteString(`]}`)
+			return "/api/v1/restrictions", key, b.String()
+		}},
+	}
+}
+
+// benchResult is what one route measured.
+type benchResult struct {
+	route          string
+	requests       int
+	errors         int
+	firstErr       string
+	elapsed        time.Duration
+	p50, p99, p999 time.Duration
+	allocsPerReq   float64
+}
+
+func (r benchResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func runBench(ctx context.Context, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) ([]benchResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.concurrency, MaxConnsPerHost: opts.concurrency}}
+	defer client.CloseIdleConnections()
+	var out []benchResult
+	for _, rt := range benchRoutes(seed) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// Warm the connections and the server's caches first.
+		warm := opts
+		warm.duration = min(opts.duration/10, 500*time.Millisecond)
+		driveRoute(ctx, client, base, rt, warm, nil)
+		res := driveRoute(ctx, client, base, rt, opts, stdout)
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// driveRoute keeps opts.concurrency requests to rt in flight for
+// opts.duration, and reports progress to progress (if not nil) about once
+// a second.
+func driveRoute(ctx context.Context, client *http.Client, base string, rt benchRoute, opts benchOptions, progress io.Writer) benchResult {
+	ctx, cancel := context.WithTimeout(ctx, opts.duration)
+	defer cancel()
+	var next, done atomic.Int64
+	lat := make([][]time.Duration, opts.concurrency)
+	errs := make([]int, opts.concurrency)
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	for w := range opts.concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1))
+				path, header, body := rt.request(i)
+				var rd io.Reader
+				if body != "" {
+					rd = strings.NewReader(body)
+				}
+				req, err := http.NewRequestWithContext(ctx, rt.method, base+path, rd)
+				if err != nil {
+					errs[w]++
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				req.Header = header
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				took := time.Since(t0)
+				if ctx.Err() != nil {
+					break // cut off by the end of the run, not a failure
+				}
+				switch {
+				case err != nil:
+					errs[w]++
+					firstErr.CompareAndSwap(nil, err.Error())
+				case resp.StatusCode != rt.status:
+					errs[w]++
+					firstErr.CompareAndSwap(nil, "status "+strconv.Itoa(resp.StatusCode))
+				}
+				lat[w] = append(lat[w], took)
+				done.Add(1)
+			}
+		})
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "  %-30s driving %d connections for %s\n", rt.name, opts.concurrency, opts.duration)
+		tick := time.NewTicker(time.Second)
+		stopped := make(chan struct{})
+		go func() { wg.Wait(); close(stopped) }()
+	wait:
+		for {
+			select {
+			case <-tick.C:
+				fmt.Fprintf(progress, "  %-30s %5.1fs  %8d requests\n", rt.name, time.Since(start).Seconds(), done.Load())
+			case <-stopped:
+				break wait
+			}
+		}
+		tick.Stop()
+	} else {
+		wg.Wait()
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	res := benchResult{route: rt.name, requests: len(all), elapsed: elapsed}
+	for _, n := range errs {
+		res.errors += n
+	}
+	if s, ok := firstErr.Load().(string); ok {
+		res.firstErr = s
+	}
+	if len(all) > 0 {
+		res.p50, res.p99, res.p999 = quantile(all, 0.5), quantile(all, 0.99), quantile(all, 0.999)
+		res.allocsPerReq = float64(after.Mallocs-before.Mallocs) / float64(len(all))
+	}
+	return res
+}
+
+// quantile returns the q-quantile of sorted durations.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(q * float64(len(sorted)))
+	return sorted[min(i, len(sorted)-1)]
+}
+
+func printBench(w io.Writer, results []benchResult, opts benchOptions) {
+	ceiling := results[0]
+	fmt.Fprintf(w, "\n%d connections, %s per route, loopback, client and server in one process (%d CPUs)\n\n",
+		opts.concurrency, opts.duration, runtime.GOMAXPROCS(0))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-30s\t", "route")
+	fmt.Fprintln(tw, "req/s\tof /healthz\tp50\tp99\tp99.9\tallocs/req\tover /healthz\terrors\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%-30s\t%.0f\t%.2f\t%s\t%s\t%s\t%.0f\t%+.0f\t%d\t\n", r.route, r.rate(), r.rate()/ceiling.rate(),
+			ms(r.p50), ms(r.p99), ms(r.p999), r.allocsPerReq, r.allocsPerReq-ceiling.allocsPerReq, r.errors)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nallocs/req counts the client's allocations too; \"over /healthz\" is the route's own share.")
+	for _, r := range results {
+		if r.errors > 0 {
+			fmt.Fprintf(w, "%s: %d errors, the first: %s\n", r.route, r.errors, r.firstErr)
+		}
+	}
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+}

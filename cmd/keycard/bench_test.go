@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestBench runs keycard bench briefly: it seeds, drives every route, and
+// prints a row per route with its ratio to /healthz and no errors. It
+// asserts what was printed, never how fast anything was.
+func TestBench(t *testing.T) {
+	out := newOutput()
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2"}, env(nil), out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	text := out.String()
+	if !strings.Contains(text, "req/s") || !strings.Contains(text, "of /healthz") {
+		t.Fatalf("no table header:\n%s", text)
+	}
+	for _, s := range benchRoutes(&benchSeed{properties: []string{"a", "b"}, plans: make([]string, 20)}) {
+		var m []string
+		for _, line := range strings.Split(text, "\n") {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), s.name+" "); ok && !strings.Contains(rest, "driving") {
+				f := strings.Fields(rest)
+				m = []string{line, f[0], f[1], f[len(f)-1]}
+			}
+		}
+		if m == nil {
+			t.Errorf("no row for %s:\n%s", s.name, text)
+			continue
+		}
+		if m[1] == "0" {
+			t.Errorf("%s: no request completed", s.name)
+		}
+		if m[3] != "0" {
+			t.Errorf("%s: %s errors:\n%s", s.name, m[3], text)
+		}
+		if s.name == "GET /healthz" && m[2] != "1.00" {
+			t.Errorf("/healthz's ratio to itself is %s", m[2])
+		}
+	}
+	if !regexp.MustCompile(`(?m)^  GET /healthz\s+driving 2 connections`).MatchString(text) {
+		t.Errorf("no progress line:\n%s", text)
+	}
+}
