@@ -47,13 +47,16 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if opts.concurrency < 1 || opts.duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
 	}
+	dir, err := os.MkdirTemp("", "keycard-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	if cfg.DatabaseURL == "" && cfg.DBPath == "-" {
-		dir, err := os.MkdirTemp("", "keycard-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
 		cfg.DBPath = filepath.Join(dir, "bench.db")
+	}
+	if cfg.Webhooks.KeyFile == "" || cfg.Webhooks.KeyFile == defaultWebhookKeyFile("-") {
+		cfg.Webhooks.KeyFile = filepath.Join(dir, "webhooks.key") // the bench makes no webhooks
 	}
 	st, err := store.Open(ctx, cfg.Store())
 	if err != nil {
