@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -261,9 +262,6 @@ func TestMetrics(t *testing.T) {
 		`keycard_auth_total{kind="api_key",outcome="invalid"} 1`,
 		`keycard_auth_total{kind="session",outcome="ok"} 3`,
 		`keycard_rate_limited_total{limit="request"} 1`,
-		// The session's entry is dropped when the property is created
-		// (its reach changed), so the booking's look-up is a miss.
-		`keycard_credential_cache_hits_total 3`,
 		`keycard_booking_feed_backlog 1`,
 		`go_sql_open_connections{db_name="read"}`,
 		`go_goroutines`,
@@ -271,6 +269,13 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	// How many look-ups hit depends on timing: creating the property
+	// changes the session's reach and drops the cache, and so does the
+	// once-a-second epoch poll that follows any change. At least one of
+	// the key's back-to-back requests is a hit.
+	if m := regexp.MustCompile(`(?m)^keycard_credential_cache_hits_total (\d+)$`).FindStringSubmatch(body); m == nil || m[1] == "0" {
+		t.Errorf("/metrics: credential cache hits %v, want at least 1", m)
 	}
 	if strings.Contains(body, key) || strings.Contains(body, token) || strings.Contains(body, "kc_nonsense") {
 		t.Errorf("/metrics holds a credential")
