@@ -88,6 +88,33 @@ type Group struct {
 	ID        string `json:"id"`
 	Title     string `json:"title"`
 	IsDefault bool   `json:"is_default"`
+	// Properties are the group's properties (those the credential
+	// reaches), from the group's relationships.
+	Properties []GroupProperty `json:"-"`
+}
+
+// GroupProperty is a property of a group.
+type GroupProperty struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+func (g *Group) setRelationships(raw json.RawMessage) {
+	var rel struct {
+		Properties struct {
+			Data []struct {
+				ID         string        `json:"id"`
+				Attributes GroupProperty `json:"attributes"`
+			} `json:"data"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(raw, &rel) != nil {
+		return
+	}
+	g.Properties = nil
+	for _, p := range rel.Properties.Data {
+		g.Properties = append(g.Properties, GroupProperty{ID: p.ID, Title: p.Attributes.Title})
+	}
 }
 
 // Groups iterates over the groups the credential sees.
@@ -325,7 +352,14 @@ type APIKey struct {
 	CreatedAt           string   `json:"created_at"`
 	LastUsedAt          *string  `json:"last_used_at"`
 	WithdrawnAt         *string  `json:"withdrawn_at"`
-	// Key is the secret: set only when the key was just created.
+	// ExpiresAt is when the key stops working; nil for never.
+	ExpiresAt   *string  `json:"expires_at"`
+	ReadOnly    bool     `json:"read_only"`
+	IPAllowlist []string `json:"ip_allowlist"`
+	// PreviousKeyExpiresAt, after a roll, is when the old secret stops
+	// working.
+	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
+	// Key is the secret: set only when the key was just created or rolled.
 	Key string `json:"key,omitempty"`
 }
 
@@ -334,6 +368,10 @@ type NewAPIKey struct {
 	Name                string   `json:"name"`
 	AccessAllProperties bool     `json:"access_all_properties"`
 	PropertyIDs         []string `json:"property_ids,omitempty"`
+	// ExpiresAt is an RFC 3339 time; empty for never.
+	ExpiresAt   string   `json:"expires_at,omitempty"`
+	ReadOnly    bool     `json:"read_only,omitempty"`
+	IPAllowlist []string `json:"ip_allowlist,omitempty"`
 }
 
 // APIKeys iterates over the API keys the signed-in user manages. Keys are

@@ -40,6 +40,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := seedDemoBookings(ctx, st, owner); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedDemoSetup(ctx, st, owner, cfg.Addr); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
 	// A key's secret is shown once and never stored, so each start makes a
 	// fresh demo key and withdraws the previous ones, which stay listed.
 	key, err := demoKey(ctx, st, owner)

@@ -124,8 +124,11 @@ Manages your API keys on the server you signed in to with "keycard login".
 
 Commands:
   create    --name NAME (--all | --property ID [--property ID ...])   make a key; it is printed this once
+            [--expires RFC3339] [--read-only] [--ip ADDRESS|CIDR ...]
   list      list your keys (the billing owner: every key of the organisation)
   show      ID    show one key, never its secret
+  roll      ID [--grace SECONDS]   give a key a new secret, printed this once; the old one works
+            for SECONDS more (default 0: it stops at once, as for a leaked key; at most 604800)
   withdraw  ID    withdraw a key: it stops working at once, and stays listed
 
 Each takes --json to print JSON instead of text.
@@ -137,27 +140,34 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprint(stdout, keyUsage)
 		if len(args) == 0 {
-			return errors.New("usage: keycard key create|list|show|withdraw [flags]")
+			return errors.New("usage: keycard key create|list|show|roll|withdraw [flags]")
 		}
 		return flag.ErrHelp
 	}
 	sub := args[0]
 	fs := newFlagSet("key "+sub, stdout)
 	asJSON := fs.Bool("json", false, "print JSON")
-	var name string
-	var all bool
-	var props stringList
+	var name, expires string
+	var all, readOnly bool
+	var props, ips stringList
+	var grace int
 	if sub == "create" {
 		fs.StringVar(&name, "name", "", "the key's name (required)")
 		fs.BoolVar(&all, "all", false, "give the key access to all your properties, including ones made later")
 		fs.Var(&props, "property", "a property `ID` the key may reach (repeat for several)")
+		fs.StringVar(&expires, "expires", "", "when the key stops working, RFC 3339 (`TIME`, e.g. 2027-01-31T00:00:00Z)")
+		fs.BoolVar(&readOnly, "read-only", false, "let the key only read (GET)")
+		fs.Var(&ips, "ip", "an `ADDRESS` or CIDR the key may be used from (repeat for several; none: any)")
+	}
+	if sub == "roll" {
+		fs.IntVar(&grace, "grace", 0, "`SECONDS` the old secret keeps working (0 to 604800)")
 	}
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	var id string
-	needID := sub == "show" || sub == "withdraw"
+	needID := sub == "show" || sub == "withdraw" || sub == "roll"
 	switch {
 	case needID && (len(pos) != 1 || pos[0] == ""):
 		return fmt.Errorf("usage: keycard key %s ID", sub)
@@ -174,7 +184,8 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	var keys []*client.APIKey
 	switch sub {
 	case "create":
-		k, err := c.CreateAPIKey(ctx, client.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: props})
+		k, err := c.CreateAPIKey(ctx, client.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: props,
+			ExpiresAt: expires, ReadOnly: readOnly, IPAllowlist: ips})
 		if err != nil {
 			return err
 		}
@@ -191,6 +202,20 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 			keys = append(keys, k)
 		}
+	case "roll":
+		k, err := c.RollAPIKey(ctx, id, grace)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(k)
+		}
+		old := "The old secret stopped working at once."
+		if k.PreviousKeyExpiresAt != nil {
+			old = "The old secret keeps working until " + *k.PreviousKeyExpiresAt + " UTC: replace it before then."
+		}
+		fmt.Fprintf(stdout, "%s\n\nThis is the new secret of API key %q. Copy it now and keep it safe: it is not shown again.\n%s\n", k.Key, k.Name, old)
+		return nil
 	case "show":
 		k, err := c.APIKey(ctx, id)
 		if err != nil {
@@ -279,3 +304,66 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+const auditUsage = `usage: keycard audit [--key ID] [--event NAME] [--json]
+
+Prints the audit log, newest first, from the server you signed in to with
+"keycard login": key events (created, changed, rolled, withdrawn, expired,
+first used, refused uses) and sign-ins. The billing owner sees the whole
+organisation's; other users the events of their own keys and sign-ins.
+`
+
+// auditCmd prints the audit log through the API.
+func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := newFlagSet("audit", stdout)
+	fs.Usage = func() { fmt.Fprint(stdout, auditUsage) }
+	asJSON := fs.Bool("json", false, "print JSON")
+	key := fs.String("key", "", "only the events of the key with this `ID`")
+	event := fs.String("event", "", "only events of this `NAME`, e.g. api_key.use_refused")
+	limit := fs.Int("limit", 100, "print at most `N` events")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c, err := loggedIn(getenv)
+	if err != nil {
+		return err
+	}
+	opts := client.ListOptions{Limit: min(max(*limit, 1), 100), Filters: map[string]string{}}
+	if *key != "" {
+		opts.Filters["api_key_id"] = *key
+	}
+	if *event != "" {
+		opts.Filters["event"] = *event
+	}
+	events := []*client.AuditEvent{}
+	for e, err := range c.AuditEvents(ctx, opts) {
+		if err != nil {
+			return err
+		}
+		events = append(events, e)
+		if len(events) >= *limit {
+			break
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(events)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tEVENT\tKEY\tACTOR\tIP\tDETAILS")
+	for _, e := range events {
+		keyID := "-"
+		if e.APIKeyID != nil {
+			keyID = *e.APIKeyID
+		}
+		details := ""
+		if len(e.Details) > 0 {
+			b, _ := json.Marshal(e.Details)
+			details = string(b)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", e.OccurredAt, e.Event, keyID, e.Actor.Type, e.Actor.ID, e.IP, details)
+	}
+	return tw.Flush()
+}

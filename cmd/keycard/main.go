@@ -56,8 +56,9 @@ Commands:
   user password          set a user's password
   org subscription       set an organisation's subscription status
   login                  sign in to a keycard server, for the key commands
-  key create|list|show|withdraw
+  key create|list|show|roll|withdraw
                          manage your API keys on that server
+  audit                  read the audit log of your keys and sign-ins on that server
   version                print the version and the revision it was built from
 
 Run "keycard help COMMAND" or "keycard COMMAND --help" for a command's flags.
@@ -96,6 +97,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return loginCmd(ctx, rest, getenv, stdin, stdout)
 	case "key":
 		return keyCmd(ctx, rest, getenv, stdout)
+	case "audit":
+		return auditCmd(ctx, rest, getenv, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return nil

@@ -210,6 +210,16 @@ func TestReadOnlyKey(t *testing.T) {
 		if _, body := f.do("GET", "/api/v1/properties/{p1}", credOwnerA, ""); strings.Contains(body, "Changed") {
 			t.Errorf("a read-only key changed a property")
 		}
+		if n := countEvents(f.auditEvents(t, credOwnerA, "?filter[event]=api_key.use_refused"), keycard.AuditUseRefused, keycard.RefusedReadOnly); n != 1 {
+			t.Errorf("%d read-only refusals in the audit log, want 1 (one a minute)", n)
+		}
+		// A restricted key beyond its scope is audited too.
+		for range 2 {
+			f.run(t, scenario{method: "POST", path: "/api/v1/properties", cred: credKeyP1, body: `{"property":{"title":"New","currency":"EUR"}}`, status: 403})
+		}
+		if n := countEvents(f.auditEvents(t, credOwnerA, "?filter[api_key_id]={keyP1ID}"), keycard.AuditUseRefused, keycard.RefusedOutOfScope); n != 1 {
+			t.Errorf("%d out-of-scope refusals in the audit log, want 1 (one a minute)", n)
+		}
 	})
 }
 
@@ -264,6 +274,10 @@ func TestRollKey(t *testing.T) {
 		}
 		if status, _ := f.from("GET", "/api/v1/properties/{p1}", from, "", keyHeader(fresh), ""); status != 200 {
 			t.Errorf("new key after the grace period: %d, want 200", status)
+		}
+		if events := f.auditEvents(t, credOwnerA, "?filter[api_key_id]="+id); countEvents(events, keycard.AuditUseRefused, keycard.RefusedRolled) != 1 ||
+			countEvents(events, keycard.AuditExpired, "") != 0 {
+			t.Errorf("the old secret's refusal: %v, want one use_refused (rolled) and no expiry", events)
 		}
 
 		// A roll with no grace period, for a leak, ends the old key at once.

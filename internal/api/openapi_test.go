@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,7 +130,10 @@ func (d docChecked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.api.ServeHTTP(rec, r)
 	res := rec.Result()
 	if err := checkExchange(loadOpenAPI(d.f.t), d.api, r, reqBody, res); err != nil {
-		d.f.t.Errorf("%s %s: %d answer does not match openapi.yaml: %v", r.Method, r.URL.Path, res.StatusCode, err)
+		// kin-openapi's message goes on to print the whole schema: its
+		// first line says what is wrong, and where.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		d.f.t.Errorf("%s %s: %d answer does not match openapi.yaml: %s", r.Method, r.URL.Path, res.StatusCode, msg)
 	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
@@ -143,7 +147,10 @@ func checkExchange(doc *openapi3.T, s *Server, r *http.Request, reqBody []byte, 
 		return nil // CORS preflight, answered before routing
 	}
 	body, _ := io.ReadAll(res.Body)
-	route, params := docRoute(doc, s, r)
+	route, params, pattern := docRoute(doc, s, r)
+	if route == nil && strings.Contains(pattern, " ") {
+		return fmt.Errorf("route %s is not in the document", pattern)
+	}
 	if route == nil {
 		// No route: the catch-all's 404, in the envelope.
 		return doc.Components.Schemas["Error"].Value.VisitJSON(mustJSON(body), openapi3.EnableJSONSchema2020())
@@ -175,26 +182,26 @@ func checkExchange(doc *openapi3.T, s *Server, r *http.Request, reqBody []byte, 
 
 // docRoute finds the document's operation for r through the API's own
 // route table, and the path parameters by the pattern's segments.
-func docRoute(doc *openapi3.T, s *Server, r *http.Request) (*routers.Route, map[string]string) {
+func docRoute(doc *openapi3.T, s *Server, r *http.Request) (route *routers.Route, params map[string]string, pattern string) {
 	canon := r.Clone(context.Background())
 	canon.URL.Path = canonicalPath(r.URL.Path)
-	_, pattern := s.mux.Handler(canon)
+	_, pattern = s.mux.Handler(canon)
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
-		return nil, nil
+		return nil, nil, pattern
 	}
 	item := doc.Paths.Value(path)
 	if item == nil || item.GetOperation(method) == nil {
-		return nil, nil
+		return nil, nil, pattern
 	}
-	params := map[string]string{}
+	params = map[string]string{}
 	have := strings.Split(canon.URL.Path, "/")
 	for i, seg := range strings.Split(path, "/") {
 		if strings.HasPrefix(seg, "{") && i < len(have) {
 			params[strings.Trim(seg, "{}")] = have[i]
 		}
 	}
-	return &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}, params
+	return &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}, params, pattern
 }
 
 func mustJSON(b []byte) any {

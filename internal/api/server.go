@@ -130,7 +130,13 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}
-		return h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))
+		err = h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))
+		if p.ViaAPIKey() && keycard.ErrorCode(err) == keycard.EForbidden {
+			// A key asked for what its scope forbids (minting keys,
+			// granting access, a property beyond its selection).
+			s.auth.RecordRefusal(r.Context(), p, keycard.RefusedOutOfScope)
+		}
+		return err
 	}
 }
 

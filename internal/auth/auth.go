@@ -230,7 +230,7 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	case c.Withdrawn:
 		return nil, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn)
 	case c.Rolled && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errRolled)
+		return nil, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled)
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
 		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
 	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
@@ -273,6 +273,13 @@ func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Pri
 	}
 	p := c.Principal
 	return &p, nil
+}
+
+// RecordRefusal records in the audit log that p's key was refused for
+// reason after authentication (out of scope), at most once per key and
+// reason a minute.
+func (a *Authenticator) RecordRefusal(ctx context.Context, p *keycard.Principal, reason string) {
+	a.refuse(ctx, p, reason, nil)
 }
 
 // refuse records a known key's refused use in the audit log, at most once

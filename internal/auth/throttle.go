@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keycard/keycard/internal/apikey"
@@ -24,15 +25,18 @@ type failThrottle struct {
 	limiter ratelimit.Limiter
 	limit   int
 
-	mu      sync.Mutex
-	blocked map[netip.Addr]time.Time // client key -> end of its cool-off
+	// nblocked is len(blocked), read without the lock: while no address
+	// cools off, a request takes no lock here.
+	nblocked atomic.Int64
+	mu       sync.Mutex
+	blocked  map[netip.Addr]time.Time // client key -> end of its cool-off
 }
 
 // SetAuthFailLimit refuses, for CoolOff, a client address that failed to
 // authenticate more than perMinute times in a minute, counting in l; 0
 // turns it off. It must be called before the Authenticator is shared.
 func (a *Authenticator) SetAuthFailLimit(l ratelimit.Limiter, perMinute int) {
-	a.fails = failThrottle{limiter: l, limit: perMinute, blocked: map[netip.Addr]time.Time{}}
+	a.fails.limiter, a.fails.limit, a.fails.blocked = l, perMinute, map[netip.Addr]time.Time{}
 }
 
 // throttleKey is the address counted for addr: itself, or for IPv6 its
@@ -53,15 +57,12 @@ func throttledError(retry time.Duration) error {
 // throttled returns a 429 error while addr cools off.
 func (a *Authenticator) throttled(addr netip.Addr) error {
 	f := &a.fails
-	if f.limit <= 0 || !addr.IsValid() {
+	if f.limit <= 0 || !addr.IsValid() || f.nblocked.Load() == 0 {
 		return nil
 	}
 	now := a.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.blocked) == 0 {
-		return nil
-	}
 	k := throttleKey(addr)
 	until, ok := f.blocked[k]
 	if !ok {
@@ -69,6 +70,7 @@ func (a *Authenticator) throttled(addr netip.Addr) error {
 	}
 	if !now.Before(until) {
 		delete(f.blocked, k)
+		f.nblocked.Store(int64(len(f.blocked)))
 		return nil
 	}
 	return throttledError(until.Sub(now))
@@ -102,6 +104,7 @@ func (a *Authenticator) failed(ctx context.Context, addr netip.Addr, err error) 
 		}
 	}
 	f.blocked[k] = now.Add(CoolOff)
+	f.nblocked.Store(int64(len(f.blocked)))
 	f.mu.Unlock()
 	return throttledError(CoolOff)
 }

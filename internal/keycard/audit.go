@@ -26,6 +26,7 @@ var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdra
 const (
 	RefusedWithdrawn  = "withdrawn"
 	RefusedExpired    = "expired"
+	RefusedRolled     = "rolled" // the old secret of a rolled key, after its grace period
 	RefusedIP         = "ip_not_allowed"
 	RefusedReadOnly   = "read_only"
 	RefusedOutOfScope = "out_of_scope"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,23 +13,26 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-// apiKeyFields returns the fields a key list filters and orders by at now:
-// status "expired" is an active key past its expiry, never stored.
-func apiKeyFields(now time.Time) map[string]column {
-	n := strconv.FormatInt(micros(now), 10)
-	return map[string]column{
-		"status": {expr: "CASE WHEN k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= " + n +
-			" THEN 'expired' ELSE k.status END"},
-		"name":                  {expr: "k.name"},
-		"user_id":               {expr: "k.user_id"},
-		"created_at":            {expr: "k.created_at", kind: kindTime},
-		"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
-		"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},
-		"expires_at":            {expr: "k.expires_at", kind: kindTime},
-		"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
-		"read_only":             {expr: "k.read_only", kind: kindBool},
-	}
+// apiKeyFields are the fields a key list filters and orders by. Status
+// "expired" is an active key past its expiry, never stored: keysAt
+// computes it.
+var apiKeyFields = map[string]column{
+	"status":                {expr: "k.display_status"},
+	"name":                  {expr: "k.name"},
+	"user_id":               {expr: "k.user_id"},
+	"created_at":            {expr: "k.created_at", kind: kindTime},
+	"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
+	"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},
+	"expires_at":            {expr: "k.expires_at", kind: kindTime},
+	"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
+	"read_only":             {expr: "k.read_only", kind: kindBool},
 }
+
+// keysAt is the api_keys table with each key's status at a time given as
+// the first argument. The time is an argument, not part of the text, so
+// that the statement is prepared once.
+const keysAt = `(SELECT api_keys.*, CASE WHEN status = 'active' AND expires_at IS NOT NULL AND expires_at <= ?
+	THEN 'expired' ELSE status END AS display_status FROM api_keys) k`
 
 const apiKeyColumns = `k.id, k.organization_id, k.user_id, u.email, k.name, k.hint, k.access_all_properties, k.status,
 	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.read_only, k.ip_allowlist, k.previous_expires_at`
@@ -47,7 +49,7 @@ func keysVisible(p *keycard.Principal) (string, []any) {
 
 // ListAPIKeys returns a page of the keys p sees, newest first by default.
 func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.APIKey, int, error) {
-	where, args, order, err := listSQL(q, apiKeyFields(s.now()), "k.created_at DESC, k.id ASC")
+	where, args, order, err := listSQL(q, apiKeyFields, "k.created_at DESC, k.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -56,7 +58,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard
 	var out []*keycard.APIKey
 	var total int
 	err = s.read(ctx, func(t *tx) error {
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM api_keys k WHERE `+vis+where, args...).Scan(&total); err != nil {
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM `+keysAt+` WHERE `+vis+where, append([]any{micros(s.now())}, args...)...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count api keys: %w", err)
 		}
 		var err error
@@ -67,7 +69,8 @@ func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard
 }
 
 func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([]*keycard.APIKey, error) {
-	rows, err := t.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys k JOIN users u ON u.id = k.user_id WHERE `+where, args...)
+	rows, err := t.Query(ctx, `SELECT `+apiKeyColumns+` FROM `+keysAt+` JOIN users u ON u.id = k.user_id WHERE `+where,
+		append([]any{micros(s.now())}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list api keys: %w", err)
 	}

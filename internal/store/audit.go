@@ -65,7 +65,7 @@ func (s *Store) auditKey(ctx context.Context, t *tx, p *keycard.Principal, k *ke
 		actorType: actorType, actorID: actorID, details: details})
 }
 
-// RecordKeyUse records an event of a key's use, made by the key itself:
+// RecordKeyEvent records an event of a key's use, made by the key itself:
 // its first successful use, or a refused use and why. The first use and
 // the expiry are recorded once per key: later calls do nothing.
 func (s *Store) RecordKeyEvent(ctx context.Context, keyID, event, reason string) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -197,7 +198,8 @@ func (s *Store) writeRevision(ctx context.Context, t *tx, p *keycard.Principal, 
 	if err != nil {
 		return fmt.Errorf("store: count booking revision: %w", err)
 	}
-	return nil
+	return s.enqueueRevision(ctx, t, keycard.RevisionNotice{PropertyID: prop.id, BookingID: b.ID, RevisionID: b.RevisionID,
+		Status: status, UnmappedRoom: unmappedRoom, UnmappedRate: unmappedRate, UserID: p.UserID})
 }
 
 func cloneBooking(b *keycard.Booking) *keycard.Booking {
@@ -685,7 +687,33 @@ func (s *Store) moveAvailability(ctx context.Context, t *tx, p *keycard.Principa
 			task.RoomTypeIDs = append(task.RoomTypeIDs, k.roomType)
 		}
 	}
+	if err := s.enqueueBookingARI(ctx, t, p, prop.id, moved); err != nil {
+		return err
+	}
 	return s.writeTask(ctx, t, p, task)
+}
+
+// enqueueBookingARI queues ari events for the availability a booking
+// change moved: each night's availability as it now stands.
+func (s *Store) enqueueBookingARI(ctx context.Context, t *tx, p *keycard.Principal, propertyID string, moved []night) error {
+	var qerr error
+	err := s.enqueueARI(ctx, t, propertyID, p.UserID, func(yield func(ariChange) bool) {
+		for _, k := range moved {
+			var n int64
+			if err := t.QueryRow(ctx, `SELECT availability FROM room_type_days WHERE room_type_id = ? AND day = ?`, k.roomType, int64(k.day)).Scan(&n); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // the room type is gone
+				}
+				qerr = fmt.Errorf("store: booking availability: %w", err)
+				return
+			}
+			if !yield(ariChange{roomTypeID: k.roomType, day: k.day, fields: availabilityFields,
+				values: map[string]any{keycard.ARIFieldAvailability: n}}) {
+				return
+			}
+		}
+	})
+	return cmp.Or(qerr, err)
 }
 
 func compareNights(a, b night) int {

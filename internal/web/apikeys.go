@@ -5,14 +5,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 )
 
-// labelAll is the label of the access_all_properties checkbox.
-const labelAll = "Access to all properties"
+// Labels of the key form's checkboxes.
+const (
+	labelAll      = "Access to all properties"
+	labelReadOnly = "Read-only"
+)
 
 // keysPerPage is the length of a page of the API key list.
 const keysPerPage = 50
@@ -32,6 +38,20 @@ type keysView struct {
 	// ViewerID is the signed-in user: the billing owner also sees other
 	// users' keys, marked with who made them.
 	ViewerID string
+	// Filter is the status the list shows: active (the default),
+	// withdrawn, expired or all.
+	Filter  string
+	Filters []string
+	// Expiring names the active keys that expire within 7 days.
+	Expiring []string
+	// Rolled, after a roll, says until when the old secret works (nil: it
+	// stopped at once).
+	Rolled *rolledKey
+}
+
+// rolledKey is what the page says of a roll.
+type rolledKey struct {
+	OldUntil *time.Time
 }
 
 // keyRow is one key of the list.
@@ -41,6 +61,8 @@ type keyRow struct {
 	// the viewer sees; Unseen counts the others.
 	PropertyTitles []string
 	Unseen         int
+	// ExpiresSoon marks an active key that expires within 7 days.
+	ExpiresSoon bool
 }
 
 // createdKey is a new key with its secret, which exists nowhere else.
@@ -62,6 +84,11 @@ type keyForm struct {
 	// Nonce names this one create form, so that sending it twice (a reload
 	// of the shown-once page without JavaScript) makes no second key.
 	Nonce string
+	// ExpiresIn is the expiry choice: "" (never), a number of days, or
+	// "keep" (the edit form's default).
+	ExpiresIn   string
+	IPAllowlist string
+	ReadOnly    bool
 }
 
 // gateView says which condition for managing API keys the user misses.
@@ -78,11 +105,15 @@ type pager struct {
 
 func newPager(base string, page, total, limit int) pager {
 	p := pager{Page: page, Pages: max(1, (total+limit-1)/limit)}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
 	if page > 1 {
-		p.Prev = base + "?page=" + strconv.Itoa(min(page-1, p.Pages))
+		p.Prev = base + sep + "page=" + strconv.Itoa(min(page-1, p.Pages))
 	}
 	if page < p.Pages {
-		p.Next = base + "?page=" + strconv.Itoa(page+1)
+		p.Next = base + sep + "page=" + strconv.Itoa(page+1)
 	}
 	return p
 }
@@ -117,6 +148,9 @@ func (s *Server) keyGate(h handlerFunc) handlerFunc {
 	}
 }
 
+// keyFilters are the statuses the key list filters by.
+var keyFilters = []string{keycard.KeyActive, keycard.KeyExpired, keycard.KeyWithdrawn, "all"}
+
 // keysView loads the list of keys and the viewer's properties, whose
 // titles name a restricted key's selection.
 func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, error) {
@@ -126,7 +160,19 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 		return nil, nil, err
 	}
 	n := pageNumber(r)
-	keys, total, err := s.store.ListAPIKeys(ctx, p, keycard.ListQuery{Page: n, Limit: keysPerPage})
+	filter := r.URL.Query().Get("status")
+	if !slices.Contains(keyFilters, filter) {
+		filter = keycard.KeyActive
+	}
+	q := keycard.ListQuery{Page: n, Limit: keysPerPage}
+	base := pathAPIKeys
+	if filter != "all" {
+		q.Filters = []keycard.Filter{{Field: "status", Op: keycard.OpEq, Values: []string{filter}}}
+	}
+	if filter != keycard.KeyActive {
+		base += "?status=" + filter
+	}
+	keys, total, err := s.store.ListAPIKeys(ctx, p, q)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,9 +180,14 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 	for _, o := range options {
 		titles[o.ID] = o.Title
 	}
-	v := &keysView{Pager: newPager(pathAPIKeys, n, total, keysPerPage), ViewerID: p.UserID}
+	v := &keysView{Pager: newPager(base, n, total, keysPerPage), ViewerID: p.UserID, Filter: filter, Filters: keyFilters}
+	now := time.Now()
 	for _, k := range keys {
 		row := keyRow{APIKey: k}
+		if k.Status == keycard.KeyActive && k.ExpiresAt != nil && k.ExpiresAt.Sub(now) < 7*24*time.Hour {
+			row.ExpiresSoon = true
+			v.Expiring = append(v.Expiring, k.Name)
+		}
 		for _, id := range k.PropertyIDs {
 			if t, ok := titles[id]; ok {
 				row.PropertyTitles = append(row.PropertyTitles, t)
@@ -161,7 +212,7 @@ func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for _, n := range []struct{ param, format string }{
 		{"withdrawn", "API key “%s” was withdrawn: every request with it is now refused."},
-		{"updated", "The properties of API key “%s” were saved."},
+		{"updated", "API key “%s” was saved: the change applies to its next request."},
 	} {
 		id := q.Get(n.param)
 		if id == "" {
@@ -204,12 +255,21 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	fe := keycard.FieldErrors{}
 	name := r.PostForm.Get("name")
 	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
+	readOnly := checkbox(r.PostForm, "read_only", labelReadOnly, fe)
 	ids := r.PostForm["property_ids"]
+	expiresIn, allowText := r.PostForm.Get("expires_in"), r.PostForm.Get("ip_allowlist")
+	expires := expiryChoice(expiresIn, fe)
+	allowlistErrors(allowText, fe)
 	err := fe.Err()
 	var k *keycard.APIKey
 	var secret string
 	if err == nil {
-		k, secret, err = s.store.CreateAPIKey(r.Context(), keycard.PrincipalFrom(r.Context()), name, all, ids)
+		nk := store.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: ids, ReadOnly: readOnly,
+			IPAllowlist: splitAllowlist(allowText)}
+		if expires != nil && !expires.IsZero() {
+			nk.ExpiresAt = expires
+		}
+		k, secret, err = s.store.CreateKey(r.Context(), keycard.PrincipalFrom(r.Context()), nk)
 	}
 	if err != nil && keycard.ErrorCode(err) != keycard.EInvalid {
 		return err
@@ -219,8 +279,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return lerr
 	}
 	if err != nil {
-		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options, Nonce: nonce}
-		v.Form.setErrors(err, "name", "property_ids")
+		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options, Nonce: nonce,
+			ExpiresIn: expiresIn, IPAllowlist: allowText, ReadOnly: readOnly}
+		v.Form.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist")
 		return s.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 	}
 	rememberFormSent(w, r, nonce)
@@ -241,21 +302,38 @@ func (s *Server) editAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := &keyForm{Key: k, All: k.AccessAllProperties, Selected: selected(k.PropertyIDs), Options: options}
-	return s.render(w, r, http.StatusOK, "api_key_edit", page{Title: "Edit properties", Nav: "keys", Data: f})
+	f := &keyForm{Key: k, Name: k.Name, All: k.AccessAllProperties, Selected: selected(k.PropertyIDs), Options: options,
+		ExpiresIn: "keep", IPAllowlist: strings.Join(k.IPAllowlist, "\n"), ReadOnly: k.ReadOnly}
+	return s.render(w, r, http.StatusOK, "api_key_edit", page{Title: "Edit API key", Nav: "keys", Data: f})
 }
 
-// updateAPIKey saves a key's property selection.
+// updateAPIKey saves a key's name, property selection and options.
 func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	ctx, p, id := r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id")
 	fe := keycard.FieldErrors{}
 	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
+	readOnly := checkbox(r.PostForm, "read_only", labelReadOnly, fe)
 	// Non-nil: no property ticked replaces the selection with none, which
 	// the store refuses for a restricted key.
 	ids := append([]string{}, r.PostForm["property_ids"]...)
+	name, expiresIn, allowText := r.PostForm.Get("name"), r.PostForm.Get("expires_in"), r.PostForm.Get("ip_allowlist")
+	// A field the form did not send stays as it is.
+	c := store.APIKeyChange{AccessAllProperties: &all, PropertyIDs: ids, ReadOnly: &readOnly}
+	if _, ok := r.PostForm["name"]; ok {
+		c.Name = &name
+	}
+	if _, ok := r.PostForm["ip_allowlist"]; ok {
+		c.IPAllowlist = append([]string{}, splitAllowlist(allowText)...)
+	}
+	if _, ok := r.PostForm["expires_in"]; ok && expiresIn != "keep" {
+		c.ExpiresAt = expiryChoice(expiresIn, fe)
+	} else {
+		expiresIn = "keep"
+	}
+	allowlistErrors(allowText, fe)
 	err := fe.Err()
 	if err == nil {
-		_, err = s.store.UpdateAPIKey(ctx, p, id, store.APIKeyChange{AccessAllProperties: &all, PropertyIDs: ids})
+		_, err = s.store.UpdateAPIKey(ctx, p, id, c)
 	}
 	if err == nil {
 		http.Redirect(w, r, pathAPIKeys+"?updated="+url.QueryEscape(id), http.StatusSeeOther)
@@ -272,9 +350,9 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if oerr != nil {
 		return oerr
 	}
-	f := &keyForm{Key: k, All: all, Selected: selected(ids), Options: options}
-	f.setErrors(err, "property_ids")
-	return s.render(w, r, http.StatusUnprocessableEntity, "api_key_edit", page{Title: "Edit properties", Nav: "keys", Data: f})
+	f := &keyForm{Key: k, Name: name, All: all, Selected: selected(ids), Options: options, ExpiresIn: expiresIn, IPAllowlist: allowText, ReadOnly: readOnly}
+	f.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist")
+	return s.render(w, r, http.StatusUnprocessableEntity, "api_key_edit", page{Title: "Edit API key", Nav: "keys", Data: f})
 }
 
 // withdrawAPIKeyPage asks for confirmation when the script that opens the
@@ -292,7 +370,8 @@ func (s *Server) withdrawAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, pathAPIKeys+"?withdrawn="+url.QueryEscape(k.ID), http.StatusSeeOther)
+	// The list shows every key, so that the withdrawn one is seen marked.
+	http.Redirect(w, r, pathAPIKeys+"?status=all&withdrawn="+url.QueryEscape(k.ID), http.StatusSeeOther)
 	return nil
 }
 

@@ -63,6 +63,7 @@ func (s *Server) funcs() template.FuncMap {
 			return "/static/" + name + "?v=" + a.version, nil
 		},
 		"when":     formatTime,
+		"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"sentence": sentence,
 	}

@@ -6,6 +6,7 @@ import "net/http"
 const (
 	pathSignIn     = "/sign_in"
 	pathAPIKeys    = "/organization/api-keys"
+	pathActivity   = "/organization/api-keys/activity"
 	pathProperties = "/properties"
 )
 
@@ -36,6 +37,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /organization/api-keys/{id}/edit", keysForm(s.updateAPIKey))
 	mux.Handle("GET /organization/api-keys/{id}/withdraw", keys(s.withdrawAPIKeyPage))
 	mux.Handle("POST /organization/api-keys/{id}/withdraw", keysForm(s.withdrawAPIKey))
+	mux.Handle("GET /organization/api-keys/{id}/roll", keys(s.rollAPIKeyPage))
+	mux.Handle("POST /organization/api-keys/{id}/roll", keysForm(s.rollAPIKey))
+	mux.Handle("GET /organization/api-keys/activity", keys(s.activityPage))
 
 	mux.Handle("GET /properties", user(s.propertiesPage))
 

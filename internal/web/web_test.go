@@ -494,6 +494,10 @@ func TestGate(t *testing.T) {
 			if got := elementText(r.body, "gate-subscription"); (got != "") != tt.inact || tt.inact && !strings.Contains(got, "has no active subscription") {
 				t.Errorf("subscription explanation: got %q, want it %v", got, tt.inact)
 			}
+			// It says who can activate the subscription, and how.
+			if got := strings.Contains(r.body, "The operator who runs this keycard server activates it, with <code>keycard org subscription"); got != tt.inact {
+				t.Errorf("who activates the subscription: said %v, want %v", got, tt.inact)
+			}
 			// Every key route is gated, not only the list.
 			for _, path := range []string{"/organization/api-keys/new"} {
 				if got := c.get(path).status; got != tt.status {
@@ -540,10 +544,11 @@ func TestEditProperties(t *testing.T) {
 
 	list := c.get("/organization/api-keys").body
 	if !strings.Contains(list, "/organization/api-keys/"+id+"/edit") {
-		t.Error("a restricted key has no Edit properties action")
+		t.Error("a restricted key has no Edit action")
 	}
-	if strings.Contains(list, "/organization/api-keys/"+allID+"/edit") {
-		t.Error("a key for all properties has an Edit properties action")
+	// A key for all properties can be narrowed too.
+	if !strings.Contains(list, "/organization/api-keys/"+allID+"/edit") {
+		t.Error("a key for all properties has no Edit action")
 	}
 	edit := c.get("/organization/api-keys/" + id + "/edit")
 	if edit.status != http.StatusOK || !strings.Contains(edit.body, `value="`+f.p1+`" checked`) {
@@ -564,7 +569,7 @@ func TestEditProperties(t *testing.T) {
 		t.Fatalf("save: got status %d, want 303", r.status)
 	}
 	page := c.get(r.header.Get("Location"))
-	if got := elementText(page.body, "notice"); !strings.Contains(got, "were saved") {
+	if got := elementText(page.body, "notice"); !strings.Contains(got, "was saved") {
 		t.Errorf("notice: got %q", got)
 	}
 	if got := f.apiStatus(secret, "/api/v1/properties/"+f.p2); got != http.StatusOK {

@@ -1,0 +1,61 @@
+package client
+
+import (
+	"context"
+	"testing"
+
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// TestKeyManagement edits, rolls and audits a key through the client.
+func TestKeyManagement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		srv := newServer(t, cfg)
+		k, err := srv.owner.CreateAPIKey(ctx, NewAPIKey{Name: "PMS", AccessAllProperties: true, ReadOnly: true,
+			IPAllowlist: []string{"127.0.0.1"}, ExpiresAt: "2030-01-01T00:00:00Z"})
+		if err != nil || !k.ReadOnly || k.ExpiresAt == nil || len(k.IPAllowlist) != 1 {
+			t.Fatalf("create key: %+v, %v", k, err)
+		}
+		pms := New(srv.url, WithAPIKey(k.Key))
+		if _, err := pms.CreateProperty(ctx, NewProperty{Title: "X", Currency: "EUR"}); !HasCode(err, CodeForbidden) {
+			t.Errorf("a read-only key creating a property: %v, want forbidden", err)
+		}
+
+		name, writable, never := "PMS 2", false, "never"
+		k2, err := srv.owner.UpdateAPIKey(ctx, k.ID, APIKeyChange{Name: &name, ReadOnly: &writable, ExpiresAt: &never})
+		if err != nil || k2.Name != "PMS 2" || k2.ReadOnly || k2.ExpiresAt != nil || len(k2.IPAllowlist) != 1 {
+			t.Fatalf("update key: %+v, %v", k2, err)
+		}
+		if _, err := pms.CreateProperty(ctx, NewProperty{Title: "X", Currency: "EUR"}); err != nil {
+			t.Errorf("a writable key creating a property: %v", err)
+		}
+
+		rolled, err := srv.owner.RollAPIKey(ctx, k.ID, 0)
+		if err != nil || rolled.Key == "" || rolled.Key == k.Key || rolled.ID != k.ID {
+			t.Fatalf("roll: %v", err)
+		}
+		if _, err := pms.Property(ctx, "00000000-0000-0000-0000-000000000000"); !HasCode(err, CodeUnauthorized) {
+			t.Errorf("the old secret after a roll without grace: %v, want unauthorized", err)
+		}
+		if _, err := srv.owner.RollAPIKey(ctx, k.ID, -1); !HasCode(err, CodeValidation) {
+			t.Errorf("roll with a negative grace: %v, want a validation error", err)
+		}
+
+		var events []string
+		for e, err := range srv.owner.AuditEvents(ctx, ListOptions{Filters: map[string]string{"api_key_id": k.ID}}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, e.Event)
+		}
+		want := map[string]bool{"api_key.created": true, "api_key.changed": true, "api_key.rolled": true, "api_key.use_refused": true}
+		for _, e := range events {
+			delete(want, e)
+		}
+		if len(want) > 0 {
+			t.Errorf("audit events %v lack %v", events, want)
+		}
+	})
+}
