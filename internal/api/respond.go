@@ -65,7 +65,7 @@ func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }

@@ -26,14 +26,16 @@ var propertyFields = map[string]column{
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanProperty(row scanner) (*keycard.Property, error) {
+// scanProperty scans the propertyColumns of row, then any extra columns
+// into extra.
+func scanProperty(row scanner, extra ...any) (*keycard.Property, error) {
 	var p keycard.Property
 	var facilities, settings, content string
 	var created, updated int64
 	var policy, taxSet sql.NullString
-	err := row.Scan(&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
+	err := row.Scan(append([]any{&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
 		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
-		&p.IsActive, &created, &updated, &policy, &taxSet)
+		&p.IsActive, &created, &updated, &policy, &taxSet}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +65,15 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	var out []*keycard.Property
 	var total int
 	err = s.read(ctx, func(t *tx) error {
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("store: count properties: %w", err)
-		}
-		rows, err := t.Query(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id IN `+r+where+order+page(q), args...)
+		// The total comes with the page (a window runs before LIMIT), so
+		// one query serves both unless the page is empty.
+		rows, err := t.Query(ctx, `SELECT `+propertyColumns+`, COUNT(*) OVER () FROM properties p WHERE p.id IN `+r+where+order+page(q), args...)
 		if err != nil {
 			return fmt.Errorf("store: list properties: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			prop, err := scanProperty(rows)
+			prop, err := scanProperty(rows, &total)
 			if err != nil {
 				return err
 			}
@@ -80,6 +81,12 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		rows.Close()
+		if len(out) == 0 && q.Offset() > 0 {
+			if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
+				return fmt.Errorf("store: count properties: %w", err)
+			}
 		}
 		if err := loadPropertyPhotos(ctx, t, out); err != nil {
 			return err
@@ -153,7 +160,7 @@ func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (
 		return nil, keycard.NotFound() // without a transaction
 	}
 	var prop *keycard.Property
-	err := s.read(ctx, func(t *tx) error {
+	err := s.readConn(ctx, func(t *tx) error {
 		var err error
 		prop, err = s.property(ctx, t, p, id)
 		return err

@@ -292,9 +292,12 @@ func migrationVersion(name string) (int, error) {
 	return v, nil
 }
 
-// tx is a transaction that rewrites "?" placeholders for the dialect.
+// tx is a transaction that rewrites "?" placeholders for the dialect. For
+// a hot read that needs no snapshot (see readConn), it is a bare
+// connection instead, and Tx is nil.
 type tx struct {
 	Tx *sql.Tx
+	q  querier // Tx, or the connection
 	d  dialect
 	// changed is set by a write that affects cached credentials.
 	changed bool
@@ -304,21 +307,28 @@ func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	return t.Tx.ExecContext(ctx, t.d.rebind(query), args...)
+	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	return t.Tx.QueryContext(ctx, t.d.rebind(query), args...)
+	return t.q.QueryContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *tx) QueryRow(ctx context.Context, query string, args ...any) row {
 	if err := checkArgs(args); err != nil {
 		return row{err: err}
 	}
-	return row{Row: t.Tx.QueryRowContext(ctx, t.d.rebind(query), args...)}
+	return row{Row: t.q.QueryRowContext(ctx, t.d.rebind(query), args...)}
+}
+
+// querier is what *sql.Tx and *sql.Conn have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // row is a *sql.Row that may instead hold an error found before the query
@@ -355,7 +365,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, d: s.dialect}
+	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -383,10 +393,24 @@ func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{Tx: sqlTx, d: s.dialect}); err != nil {
+	if err := fn(&tx{Tx: sqlTx, q: sqlTx, d: s.dialect}); err != nil {
 		return err
 	}
 	return sqlTx.Commit()
+}
+
+// readConn runs fn on one connection, outside a transaction: each of its
+// statements sees the latest commit, but two of them may see different
+// ones. It is for hot reads of one thing and its parts, where that is as
+// good as two requests and BEGIN and COMMIT would cost more than the
+// reads themselves.
+func (s *Store) readConn(ctx context.Context, fn func(*tx) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	defer conn.Close()
+	return fn(&tx{q: conn, d: s.dialect})
 }
 
 // AuthEpoch returns the counter of changes that cached credentials depend
