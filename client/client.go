@@ -262,9 +262,25 @@ type Meta struct {
 
 // item is one resource of a "data" member.
 type item[T any] struct {
-	ID         string `json:"id"`
-	Type       string `json:"type"`
-	Attributes T      `json:"attributes"`
+	ID            string          `json:"id"`
+	Type          string          `json:"type"`
+	Attributes    T               `json:"attributes"`
+	Relationships json.RawMessage `json:"relationships"`
+}
+
+// related is implemented by the resources that read something from their
+// relationships (a group's properties).
+type related interface {
+	setRelationships(raw json.RawMessage)
+}
+
+// value returns the item's attributes, with what they take from the
+// relationships.
+func (it *item[T]) value() T {
+	if r, ok := any(&it.Attributes).(related); ok && len(it.Relationships) > 0 {
+		r.setRelationships(it.Relationships)
+	}
+	return it.Attributes
 }
 
 // list iterates over every item of a paginated list, page after page,
@@ -282,7 +298,7 @@ func list[T any](c *Client, ctx context.Context, path string, opts ListOptions) 
 				return
 			}
 			for _, it := range body.Data {
-				if !yield(it.Attributes, nil) {
+				if !yield(it.value(), nil) {
 					return
 				}
 			}
@@ -303,7 +319,8 @@ func one[T any](c *Client, ctx context.Context, method, path string, body any) (
 	if err := c.do(ctx, method, path, nil, body, &out); err != nil {
 		return nil, err
 	}
-	return &out.Data.Attributes, nil
+	v := out.Data.value()
+	return &v, nil
 }
 
 // pathID escapes an id for a path.

@@ -88,6 +88,33 @@ type Group struct {
 	ID        string `json:"id"`
 	Title     string `json:"title"`
 	IsDefault bool   `json:"is_default"`
+	// Properties are the group's properties (those the credential
+	// reaches), from the group's relationships.
+	Properties []GroupProperty `json:"-"`
+}
+
+// GroupProperty is a property of a group.
+type GroupProperty struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+func (g *Group) setRelationships(raw json.RawMessage) {
+	var rel struct {
+		Properties struct {
+			Data []struct {
+				ID         string        `json:"id"`
+				Attributes GroupProperty `json:"attributes"`
+			} `json:"data"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(raw, &rel) != nil {
+		return
+	}
+	g.Properties = nil
+	for _, p := range rel.Properties.Data {
+		g.Properties = append(g.Properties, GroupProperty{ID: p.ID, Title: p.Attributes.Title})
+	}
 }
 
 // Groups iterates over the groups the credential sees.

@@ -188,3 +188,33 @@ func verifyWebhook(r *http.Request, secret string, now time.Time) ([]byte, error
 	}
 	return body, nil
 }
+
+// WebhookHandler serves a webhook's callback URL: it checks each
+// delivery's signature with VerifyWebhook (401 when it fails: the body is
+// not read further), decodes the event and calls handle. It answers 200
+// when handle returns nil, and 500 otherwise, so that the server sends the
+// delivery again later.
+func WebhookHandler(secret string, handle func(ctx context.Context, ev *WebhookEvent) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		body, err := VerifyWebhook(r, secret)
+		if err != nil {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		var ev WebhookEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			http.Error(w, "not a keycard event", http.StatusBadRequest)
+			return
+		}
+		if err := handle(r.Context(), &ev); err != nil {
+			http.Error(w, "not handled", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}

@@ -232,3 +232,54 @@ func TestVerifyWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookHandler checks the handler on signed, tampered and refused
+// deliveries.
+func TestWebhookHandler(t *testing.T) {
+	const secret = "whsec_handler"
+	var got []*WebhookEvent
+	fail := false
+	h := WebhookHandler(secret, func(_ context.Context, ev *WebhookEvent) error {
+		got = append(got, ev)
+		if fail {
+			return errors.New("database down")
+		}
+		return nil
+	})
+	send := func(method, sig, body string) int {
+		r := httptest.NewRequest(method, "/hook", strings.NewReader(body))
+		if sig != "" {
+			r.Header.Set(webhooksig.Header, sig)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	body := `{"event":"ari","payload":[{"date":"2027-01-01"}],"property_id":"p","user_id":null,"timestamp":"2027-01-01T00:00:00.0000Z"}`
+	sig := webhooksig.Sign(secret, time.Now(), []byte(body))
+	if code := send("POST", sig, body); code != 200 || len(got) != 1 || got[0].Event != "ari" || got[0].PropertyID != "p" ||
+		string(got[0].Payload) != `[{"date":"2027-01-01"}]` {
+		t.Errorf("signed delivery: %d, %+v", code, got)
+	}
+	for name, tc := range map[string]struct {
+		method, sig, body string
+		want              int
+	}{
+		"tampered":     {"POST", sig, strings.Replace(body, `"p"`, `"q"`, 1), 401},
+		"unsigned":     {"POST", "", body, 401},
+		"stale":        {"POST", webhooksig.Sign(secret, time.Now().Add(-10*time.Minute), []byte(body)), body, 401},
+		"not an event": {"POST", webhooksig.Sign(secret, time.Now(), []byte("[1]")), "[1]", 400},
+		"a GET":        {"GET", sig, "", 405},
+	} {
+		if code := send(tc.method, tc.sig, tc.body); code != tc.want {
+			t.Errorf("%s: %d, want %d", name, code, tc.want)
+		}
+	}
+	if len(got) != 1 {
+		t.Errorf("handle was called for refused deliveries: %d calls", len(got))
+	}
+	fail = true
+	if code := send("POST", sig, body); code != 500 {
+		t.Errorf("handler error: %d, want 500 so that the delivery is sent again", code)
+	}
+}

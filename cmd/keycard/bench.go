@@ -55,9 +55,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.DatabaseURL == "" && cfg.DBPath == "-" {
 		cfg.DBPath = filepath.Join(dir, "bench.db")
 	}
-	if cfg.Webhooks.KeyFile == "" || cfg.Webhooks.KeyFile == defaultWebhookKeyFile("-") {
-		cfg.Webhooks.KeyFile = filepath.Join(dir, "webhooks.key") // the bench makes no webhooks
-	}
+	cfg.Webhooks.KeyFile = filepath.Join(dir, "webhook.key")
 	st, err := store.Open(ctx, cfg.Store())
 	if err != nil {
 		return err
@@ -90,7 +88,13 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("server: %w", err)
 	}
 
-	results, err := runBench(ctx, base, seed, opts, stdout)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.concurrency, MaxConnsPerHost: opts.concurrency}}
+	defer client.CloseIdleConnections()
+	err = seedBookings(ctx, client, base, seed)
+	var results []benchResult
+	if err == nil {
+		results, err = runBench(ctx, client, base, seed, opts, stdout)
+	}
 	stop()
 	if serr := <-done; err == nil {
 		err = serr
@@ -184,6 +188,33 @@ func seedBench(ctx context.Context, st *store.Store) (*benchSeed, error) {
 	return seed, nil
 }
 
+// seedBookings makes a booking in each property through the API, so that
+// the booking feed has revisions waiting.
+func seedBookings(ctx context.Context, client *http.Client, base string, s *benchSeed) error {
+	arrival := s.first + 7
+	for i, prop := range s.properties {
+		body := fmt.Sprintf(`{"booking":{"property_id":%q,"ota_reservation_code":"BENCH-%d","arrival_date":%q,"departure_date":%q,`+
+			`"currency":"EUR","rooms":[{"days":{%q:"90.00"},"occupancy":{"adults":2,"children":0,"infants":0}}]}}`,
+			prop, i, arrival.String(), (arrival + 1).String(), arrival.String())
+		req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/bookings", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Api-Key", s.allKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("seed bookings: %w", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("seed bookings: POST /api/v1/bookings: status %d", resp.StatusCode)
+		}
+	}
+	return nil
+}
+
 // benchRoute is one kind of request the bench drives.
 type benchRoute struct {
 	name   string
@@ -213,6 +244,9 @@ func benchRoutes(s *benchSeed) []benchRoute {
 		}},
 		{"GET out of scope (404)", "GET", 404, func(int) (string, http.Header, string) {
 			return "/api/v1/properties/" + s.outOfScope, restricted, ""
+		}},
+		{"GET /booking_revisions/feed", "GET", 200, func(int) (string, http.Header, string) {
+			return "/api/v1/booking_revisions/feed", key, ""
 		}},
 		{"GET /restrictions 30d x 20", "GET", 200, func(int) (string, http.Header, string) { return read, key, "" }},
 		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
@@ -244,9 +278,7 @@ type benchResult struct {
 
 func (r benchResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
-func runBench(ctx context.Context, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) ([]benchResult, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.concurrency, MaxConnsPerHost: opts.concurrency}}
-	defer client.CloseIdleConnections()
+func runBench(ctx context.Context, client *http.Client, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) ([]benchResult, error) {
 	var out []benchResult
 	for _, rt := range benchRoutes(seed) {
 		if err := ctx.Err(); err != nil {

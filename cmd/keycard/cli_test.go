@@ -11,9 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +261,9 @@ func TestMetrics(t *testing.T) {
 		`keycard_auth_total{kind="api_key",outcome="invalid"} 1`,
 		`keycard_auth_total{kind="session",outcome="ok"} 3`,
 		`keycard_rate_limited_total{limit="request"} 1`,
+		// The session's entry is dropped when the property is created
+		// (its reach changed), so the booking's look-up is a miss.
+		`keycard_credential_cache_hits_total 3`,
 		`keycard_booking_feed_backlog 1`,
 		`go_sql_open_connections{db_name="read"}`,
 		`go_goroutines`,
@@ -270,14 +271,6 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
-	}
-	// The key's second and third requests at least were served from the
-	// credential cache (sessions may be too).
-	hits := regexp.MustCompile(`(?m)^keycard_credential_cache_hits_total (\d+)$`).FindStringSubmatch(body)
-	if hits == nil {
-		t.Errorf("/metrics lacks keycard_credential_cache_hits_total")
-	} else if n, _ := strconv.Atoi(hits[1]); n < 2 {
-		t.Errorf("/metrics: credential cache hits %q, want at least 2", hits)
 	}
 	if strings.Contains(body, key) || strings.Contains(body, token) || strings.Contains(body, "kc_nonsense") {
 		t.Errorf("/metrics holds a credential")

@@ -39,6 +39,9 @@ type Config struct {
 	// RedisURL, when set, holds the rate-limit counters in Redis, shared
 	// by every server using it.
 	RedisURL string
+	// DebugAddr, when set, is an operator-only address serving pprof and
+	// expvar; never the public one.
+	DebugAddr string
 	// Webhooks configures webhook delivery.
 	Webhooks WebhookConfig
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
@@ -77,6 +80,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.BoolVar(&c.cfg.MetricsPublic, "metrics-public", false, "serve Prometheus metrics at /metrics on the public address too (env KEYCARD_METRICS_PUBLIC)")
 		fs.StringVar(&c.cfg.LogFormat, "log-format", "", "json or text (default json for serve, text for demo) (env KEYCARD_LOG_FORMAT)")
 		fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env KEYCARD_LOG_LEVEL)")
+		fs.StringVar(&c.cfg.DebugAddr, "debug-addr", "", "operator-only `host:port` serving /debug/pprof/ and /debug/vars; keep it off the public network (env KEYCARD_DEBUG_ADDR)")
 		fs.StringVar(&c.cfg.RedisURL, "redis-url", "", "Redis `URL` (redis://...) for rate-limit counters shared by several servers (env KEYCARD_REDIS_URL)")
 		fs.IntVar(&c.cfg.Limits.PerKey, "key-rate-limit", api.DefaultLimits.PerKey, "requests per minute per API key; 0 is no limit (env KEYCARD_KEY_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PerOrganization, "org-rate-limit", api.DefaultLimits.PerOrganization, "requests per minute per organisation; 0 is no limit (env KEYCARD_ORG_RATE_LIMIT)")
@@ -108,6 +112,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("addr", "KEYCARD_ADDR", &c.cfg.Addr)
 		env("mode", "KEYCARD_MODE", &c.mode)
 		env("redis-url", "KEYCARD_REDIS_URL", &c.cfg.RedisURL)
+		env("debug-addr", "KEYCARD_DEBUG_ADDR", &c.cfg.DebugAddr)
 		env("log-format", "KEYCARD_LOG_FORMAT", &c.cfg.LogFormat)
 		env("log-level", "KEYCARD_LOG_LEVEL", &c.logLevel)
 		env("trusted-proxies", "KEYCARD_TRUSTED_PROXIES", &c.trustedProxies)
@@ -160,6 +165,9 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		}
 		if c.cfg.Addr == "" {
 			return Config{}, errors.New("--addr must not be empty")
+		}
+		if c.cfg.DebugAddr != "" && c.cfg.DebugAddr == c.cfg.Addr && !strings.HasSuffix(c.cfg.Addr, ":0") {
+			return Config{}, errors.New("--debug-addr must differ from --addr: profiles are for operators only")
 		}
 	}
 	if u := c.cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {

@@ -37,6 +37,12 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := seedDemoInventory(ctx, st, owner); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedDemoBookings(ctx, st, owner); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedDemoSetup(ctx, st, owner, cfg.Addr); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
 	// A key's secret is shown once and never stored, so each start makes a
 	// fresh demo key and withdraws the previous ones, which stay listed.
 	key, err := demoKey(ctx, st, owner)
@@ -55,7 +61,11 @@ keycard demo is running (staging mode, %s). Ctrl-C stops it.
 Try it:
   curl -s -H 'user-api-key: %s' %s/api/v1/properties/
 
-`, demoDatabase(cfg), baseURL, demoEmail, demoPassword, key, key, baseURL)
+Read the booking feed (one new booking waits unacked), then ack it with
+POST /api/v1/booking_revisions/<id>/ack:
+  curl -s -H 'user-api-key: %s' %s/api/v1/booking_revisions/feed
+
+`, demoDatabase(cfg), baseURL, demoEmail, demoPassword, key, key, baseURL, key, baseURL)
 	})
 }
 

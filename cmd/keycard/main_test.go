@@ -47,7 +47,10 @@ func (o *output) String() string {
 
 // await waits until the output matches re, or the server stops, and
 // returns the first submatch.
-func (o *output) await(t *testing.T, re *regexp.Regexp, done <-chan error) string {
+//
+// done must be buffered: the error read from it is put back, so that the
+// cleanup waiting for the run to end does not hang after a failed start.
+func (o *output) await(t *testing.T, re *regexp.Regexp, done chan error) string {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -57,6 +60,7 @@ func (o *output) await(t *testing.T, re *regexp.Regexp, done <-chan error) strin
 		select {
 		case <-o.wake:
 		case err := <-done:
+			done <- err
 			t.Fatalf("keycard stopped before printing %v: %v", re, err)
 		case <-timeout:
 			t.Fatalf("keycard did not print %v", re)
@@ -301,10 +305,48 @@ func TestDemo(t *testing.T) {
 		if status, rt := call(t, "GET", base+"/room_types", pms, ""); status != 200 || rt["meta"].(map[string]any)["total"] != float64(2) {
 			t.Errorf("round %d: room types of the demo key: %d, want 200 and 2", round, status)
 		}
+		// Hotel Alfama's set-up: a policy, a tax set with a city tax,
+		// facilities and a photo served by the demo itself; once only.
+		for path, want := range map[string]string{
+			"/hotel_policies": `"total":1`, "/tax_sets": `"total":1`, "/taxes?filter[type]=city_tax": `"total":1`, "/photos": `"total":1`,
+		} {
+			status, got := call(t, "GET", base+path, pms, "")
+			text, _ := json.Marshal(got)
+			if status != 200 || !strings.Contains(string(text), want) {
+				t.Errorf("round %d: GET %s: %d %s, want %s", round, path, status, text, want)
+			}
+		}
+		_, alfama := call(t, "GET", base+"/properties/"+props0(t, base, pms), pms, "")
+		if a := alfama["data"].(map[string]any)["attributes"].(map[string]any); len(a["facilities"].([]any)) == 0 || a["hotel_policy_id"] == nil ||
+			a["default_tax_set_id"] == nil {
+			t.Errorf("round %d: Hotel Alfama lacks facilities, hotel policy or default tax set: %v", round, a)
+		}
+		_, photos := call(t, "GET", base+"/photos", pms, "")
+		photoURL := photos["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any)["url"].(string)
+		_, file, _ := strings.Cut(photoURL, "/api/v1")
+		if resp, err := http.Get(strings.TrimSuffix(base, "/api/v1") + "/api/v1" + file); err != nil || resp.StatusCode != 200 ||
+			resp.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("round %d: the demo photo %s is not served: %v %v", round, file, err, resp)
+		} else {
+			resp.Body.Close()
+		}
 		today := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 		status, ari := call(t, "GET", base+"/restrictions?filter[property_id]="+props0(t, base, pms)+"&filter[date]="+today+"&filter[restrictions]=rate,availability", pms, "")
 		if status != 200 || len(ari["data"].(map[string]any)) == 0 {
 			t.Errorf("round %d: restrictions of the demo property for %s: %d, want rates", round, today, status)
+		}
+		// The feed holds the one booking the demo leaves unacked, and its
+		// curl line reads it.
+		feed := regexp.MustCompile(`curl -s -H 'user-api-key: (kc_\w+)' (http://\S+/booking_revisions/feed)`).FindStringSubmatch(out.String())
+		if feed == nil || feed[1] != key {
+			t.Errorf("round %d: no curl line for the booking feed with the demo key", round)
+		} else if status, fb := call(t, "GET", feed[2], pms, ""); status != 200 || fb["meta"].(map[string]any)["total"] != float64(1) {
+			t.Errorf("round %d: the feed's curl line answers %d %v, want one unacked revision", round, status, fb["meta"])
+		} else if a := fb["data"].([]any)[0].(map[string]any)["attributes"].(map[string]any); a["ota_reservation_code"] != "DEMO-1004" || a["status"] != "new" {
+			t.Errorf("round %d: the feed's entry is %v %v, want the new booking DEMO-1004", round, a["ota_reservation_code"], a["status"])
+		}
+		if status, bl := call(t, "GET", base+"/bookings?filter[status]=cancelled", pms, ""); status != 200 || bl["meta"].(map[string]any)["total"] != float64(1) {
+			t.Errorf("round %d: cancelled demo bookings: %d, want one", round, status)
 		}
 		if round == 1 {
 			if key == firstKey {

@@ -124,13 +124,21 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	defer closeLimiter()
 	authn.SetSignInLimit(limiter, cfg.SignInLimits)
 	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
-	sender, stopWebhooks, err := startWebhooks(cfg, st, log)
+	m := newMetrics(st, authn)
+	sender, stopWebhooks, err := startWebhooks(cfg, st, m, log)
 	if err != nil {
 		return err
 	}
 	defer stopWebhooks()
-	handler := newHandler(cfg, st, authn, limiter, newMetrics(st, authn), sender, log)
+	handler := newHandler(cfg, st, authn, limiter, m, sender, log)
 
+	if cfg.DebugAddr != "" {
+		stopDebug, err := serveDebug(cfg.DebugAddr, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/secretbox"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/webhook"
@@ -78,7 +79,7 @@ func defaultWebhookKeyFile(db string) string {
 // startWebhooks gives the store its sealing key and starts the delivery
 // worker; the returned function stops it, letting the deliveries under
 // way finish (each within webhook.Timeout).
-func startWebhooks(cfg Config, st *store.Store, log *slog.Logger) (*webhook.Sender, func(), error) {
+func startWebhooks(cfg Config, st *store.Store, m *metrics.Metrics, log *slog.Logger) (*webhook.Sender, func(), error) {
 	// SQLite's key file is made on first start; a PostgreSQL cluster's
 	// is made once by hand (or by the first server) and copied to all.
 	box, err := secretbox.LoadKeyFile(cfg.Webhooks.KeyFile, true)
@@ -87,7 +88,21 @@ func startWebhooks(cfg Config, st *store.Store, log *slog.Logger) (*webhook.Send
 	}
 	st.SetSecretBox(box)
 	sender := webhook.NewSender(cfg.Webhooks.AllowPrivate)
-	w := &webhook.Worker{Store: st, Sender: sender, Log: log}
+	w := &webhook.Worker{Store: st, Sender: sender, Log: log, Observe: m.WebhookDelivery}
+	w.Periodic = func(ctx context.Context, now time.Time) {
+		for {
+			n, err := st.NotifyNonAcked(ctx, now, cfg.Webhooks.NonAckedAfter, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("webhook: non-acked booking scan", "err", err)
+				}
+				return
+			}
+			if n < 500 {
+				return
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

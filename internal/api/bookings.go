@@ -38,90 +38,193 @@ func (s *Server) bookingRoutes(mux *routeMux, authed func(handlerFunc) http.Hand
 	mux.Handle("GET /api/v1/tasks/{id}", authed(s.getTask))
 }
 
-// bookingAttributes renders the state of a booking (or of a revision) the
-// Channex way: money as decimal strings in the booking's currency, dates
-// YYYY-MM-DD, a null for each absent value.
-func bookingAttributes(b *keycard.Booking) map[string]any {
+// bookingView is the state of a booking (or of a revision) as the API
+// writes it, the Channex way: money as decimal strings in the booking's
+// currency, dates YYYY-MM-DD, a null for each absent value. A struct
+// rather than a map, for the feed's sake: it encodes without sorting keys.
+type bookingView struct {
+	ID                 string          `json:"id"`
+	RevisionID         string          `json:"revision_id,omitempty"`
+	BookingID          string          `json:"booking_id,omitempty"`
+	SystemID           *string         `json:"system_id,omitempty"`
+	PropertyID         string          `json:"property_id"`
+	UniqueID           string          `json:"unique_id"`
+	OTAReservationCode string          `json:"ota_reservation_code"`
+	OTAName            string          `json:"ota_name"`
+	Status             string          `json:"status"`
+	Rooms              []roomView      `json:"rooms"`
+	Services           []serviceView   `json:"services"`
+	Deposits           []depositView   `json:"deposits"`
+	Guarantee          *guaranteeView  `json:"guarantee"`
+	Customer           *customerView   `json:"customer"`
+	Occupancy          occupancyView   `json:"occupancy"`
+	ArrivalDate        string          `json:"arrival_date"`
+	DepartureDate      string          `json:"departure_date"`
+	ArrivalHour        *string         `json:"arrival_hour"`
+	Amount             string          `json:"amount"`
+	Currency           string          `json:"currency"`
+	OTACommission      *string         `json:"ota_commission"`
+	Notes              *string         `json:"notes"`
+	PaymentCollect     *string         `json:"payment_collect"`
+	PaymentType        *string         `json:"payment_type"`
+	Meta               json.RawMessage `json:"meta"`
+	InsertedAt         string          `json:"inserted_at"`
+}
+
+type roomView struct {
+	BookingRoomID  string            `json:"booking_room_id"`
+	RoomTypeID     *string           `json:"room_type_id"`
+	RatePlanID     *string           `json:"rate_plan_id"`
+	CheckinDate    string            `json:"checkin_date"`
+	CheckoutDate   string            `json:"checkout_date"`
+	Amount         string            `json:"amount"`
+	Days           map[string]string `json:"days"`
+	Occupancy      roomOccupancyView `json:"occupancy"`
+	Guests         []keycard.Guest   `json:"guests"`
+	Services       []serviceView     `json:"services"`
+	Taxes          []taxView         `json:"taxes"`
+	CollectedTaxes []struct{}        `json:"collected_taxes"`
+	Meta           json.RawMessage   `json:"meta"`
+	OTAUniqueID    *string           `json:"ota_unique_id"`
+}
+
+type occupancyView struct {
+	Adults   int `json:"adults"`
+	Children int `json:"children"`
+	Infants  int `json:"infants"`
+}
+
+// roomOccupancyView is a room's occupancy, which carries the children's
+// ages (a list, maybe empty).
+type roomOccupancyView struct {
+	Adults   int   `json:"adults"`
+	Ages     []int `json:"ages"`
+	Children int   `json:"children"`
+	Infants  int   `json:"infants"`
+}
+
+type taxView struct {
+	IsInclusive bool   `json:"is_inclusive"`
+	Name        string `json:"name"`
+	TotalPrice  string `json:"total_price"`
+	Type        string `json:"type"`
+}
+
+type serviceView struct {
+	Name         string  `json:"name"`
+	Type         *string `json:"type"`
+	Nights       int     `json:"nights"`
+	Persons      int     `json:"persons"`
+	PriceMode    *string `json:"price_mode"`
+	PricePerUnit string  `json:"price_per_unit"`
+	TotalPrice   string  `json:"total_price"`
+}
+
+type depositView struct {
+	Amount   string  `json:"amount"`
+	Currency string  `json:"currency"`
+	Type     *string `json:"type"`
+}
+
+type guaranteeView struct {
+	CardNumber     string          `json:"card_number"`
+	CardType       string          `json:"card_type"`
+	CardholderName string          `json:"cardholder_name"`
+	CVV            string          `json:"cvv"`
+	ExpirationDate string          `json:"expiration_date"`
+	IsVirtual      bool            `json:"is_virtual"`
+	Meta           json.RawMessage `json:"meta"`
+}
+
+type customerView struct {
+	Name     string           `json:"name"`
+	Surname  string           `json:"surname"`
+	Mail     *string          `json:"mail"`
+	Phone    *string          `json:"phone"`
+	Address  *string          `json:"address"`
+	City     *string          `json:"city"`
+	Zip      *string          `json:"zip"`
+	Country  *string          `json:"country"`
+	Language *string          `json:"language"`
+	Company  *keycard.Company `json:"company"`
+	Meta     json.RawMessage  `json:"meta"`
+}
+
+// nullJSON writes stored JSON as it is, or null.
+func nullJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
+func newBookingView(b *keycard.Booking) *bookingView {
 	money := func(v int64) string { return keycard.FormatMoney(v, b.Currency) }
-	rooms := make([]map[string]any, 0, len(b.Rooms))
+	v := &bookingView{
+		PropertyID: b.PropertyID, UniqueID: b.UniqueID, OTAReservationCode: b.OTAReservationCode, OTAName: b.OTAName,
+		Status: b.Status, Rooms: make([]roomView, 0, len(b.Rooms)), Services: servicesView(b.Services, money),
+		Deposits: make([]depositView, 0, len(b.Deposits)), Occupancy: occupancyView{b.Occupancy.Adults, b.Occupancy.Children, b.Occupancy.Infants},
+		ArrivalDate: b.ArrivalDate.String(), DepartureDate: b.DepartureDate.String(), ArrivalHour: nullable(b.ArrivalHour),
+		Amount: money(b.Amount), Currency: b.Currency, Notes: nullable(b.Notes),
+		PaymentCollect: nullable(b.PaymentCollect), PaymentType: nullable(b.PaymentType),
+		Meta: nullJSON(b.Meta), InsertedAt: timestamp(b.InsertedAt),
+	}
 	for _, r := range b.Rooms {
 		days := make(map[string]string, len(r.Days))
 		for _, d := range r.Days {
 			days[d.Date.String()] = money(d.Amount)
 		}
-		taxes := make([]map[string]any, 0, len(r.Taxes))
+		taxes := make([]taxView, 0, len(r.Taxes))
 		for _, t := range r.Taxes {
-			taxes = append(taxes, map[string]any{"is_inclusive": t.IsInclusive, "name": t.Name, "total_price": money(t.TotalPrice), "type": t.Type})
+			taxes = append(taxes, taxView{t.IsInclusive, t.Name, money(t.TotalPrice), t.Type})
 		}
-		rooms = append(rooms, map[string]any{
-			"booking_room_id": r.BookingRoomID, "room_type_id": nullable(r.RoomTypeID), "rate_plan_id": nullable(r.RatePlanID),
-			"checkin_date": r.CheckinDate.String(), "checkout_date": r.CheckoutDate.String(), "amount": money(r.Amount),
-			"days": days, "occupancy": occupancyView(r.Occupancy, true), "guests": guestsView(r.Guests),
-			"services": servicesView(r.Services, money), "taxes": taxes, "collected_taxes": []any{},
-			"meta": rawObject(r.Meta), "ota_unique_id": nullable(r.OTAUniqueID),
+		guests := r.Guests
+		if guests == nil {
+			guests = []keycard.Guest{}
+		}
+		v.Rooms = append(v.Rooms, roomView{
+			BookingRoomID: r.BookingRoomID, RoomTypeID: nullable(r.RoomTypeID), RatePlanID: nullable(r.RatePlanID),
+			CheckinDate: r.CheckinDate.String(), CheckoutDate: r.CheckoutDate.String(), Amount: money(r.Amount),
+			Days: days, Occupancy: roomOccupancyOf(r.Occupancy), Guests: guests, Services: servicesView(r.Services, money),
+			Taxes: taxes, CollectedTaxes: []struct{}{}, Meta: nullJSON(r.Meta), OTAUniqueID: nullable(r.OTAUniqueID),
 		})
 	}
-	deposits := make([]map[string]any, 0, len(b.Deposits))
 	for _, d := range b.Deposits {
 		cur := d.Currency
 		if cur == "" {
 			cur = b.Currency
 		}
-		deposits = append(deposits, map[string]any{"amount": keycard.FormatMoney(d.Amount, cur), "currency": cur, "type": nullable(d.Type)})
+		v.Deposits = append(v.Deposits, depositView{keycard.FormatMoney(d.Amount, cur), cur, nullable(d.Type)})
 	}
-	var commission any
 	if b.OTACommission != nil {
-		commission = money(*b.OTACommission)
+		c := money(*b.OTACommission)
+		v.OTACommission = &c
 	}
-	var customer, guarantee any
 	if c := b.Customer; c != nil {
-		var company any
-		if c.Company != nil {
-			company = map[string]any{"title": c.Company.Title, "number": c.Company.Number, "number_type": c.Company.NumberType, "type": c.Company.Type}
-		}
-		customer = map[string]any{"name": c.Name, "surname": c.Surname, "mail": nullable(c.Mail), "phone": nullable(c.Phone),
-			"address": nullable(c.Address), "city": nullable(c.City), "zip": nullable(c.Zip), "country": nullable(c.Country),
-			"language": nullable(c.Language), "company": company, "meta": rawObject(c.Meta)}
+		v.Customer = &customerView{Name: c.Name, Surname: c.Surname, Mail: nullable(c.Mail), Phone: nullable(c.Phone),
+			Address: nullable(c.Address), City: nullable(c.City), Zip: nullable(c.Zip), Country: nullable(c.Country),
+			Language: nullable(c.Language), Company: c.Company, Meta: nullJSON(c.Meta)}
 	}
 	if g := b.Guarantee; g != nil {
-		guarantee = map[string]any{"card_number": g.CardNumber, "card_type": g.CardType, "cardholder_name": g.CardholderName,
-			"cvv": "***", "expiration_date": g.ExpirationDate, "is_virtual": g.IsVirtual, "meta": rawObject(g.Meta)}
+		v.Guarantee = &guaranteeView{CardNumber: g.CardNumber, CardType: g.CardType, CardholderName: g.CardholderName,
+			CVV: "***", ExpirationDate: g.ExpirationDate, IsVirtual: g.IsVirtual, Meta: nullJSON(g.Meta)}
 	}
-	return map[string]any{
-		"property_id": b.PropertyID, "unique_id": b.UniqueID, "ota_reservation_code": b.OTAReservationCode, "ota_name": b.OTAName,
-		"status": b.Status, "rooms": rooms, "services": servicesView(b.Services, money), "deposits": deposits,
-		"guarantee": guarantee, "customer": customer, "occupancy": occupancyView(b.Occupancy, false),
-		"arrival_date": b.ArrivalDate.String(), "departure_date": b.DepartureDate.String(), "arrival_hour": nullable(b.ArrivalHour),
-		"amount": money(b.Amount), "currency": b.Currency, "ota_commission": commission, "notes": nullable(b.Notes),
-		"payment_collect": nullable(b.PaymentCollect), "payment_type": nullable(b.PaymentType),
-		"meta": rawObject(b.Meta), "inserted_at": timestamp(b.InsertedAt),
-	}
+	return v
 }
 
-func occupancyView(o keycard.Occupancy, ages bool) map[string]any {
-	m := map[string]any{"adults": o.Adults, "children": o.Children, "infants": o.Infants}
-	if ages {
-		a := o.Ages
-		if a == nil {
-			a = []int{}
-		}
-		m["ages"] = a
+func roomOccupancyOf(o keycard.Occupancy) roomOccupancyView {
+	ages := o.Ages
+	if ages == nil {
+		ages = []int{}
 	}
-	return m
+	return roomOccupancyView{Adults: o.Adults, Ages: ages, Children: o.Children, Infants: o.Infants}
 }
 
-func guestsView(gs []keycard.Guest) []keycard.Guest {
-	if gs == nil {
-		return []keycard.Guest{}
-	}
-	return gs
-}
-
-func servicesView(ss []keycard.BookingService, money func(int64) string) []map[string]any {
-	out := make([]map[string]any, 0, len(ss))
+func servicesView(ss []keycard.BookingService, money func(int64) string) []serviceView {
+	out := make([]serviceView, 0, len(ss))
 	for _, sv := range ss {
-		out = append(out, map[string]any{"name": sv.Name, "type": nullable(sv.Type), "nights": sv.Nights, "persons": sv.Persons,
-			"price_mode": nullable(sv.PriceMode), "price_per_unit": money(sv.PricePerUnit), "total_price": money(sv.TotalPrice)})
+		out = append(out, serviceView{Name: sv.Name, Type: nullable(sv.Type), Nights: sv.Nights, Persons: sv.Persons,
+			PriceMode: nullable(sv.PriceMode), PricePerUnit: money(sv.PricePerUnit), TotalPrice: money(sv.TotalPrice)})
 	}
 	return out
 }
@@ -135,17 +238,17 @@ func rawObject(raw json.RawMessage) any {
 }
 
 func bookingResource(b *keycard.Booking) resource {
-	a := bookingAttributes(b)
-	a["id"], a["revision_id"] = b.ID, b.RevisionID
-	return resource{Type: "booking", ID: b.ID, Attributes: a, Relationships: map[string]any{
+	v := newBookingView(b)
+	v.ID, v.RevisionID = b.ID, b.RevisionID
+	return resource{Type: "booking", ID: b.ID, Attributes: v, Relationships: map[string]any{
 		"property": relation{ref{Type: "property", ID: b.PropertyID}},
 	}}
 }
 
 func revisionResource(b *keycard.Booking) resource {
-	a := bookingAttributes(b)
-	a["id"], a["booking_id"], a["system_id"] = b.RevisionID, b.ID, b.SystemID
-	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: a, Relationships: map[string]any{
+	v := newBookingView(b)
+	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
+	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
 		"property": relation{ref{Type: "property", ID: b.PropertyID}},
 		"booking":  relation{ref{Type: "booking", ID: b.ID}},
 	}}
@@ -294,7 +397,7 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 		}
 		if feed {
 			for _, f := range q.Filters {
-				if f.Field != "property_id" {
+				if f.Field != "property_id" || f.Op != keycard.OpEq {
 					return keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here", f.Field)
 				}
 			}

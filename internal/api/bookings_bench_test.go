@@ -32,6 +32,9 @@ func BenchmarkBookingFeed(b *testing.B) {
 		INSERT INTO booking_revisions (id, booking_id, property_id, status, system_id, data, inserted_at)
 		SELECT printf('%08x-0000-4000-8000-%012x', i, i), r.booking_id, r.property_id, 'modified', r.system_id, r.data, r.inserted_at + i
 		FROM booking_revisions r, n WHERE r.seq = 1`)
+	if err == nil {
+		_, err = db.Exec(`UPDATE booking_feed_counts SET unacked = unacked + 99999`)
+	}
 	db.Close()
 	if err != nil {
 		b.Fatal(err)
@@ -41,6 +44,7 @@ func BenchmarkBookingFeed(b *testing.B) {
 	if status != 200 || !strings.Contains(out, `"meta":{"total":100000,"page":1,"limit":100}`) {
 		b.Fatalf("feed: %d %.300s", status, out)
 	}
+	f.srv = f.api // time the handler, not the document check of the tests
 	b.ResetTimer()
 	for b.Loop() {
 		if status, _ := f.do("GET", path, credKeyAll, ""); status != 200 {
@@ -60,6 +64,7 @@ func BenchmarkBookingPush(b *testing.B) {
 		"rooms":[{"occupancy":{"adults":2},"rate_plan_id":"{rp1}","days":{"{d1}":10000,"{d2}":10000,"{d3}":10000}},
 			{"occupancy":{"adults":2},"rate_plan_id":"{rp1}","days":{"{d1}":"100.00","{d2}":"100.00","{d3}":"100.00"}}],
 		"payment_collect":"property","payment_type":"credit_card"}}`)
+	inv.srv = inv.api // time the handler, not the document check of the tests
 	i := 0
 	for b.Loop() {
 		i++

@@ -104,7 +104,7 @@ func TestBookings(t *testing.T) {
 					`"taxes":[{"is_inclusive":true,"name":"VAT","total_price":"12.00","type":"tax"}]`,
 					`"total_price":"20.00"`, `"price_per_unit":"5.00"`,
 					`"card_number":"411111******1111"`, `"cvv":"***"`, `"expiration_date":"10/2030"`, `"card_type":"VI"`,
-					`"mail":"ana@example.com"`, `"company":{"number":"1","number_type":"vat","title":"ACME","type":"company"}`,
+					`"mail":"ana@example.com"`, `"company":{"title":"ACME","number":"1","number_type":"vat","type":"company"}`,
 					`"occupancy":{"adults":2,"children":0,"infants":0}`, `"property":{"data":{"type":"property","id":"{p1}"}}`},
 				never: []string{"737", `"data":null`}},
 			{name: "a full card number is refused and not repeated", method: "POST", path: "/api/v1/bookings", cred: credKeyP1, status: 422,

@@ -52,7 +52,8 @@ var fuzzRoutes = []struct {
 // FuzzBadInput sends mutated bodies and queries to every route that takes
 // input: whatever comes in, the answer is a JSON envelope, never a 500.
 func FuzzBadInput(f *testing.F) {
-	for i, r := range fuzzRoutes {
+	routes := append(fuzzRoutes[:len(fuzzRoutes):len(fuzzRoutes)], setupFuzzRoutes...)
+	for i, r := range routes {
 		f.Add(uint8(i), r.body, "pagination[limit]=5")
 	}
 	f.Add(uint8(0), `{"user":{"email":["x"],"password":{}}}`, "filter[title][gte]=a&order[title]=desc")
@@ -82,11 +83,11 @@ func FuzzBadInput(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	ids := strings.NewReplacer("{b}", booking["id"].(string), "{rev}", booking["attributes"].(map[string]any)["revision_id"].(string),
-		"{webhook}", hook.ID)
+	ids := strings.NewReplacer(append([]string{"{b}", booking["id"].(string), "{rev}", booking["attributes"].(map[string]any)["revision_id"].(string),
+		"{webhook}", hook.ID}, setupFuzzIDs(f, fx)...)...)
 	f.Fuzz(func(t *testing.T, route uint8, body, query string) {
 		fx.t = t // the fixture reports through the current input's test
-		r := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		r := routes[int(route)%len(routes)]
 		path := ids.Replace(r.path)
 		// Only what can travel in a request line: no control characters,
 		// spaces or fragment.

@@ -32,8 +32,7 @@ func TestHotelPolicies(t *testing.T) {
 		}
 		id = create(credKeyP1, "{p1}")
 		idP2 = create(credKeyAll, "{p2}")
-		x := func(s string) string { return strings.NewReplacer("{hp}", id, "{hp2}", idP2).Replace(s) }
-		for _, sc := range []scenario{
+		runReplaced(t, f.run, strings.NewReplacer("{hp}", id, "{hp2}", idP2), []scenario{
 			{name: "get: every field of the reference", method: "GET", path: "/api/v1/hotel_policies/{hp}", cred: credKeyP1, status: 200,
 				want: []string{`"type":"hotel_policy"`, `"id":"{hp}"`, `"title":"Hotel Policy"`, `"currency":"GBP"`, `"is_adults_only":false`,
 					`"max_count_of_guests":20`, `"checkin_time":"14:00"`, `"checkout_time":"13:00"`, `"internet_access_type":"wifi"`,
@@ -86,15 +85,26 @@ func TestHotelPolicies(t *testing.T) {
 			{name: "property's link is cleared", method: "GET", path: "/api/v1/properties/{p1}", cred: credKeyP1, status: 200,
 				want: []string{`"hotel_policy_id":null`}, never: []string{`"hotel_policy":`, "{hp}"}},
 			{name: "no credential", method: "GET", path: "/api/v1/hotel_policies", cred: noCred, status: 401},
-		} {
-			sc.path, sc.body = x(sc.path), x(sc.body)
-			for i := range sc.want {
-				sc.want[i] = x(sc.want[i])
-			}
-			for i := range sc.never {
-				sc.never[i] = x(sc.never[i])
-			}
-			t.Run(sc.name, func(t *testing.T) { f.run(t, sc) })
-		}
+		})
 	})
+}
+
+// runReplaced runs scenarios in order, each as a subtest, after replacing
+// x's placeholders (ids made by the test) in their paths, bodies and
+// fragments.
+func runReplaced(t *testing.T, run func(*testing.T, scenario), x *strings.Replacer, scenarios []scenario) {
+	t.Helper()
+	for _, sc := range scenarios {
+		sc.path, sc.body = x.Replace(sc.path), x.Replace(sc.body)
+		sc.want, sc.never = replaceAll(x, sc.want), replaceAll(x, sc.never)
+		t.Run(sc.name, func(t *testing.T) { run(t, sc) })
+	}
+}
+
+func replaceAll(x *strings.Replacer, in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = x.Replace(s)
+	}
+	return out
 }

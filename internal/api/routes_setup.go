@@ -46,4 +46,6 @@ func (s *Server) setupRoutes(mux *routeMux, public func(handlerFunc) http.Handle
 	mux.Handle("PUT /api/v1/photos/{id}", authed(s.updatePhoto))
 	mux.Handle("DELETE /api/v1/photos/{id}", authed(s.deletePhoto))
 	mux.Handle("GET /api/v1/photo_files/{name}", public(s.servePhotoFile))
+
+	mux.Handle("GET /api/v1/properties/health", authed(s.propertiesHealth))
 }

@@ -71,16 +71,7 @@ func TestTaxesAndTaxSets(t *testing.T) {
 			{name: "rate plan without a tax set leaves the link out", method: "GET", path: "/api/v1/rate_plans/{rp1}", cred: credKeyP1, status: 200,
 				want: []string{`"tax_set_id":null`}, never: []string{`"tax_set":`}},
 		}
-		for _, sc := range steps {
-			sc.path, sc.body = x.Replace(sc.path), x.Replace(sc.body)
-			for i := range sc.want {
-				sc.want[i] = x.Replace(sc.want[i])
-			}
-			for i := range sc.never {
-				sc.never[i] = x.Replace(sc.never[i])
-			}
-			t.Run(sc.name, func(t *testing.T) { inv.run(t, sc) })
-		}
+		runReplaced(t, inv.run, x, steps)
 
 		set = id(inv.get(t, "POST", "/api/v1/tax_sets", credKeyP1, x.Replace(`{"tax_set":{"property_id":"{p1}","title":"Lisbon taxes",
 			"currency":"EUR","taxes":[{"id":"{city}","level":1},{"id":"{vat}","level":0}],"associated_rate_plan_ids":["{rp1}","{rpPP}"]}}`), 201))
@@ -124,15 +115,6 @@ func TestTaxesAndTaxSets(t *testing.T) {
 			{name: "its property has no default", method: "GET", path: "/api/v1/properties/{p1}", cred: credKeyP1, status: 200,
 				want: []string{`"default_tax_set_id":null`}, never: []string{"{set}", `"default_tax_set":`}},
 		}
-		for _, sc := range steps {
-			sc.path, sc.body = x.Replace(sc.path), x.Replace(sc.body)
-			for i := range sc.want {
-				sc.want[i] = x.Replace(sc.want[i])
-			}
-			for i := range sc.never {
-				sc.never[i] = x.Replace(sc.never[i])
-			}
-			t.Run(sc.name, func(t *testing.T) { inv.run(t, sc) })
-		}
+		runReplaced(t, inv.run, x, steps)
 	})
 }

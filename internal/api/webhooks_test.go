@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
@@ -128,4 +130,74 @@ func TestWebhookTestCall(t *testing.T) {
 	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credOwnerA,
 		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*"}}`,
 		status: 422, want: []string{"could not be reached"}})
+}
+
+// TestBookingWebhooks checks that booking revisions queue their events in
+// the transaction that writes them, and that a revision left unacked
+// fires non_acked_booking once.
+func TestBookingWebhooks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		bk := newBookings(t, cfg)
+		ctx := context.Background()
+		hook, _, err := bk.st.CreateWebhook(ctx, bk.ownerA, &keycard.Webhook{PropertyID: bk.p1, CallbackURL: "https://93.184.216.34/h",
+			EventMask: "booking_new;non_acked_booking", IsActive: true, SendData: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bk.ids["hook"] = hook.ID
+		ariHook, _, err := bk.st.CreateWebhook(ctx, bk.ownerA, &keycard.Webhook{PropertyID: bk.p1, CallbackURL: "https://93.184.216.34/h",
+			EventMask: "ari:availability:*:*", IsActive: true, SendData: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bk.ids["ariHook"] = ariHook.ID
+		bk.keep("b1", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("W1", ""), 201))
+		bk.keep("b2", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("W2", ""), 201))
+		bk.send(t, "POST", "/api/v1/booking_revisions/{b2rev}/ack", credKeyP1, "", 200)
+		// Refused: nothing is written, so nothing is queued.
+		bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("W1", ""), 422)
+
+		events := func() map[string][]string {
+			m := bk.send(t, "GET", "/api/v1/webhooks/{hook}/deliveries?pagination[limit]=100", credKeyP1, "", 200)
+			out := map[string][]string{}
+			for _, d := range m["data"].([]any) {
+				a := d.(map[string]any)["attributes"].(map[string]any)
+				body := a["request_body"].(map[string]any)
+				p := body["payload"].(map[string]any)
+				out[a["event"].(string)] = append(out[a["event"].(string)], p["revision_id"].(string))
+			}
+			return out
+		}
+		got := events()
+		if len(got["booking_new"]) != 2 || len(got) != 1 {
+			t.Fatalf("deliveries after two new bookings: %v", got)
+		}
+		// The property takes availability on confirmation: each new
+		// booking's nights fire an ari event for its room type.
+		m := bk.send(t, "GET", "/api/v1/webhooks/{ariHook}/deliveries", credKeyP1, "", 200)
+		if list := m["data"].([]any); len(list) != 2 {
+			t.Errorf("ari deliveries after two bookings = %d, want 2", len(list))
+		} else {
+			payload := list[0].(map[string]any)["attributes"].(map[string]any)["request_body"].(map[string]any)["payload"].([]any)
+			if len(payload) != 2 || payload[0].(map[string]any)["room_type_id"] != bk.rt1 || payload[0].(map[string]any)["date"] != bk.x("{d1}") {
+				t.Errorf("ari payload of a booking = %v, want its two nights in room type %s", payload, bk.rt1)
+			}
+		}
+		n, err := bk.st.NotifyNonAcked(ctx, time.Now().Add(29*time.Minute), 30*time.Minute, 100)
+		if err != nil || n != 0 {
+			t.Fatalf("non-acked scan before 30 minutes found %d, %v", n, err)
+		}
+		later := time.Now().Add(31 * time.Minute)
+		n, err = bk.st.NotifyNonAcked(ctx, later, 30*time.Minute, 100)
+		if err != nil || n != 1 {
+			t.Fatalf("non-acked scan after 30 minutes found %d, %v; want the one unacked revision", n, err)
+		}
+		if n, _ := bk.st.NotifyNonAcked(ctx, later.Add(time.Hour), 30*time.Minute, 100); n != 0 {
+			t.Errorf("a second scan notified %d revisions again", n)
+		}
+		got = events()
+		if len(got["non_acked_booking"]) != 1 || got["non_acked_booking"][0] != bk.ids["b1rev"] {
+			t.Errorf("non_acked_booking deliveries = %v, want one for %s", got["non_acked_booking"], bk.ids["b1rev"])
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -192,7 +193,13 @@ func (s *Store) writeRevision(ctx context.Context, t *tx, p *keycard.Principal, 
 	if err != nil {
 		return fmt.Errorf("store: write booking revision: %w", err)
 	}
-	return nil
+	_, err = t.Exec(ctx, `INSERT INTO booking_feed_counts (property_id, unacked) VALUES (?, 1)
+		ON CONFLICT (property_id) DO UPDATE SET unacked = booking_feed_counts.unacked + 1`, prop.id)
+	if err != nil {
+		return fmt.Errorf("store: count booking revision: %w", err)
+	}
+	return s.enqueueRevision(ctx, t, keycard.RevisionNotice{PropertyID: prop.id, BookingID: b.ID, RevisionID: b.RevisionID,
+		Status: status, UnmappedRoom: unmappedRoom, UnmappedRate: unmappedRate, UserID: p.UserID})
 }
 
 func cloneBooking(b *keycard.Booking) *keycard.Booking {
@@ -496,7 +503,13 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	var out []*keycard.Booking
 	var total int
 	err = s.read(ctx, func(t *tx) error {
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN `+r+cond+where, args...).Scan(&total); err != nil {
+		count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
+		if unacked {
+			// The feed filters on the property alone: its total is the sum
+			// of the properties' counts.
+			count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
+		}
+		if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count booking revisions: %w", err)
 		}
 		rows, err := t.Query(ctx, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
@@ -530,6 +543,11 @@ func (s *Store) AckRevision(ctx context.Context, p *keycard.Principal, id string
 			return fmt.Errorf("store: ack booking revision: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			_, err := t.Exec(ctx, `UPDATE booking_feed_counts SET unacked = unacked - 1
+				WHERE property_id = (SELECT property_id FROM booking_revisions WHERE id = ?)`, id)
+			if err != nil {
+				return fmt.Errorf("store: count booking revision ack: %w", err)
+			}
 			return nil
 		}
 		var n int
@@ -683,7 +701,33 @@ func (s *Store) moveAvailability(ctx context.Context, t *tx, p *keycard.Principa
 			task.RoomTypeIDs = append(task.RoomTypeIDs, k.roomType)
 		}
 	}
+	if err := s.enqueueBookingARI(ctx, t, p, prop.id, moved); err != nil {
+		return err
+	}
 	return s.writeTask(ctx, t, p, task)
+}
+
+// enqueueBookingARI queues ari events for the availability a booking
+// change moved: each night's availability as it now stands.
+func (s *Store) enqueueBookingARI(ctx context.Context, t *tx, p *keycard.Principal, propertyID string, moved []night) error {
+	var qerr error
+	err := s.enqueueARI(ctx, t, propertyID, p.UserID, func(yield func(ariChange) bool) {
+		for _, k := range moved {
+			var n int64
+			if err := t.QueryRow(ctx, `SELECT availability FROM room_type_days WHERE room_type_id = ? AND day = ?`, k.roomType, int64(k.day)).Scan(&n); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // the room type is gone
+				}
+				qerr = fmt.Errorf("store: booking availability: %w", err)
+				return
+			}
+			if !yield(ariChange{roomTypeID: k.roomType, day: k.day, fields: availabilityFields,
+				values: map[string]any{keycard.ARIFieldAvailability: n}}) {
+				return
+			}
+		}
+	})
+	return cmp.Or(qerr, err)
 }
 
 func compareNights(a, b night) int {

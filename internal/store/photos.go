@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -37,40 +38,31 @@ func scanPhoto(row scanner) (*keycard.PhotoRecord, error) {
 	return &ph, nil
 }
 
+var photoRecords = &owned[*keycard.PhotoRecord]{
+	name: "photo", table: "photos", alias: "ph", columns: photoColumns, fields: photoFields,
+	order: "ph.position ASC, ph.created_at ASC, ph.id ASC", scan: scanPhoto,
+	ident: func(ph *keycard.PhotoRecord) (string, string) { return ph.ID, ph.PropertyID },
+	values: func(ph *keycard.PhotoRecord) (string, []any) {
+		return `room_type_id, url, description, author, kind, position, updated_at`,
+			[]any{nullID(ph.RoomTypeID), ph.URL, ph.Description, ph.Author, ph.Kind, ph.Position, micros(ph.UpdatedAt)}
+	},
+	check: func(ctx context.Context, t *tx, ph *keycard.PhotoRecord, skip keycard.FieldErrors) error {
+		if err := ph.Validate(skip); err != nil {
+			return err
+		}
+		return checkPhotoRoomType(ctx, t, ph)
+	},
+}
+
 // ListPhotos returns a page of the photos of the properties p reaches, by
 // position, and their total.
 func (s *Store) ListPhotos(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.PhotoRecord, int, error) {
-	var out []*keycard.PhotoRecord
-	total, err := s.listOwned(ctx, p, q, listSpec{table: "photos ph", alias: "ph", columns: photoColumns,
-		fields: photoFields, order: "ph.position ASC, ph.created_at ASC, ph.id ASC"}, func(row scanner) error {
-		ph, err := scanPhoto(row)
-		if err == nil {
-			out = append(out, ph)
-		}
-		return err
-	})
-	return out, total, err
+	return photoRecords.list(ctx, s, p, q)
 }
 
 // Photo returns a photo of a property p reaches.
 func (s *Store) Photo(ctx context.Context, p *keycard.Principal, id string) (*keycard.PhotoRecord, error) {
-	var out *keycard.PhotoRecord
-	err := s.read(ctx, func(t *tx) error {
-		var err error
-		out, err = photo(ctx, t, p, id)
-		return err
-	})
-	return out, err
-}
-
-func photo(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.PhotoRecord, error) {
-	if !keycard.ValidID(id) {
-		return nil, keycard.NotFound()
-	}
-	r, args := reach(t.d, p)
-	ph, err := scanPhoto(t.QueryRow(ctx, `SELECT `+photoColumns+` FROM photos ph WHERE ph.id = ? AND ph.property_id IN `+r,
-		append([]any{id}, args...)...))
-	return ph, notFound(err)
+	return photoRecords.one(ctx, s, p, id)
 }
 
 // checkPhotoRoomType checks that a photo's room type, if any, is one of
@@ -89,36 +81,21 @@ func checkPhotoRoomType(ctx context.Context, t *tx, ph *keycard.PhotoRecord) err
 	return nil
 }
 
-// CreatePhoto creates a photo of a property p reaches, or of one of its
-// room types.
+// CreatePhoto creates the photo ph of a property p reaches, or of one of
+// its room types.
 func (s *Store) CreatePhoto(ctx context.Context, p *keycard.Principal, ph *keycard.PhotoRecord) (*keycard.PhotoRecord, error) {
-	if err := ph.Validate(nil); err != nil {
-		return nil, err
-	}
-	var out *keycard.PhotoRecord
-	err := s.write(ctx, func(t *tx) error {
-		if err := requireProperty(ctx, t, p, ph.PropertyID, false); err != nil {
-			return err
-		}
-		if err := checkPhotoRoomType(ctx, t, ph); err != nil {
-			return err
-		}
-		now := s.now()
-		ph.ID, ph.CreatedAt, ph.UpdatedAt = newID(), now, now
-		if err := insertPhoto(ctx, t, ph); err != nil {
-			return err
-		}
-		var err error
-		out, err = photo(ctx, t, p, ph.ID)
-		return err
-	})
-	return out, err
+	return photoRecords.create(ctx, s, p, ph.PropertyID, func(id, propertyID, _ string, now time.Time) *keycard.PhotoRecord {
+		out := *ph
+		out.ID, out.PropertyID, out.CreatedAt, out.UpdatedAt = id, propertyID, now, now
+		return &out
+	}, func(*keycard.PhotoRecord) keycard.FieldErrors { return nil })
 }
 
+// insertPhoto writes a new photo row.
 func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
-	_, err := t.Exec(ctx, `INSERT INTO photos (id, property_id, room_type_id, url, description, author, kind, position, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ph.ID, ph.PropertyID, nullID(ph.RoomTypeID), ph.URL, ph.Description, ph.Author, ph.Kind,
-		ph.Position, micros(ph.CreatedAt), micros(ph.UpdatedAt))
+	cols, vals := photoRecords.values(ph)
+	_, err := t.Exec(ctx, `INSERT INTO photos (id, property_id, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
+		append([]any{ph.ID, ph.PropertyID, micros(ph.CreatedAt)}, vals...)...)
 	if err != nil {
 		return fmt.Errorf("store: create photo: %w", err)
 	}
@@ -129,41 +106,12 @@ func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
 // saves it. Its property cannot change; its room type may, within the
 // property.
 func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.PhotoRecord) keycard.FieldErrors) (*keycard.PhotoRecord, error) {
-	var out *keycard.PhotoRecord
-	err := s.write(ctx, func(t *tx) error {
-		ph, err := photo(ctx, t, p, id)
-		if err != nil {
-			return err
-		}
-		decodeErrs := change(ph)
-		if err := decodeErrs.Merge(ph.Validate(decodeErrs)); err != nil {
-			return err
-		}
-		if err := checkPhotoRoomType(ctx, t, ph); err != nil {
-			return err
-		}
-		ph.UpdatedAt = s.now()
-		if _, err := t.Exec(ctx, `UPDATE photos SET room_type_id = ?, url = ?, description = ?, author = ?, kind = ?, position = ?, updated_at = ?
-			WHERE id = ?`, nullID(ph.RoomTypeID), ph.URL, ph.Description, ph.Author, ph.Kind, ph.Position, micros(ph.UpdatedAt), ph.ID); err != nil {
-			return fmt.Errorf("store: update photo: %w", err)
-		}
-		out, err = photo(ctx, t, p, id)
-		return err
-	})
-	return out, err
+	return photoRecords.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { ph.UpdatedAt = now }, change)
 }
 
 // DeletePhoto deletes a photo p reaches.
 func (s *Store) DeletePhoto(ctx context.Context, p *keycard.Principal, id string) error {
-	return s.write(ctx, func(t *tx) error {
-		if _, err := photo(ctx, t, p, id); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete photo: %w", err)
-		}
-		return nil
-	})
+	return photoRecords.remove(ctx, s, p, id)
 }
 
 // loadContentPhotos fills in the content photos of properties (their

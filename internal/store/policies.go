@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -52,156 +52,42 @@ func hotelPolicyValues(hp *keycard.HotelPolicy) (string, []any) {
 			hp.PetsNonRefundableFee, hp.PetsRefundableDeposit, hp.SmokingPolicy, micros(hp.UpdatedAt)}
 }
 
+var hotelPolicies = &owned[*keycard.HotelPolicy]{
+	name: "hotel policy", table: "hotel_policies", alias: "hp", columns: hotelPolicyColumns, fields: hotelPolicyFields,
+	order: "hp.title ASC, hp.id ASC", scan: scanHotelPolicy, values: hotelPolicyValues,
+	ident: func(hp *keycard.HotelPolicy) (string, string) { return hp.ID, hp.PropertyID },
+	check: validated[*keycard.HotelPolicy],
+}
+
 // ListHotelPolicies returns a page of the hotel policies of the properties
 // p reaches, and their total.
 func (s *Store) ListHotelPolicies(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.HotelPolicy, int, error) {
-	var out []*keycard.HotelPolicy
-	total, err := s.listOwned(ctx, p, q, listSpec{table: "hotel_policies hp", alias: "hp", columns: hotelPolicyColumns,
-		fields: hotelPolicyFields, order: "hp.title ASC, hp.id ASC"}, func(row scanner) error {
-		hp, err := scanHotelPolicy(row)
-		if err == nil {
-			out = append(out, hp)
-		}
-		return err
-	})
-	return out, total, err
-}
-
-// listSpec describes a list of property-owned rows.
-type listSpec struct {
-	table, alias, columns, order string
-	fields                       map[string]column
-}
-
-// listOwned runs a list query over rows owned by the properties p reaches
-// (through their property_id), calling scan for each row of the page, and
-// returns the total.
-func (s *Store) listOwned(ctx context.Context, p *keycard.Principal, q keycard.ListQuery, ls listSpec, scan func(scanner) error) (int, error) {
-	where, args, order, err := listSQL(q, ls.fields, ls.order)
-	if err != nil {
-		return 0, err
-	}
-	r, rargs := reach(s.dialect, p)
-	args = append(rargs, args...)
-	var total int
-	err = s.read(ctx, func(t *tx) error {
-		from := ` FROM ` + ls.table + ` WHERE ` + ls.alias + `.property_id IN ` + r + where
-		if err := t.QueryRow(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
-			return fmt.Errorf("store: count %s: %w", ls.table, err)
-		}
-		rows, err := t.Query(ctx, `SELECT `+ls.columns+from+order+page(q), args...)
-		if err != nil {
-			return fmt.Errorf("store: list %s: %w", ls.table, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
-	return total, err
+	return hotelPolicies.list(ctx, s, p, q)
 }
 
 // HotelPolicy returns a hotel policy of a property p reaches.
 func (s *Store) HotelPolicy(ctx context.Context, p *keycard.Principal, id string) (*keycard.HotelPolicy, error) {
-	var out *keycard.HotelPolicy
-	err := s.read(ctx, func(t *tx) error {
-		var err error
-		out, err = hotelPolicy(ctx, t, p, id)
-		return err
-	})
-	return out, err
-}
-
-func hotelPolicy(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.HotelPolicy, error) {
-	if !keycard.ValidID(id) {
-		return nil, keycard.NotFound()
-	}
-	r, args := reach(t.d, p)
-	hp, err := scanHotelPolicy(t.QueryRow(ctx, `SELECT `+hotelPolicyColumns+` FROM hotel_policies hp WHERE hp.id = ? AND hp.property_id IN `+r,
-		append([]any{id}, args...)...))
-	return hp, notFound(err)
-}
-
-// propertyCurrency returns the currency of a property (already checked to
-// be in reach).
-func propertyCurrency(ctx context.Context, t *tx, propertyID string) (string, error) {
-	var c string
-	if err := t.QueryRow(ctx, `SELECT currency FROM properties WHERE id = ?`, propertyID).Scan(&c); err != nil {
-		return "", fmt.Errorf("store: property currency: %w", err)
-	}
-	return c, nil
+	return hotelPolicies.one(ctx, s, p, id)
 }
 
 // CreateHotelPolicy creates a hotel policy of a property p reaches. build
-// fills it in once its currency (by default the property's) is known, so
-// that money is read in it; it returns the field errors it met decoding.
+// fills it in, starting from the property's currency (so that money is
+// read in the one the request gives, if any), and returns the field errors
+// it met decoding.
 func (s *Store) CreateHotelPolicy(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.HotelPolicy) keycard.FieldErrors) (*keycard.HotelPolicy, error) {
-	var out *keycard.HotelPolicy
-	err := s.write(ctx, func(t *tx) error {
-		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
-			return err
-		}
-		currency, err := propertyCurrency(ctx, t, propertyID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		hp := &keycard.HotelPolicy{ID: newID(), PropertyID: propertyID, Currency: currency, CreatedAt: now, UpdatedAt: now}
-		decodeErrs := build(hp)
-		if err := decodeErrs.Merge(hp.Validate(decodeErrs)); err != nil {
-			return err
-		}
-		cols, vals := hotelPolicyValues(hp)
-		if _, err := t.Exec(ctx, `INSERT INTO hotel_policies (id, property_id, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
-			append([]any{hp.ID, hp.PropertyID, micros(now)}, vals...)...); err != nil {
-			return fmt.Errorf("store: create hotel policy: %w", err)
-		}
-		out, err = hotelPolicy(ctx, t, p, hp.ID)
-		return err
-	})
-	return out, err
+	return hotelPolicies.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.HotelPolicy {
+		return &keycard.HotelPolicy{ID: id, PropertyID: propertyID, Currency: currency, CreatedAt: now, UpdatedAt: now}
+	}, build)
 }
 
 // UpdateHotelPolicy loads a hotel policy p reaches, lets change edit it,
 // validates and saves it, in one transaction.
 func (s *Store) UpdateHotelPolicy(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.HotelPolicy) keycard.FieldErrors) (*keycard.HotelPolicy, error) {
-	var out *keycard.HotelPolicy
-	err := s.write(ctx, func(t *tx) error {
-		hp, err := hotelPolicy(ctx, t, p, id)
-		if err != nil {
-			return err
-		}
-		decodeErrs := change(hp)
-		if err := decodeErrs.Merge(hp.Validate(decodeErrs)); err != nil {
-			return err
-		}
-		hp.UpdatedAt = s.now()
-		cols, vals := hotelPolicyValues(hp)
-		if _, err := t.Exec(ctx, `UPDATE hotel_policies SET `+setList(cols)+` WHERE id = ?`, append(vals, hp.ID)...); err != nil {
-			return fmt.Errorf("store: update hotel policy: %w", err)
-		}
-		out, err = hotelPolicy(ctx, t, p, id)
-		return err
-	})
-	return out, err
+	return hotelPolicies.update(ctx, s, p, id, func(hp *keycard.HotelPolicy, now time.Time) { hp.UpdatedAt = now }, change)
 }
 
 // DeleteHotelPolicy deletes a hotel policy p reaches; a property that
 // pointed to it has none after.
 func (s *Store) DeleteHotelPolicy(ctx context.Context, p *keycard.Principal, id string) error {
-	return s.write(ctx, func(t *tx) error {
-		if _, err := hotelPolicy(ctx, t, p, id); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, `UPDATE properties SET hotel_policy_id = NULL WHERE hotel_policy_id = ?`, id); err != nil {
-			return fmt.Errorf("store: unlink hotel policy: %w", err)
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM hotel_policies WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete hotel policy: %w", err)
-		}
-		return nil
-	})
+	return hotelPolicies.remove(ctx, s, p, id, `UPDATE properties SET hotel_policy_id = NULL WHERE hotel_policy_id = ?`)
 }

@@ -182,7 +182,7 @@ func redactURL(raw string) string {
 
 func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)"} {
 		q.Add("_pragma", p)
 	}
 	dsn := "file:" + file + "?" + q.Encode()

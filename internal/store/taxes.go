@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -64,111 +65,43 @@ func taxValues(tx *keycard.Tax) (string, []any) {
 			string(rangesJSON), micros(tx.UpdatedAt)}
 }
 
+var taxes = &owned[*keycard.Tax]{
+	name: "tax", table: "taxes", alias: "tt", columns: taxColumns, fields: taxFields,
+	order: "tt.title ASC, tt.id ASC", scan: scanTax, values: taxValues,
+	ident: func(tx *keycard.Tax) (string, string) { return tx.ID, tx.PropertyID },
+	check: validated[*keycard.Tax],
+}
+
 // ListTaxes returns a page of the taxes of the properties p reaches, and
 // their total.
 func (s *Store) ListTaxes(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Tax, int, error) {
-	var out []*keycard.Tax
-	total, err := s.listOwned(ctx, p, q, listSpec{table: "taxes tt", alias: "tt", columns: taxColumns,
-		fields: taxFields, order: "tt.title ASC, tt.id ASC"}, func(row scanner) error {
-		tx, err := scanTax(row)
-		if err == nil {
-			out = append(out, tx)
-		}
-		return err
-	})
-	return out, total, err
+	return taxes.list(ctx, s, p, q)
 }
 
 // Tax returns a tax of a property p reaches.
 func (s *Store) Tax(ctx context.Context, p *keycard.Principal, id string) (*keycard.Tax, error) {
-	var out *keycard.Tax
-	err := s.read(ctx, func(t *tx) error {
-		var err error
-		out, err = tax(ctx, t, p, id)
-		return err
-	})
-	return out, err
+	return taxes.one(ctx, s, p, id)
 }
 
-func tax(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.Tax, error) {
-	if !keycard.ValidID(id) {
-		return nil, keycard.NotFound()
-	}
-	r, args := reach(t.d, p)
-	tx, err := scanTax(t.QueryRow(ctx, `SELECT `+taxColumns+` FROM taxes tt WHERE tt.id = ? AND tt.property_id IN `+r,
-		append([]any{id}, args...)...))
-	return tx, notFound(err)
-}
-
-// CreateTax creates a tax of a property p reaches. build fills it in once
-// its currency (the property's) is known, and returns the field errors it
-// met decoding.
+// CreateTax creates a tax of a property p reaches. build fills it in,
+// starting from the property's currency and a percent tax, and returns
+// the field errors it met decoding.
 func (s *Store) CreateTax(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.Tax) keycard.FieldErrors) (*keycard.Tax, error) {
-	var out *keycard.Tax
-	err := s.write(ctx, func(t *tx) error {
-		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
-			return err
-		}
-		currency, err := propertyCurrency(ctx, t, propertyID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		tx := &keycard.Tax{ID: newID(), PropertyID: propertyID, Currency: currency, Logic: keycard.TaxPercent, Type: "tax",
+	return taxes.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.Tax {
+		return &keycard.Tax{ID: id, PropertyID: propertyID, Currency: currency, Logic: keycard.TaxPercent, Type: "tax",
 			CreatedAt: now, UpdatedAt: now}
-		decodeErrs := build(tx)
-		if err := decodeErrs.Merge(tx.Validate(decodeErrs)); err != nil {
-			return err
-		}
-		cols, vals := taxValues(tx)
-		if _, err := t.Exec(ctx, `INSERT INTO taxes (id, property_id, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
-			append([]any{tx.ID, tx.PropertyID, micros(now)}, vals...)...); err != nil {
-			return fmt.Errorf("store: create tax: %w", err)
-		}
-		out, err = tax(ctx, t, p, tx.ID)
-		return err
-	})
-	return out, err
+	}, build)
 }
 
 // UpdateTax loads a tax p reaches, lets change edit it, validates and
 // saves it, in one transaction.
 func (s *Store) UpdateTax(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Tax) keycard.FieldErrors) (*keycard.Tax, error) {
-	var out *keycard.Tax
-	err := s.write(ctx, func(t *tx) error {
-		tx, err := tax(ctx, t, p, id)
-		if err != nil {
-			return err
-		}
-		decodeErrs := change(tx)
-		if err := decodeErrs.Merge(tx.Validate(decodeErrs)); err != nil {
-			return err
-		}
-		tx.UpdatedAt = s.now()
-		cols, vals := taxValues(tx)
-		if _, err := t.Exec(ctx, `UPDATE taxes SET `+setList(cols)+` WHERE id = ?`, append(vals, tx.ID)...); err != nil {
-			return fmt.Errorf("store: update tax: %w", err)
-		}
-		out, err = tax(ctx, t, p, id)
-		return err
-	})
-	return out, err
+	return taxes.update(ctx, s, p, id, func(tx *keycard.Tax, now time.Time) { tx.UpdatedAt = now }, change)
 }
 
 // DeleteTax deletes a tax p reaches; it leaves the tax sets it was in.
 func (s *Store) DeleteTax(ctx context.Context, p *keycard.Principal, id string) error {
-	return s.write(ctx, func(t *tx) error {
-		if _, err := tax(ctx, t, p, id); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM tax_set_taxes WHERE tax_id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete tax from its sets: %w", err)
-		}
-		if _, err := t.Exec(ctx, `DELETE FROM taxes WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: delete tax: %w", err)
-		}
-		return nil
-	})
+	return taxes.remove(ctx, s, p, id, `DELETE FROM tax_set_taxes WHERE tax_id = ?`)
 }
 
 const taxSetColumns = `ts.id, ts.property_id, ts.title, ts.currency, ts.created_at, ts.updated_at`
@@ -236,133 +169,56 @@ func loadTaxSetLinks(ctx context.Context, t *tx, sets []*keycard.TaxSet) error {
 	return prows.Err()
 }
 
+var taxSets = &owned[*keycard.TaxSet]{
+	name: "tax set", table: "tax_sets", alias: "ts", columns: taxSetColumns, fields: taxSetFields,
+	order: "ts.title ASC, ts.id ASC", scan: scanTaxSet,
+	ident: func(ts *keycard.TaxSet) (string, string) { return ts.ID, ts.PropertyID },
+	values: func(ts *keycard.TaxSet) (string, []any) {
+		return `title, currency, updated_at`, []any{ts.Title, ts.Currency, micros(ts.UpdatedAt)}
+	},
+	check: checkTaxSet, load: loadTaxSetLinks, save: saveTaxSetLinks,
+}
+
 // ListTaxSets returns a page of the tax sets of the properties p reaches,
 // and their total.
 func (s *Store) ListTaxSets(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.TaxSet, int, error) {
-	where, args, order, err := listSQL(q, taxSetFields, "ts.title ASC, ts.id ASC")
-	if err != nil {
-		return nil, 0, err
-	}
-	r, rargs := reach(s.dialect, p)
-	args = append(rargs, args...)
-	var out []*keycard.TaxSet
-	var total int
-	err = s.read(ctx, func(t *tx) error {
-		from := ` FROM tax_sets ts WHERE ts.property_id IN ` + r + where
-		if err := t.QueryRow(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
-			return fmt.Errorf("store: count tax sets: %w", err)
-		}
-		rows, err := t.Query(ctx, `SELECT `+taxSetColumns+from+order+page(q), args...)
-		if err != nil {
-			return fmt.Errorf("store: list tax sets: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			ts, err := scanTaxSet(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, ts)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		return loadTaxSetLinks(ctx, t, out)
-	})
-	return out, total, err
+	return taxSets.list(ctx, s, p, q)
 }
 
 // TaxSet returns a tax set of a property p reaches.
 func (s *Store) TaxSet(ctx context.Context, p *keycard.Principal, id string) (*keycard.TaxSet, error) {
-	var out *keycard.TaxSet
-	err := s.read(ctx, func(t *tx) error {
-		var err error
-		out, err = taxSet(ctx, t, p, id)
-		return err
-	})
-	return out, err
-}
-
-func taxSet(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.TaxSet, error) {
-	if !keycard.ValidID(id) {
-		return nil, keycard.NotFound()
-	}
-	r, args := reach(t.d, p)
-	ts, err := scanTaxSet(t.QueryRow(ctx, `SELECT `+taxSetColumns+` FROM tax_sets ts WHERE ts.id = ? AND ts.property_id IN `+r,
-		append([]any{id}, args...)...))
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return ts, loadTaxSetLinks(ctx, t, []*keycard.TaxSet{ts})
+	return taxSets.one(ctx, s, p, id)
 }
 
 // CreateTaxSet creates a tax set of a property p reaches, with its taxes,
 // and makes it the tax set of the rate plans it names.
 func (s *Store) CreateTaxSet(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.TaxSet) keycard.FieldErrors) (*keycard.TaxSet, error) {
-	var out *keycard.TaxSet
-	err := s.write(ctx, func(t *tx) error {
-		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
-			return err
-		}
-		currency, err := propertyCurrency(ctx, t, propertyID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		ts := &keycard.TaxSet{ID: newID(), PropertyID: propertyID, Currency: currency, Taxes: []keycard.TaxSetTax{},
+	return taxSets.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.TaxSet {
+		return &keycard.TaxSet{ID: id, PropertyID: propertyID, Currency: currency, Taxes: []keycard.TaxSetTax{},
 			RatePlanIDs: []string{}, CreatedAt: now, UpdatedAt: now}
-		decodeErrs := build(ts)
-		if err := s.checkTaxSet(ctx, t, ts, decodeErrs); err != nil {
-			return err
-		}
-		if _, err := t.Exec(ctx, `INSERT INTO tax_sets (id, property_id, title, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			ts.ID, ts.PropertyID, ts.Title, ts.Currency, micros(now), micros(now)); err != nil {
-			return fmt.Errorf("store: create tax set: %w", err)
-		}
-		if err := saveTaxSetLinks(ctx, t, ts); err != nil {
-			return err
-		}
-		out, err = taxSet(ctx, t, p, ts.ID)
-		return err
-	})
-	return out, err
+	}, build)
 }
 
 // UpdateTaxSet loads a tax set p reaches, lets change edit it, checks and
 // saves it with its taxes and rate plans, in one transaction.
 func (s *Store) UpdateTaxSet(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.TaxSet) keycard.FieldErrors) (*keycard.TaxSet, error) {
-	var out *keycard.TaxSet
-	err := s.write(ctx, func(t *tx) error {
-		ts, err := taxSet(ctx, t, p, id)
-		if err != nil {
-			return err
-		}
-		decodeErrs := change(ts)
-		if err := s.checkTaxSet(ctx, t, ts, decodeErrs); err != nil {
-			return err
-		}
-		ts.UpdatedAt = s.now()
-		if _, err := t.Exec(ctx, `UPDATE tax_sets SET title = ?, currency = ?, updated_at = ? WHERE id = ?`,
-			ts.Title, ts.Currency, micros(ts.UpdatedAt), ts.ID); err != nil {
-			return fmt.Errorf("store: update tax set: %w", err)
-		}
-		if err := saveTaxSetLinks(ctx, t, ts); err != nil {
-			return err
-		}
-		out, err = taxSet(ctx, t, p, id)
-		return err
-	})
-	return out, err
+	return taxSets.update(ctx, s, p, id, func(ts *keycard.TaxSet, now time.Time) { ts.UpdatedAt = now }, change)
+}
+
+// DeleteTaxSet deletes a tax set p reaches; its rate plans, and a property
+// that had it as default, have none after.
+func (s *Store) DeleteTaxSet(ctx context.Context, p *keycard.Principal, id string) error {
+	return taxSets.remove(ctx, s, p, id, `UPDATE rate_plans SET tax_set_id = NULL WHERE tax_set_id = ?`,
+		`UPDATE properties SET default_tax_set_id = NULL WHERE default_tax_set_id = ?`)
 }
 
 // checkTaxSet validates ts and checks that its taxes and rate plans are
-// its property's.
-func (s *Store) checkTaxSet(ctx context.Context, t *tx, ts *keycard.TaxSet, decodeErrs keycard.FieldErrors) error {
+// its property's, leaving out the fields in skip.
+func checkTaxSet(ctx context.Context, t *tx, ts *keycard.TaxSet, skip keycard.FieldErrors) error {
 	ts.RatePlanIDs = keycard.TrimIDs(ts.RatePlanIDs)
 	fe := keycard.FieldErrors{}
-	if err := ts.Validate(decodeErrs); err != nil {
-		return decodeErrs.Merge(err)
+	if err := ts.Validate(skip); err != nil {
+		return err
 	}
 	count := func(table string, ids []string) (int, error) {
 		if len(ids) == 0 {
@@ -379,15 +235,15 @@ func (s *Store) checkTaxSet(ctx context.Context, t *tx, ts *keycard.TaxSet, deco
 	}
 	if n, err := count("taxes", taxIDs); err != nil {
 		return fmt.Errorf("store: check tax set taxes: %w", err)
-	} else if n != len(taxIDs) {
+	} else if n != len(taxIDs) && !skip.Has("taxes") {
 		fe.Add("taxes", "must be taxes of the property")
 	}
 	if n, err := count("rate_plans", ts.RatePlanIDs); err != nil {
 		return fmt.Errorf("store: check tax set rate plans: %w", err)
-	} else if n != len(ts.RatePlanIDs) {
+	} else if n != len(ts.RatePlanIDs) && !skip.Has("associated_rate_plan_ids") {
 		fe.Add("associated_rate_plan_ids", "must be rate plans of the property")
 	}
-	return decodeErrs.Merge(fe.Err())
+	return fe.Err()
 }
 
 // saveTaxSetLinks replaces the taxes of ts, and makes it the tax set of
@@ -416,24 +272,4 @@ func saveTaxSetLinks(ctx context.Context, t *tx, ts *keycard.TaxSet) error {
 		}
 	}
 	return nil
-}
-
-// DeleteTaxSet deletes a tax set p reaches; its rate plans, and a property
-// that had it as default, have none after.
-func (s *Store) DeleteTaxSet(ctx context.Context, p *keycard.Principal, id string) error {
-	return s.write(ctx, func(t *tx) error {
-		if _, err := taxSet(ctx, t, p, id); err != nil {
-			return err
-		}
-		for _, q := range []string{
-			`UPDATE rate_plans SET tax_set_id = NULL WHERE tax_set_id = ?`,
-			`UPDATE properties SET default_tax_set_id = NULL WHERE default_tax_set_id = ?`,
-			`DELETE FROM tax_sets WHERE id = ?`,
-		} {
-			if _, err := t.Exec(ctx, q, id); err != nil {
-				return fmt.Errorf("store: delete tax set: %w", err)
-			}
-		}
-		return nil
-	})
 }

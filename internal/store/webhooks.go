@@ -309,19 +309,21 @@ var deliveryFields = map[string]column{
 	"created_at": {expr: "d.created_at", kind: kindTime},
 }
 
-func scanDelivery(row scanner) (*keycard.WebhookDelivery, error) {
-	var d keycard.WebhookDelivery
+// scanDelivery scans deliveryColumns into d, then any further columns
+// into extra.
+func scanDelivery(row scanner, d *keycard.WebhookDelivery, extra ...any) error {
 	var prop sql.NullString
 	var body string
 	var created, next int64
 	var delivered sql.NullInt64
-	if err := row.Scan(&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
-		&created, &next, &delivered); err != nil {
-		return nil, err
+	dest := append([]any{&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
+		&created, &next, &delivered}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return err
 	}
 	d.PropertyID, d.Body = prop.String, []byte(body)
 	d.CreatedAt, d.NextAttemptAt, d.DeliveredAt = fromMicros(created), fromMicros(next), fromNullMicros(delivered)
-	return &d, nil
+	return nil
 }
 
 // ListDeliveries returns a page of the deliveries of a webhook p sees,
@@ -349,11 +351,11 @@ func (s *Store) ListDeliveries(ctx context.Context, p *keycard.Principal, webhoo
 		}
 		defer rows.Close()
 		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
+			var d keycard.WebhookDelivery
+			if err := scanDelivery(rows, &d); err != nil {
 				return err
 			}
-			out = append(out, d)
+			out = append(out, &d)
 		}
 		return rows.Err()
 	})
@@ -477,6 +479,52 @@ func (s *Store) enqueueRevision(ctx context.Context, t *tx, n keycard.RevisionNo
 	return nil
 }
 
+// NotifyNonAcked queues the non_acked_booking event for every revision
+// unacked for longer than after, once per revision, and returns how many
+// it found (at most limit per call). Servers sharing a PostgreSQL database
+// skip each other's rows.
+func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Duration, limit int) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		lock := ""
+		if s.dialect.name() == "postgres" {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := t.Query(ctx, `SELECT id, booking_id, property_id FROM booking_revisions
+			WHERE acked_at IS NULL AND non_acked_notified_at IS NULL AND inserted_at <= ?
+			ORDER BY inserted_at LIMIT `+strconv.Itoa(limit)+lock, micros(now.Add(-after)))
+		if err != nil {
+			return fmt.Errorf("store: non-acked revisions: %w", err)
+		}
+		type rev struct{ id, booking, property string }
+		var revs []rev
+		for rows.Next() {
+			var r rev
+			if err := rows.Scan(&r.id, &r.booking, &r.property); err != nil {
+				rows.Close()
+				return err
+			}
+			revs = append(revs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range revs {
+			payload := map[string]string{"booking_id": r.booking, "property_id": r.property, "revision_id": r.id}
+			if err := s.enqueue(ctx, t, r.property, "", keycard.EventNonAckedBooking, payload); err != nil {
+				return err
+			}
+			if _, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id = ?`, micros(now), r.id); err != nil {
+				return fmt.Errorf("store: mark non-acked revision: %w", err)
+			}
+		}
+		n = len(revs)
+		return nil
+	})
+	return n, err
+}
+
 // ariChange is one date of one room type (an availability change) or rate
 // plan option (a rate and restriction change) written.
 type ariChange struct {
@@ -562,6 +610,7 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*keycard.WebhookCall, error) {
 	token := newID()
 	var out []*keycard.WebhookCall
+	var unopened []string
 	err := s.write(ctx, func(t *tx) error {
 		lock := ""
 		if s.dialect.name() == "postgres" {
@@ -584,36 +633,40 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 		defer rows.Close()
 		for rows.Next() {
 			var c keycard.WebhookCall
-			var prop sql.NullString
-			var body, params string
-			var created, next int64
-			var delivered sql.NullInt64
+			var params string
 			var headers, secret []byte
 			d := &c.Delivery
-			if err := rows.Scan(&d.ID, &d.WebhookID, &prop, &d.Event, &body, &d.Status, &d.Attempts, &d.LastStatus, &d.LastError,
-				&created, &next, &delivered, &c.CallbackURL, &params, &headers, &secret); err != nil {
+			if err := scanDelivery(rows, d, &c.CallbackURL, &params, &headers, &secret); err != nil {
 				return err
 			}
-			d.PropertyID, d.Body = prop.String, []byte(body)
-			d.CreatedAt, d.NextAttemptAt, d.DeliveredAt = fromMicros(created), fromMicros(next), fromNullMicros(delivered)
 			if err := json.Unmarshal([]byte(params), &c.RequestParams); err != nil {
 				return fmt.Errorf("store: webhook %s request params: %w", d.WebhookID, err)
 			}
-			plain, err := s.open(headers, "webhook-headers:"+d.WebhookID)
-			if err != nil {
-				return fmt.Errorf("store: webhook %s headers: %w", d.WebhookID, err)
+			plainHeaders, herr := s.open(headers, "webhook-headers:"+d.WebhookID)
+			plainSecret, serr := s.open(secret, "webhook-secret:"+d.WebhookID)
+			if errors.Is(herr, errNoBox) || errors.Is(serr, errNoBox) {
+				return errNoBox
 			}
-			if err := json.Unmarshal(plain, &c.Headers); err != nil {
-				return fmt.Errorf("store: webhook %s headers: %w", d.WebhookID, err)
+			if herr != nil || serr != nil || json.Unmarshal(plainHeaders, &c.Headers) != nil {
+				// Sealed under another key: this delivery can never be
+				// signed; it must not hold up the others.
+				unopened = append(unopened, d.ID)
+				continue
 			}
-			plain, err = s.open(secret, "webhook-secret:"+d.WebhookID)
-			if err != nil {
-				return fmt.Errorf("store: webhook %s secret: %w", d.WebhookID, err)
-			}
-			c.Secret, c.Lease = string(plain), token
+			c.Secret, c.Lease = string(plainSecret), token
 			out = append(out, &c)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for _, id := range unopened {
+			if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL WHERE id = ?`,
+				keycard.DeliveryFailed, "the webhook's secret does not open with this server's --webhook-key-file", id); err != nil {
+				return fmt.Errorf("store: fail unsigned delivery: %w", err)
+			}
+		}
+		return nil
 	})
 	return out, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretbox"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -315,4 +316,46 @@ func TestClaimDeliveries(t *testing.T) {
 			t.Errorf("purge = %d, %v; want 3", n, err)
 		}
 	})
+}
+
+// TestClaimWithAnotherKey checks that a delivery whose webhook was sealed
+// under another key is marked failed rather than holding up the queue.
+func TestClaimWithAnotherKey(t *testing.T) {
+	cfg := storetest.Config(t, "sqlite")
+	h := newHotel(t, cfg)
+	ctx := context.Background()
+	newWebhook(t, h.st, h.owner, keycard.Webhook{PropertyID: h.property, EventMask: "booking", IsActive: true})
+	if err := h.st.Enqueue(ctx, h.property, "", keycard.EventBooking, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := secretbox.New([]byte("another-key-another-key-32-bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2 := storetest.Open(t, cfg)
+	st2.SetSecretBox(other)
+	now := time.Now().Add(time.Second)
+	calls, err := st2.ClaimDeliveries(ctx, now, time.Minute, 10)
+	if err != nil || len(calls) != 0 {
+		t.Fatalf("claim under another key = %d, %v; want none and no error", len(calls), err)
+	}
+	// Back under the right key, the one that fails to open is gone from
+	// the queue, and a new one goes through.
+	if err := h.st.Enqueue(ctx, h.property, "", keycard.EventBooking, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	calls, err = h.st.ClaimDeliveries(ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("claim = %d, %v; want the new delivery only", len(calls), err)
+	}
+	list, _, _ := h.st.ListDeliveries(ctx, h.owner, calls[0].Delivery.WebhookID, keycard.ListQuery{Page: 1, Limit: 10})
+	failed := 0
+	for _, d := range list {
+		if d.Status == keycard.DeliveryFailed && strings.Contains(d.LastError, "--webhook-key-file") {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d deliveries marked failed for the key, want 1", failed)
+	}
 }

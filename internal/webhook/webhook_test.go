@@ -434,3 +434,24 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 		t.Errorf("first backoff = %v, want 5-10s", d)
 	}
 }
+
+// TestPrivateNameRefusedAtDelivery names the receiver by a host name that
+// resolves to loopback: the check runs on the address dialled, after DNS.
+func TestPrivateNameRefusedAtDelivery(t *testing.T) {
+	rcv := newReceiver(t)
+	e := newEnv(t, storetest.Config(t, "sqlite"), strings.Replace(rcv.URL, "127.0.0.1", "localhost", 1))
+	e.event(t, e.st)
+	runOnce(t, e.worker(e.st, false))
+	if n := len(rcv.Calls()); n != 0 {
+		t.Fatalf("a delivery to a name resolving to loopback reached the receiver")
+	}
+	if d := e.deliveries(t)[0]; !strings.Contains(d.LastError, "private") {
+		t.Errorf("delivery error = %q, want the private-address refusal", d.LastError)
+	}
+	// The same delivery goes through where private addresses are allowed.
+	e.clock.Add(time.Hour)
+	runOnce(t, e.worker(e.st, true))
+	if n := len(rcv.Calls()); n != 1 {
+		t.Errorf("with private addresses allowed the receiver got %d calls, want 1", n)
+	}
+}

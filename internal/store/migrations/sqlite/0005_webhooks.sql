@@ -42,3 +42,9 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, created_at);
 CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at);
+
+-- When the non_acked_booking event was queued for a revision still unacked
+-- after --non-acked-after: once per revision.
+ALTER TABLE booking_revisions ADD COLUMN non_acked_notified_at BIGINT;
+CREATE INDEX booking_revisions_non_acked ON booking_revisions (inserted_at)
+    WHERE acked_at IS NULL AND non_acked_notified_at IS NULL;

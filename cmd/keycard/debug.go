@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"expvar"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+)
+
+// debugHandler serves the runtime's profiles (net/http/pprof) and
+// variables (expvar), on a mux of its own: they reveal memory contents
+// and cost CPU, so they are never on the public address.
+func debugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/debug/vars", expvar.Handler())
+	return mux
+}
+
+// serveDebug listens on addr and serves debugHandler. It
+// returns once listening (or failing to); stop shuts it down.
+func serveDebug(addr string, stdout io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --debug-addr %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           debugHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// A CPU profile or trace runs for as long as asked (?seconds=).
+		IdleTimeout: 120 * time.Second,
+	}
+	fmt.Fprintf(stdout, "keycard debug listening on http://%s (pprof, expvar)\n", ln.Addr())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stdout, "keycard debug server: %v\n", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		<-done
+	}, nil
+}
