@@ -134,7 +134,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	handler := newHandler(cfg, st, authn, limiter, m, sender, log)
 
 	if cfg.DebugAddr != "" {
-		stopDebug, err := serveDebug(cfg.DebugAddr, stdout)
+		stopDebug, err := serveDebug(cfg.DebugAddr, m, stdout)
 		if err != nil {
 			return err
 		}
