@@ -51,6 +51,9 @@ type Config struct {
 	AuthFailLimit int
 	// AuditRetention is how long audit events are kept.
 	AuditRetention time.Duration
+	// TaskRetention is how long tasks (the record of ARI writes and of
+	// booking changes that moved availability) are kept.
+	TaskRetention time.Duration
 }
 
 // Store returns the storage part of the configuration.
@@ -67,6 +70,7 @@ type configFlags struct {
 	logLevel       string
 	trustedProxies string
 	auditRetention string
+	taskRetention  string
 	server         bool
 }
 
@@ -91,6 +95,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of proxies whose X-Forwarded-For names the client address (env KEYCARD_TRUSTED_PROXIES)")
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
+		fs.StringVar(&c.taskRetention, "task-retention", "720h", "how long tasks are kept, e.g. 720h for 30 days (env KEYCARD_TASK_RETENTION)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -117,6 +122,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("log-level", "KEYCARD_LOG_LEVEL", &c.logLevel)
 		env("trusted-proxies", "KEYCARD_TRUSTED_PROXIES", &c.trustedProxies)
 		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
+		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
 		res, err := clientip.Parse(c.trustedProxies)
 		if err != nil {
 			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
@@ -127,6 +133,10 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("--audit-retention must be a duration of at least 1h, such as 8760h, not %q", c.auditRetention)
 		}
 		c.cfg.AuditRetention = d
+		if d, err = time.ParseDuration(c.taskRetention); err != nil || d < time.Hour {
+			return Config{}, fmt.Errorf("--task-retention must be a duration of at least 1h, such as 720h, not %q", c.taskRetention)
+		}
+		c.cfg.TaskRetention = d
 		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
 			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
 		}

@@ -10,13 +10,18 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/keycard/keycard/internal/metrics"
 )
 
 // debugHandler serves the runtime's profiles (net/http/pprof) and
 // variables (expvar), on a mux of its own: they reveal memory contents
-// and cost CPU, so they are never on the public address.
-func debugHandler() http.Handler {
+// and cost CPU, so they are never on the public address. It serves the
+// Prometheus metrics too (which the public address serves only with
+// --metrics-public).
+func debugHandler(m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -28,18 +33,18 @@ func debugHandler() http.Handler {
 
 // serveDebug listens on addr and serves debugHandler. It
 // returns once listening (or failing to); stop shuts it down.
-func serveDebug(addr string, stdout io.Writer) (stop func(), err error) {
+func serveDebug(addr string, m *metrics.Metrics, stdout io.Writer) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --debug-addr %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           debugHandler(),
+		Handler:           debugHandler(m),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A CPU profile or trace runs for as long as asked (?seconds=).
 		IdleTimeout: 120 * time.Second,
 	}
-	fmt.Fprintf(stdout, "keycard debug listening on http://%s (pprof, expvar)\n", ln.Addr())
+	fmt.Fprintf(stdout, "keycard debug listening on http://%s (pprof, expvar, metrics)\n", ln.Addr())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -31,7 +31,11 @@ func TestDebugAddr(t *testing.T) {
 	if code, body := get(debug + "/debug/vars"); code != 200 || !strings.Contains(body, `"memstats"`) {
 		t.Errorf("debug /debug/vars: %d, want 200 with memstats", code)
 	}
-	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/debug/vars"} {
+	get(public + "/healthz")
+	if code, body := get(debug + "/metrics"); code != 200 || !strings.Contains(body, `keycard_http_requests_total{route="GET /healthz"`) {
+		t.Errorf("debug /metrics: %d, want 200 with keycard's metrics", code)
+	}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/debug/vars", "/metrics"} {
 		if code, body := get(public + path); code == 200 || strings.Contains(body, "goroutine") || strings.Contains(body, "memstats") {
 			t.Errorf("public %s: %d, want no profile", path, code)
 		}

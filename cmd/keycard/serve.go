@@ -113,6 +113,7 @@ func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 // server listens.
 func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, ready func(baseURL string)) error {
 	log := newLogger(cfg, stdout)
+	st.SetTaskRetention(cfg.TaskRetention)
 	authn := auth.New(st, cfg.Mode, log)
 	if err := authn.Poll(ctx); err != nil {
 		return err
@@ -133,7 +134,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 	handler := newHandler(cfg, st, authn, limiter, m, sender, log)
 
 	if cfg.DebugAddr != "" {
-		stopDebug, err := serveDebug(cfg.DebugAddr, stdout)
+		stopDebug, err := serveDebug(cfg.DebugAddr, m, stdout)
 		if err != nil {
 			return err
 		}

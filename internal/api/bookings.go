@@ -237,7 +237,8 @@ func rawObject(raw json.RawMessage) any {
 	return raw
 }
 
-func bookingResource(b *keycard.Booking) resource {
+func bookingResource(b *keycard.Booking, p *keycard.Principal) resource {
+	b.HideCardFrom(p)
 	v := newBookingView(b)
 	v.ID, v.RevisionID = b.ID, b.RevisionID
 	return resource{Type: "booking", ID: b.ID, Attributes: v, Relationships: map[string]any{
@@ -245,7 +246,8 @@ func bookingResource(b *keycard.Booking) resource {
 	}}
 }
 
-func revisionResource(b *keycard.Booking) resource {
+func revisionResource(b *keycard.Booking, p *keycard.Principal) resource {
+	b.HideCardFrom(p)
 	v := newBookingView(b)
 	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
 	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
@@ -265,7 +267,7 @@ func (s *Server) listBookings(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]resource, 0, len(list))
 	for _, b := range list {
-		items = append(items, bookingResource(b))
+		items = append(items, bookingResource(b, principal(r)))
 	}
 	return writeList(w, items, total, q)
 }
@@ -277,7 +279,7 @@ func (s *Server) getBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, bookingResource(b))
+	return writeData(w, http.StatusOK, bookingResource(b, principal(r)))
 }
 
 // createBooking is POST /bookings: {"booking": {...}} makes a new booking.
@@ -291,7 +293,7 @@ func (s *Server) createBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, bookingResource(b))
+	return writeData(w, http.StatusCreated, bookingResource(b, principal(r)))
 }
 
 // updateBooking is PUT /bookings/:id: the fields given replace the
@@ -307,7 +309,7 @@ func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, bookingResource(b))
+	return writeData(w, http.StatusOK, bookingResource(b, principal(r)))
 }
 
 // pushBooking is POST /bookings/push, the Booking CRS push: the booking
@@ -415,7 +417,7 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 		}
 		items := make([]resource, 0, len(list))
 		for _, b := range list {
-			items = append(items, revisionResource(b))
+			items = append(items, revisionResource(b, principal(r)))
 		}
 		return writeList(w, items, total, q)
 	}
@@ -426,7 +428,7 @@ func (s *Server) getRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, revisionResource(b))
+	return writeData(w, http.StatusOK, revisionResource(b, principal(r)))
 }
 
 // ackRevision is POST /booking_revisions/:id/ack, with no body or {}.

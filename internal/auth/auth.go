@@ -241,10 +241,13 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	if a.mode == keycard.ModeProduction && !p.SubscriptionActive {
 		return nil, errSuspended
 	}
+	// The first use is audited with the next flush of key usage, not by a
+	// write in this request.
+	var first *keycard.RequestInfo
 	if !c.Used && c.firstUse.CompareAndSwap(false, true) {
-		a.logErr(a.store.RecordKeyEvent(ctx, p.APIKeyID, keycard.AuditFirstUsed, ""), "record first key use")
+		first = &ri
 	}
-	a.recordUse(p.APIKeyID)
+	a.recordUse(p.APIKeyID, first)
 	return &p, nil
 }
 
@@ -310,7 +313,7 @@ func (a *Authenticator) refuse(ctx context.Context, p *keycard.Principal, reason
 // cached is a credential in the cache.
 type cached struct {
 	store.Credential
-	// firstUse is set once this process recorded the key's first use.
+	// firstUse is set once this process counted the key's first use.
 	firstUse atomic.Bool
 }
 
@@ -347,12 +350,15 @@ func (a *Authenticator) credential(ctx context.Context, token string, lookup fun
 	return c, nil
 }
 
-func (a *Authenticator) recordUse(keyID string) {
+func (a *Authenticator) recordUse(keyID string, first *keycard.RequestInfo) {
 	now := a.now()
 	a.usageMu.Lock()
 	u := a.usage[keyID]
 	u.Count++
 	u.LastUsed = now
+	if first != nil && u.First == nil {
+		u.First, u.FirstAt = first, now
+	}
 	a.usage[keyID] = u
 	a.usageMu.Unlock()
 }
@@ -371,6 +377,9 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 			cur.Count += u.Count
 			if u.LastUsed.After(cur.LastUsed) {
 				cur.LastUsed = u.LastUsed
+			}
+			if u.First != nil {
+				cur.First, cur.FirstAt = u.First, u.FirstAt
 			}
 			a.usage[id] = cur
 		}

@@ -31,6 +31,9 @@ type Booking struct {
 	Status     string    `json:"-"`
 	SystemID   string    `json:"-"`
 	InsertedAt time.Time `json:"-"`
+	// Acked reports whether the revision (for a booking, its latest) has
+	// been acked.
+	Acked bool `json:"-"`
 
 	OTAReservationCode string           `json:"ota_reservation_code"`
 	OTAName            string           `json:"ota_name"`
@@ -149,6 +152,15 @@ type Guarantee struct {
 	ExpirationDate string          `json:"expiration_date"`
 	IsVirtual      bool            `json:"is_virtual"`
 	Meta           json.RawMessage `json:"meta,omitempty"`
+}
+
+// HideCardFrom clears the guarantee for a principal that may no longer see
+// it: an API key, once the revision is acked (as Channex does; a signed-in
+// user still sees the masked card).
+func (b *Booking) HideCardFrom(p *Principal) {
+	if b.Acked && p.ViaAPIKey() {
+		b.Guarantee = nil
+	}
 }
 
 // Nights returns the nights of a room, checkin to the night before

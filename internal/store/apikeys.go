@@ -454,6 +454,10 @@ func (s *Store) WithdrawAPIKey(ctx context.Context, p *keycard.Principal, id str
 type KeyUse struct {
 	Count    int64
 	LastUsed time.Time
+	// First, when set, is the client of the key's first use, at FirstAt:
+	// the flush records it in the audit log.
+	First   *keycard.RequestInfo
+	FirstAt time.Time
 }
 
 // RecordKeyUse adds a batch of uses to the keys' counters, in one
@@ -472,6 +476,11 @@ func (s *Store) RecordKeyUse(ctx context.Context, uses map[string]KeyUse) error 
 				last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?`,
 				u.Count, micros(u.LastUsed), micros(u.LastUsed), id); err != nil {
 				return fmt.Errorf("store: record key use: %w", err)
+			}
+			if u.First != nil {
+				if err := s.recordFirstUse(ctx, t, id, u.FirstAt, *u.First); err != nil && keycard.ErrorCode(err) != keycard.ENotFound {
+					return err
+				}
 			}
 		}
 		return nil

@@ -30,7 +30,11 @@ type auditEntry struct {
 }
 
 func (s *Store) insertAudit(ctx context.Context, t *tx, e auditEntry) error {
-	ri := keycard.RequestInfoFrom(ctx)
+	return s.insertAuditAt(ctx, t, e, s.now(), keycard.RequestInfoFrom(ctx))
+}
+
+// insertAuditAt writes an event that happened at a time, from a client.
+func (s *Store) insertAuditAt(ctx context.Context, t *tx, e auditEntry, at time.Time, ri keycard.RequestInfo) error {
 	ip := ""
 	if ri.Addr.IsValid() {
 		ip = ri.Addr.String()
@@ -48,11 +52,25 @@ func (s *Store) insertAudit(ctx context.Context, t *tx, e auditEntry) error {
 	}
 	_, err := t.Exec(ctx, `INSERT INTO audit_events (id, organization_id, occurred_at, event, api_key_id, user_id, actor_type, actor_id, ip, user_agent, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), e.orgID, micros(s.now()), e.event, nullString(e.keyID), nullString(e.userID), e.actorType, e.actorID, ip, ua, string(details))
+		newID(), e.orgID, micros(at), e.event, nullString(e.keyID), nullString(e.userID), e.actorType, e.actorID, ip, ua, string(details))
 	if err != nil {
 		return fmt.Errorf("store: write audit event: %w", err)
 	}
 	return nil
+}
+
+// recordFirstUse records a key's first successful use, unless an earlier
+// one was recorded (by another server, or before a restart).
+func (s *Store) recordFirstUse(ctx context.Context, t *tx, keyID string, at time.Time, ri keycard.RequestInfo) error {
+	var orgID, userID string
+	var n int
+	err := t.QueryRow(ctx, `SELECT k.organization_id, k.user_id, (SELECT COUNT(*) FROM audit_events e WHERE e.api_key_id = k.id AND e.event = ?)
+		FROM api_keys k WHERE k.id = ?`, keycard.AuditFirstUsed, keyID).Scan(&orgID, &userID, &n)
+	if err != nil || n > 0 {
+		return notFound(err)
+	}
+	return s.insertAuditAt(ctx, t, auditEntry{orgID: orgID, event: keycard.AuditFirstUsed, keyID: keyID, userID: userID,
+		actorType: keycard.ActorAPIKey, actorID: keyID}, at, ri)
 }
 
 // auditKey records an event of key k done by p.
@@ -66,8 +84,8 @@ func (s *Store) auditKey(ctx context.Context, t *tx, p *keycard.Principal, k *ke
 }
 
 // RecordKeyEvent records an event of a key's use, made by the key itself:
-// its first successful use, or a refused use and why. The first use and
-// the expiry are recorded once per key: later calls do nothing.
+// a refused use and why. The expiry is recorded once per key: later
+// expired refusals are recorded as refused uses.
 func (s *Store) RecordKeyEvent(ctx context.Context, keyID, event, reason string) error {
 	return s.write(ctx, func(t *tx) error {
 		var orgID, userID string
@@ -75,15 +93,12 @@ func (s *Store) RecordKeyEvent(ctx context.Context, keyID, event, reason string)
 		if err != nil {
 			return notFound(err)
 		}
-		if event == keycard.AuditFirstUsed || event == keycard.AuditExpired {
+		if event == keycard.AuditExpired {
 			var n int
 			if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM audit_events WHERE api_key_id = ? AND event = ?`, keyID, event).Scan(&n); err != nil {
 				return fmt.Errorf("store: find audit event: %w", err)
 			}
 			if n > 0 {
-				if event == keycard.AuditFirstUsed {
-					return nil
-				}
 				event = keycard.AuditUseRefused
 			}
 		}

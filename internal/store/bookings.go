@@ -321,15 +321,18 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 	return nil
 }
 
-const bookingColumns = `b.id, b.property_id, b.revision_id, b.status, b.data, b.inserted_at`
+const bookingColumns = `b.id, b.property_id, b.revision_id, b.status, b.data, b.inserted_at,
+	(SELECT COUNT(*) FROM booking_revisions x WHERE x.id = b.revision_id AND x.acked_at IS NOT NULL)`
 
 func scanBooking(row scanner) (*keycard.Booking, error) {
 	var b keycard.Booking
 	var data string
 	var inserted int64
-	if err := row.Scan(&b.ID, &b.PropertyID, &b.RevisionID, &b.Status, &data, &inserted); err != nil {
+	var acked int
+	if err := row.Scan(&b.ID, &b.PropertyID, &b.RevisionID, &b.Status, &data, &inserted, &acked); err != nil {
 		return nil, err
 	}
+	b.Acked = acked > 0
 	if err := json.Unmarshal([]byte(data), &b); err != nil {
 		return nil, fmt.Errorf("store: booking %s: %w", b.ID, err)
 	}
@@ -385,19 +388,9 @@ func (s *Store) ListBookings(ctx context.Context, p *keycard.Principal, q keycar
 		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM bookings b WHERE b.property_id IN `+r+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count bookings: %w", err)
 		}
-		rows, err := t.Query(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q), args...)
-		if err != nil {
-			return fmt.Errorf("store: list bookings: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			b, err := scanBooking(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-		return rows.Err()
+		var err error
+		out, err = scanAll(ctx, t, scanBooking, `SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q), args...)
+		return err
 	})
 	return out, total, err
 }
@@ -452,15 +445,18 @@ func (s *Store) BookingReports(ctx context.Context, p *keycard.Principal, id str
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-const revisionColumns = `r.id, r.booking_id, r.property_id, r.status, r.system_id, r.data, r.inserted_at`
+const revisionColumns = `r.id, r.booking_id, r.property_id, r.status, r.system_id, r.data, r.inserted_at,
+	CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END`
 
 func scanRevision(row scanner) (*keycard.Booking, error) {
 	var b keycard.Booking
 	var data string
 	var inserted int64
-	if err := row.Scan(&b.RevisionID, &b.ID, &b.PropertyID, &b.Status, &b.SystemID, &data, &inserted); err != nil {
+	var acked int
+	if err := row.Scan(&b.RevisionID, &b.ID, &b.PropertyID, &b.Status, &b.SystemID, &data, &inserted, &acked); err != nil {
 		return nil, err
 	}
+	b.Acked = acked > 0
 	if err := json.Unmarshal([]byte(data), &b); err != nil {
 		return nil, fmt.Errorf("store: booking revision %s: %w", b.RevisionID, err)
 	}
@@ -512,19 +508,9 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 		if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count booking revisions: %w", err)
 		}
-		rows, err := t.Query(ctx, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
-		if err != nil {
-			return fmt.Errorf("store: list booking revisions: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			b, err := scanRevision(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-		return rows.Err()
+		var err error
+		out, err = scanAll(ctx, t, scanRevision, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
+		return err
 	})
 	return out, total, err
 }
@@ -732,4 +718,22 @@ func (s *Store) enqueueBookingARI(ctx context.Context, t *tx, p *keycard.Princip
 
 func compareNights(a, b night) int {
 	return cmp.Or(strings.Compare(a.roomType, b.roomType), cmp.Compare(a.day, b.day))
+}
+
+// scanAll runs query in t and scans every row with scan.
+func scanAll[T any](ctx context.Context, t *tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

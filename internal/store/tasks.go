@@ -116,19 +116,9 @@ func (s *Store) ListTasks(ctx context.Context, p *keycard.Principal, q keycard.L
 		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM tasks k WHERE k.property_id IN `+r+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count tasks: %w", err)
 		}
-		rows, err := t.Query(ctx, `SELECT `+taskColumns+` FROM tasks k WHERE k.property_id IN `+r+where+order+page(q), args...)
-		if err != nil {
-			return fmt.Errorf("store: list tasks: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			task, err := scanTask(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, task)
-		}
-		return rows.Err()
+		var err error
+		out, err = scanAll(ctx, t, scanTask, `SELECT `+taskColumns+` FROM tasks k WHERE k.property_id IN `+r+where+order+page(q), args...)
+		return err
 	})
 	return out, total, err
 }
