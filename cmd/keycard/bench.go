@@ -39,6 +39,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	cfg, err := parseConfig("bench", args, benchEnv, stdout, "-", false, func(fs flagAdder) {
 		fs.IntVar(&opts.concurrency, "concurrency", 64, "connections kept busy at once")
 		fs.DurationVar(&opts.duration, "duration", 5*time.Second, "how long each route is driven")
+		fs.IntVar(&opts.minRequests, "min-requests", 1, "drive each route past --duration until this many requests completed")
 		fs.BoolVar(&opts.log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
 	})
 	if err != nil {
@@ -109,6 +110,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 type benchOptions struct {
 	concurrency int
 	duration    time.Duration
+	minRequests int
 	log         bool
 }
 
@@ -295,12 +297,14 @@ func runBench(ctx context.Context, client *http.Client, base string, seed *bench
 }
 
 // driveRoute keeps opts.concurrency requests to rt in flight for
-// opts.duration, and reports progress to progress (if not nil) about once
-// a second.
+// opts.duration, and longer until opts.minRequests have completed, and
+// reports progress to progress (if not nil) about once a second.
 func driveRoute(ctx context.Context, client *http.Client, base string, rt benchRoute, opts benchOptions, progress io.Writer) benchResult {
-	ctx, cancel := context.WithTimeout(ctx, opts.duration)
-	defer cancel()
 	var next, done atomic.Int64
+	deadline := time.Now().Add(opts.duration)
+	more := func() bool {
+		return ctx.Err() == nil && (time.Now().Before(deadline) || done.Load() < int64(opts.minRequests))
+	}
 	lat := make([][]time.Duration, opts.concurrency)
 	errs := make([]int, opts.concurrency)
 	var firstErr atomic.Value
@@ -310,7 +314,7 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 	start := time.Now()
 	for w := range opts.concurrency {
 		wg.Go(func() {
-			for ctx.Err() == nil {
+			for more() {
 				i := int(next.Add(1))
 				path, header, body := rt.request(i)
 				var rd io.Reader
@@ -332,7 +336,7 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 				}
 				took := time.Since(t0)
 				if ctx.Err() != nil {
-					break // cut off by the end of the run, not a failure
+					break // the bench was interrupted
 				}
 				switch {
 				case err != nil:
@@ -395,10 +399,10 @@ func printBench(w io.Writer, results []benchResult, opts benchOptions) {
 		opts.concurrency, opts.duration, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-30s\t", "route")
-	fmt.Fprintln(tw, "req/s\tof /healthz\tp50\tp99\tp99.9\tallocs/req\tover /healthz\terrors\t")
+	fmt.Fprintln(tw, "req/s\tof /healthz\tp50\tp99\tp99.9\tallocs/req\tover /healthz\trequests\terrors\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%-30s\t%.0f\t%.2f\t%s\t%s\t%s\t%.0f\t%+.0f\t%d\t\n", r.route, r.rate(), r.rate()/ceiling.rate(),
-			ms(r.p50), ms(r.p99), ms(r.p999), r.allocsPerReq, r.allocsPerReq-ceiling.allocsPerReq, r.errors)
+		fmt.Fprintf(tw, "%-30s\t%.0f\t%.2f\t%s\t%s\t%s\t%.0f\t%+.0f\t%d\t%d\t\n", r.route, r.rate(), r.rate()/ceiling.rate(),
+			ms(r.p50), ms(r.p99), ms(r.p999), r.allocsPerReq, r.allocsPerReq-ceiling.allocsPerReq, r.requests, r.errors)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nallocs/req counts the client's allocations too; \"over /healthz\" is the route's own share.")
