@@ -53,7 +53,7 @@ func TestOpenAPI(t *testing.T) {
 			continue // the catch-all answering 404 in the envelope
 		}
 		routes[method+" "+path] = true
-		if doc.Paths.Value(path) == nil || doc.Paths.Value(path).GetOperation(method) == nil {
+		if docOperation(doc, method, path) == nil {
 			t.Errorf("route %s is not in openapi.yaml", p)
 		}
 	}
@@ -190,8 +190,8 @@ func docRoute(doc *openapi3.T, s *Server, r *http.Request) (route *routers.Route
 	if !ok {
 		return nil, nil, pattern
 	}
-	item := doc.Paths.Value(path)
-	if item == nil || item.GetOperation(method) == nil {
+	op := docOperation(doc, method, path)
+	if op == nil {
 		return nil, nil, pattern
 	}
 	params = map[string]string{}
@@ -201,7 +201,16 @@ func docRoute(doc *openapi3.T, s *Server, r *http.Request) (route *routers.Route
 			params[strings.Trim(seg, "{}")] = have[i]
 		}
 	}
-	return &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}, params, pattern
+	return &routers.Route{Spec: doc, Path: path, PathItem: doc.Paths.Value(path), Method: method, Operation: op}, params, pattern
+}
+
+// docOperation returns the document's operation for a route pattern's
+// method and path, or nil.
+func docOperation(doc *openapi3.T, method, path string) *openapi3.Operation {
+	if item := doc.Paths.Value(path); item != nil {
+		return item.GetOperation(method)
+	}
+	return nil
 }
 
 func mustJSON(b []byte) any {
