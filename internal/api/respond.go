@@ -72,31 +72,44 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // resource is one item of a Channex "data" member.
 type resource struct {
-	Type          string         `json:"type"`
-	ID            string         `json:"id"`
-	Attributes    any            `json:"attributes"`
-	Relationships map[string]any `json:"relationships,omitempty"`
+	Type          string        `json:"type"`
+	ID            string        `json:"id"`
+	Attributes    any           `json:"attributes"`
+	Relationships relationships `json:"relationships,omitzero"`
 }
 
-// MarshalJSON writes the resource without its empty to-one
-// relationships: Channex leaves out a relationship that has no value
-// rather than send {"data": null}, and widely used clients read
-// relationships.<name>.data.id of every one they get.
-func (r resource) MarshalJSON() ([]byte, error) {
-	type plain resource
-	for _, rel := range r.Relationships {
+// relationships are a resource's relationships by name. Channex leaves out
+// a relationship that has no value rather than send {"data": null}, and
+// widely used clients read relationships.<name>.data.id of every one they
+// get, so the empty ones are not written. Only this small map has its own
+// MarshalJSON: on the whole resource, encoding/json would re-scan every
+// byte of the attributes it returned.
+type relationships map[string]any
+
+// IsZero reports whether no relationship has a value, so that omitzero
+// leaves the member out.
+func (rs relationships) IsZero() bool {
+	for _, v := range rs {
+		if !isEmptyRelation(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func (rs relationships) MarshalJSON() ([]byte, error) {
+	for _, rel := range rs {
 		if isEmptyRelation(rel) {
-			kept := make(map[string]any, len(r.Relationships))
-			for n, v := range r.Relationships {
+			kept := make(map[string]any, len(rs))
+			for n, v := range rs {
 				if !isEmptyRelation(v) {
 					kept[n] = v
 				}
 			}
-			r.Relationships = kept
-			break
+			return json.Marshal(kept)
 		}
 	}
-	return json.Marshal(plain(r))
+	return json.Marshal(map[string]any(rs))
 }
 
 func isEmptyRelation(v any) bool {
