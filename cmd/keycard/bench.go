@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,8 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.DurationVar(&opts.duration, "duration", 5*time.Second, "how long each route is driven")
 		fs.IntVar(&opts.minRequests, "min-requests", 1, "drive each route past --duration until this many requests completed")
 		fs.BoolVar(&opts.log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
+		fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a CPU profile of the driven routes (not the seeding) to `file`, for go tool pprof")
+		fs.StringVar(&opts.only, "only", "", "drive only the routes whose name contains one of these comma-separated words (/healthz always runs)")
 	})
 	if err != nil {
 		return err
@@ -94,7 +97,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	err = seedBookings(ctx, client, base, seed)
 	var results []benchResult
 	if err == nil {
-		results, err = runBench(ctx, client, base, seed, opts, stdout)
+		results, err = profiled(opts.cpuProfile, func() ([]benchResult, error) {
+			return runBench(ctx, client, base, seed, opts, stdout)
+		})
 	}
 	stop()
 	if serr := <-done; err == nil {
@@ -107,11 +112,46 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// profiled runs f, under a CPU profile written to file unless file is
+// empty.
+func profiled(file string, f func() ([]benchResult, error)) ([]benchResult, error) {
+	if file == "" {
+		return f()
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	res, err := f()
+	pprof.StopCPUProfile()
+	return res, errors.Join(err, out.Close())
+}
+
 type benchOptions struct {
 	concurrency int
 	duration    time.Duration
 	minRequests int
 	log         bool
+	only        string
+	cpuProfile  string
+}
+
+// wants reports whether the route named name is driven: /healthz, the
+// ceiling, always is; the others when --only is empty or names them.
+func (o benchOptions) wants(name string) bool {
+	if o.only == "" || name == "GET /healthz" {
+		return true
+	}
+	for w := range strings.SplitSeq(o.only, ",") {
+		if w = strings.TrimSpace(w); w != "" && strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 const (
@@ -285,6 +325,9 @@ func runBench(ctx context.Context, client *http.Client, base string, seed *bench
 	for _, rt := range benchRoutes(seed) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if !opts.wants(rt.name) {
+			continue
 		}
 		// Warm the connections and the server's caches first.
 		warm := opts
