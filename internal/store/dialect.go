@@ -26,6 +26,11 @@ type dialect interface {
 	// idList returns a subquery selecting the strings of a JSON array bound
 	// as its one argument.
 	idList() string
+	// jsonArray returns a scalar subquery: the JSON array, as text, of the
+	// objects with the given keys and value expressions over the rows of
+	// from (a FROM clause with its WHERE), in the order of orderBy; "[]"
+	// when there are none. It lets one query carry a row's children.
+	jsonArray(keys, values []string, from, orderBy string) string
 }
 
 // changeChannel is the PostgreSQL notification channel of auth epoch
@@ -51,6 +56,21 @@ func (sqlite) lockMigrations(context.Context, *sql.Tx) error { return nil }
 func (sqlite) announceChange(context.Context, *sql.Tx) error { return nil }
 
 func (sqlite) idList() string { return `(SELECT value FROM json_each(?))` }
+
+func (sqlite) jsonArray(keys, values []string, from, orderBy string) string {
+	return `(SELECT json_group_array(json_object(` + jsonPairs(keys, values) + `) ORDER BY ` + orderBy + `) ` + from + `)`
+}
+
+func jsonPairs(keys, values []string) string {
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("'" + k + "', " + values[i])
+	}
+	return b.String()
+}
 
 type postgres struct{}
 
@@ -78,6 +98,10 @@ func (postgres) rebind(query string) string {
 }
 
 func (postgres) idList() string { return `(SELECT json_array_elements_text(CAST(? AS json)))` }
+
+func (postgres) jsonArray(keys, values []string, from, orderBy string) string {
+	return `(SELECT COALESCE(CAST(json_agg(json_build_object(` + jsonPairs(keys, values) + `) ORDER BY ` + orderBy + `) AS text), '[]') ` + from + `)`
+}
 
 func (postgres) isUnique(err error) bool {
 	if e, ok := errors.AsType[*pgconn.PgError](err); ok {

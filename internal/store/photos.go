@@ -147,14 +147,6 @@ func loadContentPhotos(ctx context.Context, t *tx, byRoomType bool, dst map[stri
 	return rows.Err()
 }
 
-func loadPropertyPhotos(ctx context.Context, t *tx, props []*keycard.Property) error {
-	dst := make(map[string]*[]keycard.Photo, len(props))
-	for _, p := range props {
-		dst[p.ID] = &p.Content.Photos
-	}
-	return loadContentPhotos(ctx, t, false, dst)
-}
-
 func loadRoomTypePhotos(ctx context.Context, t *tx, rts []*keycard.RoomType) error {
 	dst := make(map[string]*[]keycard.Photo, len(rts))
 	for _, rt := range rts {

@@ -10,7 +10,37 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-const propertyColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
+// propertyColumns are the columns scanProperty reads, for each dialect:
+// the property's own, then its groups and its photos as JSON arrays, so
+// that one statement reads a property whole, or a page of them.
+var propertyColumns = map[string]string{
+	"sqlite":   propertyColumnsFor(sqlite{}),
+	"postgres": propertyColumnsFor(postgres{}),
+}
+
+// propertyGroups is the JSON array of the groups of property p, for each
+// dialect. The properties a query reads are in the principal's reach, so
+// it sees every group that holds one of them (see groupReach): no further
+// filter is needed.
+var propertyGroups = map[string]string{
+	"sqlite":   propertyGroupsFor(sqlite{}),
+	"postgres": propertyGroupsFor(postgres{}),
+}
+
+func propertyGroupsFor(d dialect) string {
+	return d.jsonArray([]string{"id", "title"}, []string{"g.id", "g.title"},
+		`FROM group_properties gp JOIN groups g ON g.id = gp.group_id WHERE gp.property_id = p.id`, `g.title, g.id`)
+}
+
+func propertyColumnsFor(d dialect) string {
+	groups := propertyGroupsFor(d)
+	photos := d.jsonArray([]string{"id", "url", "description", "author", "kind", "position"},
+		[]string{"ph.id", "ph.url", "ph.description", "ph.author", "ph.kind", "ph.position"},
+		`FROM photos ph WHERE ph.property_id = p.id AND ph.room_type_id IS NULL`, `ph.position, ph.created_at, ph.id`)
+	return propertyOwnColumns + `, ` + groups + `, ` + photos
+}
+
+const propertyOwnColumns = `p.id, p.organization_id, p.title, p.currency, p.email, p.phone, p.zip_code, p.country, p.state, p.city,
 	p.address, p.longitude, p.latitude, p.timezone, p.property_type, p.logo_url, p.website, p.facilities, p.settings, p.content,
 	p.is_active, p.created_at, p.updated_at, p.hotel_policy_id, p.default_tax_set_id`
 
@@ -30,12 +60,12 @@ type scanner interface{ Scan(dest ...any) error }
 // into extra.
 func scanProperty(row scanner, extra ...any) (*keycard.Property, error) {
 	var p keycard.Property
-	var facilities, settings, content string
+	var facilities, settings, content, groups, photos string
 	var created, updated int64
 	var policy, taxSet sql.NullString
 	err := row.Scan(append([]any{&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
 		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
-		&p.IsActive, &created, &updated, &policy, &taxSet}, extra...)...)
+		&p.IsActive, &created, &updated, &policy, &taxSet, &groups, &photos}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +78,13 @@ func scanProperty(row scanner, extra ...any) (*keycard.Property, error) {
 	}
 	if err := json.Unmarshal([]byte(content), &p.Content); err != nil {
 		return nil, fmt.Errorf("store: property %s content: %w", p.ID, err)
+	}
+	p.Groups, p.Content.Photos = []keycard.GroupRef{}, []keycard.Photo{}
+	if err := json.Unmarshal([]byte(groups), &p.Groups); err != nil {
+		return nil, fmt.Errorf("store: property %s groups: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(photos), &p.Content.Photos); err != nil {
+		return nil, fmt.Errorf("store: property %s photos: %w", p.ID, err)
 	}
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &p, nil
@@ -66,8 +103,10 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	var total int
 	err = s.read(ctx, func(t *tx) error {
 		// The total comes with the page (a window runs before LIMIT), so
-		// one query serves both unless the page is empty.
-		rows, err := t.Query(ctx, `SELECT `+propertyColumns+`, COUNT(*) OVER () FROM properties p WHERE p.id IN `+r+where+order+page(q), args...)
+		// one query serves both unless the page is empty. The page's ids
+		// are chosen first, so that only its properties are read whole.
+		rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+`, x.total FROM (SELECT p.id, COUNT(*) OVER () AS total
+			FROM properties p WHERE p.id IN `+r+where+order+page(q)+`) x JOIN properties p ON p.id = x.id`+order, args...)
 		if err != nil {
 			return fmt.Errorf("store: list properties: %w", err)
 		}
@@ -88,10 +127,7 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 				return fmt.Errorf("store: count properties: %w", err)
 			}
 		}
-		if err := loadPropertyPhotos(ctx, t, out); err != nil {
-			return err
-		}
-		return s.loadPropertyGroups(ctx, t, p, out)
+		return nil
 	})
 	return out, total, err
 }
@@ -102,56 +138,26 @@ func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*k
 	r, args := reach(s.dialect, p)
 	var out []*keycard.Property
 	err := s.read(ctx, func(t *tx) error {
-		rows, err := t.Query(ctx, `SELECT id, title, currency FROM properties WHERE id IN `+r+` ORDER BY title, id`, args...)
+		rows, err := t.Query(ctx, `SELECT p.id, p.title, p.currency, `+propertyGroups[t.d.name()]+
+			` FROM properties p WHERE p.id IN `+r+` ORDER BY p.title, p.id`, args...)
 		if err != nil {
 			return fmt.Errorf("store: property options: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var prop keycard.Property
-			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency); err != nil {
-				rows.Close()
+			var groups string
+			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency, &groups); err != nil {
 				return err
+			}
+			if err := json.Unmarshal([]byte(groups), &prop.Groups); err != nil {
+				return fmt.Errorf("store: property %s groups: %w", prop.ID, err)
 			}
 			out = append(out, &prop)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return s.loadPropertyGroups(ctx, t, p, out)
+		return rows.Err()
 	})
 	return out, err
-}
-
-// loadPropertyGroups fills in each property's groups that p sees.
-func (s *Store) loadPropertyGroups(ctx context.Context, t *tx, p *keycard.Principal, props []*keycard.Property) error {
-	if len(props) == 0 {
-		return nil
-	}
-	byID := make(map[string]*keycard.Property, len(props))
-	ids := make([]string, 0, len(props))
-	for _, prop := range props {
-		byID[prop.ID] = prop
-		ids = append(ids, prop.ID)
-		prop.Groups = []keycard.GroupRef{}
-	}
-	// The properties are in p's reach, so p sees every group that holds
-	// one of them (see groupReach): no further filter is needed.
-	rows, err := t.Query(ctx, `SELECT gp.property_id, g.id, g.title FROM group_properties gp JOIN groups g ON g.id = gp.group_id
-		WHERE gp.property_id IN (`+placeholders(len(ids))+`) ORDER BY g.title, g.id`, anys(ids)...)
-	if err != nil {
-		return fmt.Errorf("store: property groups: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var pid string
-		var g keycard.GroupRef
-		if err := rows.Scan(&pid, &g.ID, &g.Title); err != nil {
-			return err
-		}
-		byID[pid].Groups = append(byID[pid].Groups, g)
-	}
-	return rows.Err()
 }
 
 // Property returns a property p reaches.
@@ -178,19 +184,13 @@ func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id st
 		if !p.Reach.Has(id) {
 			return nil, keycard.NotFound()
 		}
-		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ?`, id))
+		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM properties p WHERE p.id = ?`, id))
 	} else {
 		r, args := reach(s.dialect, p)
-		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.id = ? AND p.id IN `+r, append([]any{id}, args...)...))
+		prop, err = scanProperty(t.QueryRow(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM properties p WHERE p.id = ? AND p.id IN `+r, append([]any{id}, args...)...))
 	}
 	if err != nil {
 		return nil, notFound(err)
-	}
-	if err := s.loadPropertyGroups(ctx, t, p, []*keycard.Property{prop}); err != nil {
-		return nil, err
-	}
-	if err := loadPropertyPhotos(ctx, t, []*keycard.Property{prop}); err != nil {
-		return nil, err
 	}
 	return prop, nil
 }
