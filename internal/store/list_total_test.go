@@ -11,7 +11,9 @@ import (
 )
 
 // TestListPropertiesTotal checks the total that comes with each page:
-// the same on every page, past the last one, and when nothing matches.
+// the same on every page, past the last one, and when nothing matches,
+// for a principal whose reach is read in the query and for one carrying
+// its reach, cached with its credential (the total then comes from it).
 func TestListPropertiesTotal(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
@@ -24,12 +26,17 @@ func TestListPropertiesTotal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var ids []string
 		for i := range 3 {
-			if _, err := st.CreateProperty(ctx, p, &keycard.Property{Title: "Hotel " + strconv.Itoa(i), Currency: "EUR",
-				Settings: keycard.DefaultPropertySettings()}, ""); err != nil {
+			prop, err := st.CreateProperty(ctx, p, &keycard.Property{Title: "Hotel " + strconv.Itoa(i), Currency: "EUR",
+				Settings: keycard.DefaultPropertySettings()}, "")
+			if err != nil {
 				t.Fatal(err)
 			}
+			ids = append(ids, prop.ID)
 		}
+		cached := *p
+		cached.Reach = keycard.NewReach(ids)
 		for _, tc := range []struct {
 			page, limit int
 			filter      string
@@ -42,17 +49,24 @@ func TestListPropertiesTotal(t *testing.T) {
 			{1, 10, "Hotel 1", 1, 1},
 			{1, 10, "Nowhere", 0, 0},
 			{2, 10, "Nowhere", 0, 0},
+			{1, 3, "", 3, 3},
+			{2, 3, "", 0, 3},
+			{1, 1, "Hotel 2", 1, 1},
+			{2, 1, "Hotel 2", 0, 1},
 		} {
 			q := keycard.ListQuery{Page: tc.page, Limit: tc.limit}
 			if tc.filter != "" {
 				q.Filters = []keycard.Filter{{Field: "title", Op: keycard.OpEq, Values: []string{tc.filter}}}
 			}
-			items, total, err := st.ListProperties(ctx, p, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(items) != tc.items || total != tc.total {
-				t.Errorf("page %d of %d, title %q: got %d items of %d, want %d of %d", tc.page, tc.limit, tc.filter, len(items), total, tc.items, tc.total)
+			for _, who := range []*keycard.Principal{p, &cached} {
+				items, total, err := st.ListProperties(ctx, who, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(items) != tc.items || total != tc.total {
+					t.Errorf("page %d of %d, title %q, cached reach %t: got %d items of %d, want %d of %d",
+						tc.page, tc.limit, tc.filter, who.Reach != nil, len(items), total, tc.items, tc.total)
+				}
 			}
 		}
 	})

@@ -102,17 +102,16 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	var out []*keycard.Property
 	var total int
 	err = s.read(ctx, func(t *tx) error {
-		// The total comes with the page (a window runs before LIMIT), so
-		// one query serves both unless the page is empty. The page's ids
-		// are chosen first, so that only its properties are read whole.
-		rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+`, x.total FROM (SELECT p.id, COUNT(*) OVER () AS total
-			FROM properties p WHERE p.id IN `+r+where+order+page(q)+`) x JOIN properties p ON p.id = x.id`+order, args...)
+		// The page's ids are chosen first, so that only its properties
+		// are read whole.
+		rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM (SELECT p.id FROM properties p WHERE p.id IN `+r+where+order+page(q)+
+			`) x JOIN properties p ON p.id = x.id`+order, args...)
 		if err != nil {
 			return fmt.Errorf("store: list properties: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			prop, err := scanProperty(rows, &total)
+			prop, err := scanProperty(rows)
 			if err != nil {
 				return err
 			}
@@ -122,7 +121,16 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 			return err
 		}
 		rows.Close()
-		if len(out) == 0 && q.Offset() > 0 {
+		// Counting every property in reach costs more than the page, so
+		// the total is counted only when nothing else gives it: a short
+		// page ends the list, and without filters a cached reach is the
+		// list.
+		switch {
+		case len(out) > 0 && len(out) < q.Limit, len(out) == 0 && q.Offset() == 0:
+			total = q.Offset() + len(out)
+		case p.Reach != nil && where == "":
+			total = p.Reach.Len()
+		default:
 			if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
 				return fmt.Errorf("store: count properties: %w", err)
 			}
