@@ -73,21 +73,31 @@ func scanProperty(row scanner, extra ...any) (*keycard.Property, error) {
 	if err := json.Unmarshal([]byte(settings), &p.Settings); err != nil {
 		return nil, fmt.Errorf("store: property %s settings: %w", p.ID, err)
 	}
-	if err := json.Unmarshal([]byte(facilities), &p.Facilities); err != nil {
+	if err := unmarshalList(facilities, &p.Facilities); err != nil {
 		return nil, fmt.Errorf("store: property %s facilities: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(content), &p.Content); err != nil {
 		return nil, fmt.Errorf("store: property %s content: %w", p.ID, err)
 	}
 	p.Groups, p.Content.Photos = []keycard.GroupRef{}, []keycard.Photo{}
-	if err := json.Unmarshal([]byte(groups), &p.Groups); err != nil {
+	if err := unmarshalList(groups, &p.Groups); err != nil {
 		return nil, fmt.Errorf("store: property %s groups: %w", p.ID, err)
 	}
-	if err := json.Unmarshal([]byte(photos), &p.Content.Photos); err != nil {
+	if err := unmarshalList(photos, &p.Content.Photos); err != nil {
 		return nil, fmt.Errorf("store: property %s photos: %w", p.ID, err)
 	}
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &p, nil
+}
+
+// unmarshalList decodes the JSON array s into *v, leaving *v as it is
+// when s is empty: most properties have no photos and no facilities, and
+// json.Unmarshal costs allocations even for "[]".
+func unmarshalList[T any](s string, v *[]T) error {
+	if s == "[]" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
 }
 
 // ListProperties returns a page of the properties p reaches, and their
@@ -158,7 +168,7 @@ func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*k
 			if err := rows.Scan(&prop.ID, &prop.Title, &prop.Currency, &groups); err != nil {
 				return err
 			}
-			if err := json.Unmarshal([]byte(groups), &prop.Groups); err != nil {
+			if err := unmarshalList(groups, &prop.Groups); err != nil {
 				return fmt.Errorf("store: property %s groups: %w", prop.ID, err)
 			}
 			out = append(out, &prop)
