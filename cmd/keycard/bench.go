@@ -43,6 +43,8 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.IntVar(&opts.minRequests, "min-requests", 1, "drive each route past --duration until this many requests completed")
 		fs.BoolVar(&opts.log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
 		fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a CPU profile of the driven routes (not the seeding) to `file`, for go tool pprof")
+		fs.DurationVar(&opts.soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
+		fs.IntVar(&opts.soakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
 		fs.StringVar(&opts.only, "only", "", "drive only the routes whose name contains one of these comma-separated words (/healthz always runs)")
 	})
 	if err != nil {
@@ -50,6 +52,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if opts.concurrency < 1 || opts.duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
+	}
+	if opts.soak < 0 || opts.soakConnections < 1 {
+		return errors.New("--soak cannot be negative and --soak-connections must be positive")
 	}
 	dir, err := os.MkdirTemp("", "keycard-bench-")
 	if err != nil {
@@ -101,6 +106,10 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 			return runBench(ctx, client, base, seed, opts, stdout)
 		})
 	}
+	var soak *soakResult
+	if err == nil && opts.soak > 0 {
+		soak, err = runSoak(ctx, base, seed, opts, stdout)
+	}
 	stop()
 	if serr := <-done; err == nil {
 		err = serr
@@ -109,7 +118,81 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	printBench(stdout, results, opts)
+	if soak != nil {
+		soak.print(stdout, opts)
+	}
 	return nil
+}
+
+// soakResult is what the soak measured.
+type soakResult struct {
+	benchResult
+	// warmRSS and endRSS are the process's resident memory after the
+	// warm-up and at the end, in bytes; 0 where the system does not say.
+	warmRSS, endRSS int64
+}
+
+// runSoak keeps opts.soakConnections keep-alive connections busy on an
+// authenticated GET for opts.soak, after a warm-up on the same
+// connections, and reads the resident memory after each: a server that
+// leaks per connection or per request grows between the two.
+func runSoak(ctx context.Context, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) (*soakResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.soakConnections, MaxConnsPerHost: opts.soakConnections}}
+	defer client.CloseIdleConnections()
+	var rt benchRoute
+	for _, r := range benchRoutes(seed) {
+		if r.name == "GET /properties/:id (key)" {
+			rt = r
+		}
+	}
+	rt.name = "soak GET /properties/:id"
+	run := opts
+	run.concurrency, run.minRequests, run.countOnly = opts.soakConnections, 1, true
+	run.duration = min(max(opts.soak/10, time.Second), 5*time.Second)
+	fmt.Fprintf(stdout, "  %-30s warming %d connections for %s\n", rt.name, run.concurrency, run.duration)
+	if warm := driveRoute(ctx, client, base, rt, run, nil); warm.errors > 0 {
+		return nil, fmt.Errorf("soak warm-up: %d errors, the first: %s", warm.errors, warm.firstErr)
+	}
+	var res soakResult
+	res.warmRSS = residentMemory()
+	run.duration = opts.soak
+	res.benchResult = driveRoute(ctx, client, base, rt, run, stdout)
+	res.endRSS = residentMemory()
+	return &res, ctx.Err()
+}
+
+func (r *soakResult) print(w io.Writer, opts benchOptions) {
+	fmt.Fprintf(w, "\nsoak: %d keep-alive connections on GET /properties/:id for %s: %d requests (%.0f/s), %d errors\n",
+		opts.soakConnections, opts.soak, r.requests, r.rate(), r.errors)
+	if r.errors > 0 {
+		fmt.Fprintf(w, "soak: the first error: %s\n", r.firstErr)
+	}
+	if r.warmRSS == 0 || r.endRSS == 0 {
+		fmt.Fprintln(w, "soak: resident memory is not known on this system")
+		return
+	}
+	growth := float64(r.endRSS-r.warmRSS) / float64(r.warmRSS)
+	fmt.Fprintf(w, "soak: resident memory %.1f MiB after the warm-up, %.1f MiB at the end (%+.1f%%; client and server together)\n",
+		float64(r.warmRSS)/(1<<20), float64(r.endRSS)/(1<<20), 100*growth)
+}
+
+// residentMemory returns the process's resident set size in bytes, read
+// from /proc (Linux); 0 where that is not there.
+func residentMemory() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // profiled runs f, under a CPU profile written to file unless file is
@@ -132,12 +215,17 @@ func profiled(file string, f func() ([]benchResult, error)) ([]benchResult, erro
 }
 
 type benchOptions struct {
-	concurrency int
-	duration    time.Duration
-	minRequests int
-	log         bool
-	only        string
-	cpuProfile  string
+	concurrency     int
+	duration        time.Duration
+	minRequests     int
+	log             bool
+	only            string
+	cpuProfile      string
+	soak            time.Duration
+	soakConnections int
+	// countOnly drives without keeping each request's latency: the soak
+	// measures memory, which a growing list of latencies would blur.
+	countOnly bool
 }
 
 // wants reports whether the route named name is driven: /healthz, the
@@ -389,7 +477,9 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 					errs[w]++
 					firstErr.CompareAndSwap(nil, "status "+strconv.Itoa(resp.StatusCode))
 				}
-				lat[w] = append(lat[w], took)
+				if !opts.countOnly {
+					lat[w] = append(lat[w], took)
+				}
 				done.Add(1)
 			}
 		})
@@ -416,7 +506,7 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 	runtime.ReadMemStats(&after)
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	res := benchResult{route: rt.name, requests: len(all), elapsed: elapsed}
+	res := benchResult{route: rt.name, requests: int(done.Load()), elapsed: elapsed}
 	for _, n := range errs {
 		res.errors += n
 	}

@@ -46,3 +46,33 @@ func TestBench(t *testing.T) {
 		t.Errorf("no progress line:\n%s", text)
 	}
 }
+
+// TestBenchOnlyAndSoak runs one route with --only, then the soak: the
+// table holds /healthz and that route alone, and the soak reports its
+// requests, no errors, and the memory before and after.
+func TestBenchOnlyAndSoak(t *testing.T) {
+	out := newOutput()
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--only", "restrictions 30d x 20",
+		"--soak", "300ms", "--soak-connections", "20"}, env(nil), out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	text := out.String()
+	for _, want := range []string{"GET /healthz", "GET /restrictions 30d x 20"} {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(want) + `\s+\d+\s+\d\.\d\d `).MatchString(text) {
+			t.Errorf("no row for %s:\n%s", want, text)
+		}
+	}
+	for _, unwanted := range []string{"GET /properties/:id (key)", "POST /restrictions"} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("--only let %s run:\n%s", unwanted, text)
+		}
+	}
+	m := regexp.MustCompile(`soak: 20 keep-alive connections on GET /properties/:id for 300ms: (\d+) requests \(\d+/s\), (\d+) errors`).FindStringSubmatch(text)
+	if m == nil || m[1] == "0" || m[2] != "0" {
+		t.Fatalf("no soak line with requests and no errors:\n%s", text)
+	}
+	if !strings.Contains(text, "resident memory") {
+		t.Errorf("the soak does not report memory:\n%s", text)
+	}
+}
