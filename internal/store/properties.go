@@ -178,10 +178,19 @@ func (s *Store) PropertyOptions(ctx context.Context, p *keycard.Principal) ([]*k
 	return out, err
 }
 
-// Property returns a property p reaches.
+// Property returns a property p reaches. For a principal that carries its
+// reach (a cached credential), it comes from the property cache when it
+// is there; see propertyCache for when that is dropped.
 func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (*keycard.Property, error) {
-	if p.Reach != nil && !p.Reach.Has(id) {
-		return nil, keycard.NotFound() // without a transaction
+	var gen uint64
+	if p.Reach != nil {
+		if !p.Reach.Has(id) {
+			return nil, keycard.NotFound() // without a query
+		}
+		var cached *keycard.Property
+		if cached, gen = s.props.get(id); cached != nil {
+			return cloneProperty(cached), nil
+		}
 	}
 	var prop *keycard.Property
 	err := s.readConn(ctx, func(t *tx) error {
@@ -189,7 +198,13 @@ func (s *Store) Property(ctx context.Context, p *keycard.Principal, id string) (
 		prop, err = s.property(ctx, t, p, id)
 		return err
 	})
-	return prop, err
+	if err != nil {
+		return nil, err
+	}
+	if p.Reach != nil {
+		s.props.put(cloneProperty(prop), gen)
+	}
+	return prop, nil
 }
 
 func (s *Store) property(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.Property, error) {

@@ -73,6 +73,9 @@ type Store struct {
 	// onChange is called after a commit that changed something cached
 	// credentials depend on.
 	onChange func()
+
+	// props caches properties for reads by cached credentials.
+	props propertyCache
 }
 
 // Open opens the database, applies pending migrations and returns the
@@ -299,13 +302,20 @@ type tx struct {
 	Tx *sql.Tx
 	q  querier // Tx, or the connection
 	d  dialect
-	// changed is set by a write that affects cached credentials.
+	// writes is set on a write transaction.
+	writes bool
+	// changed is set by a write that affects cached credentials or cached
+	// properties: by hand, or by Exec for a statement that modifies a
+	// table properties are read from.
 	changed bool
 }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
+	}
+	if t.writes && !t.changed && changesPropertyView(query) {
+		t.changed = true
 	}
 	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
 }
@@ -365,7 +375,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect}
+	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect, writes: true}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -381,6 +391,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if t.changed {
+		s.props.drop()
 		s.onChange()
 	}
 	return nil
@@ -421,6 +432,9 @@ func (s *Store) AuthEpoch(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: read auth epoch: %w", err)
 	}
+	// Another server's change that moved the epoch may have changed a
+	// property too.
+	s.props.observe(n)
 	return n, nil
 }
 

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// propertyCache keeps properties as last read, for the hot GET of one
+// property by a credential that carries its reach: a PMS asks for the same
+// few properties all day, and they rarely change.
+//
+// It is dropped whole, never patched: in this process after any write
+// transaction that modified a table a property is read from (see
+// viewTables; such a transaction also bumps the auth epoch), and when the
+// auth epoch moves because another server or process wrote (see
+// Store.AuthEpoch). So a change is seen by the very next request on the
+// server that made it, and elsewhere within the auth epoch's delay, as
+// with cached credentials.
+type propertyCache struct {
+	mu sync.Mutex
+	// gen counts drops, so that a read that raced a write does not store
+	// what it read before the write committed.
+	gen   uint64
+	epoch int64 // the auth epoch last seen
+	m     map[string]*keycard.Property
+}
+
+// maxCachedProperties bounds the cache; past it, it starts again empty.
+const maxCachedProperties = 20000
+
+// get returns the cached property id, or nil, and the generation to hand
+// to put after reading it from the database.
+func (c *propertyCache) get(id string) (*keycard.Property, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id], c.gen
+}
+
+// put stores prop, read from the database at generation gen, unless the
+// cache was dropped since.
+func (c *propertyCache) put(prop *keycard.Property, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxCachedProperties {
+		c.m = make(map[string]*keycard.Property)
+	}
+	c.m[prop.ID] = prop
+}
+
+// drop empties the cache.
+func (c *propertyCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
+
+// observe drops the cache when the auth epoch read from the database is
+// not the one last seen.
+func (c *propertyCache) observe(epoch int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if epoch != c.epoch {
+		c.epoch = epoch
+		c.gen++
+		clear(c.m)
+	}
+}
+
+// viewTables are the tables a property's representation is read from, or
+// whose deletion changes it (through a cascade or a link set to null).
+var viewTables = []string{"properties", "groups", "group_properties", "photos", "hotel_policies", "tax_sets", "organizations"}
+
+// changesPropertyView reports whether the statement modifies one of
+// viewTables: it is an INSERT, UPDATE or DELETE whose target is one.
+func changesPropertyView(query string) bool {
+	q := strings.TrimSpace(query)
+	var rest string
+	for _, verb := range []string{"INSERT INTO ", "UPDATE ", "DELETE FROM "} {
+		if len(q) >= len(verb) && strings.EqualFold(q[:len(verb)], verb) {
+			rest = strings.TrimSpace(q[len(verb):])
+			break
+		}
+	}
+	if rest == "" {
+		return false
+	}
+	table := rest
+	if i := strings.IndexAny(rest, " (\n\t"); i >= 0 {
+		table = rest[:i]
+	}
+	for _, t := range viewTables {
+		if strings.EqualFold(table, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneProperty returns a copy of prop that the caller may change without
+// changing the cached one: its lists are copied too.
+func cloneProperty(prop *keycard.Property) *keycard.Property {
+	cp := *prop
+	cp.Groups = slices.Clone(prop.Groups)
+	cp.Facilities = slices.Clone(prop.Facilities)
+	cp.Content.Photos = slices.Clone(prop.Content.Photos)
+	return &cp
+}

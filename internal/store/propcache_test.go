@@ -1,0 +1,124 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// TestPropertyCacheSeesEveryChange reads a property through a key's cached
+// credential (so from the property cache once warm) after each kind of
+// change to what a property shows: its own fields, its photos, its
+// groups' titles, its groups, its deletion. Each change made on this
+// server is seen by the very next read; one made through another server
+// on the same database is seen once this server has read the auth epoch
+// (as its authenticator does every poll and on each PostgreSQL
+// notification).
+func TestPropertyCacheSeesEveryChange(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		st := storetest.Open(t, cfg)
+		other := storetest.Open(t, cfg) // another server on the same database
+		u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner, err := st.UserPrincipal(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prop, err := st.CreateProperty(ctx, owner, &keycard.Property{Title: "Alpha", Currency: "EUR", Settings: keycard.DefaultPropertySettings()}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := st.CreateAPIKey(ctx, owner, "pms", true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := st.KeyCredential(ctx, apikey.Hash(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := &cred.Principal
+		if key.Reach == nil || !key.Reach.Has(prop.ID) {
+			t.Fatal("the key's credential carries no reach of the property")
+		}
+		read := func() *keycard.Property {
+			t.Helper()
+			got, err := st.Property(ctx, key, prop.ID)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			return got
+		}
+		if read().Title != "Alpha" || read().Title != "Alpha" { // the second from the cache
+			t.Fatal("no property to start from")
+		}
+		// What a caller does with what it got does not reach the cache.
+		read().Groups[0].Title = "scribbled"
+		if g := read().Groups[0].Title; g == "scribbled" {
+			t.Fatal("a caller's change reached the cached property")
+		}
+
+		rename := func(s *store.Store, title string) {
+			t.Helper()
+			if _, err := s.UpdateProperty(ctx, owner, prop.ID, func(p *keycard.Property) keycard.FieldErrors {
+				p.Title = title
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rename(st, "Beta")
+		if got := read().Title; got != "Beta" {
+			t.Errorf("after an update here: title %q, want Beta", got)
+		}
+
+		if _, err := st.CreatePhoto(ctx, owner, &keycard.PhotoRecord{PropertyID: prop.ID,
+			Photo: keycard.Photo{URL: "https://img.hotel.example/1.jpg", Kind: "photo"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read().Content.Photos; len(got) != 1 {
+			t.Errorf("after a photo was added: %d photos, want 1", len(got))
+		}
+
+		groupID := read().Groups[0].ID
+		if _, err := st.UpdateGroup(ctx, owner, groupID, "Lisbon"); err != nil {
+			t.Fatal(err)
+		}
+		if got := read().Groups; len(got) != 1 || got[0].Title != "Lisbon" {
+			t.Errorf("after its group was renamed: groups %+v, want Lisbon", got)
+		}
+
+		g2, err := st.CreateGroup(ctx, owner, "Porto")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddPropertyToGroup(ctx, owner, g2.ID, prop.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := read().Groups; len(got) != 2 {
+			t.Errorf("after it joined a group: groups %+v, want 2", got)
+		}
+
+		// Another server's change: seen once the epoch is read here.
+		rename(other, "Gamma")
+		if _, err := st.AuthEpoch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := read().Title; got != "Gamma" {
+			t.Errorf("after an update on another server and an epoch poll: title %q, want Gamma", got)
+		}
+
+		if err := st.DeleteProperty(ctx, owner, prop.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Property(ctx, key, prop.ID); keycard.ErrorCode(err) != keycard.ENotFound {
+			t.Errorf("after deletion: %v, want not found", err)
+		}
+	})
+}
