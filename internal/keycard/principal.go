@@ -2,6 +2,7 @@ package keycard
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -72,6 +73,9 @@ func (r *Reach) Has(id string) bool {
 
 // Len returns the number of ids in the set.
 func (r *Reach) Len() int { return len(r.ids) }
+
+// All yields the ids in order.
+func (r *Reach) All() iter.Seq[string] { return slices.Values(r.ids) }
 
 // JSON returns the ids as a JSON array of strings, in order.
 func (r *Reach) JSON() string { return r.list }

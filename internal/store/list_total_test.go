@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 // TestListPropertiesTotal checks the total that comes with each page:
 // the same on every page, past the last one, and when nothing matches,
 // for a principal whose reach is read in the query and for one carrying
-// its reach, cached with its credential (the total then comes from it).
+// its reach, cached with its credential (the page then comes from the
+// property cache, and must be the query's).
 func TestListPropertiesTotal(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
@@ -28,7 +30,7 @@ func TestListPropertiesTotal(t *testing.T) {
 		}
 		var ids []string
 		for i := range 3 {
-			prop, err := st.CreateProperty(ctx, p, &keycard.Property{Title: "Hotel " + strconv.Itoa(i), Currency: "EUR",
+			prop, err := st.CreateProperty(ctx, p, &keycard.Property{Title: "Hotel " + strconv.Itoa(2-i), Currency: "EUR",
 				Settings: keycard.DefaultPropertySettings()}, "")
 			if err != nil {
 				t.Fatal(err)
@@ -58,6 +60,7 @@ func TestListPropertiesTotal(t *testing.T) {
 			if tc.filter != "" {
 				q.Filters = []keycard.Filter{{Field: "title", Op: keycard.OpEq, Values: []string{tc.filter}}}
 			}
+			var first []string // the ids of the live reach's page
 			for _, who := range []*keycard.Principal{p, &cached} {
 				items, total, err := st.ListProperties(ctx, who, q)
 				if err != nil {
@@ -66,6 +69,15 @@ func TestListPropertiesTotal(t *testing.T) {
 				if len(items) != tc.items || total != tc.total {
 					t.Errorf("page %d of %d, title %q, cached reach %t: got %d items of %d, want %d of %d",
 						tc.page, tc.limit, tc.filter, who.Reach != nil, len(items), total, tc.items, tc.total)
+				}
+				var ids []string
+				for _, it := range items {
+					ids = append(ids, it.ID)
+				}
+				if who == p {
+					first = ids
+				} else if !slices.Equal(ids, first) {
+					t.Errorf("page %d of %d, title %q: the cached reach's page %v is not the query's %v", tc.page, tc.limit, tc.filter, ids, first)
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,21 @@ func (c *propertyCache) get(id string) (*keycard.Property, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.m[id], c.gen
+}
+
+// getAll returns the cached properties of ids, the ids not cached, and
+// the generation to hand to put after reading those.
+func (c *propertyCache) getAll(ids iter.Seq[string]) (found []*keycard.Property, missing []string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range ids {
+		if prop := c.m[id]; prop != nil {
+			found = append(found, prop)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing, c.gen
 }
 
 // put stores prop, read from the database at generation gen, unless the

@@ -55,6 +55,23 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 			}
 			return got
 		}
+		// listed returns the titles the key's list shows (its first page,
+		// from the cache once warm).
+		listed := func() []string {
+			t.Helper()
+			props, total, err := st.ListProperties(ctx, key, keycard.ListQuery{Page: 1, Limit: 10})
+			if err != nil {
+				t.Fatalf("list: %v", err)
+			}
+			var titles []string
+			for _, p := range props {
+				titles = append(titles, p.Title)
+			}
+			if total != len(titles) {
+				t.Errorf("list: total %d for %d properties", total, len(titles))
+			}
+			return titles
+		}
 		if read().Title != "Alpha" || read().Title != "Alpha" { // the second from the cache
 			t.Fatal("no property to start from")
 		}
@@ -73,9 +90,15 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if got := listed(); len(got) != 1 || got[0] != "Alpha" {
+			t.Fatalf("listed %q, want Alpha", got)
+		}
 		rename(st, "Beta")
 		if got := read().Title; got != "Beta" {
 			t.Errorf("after an update here: title %q, want Beta", got)
+		}
+		if got := listed(); len(got) != 1 || got[0] != "Beta" {
+			t.Errorf("after an update here: listed %q, want Beta", got)
 		}
 
 		if _, err := st.CreatePhoto(ctx, owner, &keycard.PhotoRecord{PropertyID: prop.ID,
@@ -113,12 +136,18 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		if got := read().Title; got != "Gamma" {
 			t.Errorf("after an update on another server and an epoch poll: title %q, want Gamma", got)
 		}
+		if got := listed(); len(got) != 1 || got[0] != "Gamma" {
+			t.Errorf("after an update on another server and an epoch poll: listed %q, want Gamma", got)
+		}
 
 		if err := st.DeleteProperty(ctx, owner, prop.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Property(ctx, key, prop.ID); keycard.ErrorCode(err) != keycard.ENotFound {
 			t.Errorf("after deletion: %v, want not found", err)
+		}
+		if got := listed(); len(got) != 0 {
+			t.Errorf("after deletion: listed %q, want nothing", got)
 		}
 	})
 }

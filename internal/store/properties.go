@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -103,6 +105,9 @@ func unmarshalList[T any](s string, v *[]T) error {
 // ListProperties returns a page of the properties p reaches, and their
 // total.
 func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Property, int, error) {
+	if p.Reach != nil && len(q.Filters) == 0 && len(q.Order) == 0 && p.Reach.Len() <= maxCachedList {
+		return s.listCachedProperties(ctx, p, q)
+	}
 	where, args, order, err := listSQL(q, propertyFields, "p.title ASC, p.id ASC")
 	if err != nil {
 		return nil, 0, err
@@ -148,6 +153,51 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 		return nil
 	})
 	return out, total, err
+}
+
+// maxCachedList is the largest reach whose unfiltered list is served from
+// the property cache, sorted on each request.
+const maxCachedList = 1000
+
+// listCachedProperties is ListProperties in the default order without
+// filters, for a principal that carries its reach: every property in
+// reach comes from the property cache, those missing from it are read in
+// one query, and the page is cut from them sorted as the query would
+// (title, then id, in byte order: SQLite's BINARY and PostgreSQL's "C").
+func (s *Store) listCachedProperties(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Property, int, error) {
+	all, missing, gen := s.props.getAll(p.Reach.All())
+	if len(missing) > 0 {
+		err := s.readConn(ctx, func(t *tx) error {
+			rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM properties p WHERE p.id IN `+t.d.idList(),
+				keycard.NewReach(missing).JSON())
+			if err != nil {
+				return fmt.Errorf("store: list properties: %w", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				prop, err := scanProperty(rows)
+				if err != nil {
+					return err
+				}
+				s.props.put(prop, gen)
+				all = append(all, prop)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	slices.SortFunc(all, func(a, b *keycard.Property) int {
+		return cmp.Or(strings.Compare(a.Title, b.Title), strings.Compare(a.ID, b.ID))
+	})
+	from := min(q.Offset(), len(all))
+	page := all[from:min(from+q.Limit, len(all))]
+	out := make([]*keycard.Property, len(page))
+	for i, prop := range page {
+		out[i] = cloneProperty(prop)
+	}
+	return out, len(all), nil
 }
 
 // PropertyOptions returns every property p reaches, id, title, currency
