@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/keycard/keycard/internal/handler"
@@ -64,10 +66,36 @@ func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, info.status, errorBody{Errors: errorMember{Code: e.Code, Title: info.title, Details: e.Details}})
 }
 
+// writeJSON writes v as the JSON body, with its length: encoded whole
+// first, so that the body goes out in one write, not in chunks as the
+// encoder fills the connection's buffer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header()["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
+	b := encodeBuffers.Get().(*bytes.Buffer)
+	defer putEncodeBuffer(b)
+	b.Reset()
+	if err := json.NewEncoder(b).Encode(v); err != nil {
+		// Our response types always encode; if one did not, the client
+		// gets a 500 rather than half a body.
+		b.Reset()
+		status = errorInfo[keycard.EInternal].status
+		json.NewEncoder(b).Encode(errorBody{Errors: errorMember{Code: keycard.EInternal, Title: errorInfo[keycard.EInternal].title}})
+	}
+	h := w.Header()
+	h["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
+	h["Content-Length"] = []string{strconv.Itoa(b.Len())}
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b.Bytes())
+}
+
+// encodeBuffers keeps the buffers responses are encoded into.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putEncodeBuffer returns b to the pool, unless a large body grew it: a
+// pool of megabyte buffers kept for small responses would waste memory.
+func putEncodeBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 256<<10 {
+		encodeBuffers.Put(b)
+	}
 }
 
 // resource is one item of a Channex "data" member.
