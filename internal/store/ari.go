@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -83,11 +84,20 @@ func (s *Store) ariProperties(ctx context.Context, t *tx, p *keycard.Principal, 
 // lockProperties takes the row lock of each property, in id order, so
 // that concurrent ARI writes to one property run one after the other
 // rather than lock its rows in different orders (PostgreSQL would abort
-// one as a deadlock). SQLite runs one write at a time anyway.
+// one as a deadlock). SQLite runs one write at a time anyway (BEGIN
+// IMMEDIATE on one connection), so there it takes nothing. The lock is a
+// SELECT ... FOR UPDATE, not a write: a write to properties would drop
+// the property and credential caches (see changesPropertyView) on every
+// ARI write and booking.
 func lockProperties(ctx context.Context, t *tx, ids []string) error {
+	if t.d.name() != "postgres" {
+		return nil
+	}
 	sorted := slices.Sorted(slices.Values(ids))
 	for _, id := range sorted {
-		if _, err := t.Exec(ctx, `UPDATE properties SET updated_at = updated_at WHERE id = ?`, id); err != nil {
+		var got string
+		err := t.QueryRow(ctx, `SELECT id FROM properties WHERE id = ? FOR UPDATE`, id).Scan(&got)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: lock property: %w", err)
 		}
 	}

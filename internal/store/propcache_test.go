@@ -81,6 +81,18 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 			t.Fatal("a caller's change reached the cached property")
 		}
 
+		// Writes to what a property does not show leave the cache, and
+		// the credentials, alone: a room type takes the property's lock
+		// (as ARI writes and bookings do) without writing to it.
+		drops := store.PropertyCacheDrops(st)
+		if _, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Double", CountOfRooms: 5,
+			OccAdults: 2, DefaultOccupancy: 2, RoomKind: keycard.RoomKindRoom}); err != nil {
+			t.Fatal(err)
+		}
+		if got := store.PropertyCacheDrops(st); got != drops {
+			t.Errorf("creating a room type dropped the property cache (%d drops, want %d)", got, drops)
+		}
+
 		rename := func(s *store.Store, title string) {
 			t.Helper()
 			if _, err := s.UpdateProperty(ctx, owner, prop.ID, func(p *keycard.Property) keycard.FieldErrors {
