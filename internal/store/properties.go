@@ -119,23 +119,12 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	err = s.read(ctx, func(t *tx) error {
 		// The page's ids are chosen first, so that only its properties
 		// are read whole.
-		rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM (SELECT p.id FROM properties p WHERE p.id IN `+r+where+order+page(q)+
+		var err error
+		out, err = queryProperties(ctx, t, `SELECT `+propertyColumns[t.d.name()]+` FROM (SELECT p.id FROM properties p WHERE p.id IN `+r+where+order+page(q)+
 			`) x JOIN properties p ON p.id = x.id`+order, args...)
 		if err != nil {
-			return fmt.Errorf("store: list properties: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			prop, err := scanProperty(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, prop)
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
 		// Counting every property in reach costs more than the page, so
 		// the total is counted only when nothing else gives it: a short
 		// page ends the list, and without filters a cached reach is the
@@ -155,6 +144,25 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 	return out, total, err
 }
 
+// queryProperties runs query, which selects propertyColumns, and returns
+// the properties it read.
+func queryProperties(ctx context.Context, t *tx, query string, args ...any) ([]*keycard.Property, error) {
+	rows, err := t.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list properties: %w", err)
+	}
+	defer rows.Close()
+	var out []*keycard.Property
+	for rows.Next() {
+		prop, err := scanProperty(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prop)
+	}
+	return out, rows.Err()
+}
+
 // maxCachedList is the largest reach whose unfiltered list is served from
 // the property cache, sorted on each request.
 const maxCachedList = 1000
@@ -168,21 +176,13 @@ func (s *Store) listCachedProperties(ctx context.Context, p *keycard.Principal, 
 	all, missing, gen := s.props.getAll(p.Reach.All())
 	if len(missing) > 0 {
 		err := s.readConn(ctx, func(t *tx) error {
-			rows, err := t.Query(ctx, `SELECT `+propertyColumns[t.d.name()]+` FROM properties p WHERE p.id IN `+t.d.idList(),
+			read, err := queryProperties(ctx, t, `SELECT `+propertyColumns[t.d.name()]+` FROM properties p WHERE p.id IN `+t.d.idList(),
 				keycard.NewReach(missing).JSON())
-			if err != nil {
-				return fmt.Errorf("store: list properties: %w", err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				prop, err := scanProperty(rows)
-				if err != nil {
-					return err
-				}
+			for _, prop := range read {
 				s.props.put(prop, gen)
-				all = append(all, prop)
 			}
-			return rows.Err()
+			all = append(all, read...)
+			return err
 		})
 		if err != nil {
 			return nil, 0, err
