@@ -42,6 +42,12 @@ type propertyAttributes struct {
 	UpdatedAt         string        `json:"updated_at"`
 }
 
+// groupRefAttributes are the attributes of a group a property is in.
+type groupRefAttributes struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
 type contentView struct {
 	Description          *string     `json:"description"`
 	ImportantInformation *string     `json:"important_information"`
@@ -101,7 +107,7 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	}
 	groups := make([]ref, 0, len(p.Groups))
 	for _, g := range p.Groups {
-		groups = append(groups, ref{Type: "group", ID: g.ID, Attributes: map[string]string{"id": g.ID, "title": g.Title}})
+		groups = append(groups, ref{Type: "group", ID: g.ID, Attributes: groupRefAttributes{ID: g.ID, Title: g.Title}})
 	}
 	facilities := make([]ref, 0, len(a.Facilities))
 	for _, id := range a.Facilities {
