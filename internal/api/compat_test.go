@@ -2,9 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -71,15 +74,25 @@ func checkRelationships(t *testing.T, what, body string) {
 	}
 }
 
+// TestResourceDropsEmptyRelations writes resources as a single item and
+// as a list: relationships without a value are left out, and a resource
+// left with none has no relationships member.
 func TestResourceDropsEmptyRelations(t *testing.T) {
-	b, err := json.Marshal(resource{Type: "x", ID: "1", Attributes: map[string]any{}, Relationships: map[string]any{
-		"a": relation{nil}, "b": relation{(*ref)(nil)}, "c": relation{ref{Type: "c", ID: "2"}}, "d": relation{[]ref{}}}})
-	if err != nil {
-		t.Fatal(err)
+	withEmpties := func() resource {
+		return resource{Type: "x", ID: "1", Attributes: map[string]any{}, Relationships: map[string]any{
+			"a": relation{nil}, "b": relation{(*ref)(nil)}, "c": relation{ref{Type: "c", ID: "2"}}, "d": relation{[]ref{}}}}
 	}
-	got := string(b)
-	if strings.Contains(got, `"a"`) || strings.Contains(got, `"b"`) || !strings.Contains(got, `"c":{"data":{"type":"c","id":"2"}}`) || !strings.Contains(got, `"d":{"data":[]}`) {
-		t.Errorf("got %s, want a and b left out, c and d kept", got)
+	one, list := httptest.NewRecorder(), httptest.NewRecorder()
+	writeData(one, http.StatusOK, withEmpties())
+	writeList(list, []resource{withEmpties(), {Type: "y", ID: "3", Attributes: map[string]any{}, Relationships: map[string]any{"a": relation{nil}}}},
+		2, keycard.ListQuery{Page: 1, Limit: 10})
+	for _, got := range []string{one.Body.String(), list.Body.String()} {
+		if strings.Contains(got, `"a"`) || strings.Contains(got, `"b"`) || !strings.Contains(got, `"c":{"data":{"type":"c","id":"2"}}`) || !strings.Contains(got, `"d":{"data":[]}`) {
+			t.Errorf("got %s, want a and b left out, c and d kept", got)
+		}
+	}
+	if got := list.Body.String(); !strings.Contains(got, `{"type":"y","id":"3","attributes":{}}`) {
+		t.Errorf("got %s, want y without a relationships member", got)
 	}
 }
 

@@ -109,9 +109,9 @@ type resource struct {
 // relationships are a resource's relationships by name. Channex leaves out
 // a relationship that has no value rather than send {"data": null}, and
 // widely used clients read relationships.<name>.data.id of every one they
-// get, so the empty ones are not written. Only this small map has its own
-// MarshalJSON: on the whole resource, encoding/json would re-scan every
-// byte of the attributes it returned.
+// get, so writeData and writeList drop the empty ones (prune) before
+// encoding. That is done there rather than in a MarshalJSON, which
+// encoding/json would follow with a second pass over every byte returned.
 type relationships map[string]any
 
 // IsZero reports whether no relationship has a value, so that omitzero
@@ -125,19 +125,27 @@ func (rs relationships) IsZero() bool {
 	return true
 }
 
-func (rs relationships) MarshalJSON() ([]byte, error) {
-	for _, rel := range rs {
-		if isEmptyRelation(rel) {
-			kept := make(map[string]any, len(rs))
-			for n, v := range rs {
-				if !isEmptyRelation(v) {
-					kept[n] = v
-				}
-			}
-			return json.Marshal(kept)
+// prune drops the relationships that have no value. The maps are built
+// for each response, so they are changed in place.
+func (rs relationships) prune() {
+	for n, v := range rs {
+		if isEmptyRelation(v) {
+			delete(rs, n)
 		}
 	}
-	return json.Marshal(map[string]any(rs))
+}
+
+// pruneData prunes the relationships of the resources in data, the
+// "data" member of a response.
+func pruneData(data any) {
+	switch d := data.(type) {
+	case resource:
+		d.Relationships.prune()
+	case []resource:
+		for _, r := range d {
+			r.Relationships.prune()
+		}
+	}
 }
 
 func isEmptyRelation(v any) bool {
@@ -177,6 +185,7 @@ type messageMeta struct {
 }
 
 func writeData(w http.ResponseWriter, status int, data any) error {
+	pruneData(data)
 	writeJSON(w, status, struct {
 		Data any `json:"data"`
 	}{data})
@@ -187,6 +196,7 @@ func writeList(w http.ResponseWriter, items []resource, total int, q keycard.Lis
 	if items == nil {
 		items = []resource{}
 	}
+	pruneData(items)
 	writeJSON(w, http.StatusOK, struct {
 		Data []resource `json:"data"`
 		Meta listMeta   `json:"meta"`

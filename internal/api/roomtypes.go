@@ -290,6 +290,7 @@ func writeOrderedList(w http.ResponseWriter, items []resource, total int, q keyc
 			meta.OrderDirection = "desc"
 		}
 	}
+	pruneData(items)
 	writeJSON(w, http.StatusOK, struct {
 		Data []resource      `json:"data"`
 		Meta orderedListMeta `json:"meta"`
