@@ -73,8 +73,7 @@ func (c *propertyCache) put(prop *keycard.Property, gen uint64) {
 func (c *propertyCache) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
-	clear(c.m)
+	c.dropLocked()
 }
 
 // observe drops the cache when the auth epoch read from the database is
@@ -84,9 +83,13 @@ func (c *propertyCache) observe(epoch int64) {
 	defer c.mu.Unlock()
 	if epoch != c.epoch {
 		c.epoch = epoch
-		c.gen++
-		clear(c.m)
+		c.dropLocked()
 	}
+}
+
+func (c *propertyCache) dropLocked() {
+	c.gen++
+	clear(c.m)
 }
 
 // viewTables are the tables a property's representation is read from, or

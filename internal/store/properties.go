@@ -58,16 +58,15 @@ var propertyFields = map[string]column{
 
 type scanner interface{ Scan(dest ...any) error }
 
-// scanProperty scans the propertyColumns of row, then any extra columns
-// into extra.
-func scanProperty(row scanner, extra ...any) (*keycard.Property, error) {
+// scanProperty scans the propertyColumns of row.
+func scanProperty(row scanner) (*keycard.Property, error) {
 	var p keycard.Property
 	var facilities, settings, content, groups, photos string
 	var created, updated int64
 	var policy, taxSet sql.NullString
-	err := row.Scan(append([]any{&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
+	err := row.Scan(&p.ID, &p.OrganizationID, &p.Title, &p.Currency, &p.Email, &p.Phone, &p.ZipCode, &p.Country, &p.State, &p.City,
 		&p.Address, &p.Longitude, &p.Latitude, &p.Timezone, &p.PropertyType, &p.LogoURL, &p.Website, &facilities, &settings, &content,
-		&p.IsActive, &created, &updated, &policy, &taxSet, &groups, &photos}, extra...)...)
+		&p.IsActive, &created, &updated, &policy, &taxSet, &groups, &photos)
 	if err != nil {
 		return nil, err
 	}

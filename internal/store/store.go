@@ -302,11 +302,9 @@ type tx struct {
 	Tx *sql.Tx
 	q  querier // Tx, or the connection
 	d  dialect
-	// writes is set on a write transaction.
-	writes bool
 	// changed is set by a write that affects cached credentials or cached
 	// properties: by hand, or by Exec for a statement that modifies a
-	// table properties are read from.
+	// table properties are read from. Only write acts on it.
 	changed bool
 }
 
@@ -314,7 +312,7 @@ func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	if t.writes && !t.changed && changesPropertyView(query) {
+	if !t.changed && changesPropertyView(query) {
 		t.changed = true
 	}
 	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
@@ -375,7 +373,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect, writes: true}
+	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect}
 	if err := fn(t); err != nil {
 		return err
 	}
