@@ -139,12 +139,7 @@ type soakResult struct {
 func runSoak(ctx context.Context, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) (*soakResult, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.soakConnections, MaxConnsPerHost: opts.soakConnections}}
 	defer client.CloseIdleConnections()
-	var rt benchRoute
-	for _, r := range benchRoutes(seed) {
-		if r.name == "GET /properties/:id (key)" {
-			rt = r
-		}
-	}
+	rt := propertyByKey(seed)
 	rt.name = "soak GET /properties/:id"
 	run := opts
 	run.concurrency, run.minRequests, run.countOnly = opts.soakConnections, 1, true
@@ -363,9 +358,7 @@ func benchRoutes(s *benchSeed) []benchRoute {
 		"&filter[date][lte]=" + last.String() + "&filter[restrictions]=rate,min_stay_arrival,max_stay,stop_sell"
 	return []benchRoute{
 		{"GET /healthz", "GET", 200, func(int) (string, http.Header, string) { return "/healthz", nil, "" }},
-		{"GET /properties/:id (key)", "GET", 200, func(i int) (string, http.Header, string) {
-			return "/api/v1/properties/" + s.properties[i%len(s.properties)], key, ""
-		}},
+		propertyByKey(s),
 		{"GET /properties/:id (bearer)", "GET", 200, func(i int) (string, http.Header, string) {
 			return "/api/v1/properties/" + s.properties[i%len(s.properties)], bearer, ""
 		}},
@@ -393,6 +386,16 @@ func benchRoutes(s *benchSeed) []benchRoute {
 			return "/api/v1/restrictions", key, b.String()
 		}},
 	}
+}
+
+// propertyByKey is GET /api/v1/properties/:id with the all-properties
+// key, cycling through the properties: a route of the table, and the
+// soak's.
+func propertyByKey(s *benchSeed) benchRoute {
+	key := http.Header{"User-Api-Key": {s.allKey}}
+	return benchRoute{"GET /properties/:id (key)", "GET", 200, func(i int) (string, http.Header, string) {
+		return "/api/v1/properties/" + s.properties[i%len(s.properties)], key, ""
+	}}
 }
 
 // benchResult is what one route measured.
