@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -41,7 +44,7 @@ func (s *Server) postRestrictions(w http.ResponseWriter, r *http.Request) error 
 // store apply them, and answers with the tasks and the warnings of both
 // steps.
 func ariWrite[C any](s *Server, w http.ResponseWriter, r *http.Request, route string,
-	decode func(json.RawMessage) (C, keycard.FieldErrors), propertyOf func(C) string,
+	decode func(*entry, json.RawMessage) (C, keycard.FieldErrors), propertyOf func(C) string,
 	apply func(context.Context, *keycard.Principal, []C) (*keycard.ARIResult, error)) error {
 	entries, err := decodeValues(r)
 	if err != nil {
@@ -50,8 +53,9 @@ func ariWrite[C any](s *Server, w http.ResponseWriter, r *http.Request, route st
 	warnings := make([]keycard.FieldErrors, len(entries))
 	changes := make([]C, 0, len(entries))
 	index := make([]int, 0, len(entries)) // entry of each change
+	e := &entry{ids: map[string]string{}}
 	for i, raw := range entries {
-		c, fe := decode(raw)
+		c, fe := decode(e, raw)
 		if len(fe) > 0 {
 			warnings[i] = fe
 			continue
@@ -101,13 +105,13 @@ type ariMeta struct {
 // echo returns a refused entry as it was sent, with its reasons under
 // "warning" (an entry that is not an object under "value").
 func echo(raw json.RawMessage, fe keycard.FieldErrors) any {
-	members, ok := splitObject(raw)
+	members, ok := splitObject(nil, raw)
 	if !ok {
 		return map[string]any{"value": raw, "warning": fe}
 	}
 	m := make(map[string]any, len(members)+1)
-	for k, v := range members {
-		m[k] = v
+	for _, mb := range members {
+		m[string(mb.name)] = mb.value // a later duplicate wins
 	}
 	m["warning"] = fe
 	return m
@@ -121,11 +125,8 @@ func decodeValues(r *http.Request) ([]json.RawMessage, error) {
 	}
 	// One pass for the common case; a body it refuses is looked at again
 	// to say why.
-	var list struct {
-		Values []json.RawMessage `json:"values"`
-	}
-	if json.Unmarshal(body, &list) == nil && list.Values != nil {
-		return list.Values, nil
+	if entries, ok := splitValues(body); ok {
+		return entries, nil
 	}
 	var env struct {
 		Values json.RawMessage `json:"values"`
@@ -139,119 +140,219 @@ func decodeValues(r *http.Request) ([]json.RawMessage, error) {
 	return nil, keycard.Invalid("values", "must be a list of objects")
 }
 
-// decodeAvailability reads one entry of POST /availability.
-func decodeAvailability(raw json.RawMessage) (*keycard.AvailabilityChange, keycard.FieldErrors) {
-	f, fe := entryFields(raw)
-	if fe != nil {
-		return nil, fe
+// splitValues checks that body is one valid JSON object and returns the
+// items of its values array (matched as encoding/json matches a field
+// name, the last one winning), each aliasing body. It reports false when
+// body is not valid JSON or values is absent or not an array.
+//
+// A full sync is tens of thousands of entries: jsontext validates and
+// splits the body in one pass, several times faster than encoding/json's
+// Unmarshal into []json.RawMessage, and without copying the entries.
+func splitValues(body []byte) ([]json.RawMessage, bool) {
+	d := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, false
 	}
-	c := &keycard.AvailabilityChange{PropertyID: ariID(f, "property_id"), RoomTypeID: ariID(f, "room_type_id"), Dates: ariDates(f)}
-	if n, ok := ariInt(f, "availability", true); ok {
+	var entries []json.RawMessage
+	found := false
+	for d.PeekKind() == '"' {
+		name, err := d.ReadToken()
+		if err != nil {
+			return nil, false
+		}
+		if !strings.EqualFold(name.String(), "values") {
+			if d.SkipValue() != nil {
+				return nil, false
+			}
+			continue
+		}
+		found, entries = false, entries[:0]
+		if d.PeekKind() != '[' {
+			if d.SkipValue() != nil {
+				return nil, false
+			}
+			continue
+		}
+		d.ReadToken()
+		for d.PeekKind() != ']' {
+			v, err := d.ReadValue()
+			if err != nil {
+				return nil, false
+			}
+			end := int(d.InputOffset())
+			entries = append(entries, json.RawMessage(body[end-len(v):end:end]))
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return nil, false
+		}
+		found = true
+	}
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '}' {
+		return nil, false
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return nil, false // something after the object
+	}
+	if !found {
+		return nil, false
+	}
+	if entries == nil {
+		entries = []json.RawMessage{}
+	}
+	return entries, true
+}
+
+// decodeAvailability reads one entry of POST /availability.
+func decodeAvailability(e *entry, raw json.RawMessage) (*keycard.AvailabilityChange, keycard.FieldErrors) {
+	if !e.read(raw) {
+		return nil, notAnObject()
+	}
+	c := &keycard.AvailabilityChange{PropertyID: ariID(e, "property_id"), RoomTypeID: ariID(e, "room_type_id"), Dates: ariDates(e)}
+	if n, ok := ariInt(e, "availability", true); ok {
 		if msg := keycard.CheckAvailability(n); msg != "" {
-			f.errs.Add("availability", msg)
+			e.fail("availability", msg)
 		}
 		c.Availability = int32(n)
 	}
-	return c, f.errs
+	return c, e.errs
 }
 
 // decodeRestriction reads one entry of POST /restrictions, in form only:
 // the rate is read once its rate plan's currency is known.
-func decodeRestriction(raw json.RawMessage) (*keycard.RestrictionChange, keycard.FieldErrors) {
-	f, fe := entryFields(raw)
-	if fe != nil {
-		return nil, fe
+func decodeRestriction(e *entry, raw json.RawMessage) (*keycard.RestrictionChange, keycard.FieldErrors) {
+	if !e.read(raw) {
+		return nil, notAnObject()
 	}
-	c := &keycard.RestrictionChange{PropertyID: ariID(f, "property_id"), RatePlanID: ariID(f, "rate_plan_id"), Dates: ariDates(f)}
+	c := &keycard.RestrictionChange{PropertyID: ariID(e, "property_id"), RatePlanID: ariID(e, "rate_plan_id"), Dates: ariDates(e)}
 	for _, field := range keycard.RestrictionFields {
 		switch {
 		case field.Bit == keycard.FieldRate:
-			if raw, ok := f.m["rate"]; ok {
+			if raw, ok := e.get("rate"); ok {
 				if msg := precheckRate(raw); msg != "" {
-					f.errs.Add("rate", msg)
+					e.fail("rate", msg)
 				} else {
 					c.Rate = raw
 				}
 			}
 		case keycard.IsBool(field.Bit):
-			if b, ok := ariBool(f, field.Name); ok {
+			if b, ok := ariBool(e, field.Name); ok {
 				c.Values.SetBool(field.Bit, b)
 			}
 		default:
-			if n, ok := ariInt(f, field.Name, false); ok {
+			if n, ok := ariInt(e, field.Name, false); ok {
 				if msg := keycard.CheckRestriction(field.Bit, n); msg != "" {
-					f.errs.Add(field.Name, msg)
+					e.fail(field.Name, msg)
 				} else {
 					c.Values.SetInt(field.Bit, n)
 				}
 			}
 		}
 	}
-	if n, ok := ariInt(f, "min_stay", false); ok {
+	if n, ok := ariInt(e, "min_stay", false); ok {
 		if msg := keycard.CheckRestriction(keycard.FieldMinStayArrival, n); msg != "" {
-			f.errs.Add("min_stay", msg)
+			e.fail("min_stay", msg)
 		} else {
 			v := int32(n)
 			c.MinStay = &v
 		}
 	}
-	if raw, ok := f.m["rates"]; ok {
-		c.Rates = ariRates(f, raw)
+	if raw, ok := e.get("rates"); ok {
+		c.Rates = ariRates(e, raw)
 	}
-	if c.Values.Set == 0 && c.Rate == nil && len(c.Rates) == 0 && c.MinStay == nil && len(f.errs) == 0 {
-		f.errs.Add("values", "at least one restriction (rate, rates, min_stay_arrival, min_stay_through, min_stay, max_stay, "+
+	if c.Values.Set == 0 && c.Rate == nil && len(c.Rates) == 0 && c.MinStay == nil && len(e.errs) == 0 {
+		e.fail("values", "at least one restriction (rate, rates, min_stay_arrival, min_stay_through, min_stay, max_stay, "+
 			"closed_to_arrival, closed_to_departure, stop_sell, availability_offset, max_availability, max_sell) is required")
 	}
-	return c, f.errs
+	return c, e.errs
 }
 
-// entryFields reads an entry's members; an entry that is not an object
-// is refused whole.
-func entryFields(raw json.RawMessage) (*fields, keycard.FieldErrors) {
-	m, ok := splitObject(raw)
-	if !ok {
-		return nil, keycard.FieldErrors{"value": {"must be an object"}}
+// entry reads the members of one ARI entry at a time. One serves a
+// whole request, so that a full sync of tens of thousands of entries
+// allocates no map per entry, and one string per distinct id.
+type entry struct {
+	members []member
+	errs    keycard.FieldErrors // nil until an entry has a reason to be refused
+	ids     map[string]string   // valid ids as written -> as read
+}
+
+// member is one member of a JSON object; both alias the object's text
+// unless the name had escapes.
+type member struct {
+	name  []byte
+	value json.RawMessage
+}
+
+// read makes raw the current entry; it reports false, leaving no members,
+// when raw is not an object.
+func (e *entry) read(raw json.RawMessage) bool {
+	var ok bool
+	e.errs = nil
+	e.members, ok = splitObject(e.members[:0], raw)
+	return ok
+}
+
+// get returns a member's value; the last of duplicates wins, as with
+// encoding/json.
+func (e *entry) get(name string) (json.RawMessage, bool) {
+	for i := len(e.members) - 1; i >= 0; i-- {
+		if string(e.members[i].name) == name {
+			return e.members[i].value, true
+		}
 	}
-	return &fields{m: m, errs: keycard.FieldErrors{}}, nil
+	return nil, false
 }
 
-// splitObject returns the members of a JSON object that is known to be
-// valid JSON (an entry of a body already decoded), without checking it
-// again: a full sync has tens of thousands of entries, and decoding each
-// with encoding/json would cost more than writing them. The values alias
-// raw. A later duplicate member wins, as with encoding/json. It reports
-// false when raw is not an object.
-func splitObject(raw []byte) (map[string]json.RawMessage, bool) {
+func (e *entry) has(name string) bool {
+	_, ok := e.get(name)
+	return ok
+}
+
+// fail records a reason to refuse the current entry.
+func (e *entry) fail(name, msg string) {
+	if e.errs == nil {
+		e.errs = keycard.FieldErrors{}
+	}
+	e.errs.Add(name, msg)
+}
+
+func notAnObject() keycard.FieldErrors { return keycard.FieldErrors{"value": {"must be an object"}} }
+
+// splitObject appends the members of a JSON object that is known to be
+// valid JSON (an entry of a body already checked) to dst, without checking
+// it again. It reports false when raw is not an object.
+func splitObject(dst []member, raw []byte) ([]member, bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
-		return nil, false
+		return dst, false
 	}
-	m := make(map[string]json.RawMessage, 12)
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] != '}' {
 		if raw[i] != '"' {
-			return nil, false
+			return dst, false
 		}
 		end := stringEnd(raw, i)
 		if end-1 <= i {
-			return nil, false
+			return dst, false
 		}
-		key := raw[i+1 : end-1]
-		name := string(key)
-		if bytes.IndexByte(key, '\\') >= 0 && json.Unmarshal(raw[i:end], &name) != nil {
-			return nil, false
+		name := raw[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var s string
+			if json.Unmarshal(raw[i:end], &s) != nil {
+				return dst, false
+			}
+			name = []byte(s)
 		}
 		i = skipSpace(raw, end)
 		i = skipSpace(raw, i+1) // the colon
 		start := i
 		i = valueEnd(raw, i)
-		m[name] = raw[start:i]
+		dst = append(dst, member{name, raw[start:i]})
 		i = skipSpace(raw, i)
 		if i < len(raw) && raw[i] == ',' {
 			i = skipSpace(raw, i+1)
 		}
 	}
-	return m, true
+	return dst, true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -306,19 +407,24 @@ func valueEnd(b []byte, i int) int {
 }
 
 // ariID reads a required id member.
-func ariID(f *fields, name string) string {
-	raw, ok := f.m[name]
+func ariID(e *entry, name string) string {
+	raw, ok := e.get(name)
 	switch {
 	case !ok:
-		f.errs.Add(name, msgBlank)
+		e.fail(name, msgBlank)
 	case isNull(raw):
-		f.errs.Add(name, msgNull)
+		e.fail(name, msgNull)
 	default:
+		if s, ok := e.ids[string(raw)]; ok {
+			return s
+		}
 		s, ok := ariString(raw)
 		s = strings.ToLower(strings.TrimSpace(s))
 		if !ok || !keycard.ValidID(s) {
-			f.errs.Add(name, msgInvalid)
+			e.fail(name, msgInvalid)
+			return s
 		}
+		e.ids[string(raw)] = s
 		return s
 	}
 	return ""
@@ -339,60 +445,60 @@ func ariString(raw json.RawMessage) (string, bool) {
 }
 
 // ariDates reads date, or date_from and date_to (inclusive), and days.
-func ariDates(f *fields) keycard.Dates {
+func ariDates(e *entry) keycard.Dates {
 	d := keycard.Dates{Days: keycard.EveryDay}
 	date := func(name string) (keycard.Date, bool) {
-		raw := f.m[name]
+		raw, _ := e.get(name)
 		if isNull(raw) {
-			f.errs.Add(name, msgNull)
+			e.fail(name, msgNull)
 			return 0, false
 		}
 		s, _ := ariString(raw)
 		v, ok := keycard.ParseDate(s)
 		if !ok {
-			f.errs.Add(name, msgDate)
+			e.fail(name, msgDate)
 		}
 		return v, ok
 	}
-	_, hasDate := f.m["date"]
-	_, hasFrom := f.m["date_from"]
-	_, hasTo := f.m["date_to"]
+	hasDate := e.has("date")
+	hasFrom := e.has("date_from")
+	hasTo := e.has("date_to")
 	switch {
 	case hasDate && (hasFrom || hasTo):
-		f.errs.Add("date", "can't be combined with date_from and date_to")
+		e.fail("date", "can't be combined with date_from and date_to")
 	case hasDate:
 		if v, ok := date("date"); ok {
 			d.From, d.To, d.Single = v, v, true
 		}
 	case !hasFrom && !hasTo:
-		f.errs.Add("date", "can't be blank (send date, or date_from and date_to)")
+		e.fail("date", "can't be blank (send date, or date_from and date_to)")
 	default:
 		var okFrom, okTo bool
 		if !hasFrom {
-			f.errs.Add("date_from", msgBlank)
+			e.fail("date_from", msgBlank)
 		} else {
 			d.From, okFrom = date("date_from")
 		}
 		if !hasTo {
-			f.errs.Add("date_to", msgBlank)
+			e.fail("date_to", msgBlank)
 		} else {
 			d.To, okTo = date("date_to")
 		}
 		if okFrom && okTo && d.To < d.From {
-			f.errs.Add("date_to", "must be on or after date_from")
+			e.fail("date_to", "must be on or after date_from")
 		}
 	}
-	if raw, ok := f.m["days"]; ok {
+	if raw, ok := e.get("days"); ok {
 		var codes []string
 		switch {
 		case isNull(raw):
-			f.errs.Add("days", msgNull)
+			e.fail("days", msgNull)
 		case json.Unmarshal(raw, &codes) != nil:
-			f.errs.Add("days", "must be a list of weekday codes (mo, tu, we, th, fr, sa, su)")
+			e.fail("days", "must be a list of weekday codes (mo, tu, we, th, fr, sa, su)")
 		default:
 			w, ok := keycard.ParseWeekdays(codes)
 			if !ok {
-				f.errs.Add("days", "must be a non-empty list of weekday codes (mo, tu, we, th, fr, sa, su)")
+				e.fail("days", "must be a non-empty list of weekday codes (mo, tu, we, th, fr, sa, su)")
 			}
 			d.Days = w
 		}
@@ -402,16 +508,16 @@ func ariDates(f *fields) keycard.Dates {
 
 // ariInt reads a whole-number member; a string holding one is read too.
 // It reports whether the member was present and valid.
-func ariInt(f *fields, name string, required bool) (int64, bool) {
-	raw, ok := f.m[name]
+func ariInt(e *entry, name string, required bool) (int64, bool) {
+	raw, ok := e.get(name)
 	switch {
 	case !ok:
 		if required {
-			f.errs.Add(name, msgBlank)
+			e.fail(name, msgBlank)
 		}
 		return 0, false
 	case isNull(raw):
-		f.errs.Add(name, msgNull)
+		e.fail(name, msgNull)
 		return 0, false
 	}
 	s := string(raw)
@@ -422,11 +528,11 @@ func ariInt(f *fields, name string, required bool) (int64, bool) {
 	if err != nil {
 		switch _, ferr := strconv.ParseFloat(s, 64); {
 		case errors.Is(err, strconv.ErrRange):
-			f.errs.Add(name, "is too large")
+			e.fail(name, "is too large")
 		case ferr == nil && !strings.ContainsAny(s, "eE"):
-			f.errs.Add(name, "must be an integer")
+			e.fail(name, "must be an integer")
 		default:
-			f.errs.Add(name, "is not a number")
+			e.fail(name, "is not a number")
 		}
 		return 0, false
 	}
@@ -435,13 +541,13 @@ func ariInt(f *fields, name string, required bool) (int64, bool) {
 
 // ariBool reads a boolean member: true, false, 0 or 1 (or those as
 // strings).
-func ariBool(f *fields, name string) (bool, bool) {
-	raw, ok := f.m[name]
+func ariBool(e *entry, name string) (bool, bool) {
+	raw, ok := e.get(name)
 	if !ok {
 		return false, false
 	}
 	if isNull(raw) {
-		f.errs.Add(name, msgNull)
+		e.fail(name, msgNull)
 		return false, false
 	}
 	s := string(raw)
@@ -454,19 +560,19 @@ func ariBool(f *fields, name string) (bool, bool) {
 	case "false", "0":
 		return false, true
 	}
-	f.errs.Add(name, msgInvalid)
+	e.fail(name, msgInvalid)
 	return false, false
 }
 
 // ariRates reads rates: [{"occupancy": 1, "rate": 12100}, ...].
-func ariRates(f *fields, raw json.RawMessage) []keycard.OccupancyRate {
+func ariRates(e *entry, raw json.RawMessage) []keycard.OccupancyRate {
 	var list []map[string]json.RawMessage
 	if isNull(raw) {
-		f.errs.Add("rates", msgNull)
+		e.fail("rates", msgNull)
 		return nil
 	}
 	if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
-		f.errs.Add("rates", "must be a non-empty list of {occupancy, rate}")
+		e.fail("rates", "must be a non-empty list of {occupancy, rate}")
 		return nil
 	}
 	out := make([]keycard.OccupancyRate, 0, len(list))
@@ -475,9 +581,9 @@ func ariRates(f *fields, raw json.RawMessage) []keycard.OccupancyRate {
 		rate := m["rate"]
 		switch {
 		case !ok || occ < 1:
-			f.errs.Add("rates", "every item needs an occupancy, a whole number from 1")
+			e.fail("rates", "every item needs an occupancy, a whole number from 1")
 		case precheckRate(rate) != "":
-			f.errs.Add("rates", "rate for occupancy "+strconv.FormatInt(occ, 10)+" "+precheckRate(rate))
+			e.fail("rates", "rate for occupancy "+strconv.FormatInt(occ, 10)+" "+precheckRate(rate))
 		default:
 			out = append(out, keycard.OccupancyRate{Occupancy: int(occ), Rate: rate})
 		}

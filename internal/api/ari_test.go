@@ -627,8 +627,8 @@ func checkFullSync(b *testing.B, body []byte, ids []string, first keycard.Date, 
 }
 
 // FuzzSplitObject checks splitObject against encoding/json on every valid
-// JSON text: the same members with the same values for an object, and a
-// refusal for anything else.
+// JSON text: the same members with the same values for an object (the
+// last of duplicates winning), and a refusal for anything else.
 func FuzzSplitObject(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, ` { "a" : 1 , "b":"x,}" }`, `{"rate":"1\"0","days":["sa","su"],"rates":[{"occupancy":1,"rate":{"x":[1,{}]}}]}`,
@@ -642,19 +642,61 @@ func FuzzSplitObject(f *testing.F) {
 		}
 		var want map[string]json.RawMessage
 		wantErr := json.Unmarshal([]byte(s), &want)
-		got, ok := splitObject([]byte(s))
+		members, ok := splitObject(nil, []byte(s))
 		if ok != (wantErr == nil && want != nil) {
 			t.Fatalf("%q: ok = %v, encoding/json: %v", s, ok, wantErr)
 		}
 		if !ok {
 			return
 		}
+		got := map[string]json.RawMessage{}
+		for _, m := range members {
+			got[string(m.name)] = m.value
+		}
 		if len(got) != len(want) {
 			t.Fatalf("%q: %d members, want %d", s, len(got), len(want))
 		}
+		e := &entry{members: members}
 		for k, v := range want {
 			if string(got[k]) != string(v) {
 				t.Fatalf("%q: member %q = %q, want %q", s, k, got[k], v)
+			}
+			if g, _ := e.get(k); string(g) != string(v) {
+				t.Fatalf("%q: get(%q) = %q, want %q", s, k, g, v)
+			}
+		}
+	})
+}
+
+// FuzzSplitValues checks splitValues against encoding/json on any input:
+// it accepts exactly the bodies that decode into {"values": [...]} and
+// returns the same entries, byte for byte.
+func FuzzSplitValues(f *testing.F) {
+	for _, seed := range []string{
+		`{"values":[]}`, `{"values":[{"a":1}, 2 ,"x",[3],null]}`, ` {"x":{"values":1},"values":[{}]} `, `{"VALUES":[1]}`,
+		`{"values":[1],"values":[2,3]}`, `{"values":[1],"values":2}`, `{"values":null}`, `{}`, `{"values":[1]} x`,
+		`{"values":[1]}{}`, `{"values":[1,]}`, `{"values":["\u00e9\"",{"k":[{}]}]}`, "{\"values\":[\"\xff\"]}", `[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var want struct {
+			Values []json.RawMessage `json:"values"`
+		}
+		wantOK := json.Unmarshal(body, &want) == nil && want.Values != nil
+		got, ok := splitValues(body)
+		if ok != wantOK {
+			t.Fatalf("%q: ok = %v, want %v", body, ok, wantOK)
+		}
+		if !ok {
+			return
+		}
+		if len(got) != len(want.Values) {
+			t.Fatalf("%q: %d entries, want %d", body, len(got), len(want.Values))
+		}
+		for i := range got {
+			if string(got[i]) != string(want.Values[i]) {
+				t.Fatalf("%q: entry %d = %q, want %q", body, i, got[i], want.Values[i])
 			}
 		}
 	})
