@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -766,55 +767,127 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	var b bytes.Buffer
-	b.Grow(len(grid.Options) * int(grid.To-grid.From+1) * (40 + 24*len(names)))
-	b.WriteString(`{"data":{`)
+	out := newJSONStream(w)
+	defer out.close()
+	b := append(out.buf, `{"data":{`...)
 	for i, od := range grid.Options {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(strconv.Quote(od.ID) + ":{")
+		b = strconv.AppendQuote(b, od.ID)
+		b = append(b, ":{"...)
 		for j := range od.Days {
 			day := &od.Days[j]
 			if j > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(`"` + (grid.From + keycard.Date(j)).String() + `":{`)
+			b = append(b, '"')
+			b = (grid.From + keycard.Date(j)).Append(b)
+			b = append(b, `":{`...)
 			for k, n := range names {
-				b.WriteString(`"` + n + `":`)
+				b = append(b, '"')
+				b = append(b, n...)
+				b = append(b, `":`...)
 				switch {
 				case n == "availability":
-					b.WriteString(strconv.FormatInt(int64(od.Availability[j]), 10))
+					b = strconv.AppendInt(b, int64(od.Availability[j]), 10)
 				case n == "booked":
-					b.WriteString(strconv.FormatInt(int64(od.Booked[j]), 10))
+					b = strconv.AppendInt(b, int64(od.Booked[j]), 10)
 				case n == "min_stay" && grid.MinStayType == "arrival":
-					b.WriteString(strconv.FormatInt(int64(day.MinStayArrival), 10))
+					b = strconv.AppendInt(b, int64(day.MinStayArrival), 10)
 				case n == "min_stay":
-					b.WriteString(strconv.FormatInt(int64(day.MinStayThrough), 10))
+					b = strconv.AppendInt(b, int64(day.MinStayThrough), 10)
 				case day.Set&bits[k] == 0:
-					b.WriteString("null")
+					b = append(b, "null"...)
 				case n == "rate":
-					b.WriteString(`"` + keycard.FormatMoney(day.Rate, od.Currency) + `"`)
+					b = append(b, '"')
+					b = append(b, keycard.FormatMoney(day.Rate, od.Currency)...)
+					b = append(b, '"')
 				case keycard.IsBool(bits[k]):
-					b.WriteString(strconv.FormatBool(day.Bool(bits[k])))
+					b = strconv.AppendBool(b, day.Bool(bits[k]))
 				default:
-					b.WriteString(strconv.FormatInt(day.Int(bits[k]), 10))
+					b = strconv.AppendInt(b, day.Int(bits[k]), 10)
 				}
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(`"unavailable_reasons":[`)
+			b = append(b, `"unavailable_reasons":[`...)
 			for k, reason := range keycard.UnavailableReasons(day, od.Availability[j]) {
 				if k > 0 {
-					b.WriteByte(',')
+					b = append(b, ',')
 				}
-				b.WriteString(`"` + reason + `"`)
+				b = append(b, '"')
+				b = append(b, reason...)
+				b = append(b, '"')
 			}
-			b.WriteString("]}")
+			b = append(b, "]}"...)
+			b = out.spill(b)
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	b.WriteString("}}\n")
-	return writeRawJSON(w, b.Bytes())
+	out.buf = append(b, "}}\n"...)
+	return nil
+}
+
+// jsonStream writes a large body built piece by piece (an ARI read)
+// through one pooled buffer: a body that fits in it goes out whole, with a
+// Content-Length; a larger one goes out in chunks as it is built, and is
+// never held whole in memory (a full year of rates for 50 rate plans is
+// megabytes). A client that goes away ends the writing, not the building.
+type jsonStream struct {
+	w       http.ResponseWriter
+	buf     []byte
+	pooled  *[]byte
+	started bool
+	failed  bool
+}
+
+// streamChunk is the size at which a jsonStream sends what it holds.
+const streamChunk = 32 << 10
+
+var streamBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, streamChunk+4<<10)
+	return &b
+}}
+
+func newJSONStream(w http.ResponseWriter) *jsonStream {
+	p := streamBuffers.Get().(*[]byte)
+	return &jsonStream{w: w, buf: (*p)[:0], pooled: p}
+}
+
+// spill sends b, the stream's buffer as extended by the caller, once it
+// holds a chunk, and returns the buffer to go on with.
+func (s *jsonStream) spill(b []byte) []byte {
+	s.buf = b
+	if len(b) >= streamChunk {
+		s.send()
+	}
+	return s.buf
+}
+
+func (s *jsonStream) send() {
+	if !s.started {
+		s.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		s.w.WriteHeader(http.StatusOK)
+		s.started = true
+	}
+	if !s.failed {
+		_, err := s.w.Write(s.buf)
+		s.failed = err != nil
+	}
+	s.buf = s.buf[:0]
+}
+
+// close sends the rest, with a Content-Length when it is the whole body,
+// and gives the buffer back.
+func (s *jsonStream) close() {
+	if !s.started {
+		s.w.Header().Set("Content-Length", strconv.Itoa(len(s.buf)))
+	}
+	s.send()
+	if cap(s.buf) <= 2*cap(*s.pooled) { // not one grown by a huge piece
+		*s.pooled = s.buf[:0]
+		streamBuffers.Put(s.pooled)
+	}
 }
 
 // writeRawJSON writes a body already encoded, with status 200: the ARI

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -392,6 +394,66 @@ func TestARILargeRequests(t *testing.T) {
 		credKeyP1, "", 200))
 	if got[inv.rpPP].(map[string]any)[inv.d0.String()].(map[string]any)["stop_sell"] != false {
 		t.Errorf("a refused write changed stop_sell: %v", got)
+	}
+}
+
+// TestRestrictionsReadStreams reads restrictions over a real connection:
+// a small read goes out whole with its Content-Length, a large one in
+// chunks as it is built, and both are whole, valid JSON.
+func TestRestrictionsReadStreams(t *testing.T) {
+	inv := newInventory(t, storetest.Config(t, "sqlite"))
+	srv := httptest.NewServer(inv.api)
+	t.Cleanup(srv.Close)
+	get := func(days int) (*http.Response, map[string]map[string]map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest("GET", srv.URL+inv.expand("/api/v1/restrictions?filter[property_id]={p1}&filter[date][gte]="+inv.d0.String()+"&filter[date][lte]="+
+			(inv.d0+keycard.Date(days-1)).String()+"&filter[restrictions]=rate,min_stay_arrival,stop_sell,closed_to_arrival,availability"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range inv.headers(credKeyP1) {
+			req.Header[k] = v
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		var out struct {
+			Data map[string]map[string]map[string]any `json:"data"`
+		}
+		if err != nil || resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
+			t.Fatalf("%d days: status %d, read: %v; body %.300s", days, resp.StatusCode, err, body)
+		}
+		for id, byDate := range out.Data {
+			if len(byDate) != days {
+				t.Errorf("%d days: option %s has %d dates", days, id, len(byDate))
+			}
+			for date, v := range byDate {
+				if len(v) != 6 || v["rate"] == nil || v["unavailable_reasons"] == nil {
+					t.Fatalf("%d days: option %s on %s = %v, want the 5 fields asked for and unavailable_reasons", days, id, date, v)
+				}
+			}
+		}
+		return resp, out.Data
+	}
+	resp, small := get(1)
+	if resp.ContentLength <= 0 || len(resp.TransferEncoding) > 0 {
+		t.Errorf("one day: Content-Length %d, Transfer-Encoding %v; want a Content-Length", resp.ContentLength, resp.TransferEncoding)
+	}
+	resp, large := get(keycard.MaxARIReadDays)
+	if resp.ContentLength != -1 || !slices.Equal(resp.TransferEncoding, []string{"chunked"}) {
+		t.Errorf("%d days: Content-Length %d, Transfer-Encoding %v; want chunked", keycard.MaxARIReadDays, resp.ContentLength, resp.TransferEncoding)
+	}
+	if len(small) < 2 || len(large) != len(small) {
+		t.Errorf("options read: %d for one day, %d for %d days; want the same, at least 2", len(small), len(large), keycard.MaxARIReadDays)
+	}
+	day0 := inv.d0.String()
+	for id := range small {
+		if fmt.Sprint(large[id][day0]) != fmt.Sprint(small[id][day0]) {
+			t.Errorf("option %s on %s: %v in the large read, %v in the small one", id, day0, large[id][day0], small[id][day0])
+		}
 	}
 }
 

@@ -34,13 +34,15 @@ func (d Date) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
 // String writes d as YYYY-MM-DD.
 func (d Date) String() string {
-	y, m, day := d.Time().Date()
 	var b [10]byte
-	b[0], b[1], b[2], b[3] = byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
-	b[4], b[7] = '-', '-'
-	b[5], b[6] = byte('0'+int(m)/10), byte('0'+int(m)%10)
-	b[8], b[9] = byte('0'+day/10), byte('0'+day%10)
-	return string(b[:])
+	return string(d.Append(b[:0]))
+}
+
+// Append appends d as YYYY-MM-DD to b.
+func (d Date) Append(b []byte) []byte {
+	y, m, day := d.Time().Date()
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+day/10), byte('0'+day%10))
 }
 
 // Weekday returns d's day of the week, 0 for Monday to 6 for Sunday (the
