@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,17 +52,24 @@ func ariWrite[C any](s *Server, w http.ResponseWriter, r *http.Request, route st
 	if err != nil {
 		return err
 	}
+	decoded := make([]C, len(entries))
 	warnings := make([]keycard.FieldErrors, len(entries))
+	decodeEntries(len(entries), func(lo, hi int) {
+		e := &entry{ids: map[string]string{}}
+		for i := lo; i < hi; i++ {
+			if c, fe := decode(e, entries[i]); len(fe) > 0 {
+				warnings[i] = fe
+			} else {
+				decoded[i] = c
+			}
+		}
+	})
 	changes := make([]C, 0, len(entries))
 	index := make([]int, 0, len(entries)) // entry of each change
-	e := &entry{ids: map[string]string{}}
-	for i, raw := range entries {
-		c, fe := decode(e, raw)
-		if len(fe) > 0 {
-			warnings[i] = fe
-			continue
+	for i, c := range decoded {
+		if warnings[i] == nil {
+			changes, index = append(changes, c), append(index, i)
 		}
-		changes, index = append(changes, c), append(index, i)
 	}
 	properties := make([]string, len(changes))
 	for i, c := range changes {
@@ -94,6 +102,26 @@ func ariWrite[C any](s *Server, w http.ResponseWriter, r *http.Request, route st
 		Meta ariMeta `json:"meta"`
 	}{tasks, ariMeta{Message: "Success", Warnings: echoed}})
 	return nil
+}
+
+// parallelEntries is the number of entries from which an ARI write
+// decodes them on several cores: a full sync is tens of thousands, and
+// each is independent of the others.
+const parallelEntries = 4096
+
+// decodeEntries runs decode over [0, n) in parts, one per core for a large
+// write, and returns when all are done.
+func decodeEntries(n int, decode func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/parallelEntries)
+	if parts <= 1 {
+		decode(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { decode(p*n/parts, (p+1)*n/parts) })
+	}
+	wg.Wait()
 }
 
 // ariMeta is the meta of an ARI write; on a clean success the warnings

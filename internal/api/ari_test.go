@@ -268,6 +268,54 @@ func TestRestrictionsLastWins(t *testing.T) {
 	}
 }
 
+// TestRestrictionsManyEntries writes more entries than one core decodes
+// alone, with refused ones at the start, the middle and the end: each
+// warning echoes its own entry, in order, and every other entry applies,
+// the last of those for one date winning (an integer rate is in minor
+// units).
+func TestRestrictionsManyEntries(t *testing.T) {
+	inv := newInventory(t, storetest.Config(t, "sqlite"))
+	n := 2*parallelEntries + 3
+	bad := map[int]bool{0: true, n / 2: true, n - 1: true}
+	var b strings.Builder
+	b.WriteString(`{"values":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		date := (inv.d0 + keycard.Date(i%20)).String()
+		if bad[i] {
+			date = "2026-02-30" // refused with a warning that echoes it
+		}
+		fmt.Fprintf(&b, `{"property_id":"{p1}","rate_plan_id":"{rp1}","date":"%s","rate":%d,"min_stay_arrival":%d}`, date, 100+i, 1+i%5)
+	}
+	b.WriteString(`]}`)
+	out := inv.get(t, "POST", "/api/v1/restrictions", credKeyP1, b.String(), 200)
+	warnings, _ := out["meta"].(map[string]any)["warnings"].([]any)
+	if len(warnings) != len(bad) {
+		t.Fatalf("%d warnings, want %d: %v", len(warnings), len(bad), warnings)
+	}
+	for k, i := range []int{0, n / 2, n - 1} {
+		w := warnings[k].(map[string]any)
+		if w["rate"] != float64(100+i) || w["date"] != "2026-02-30" || w["warning"] == nil {
+			t.Errorf("warning %d = %v, want entry %d (rate %d) with its reason", k, w, i, 100+i)
+		}
+	}
+	got := data(inv.get(t, "GET", "/api/v1/restrictions?filter[property_id]={p1}&filter[date][gte]={d0}&filter[date][lte]={d19}"+
+		"&filter[restrictions]=rate,min_stay_arrival&filter[rate_plan_id]={rp1}", credKeyP1, "", 200))
+	days := got[inv.rp1].(map[string]any)
+	for d := range 20 {
+		last := n - 1
+		for bad[last] || last%20 != d {
+			last--
+		}
+		day := days[(inv.d0 + keycard.Date(d)).String()].(map[string]any)
+		if want := keycard.FormatMoney(int64(100+last), "EUR"); day["rate"] != want || day["min_stay_arrival"] != float64(1+last%5) {
+			t.Errorf("day %d = %v, want entry %d: rate %s, min_stay_arrival %d", d, day, last, want, 1+last%5)
+		}
+	}
+}
+
 // TestARIBadInput sends every field of both ARI writes with values of
 // every wrong type and range: each is answered 200 with a warning naming
 // the field (or applied, when the value is one Channex accepts), never an
