@@ -97,13 +97,15 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("server: %w", err)
 	}
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.concurrency, MaxConnsPerHost: opts.concurrency}}
+	client := &http.Client{}
 	defer client.CloseIdleConnections()
 	err = seedBookings(ctx, client, base, seed)
 	var results []benchResult
 	if err == nil {
+		conns := benchConns(base, opts.concurrency)
+		defer closeAll(conns)
 		results, err = profiled(opts.cpuProfile, func() ([]benchResult, error) {
-			return runBench(ctx, client, base, seed, opts, stdout)
+			return runBench(ctx, conns, seed, opts, stdout)
 		})
 	}
 	var soak *soakResult
@@ -137,21 +139,21 @@ type soakResult struct {
 // connections, and reads the resident memory after each: a server that
 // leaks per connection or per request grows between the two.
 func runSoak(ctx context.Context, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) (*soakResult, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.soakConnections, MaxConnsPerHost: opts.soakConnections}}
-	defer client.CloseIdleConnections()
+	conns := benchConns(base, opts.soakConnections)
+	defer closeAll(conns)
 	rt := propertyByKey(seed)
 	rt.name = "soak GET /properties/:id"
 	run := opts
 	run.concurrency, run.minRequests, run.countOnly = opts.soakConnections, 1, true
 	run.duration = min(max(opts.soak/10, time.Second), 5*time.Second)
 	fmt.Fprintf(stdout, "  %-30s warming %d connections for %s\n", rt.name, run.concurrency, run.duration)
-	if warm := driveRoute(ctx, client, base, rt, run, nil); warm.errors > 0 {
+	if warm := driveRoute(ctx, conns, rt, run, nil); warm.errors > 0 {
 		return nil, fmt.Errorf("soak warm-up: %d errors, the first: %s", warm.errors, warm.firstErr)
 	}
 	var res soakResult
 	res.warmRSS = residentMemory()
 	run.duration = opts.soak
-	res.benchResult = driveRoute(ctx, client, base, rt, run, stdout)
+	res.benchResult = driveRoute(ctx, conns, rt, run, stdout)
 	res.endRSS = residentMemory()
 	return &res, ctx.Err()
 }
@@ -411,7 +413,23 @@ type benchResult struct {
 
 func (r benchResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
-func runBench(ctx context.Context, client *http.Client, base string, seed *benchSeed, opts benchOptions, stdout io.Writer) ([]benchResult, error) {
+// benchConns returns n connections to the server at base (not yet dialled).
+func benchConns(base string, n int) []*benchConn {
+	addr := strings.TrimPrefix(base, "http://")
+	conns := make([]*benchConn, n)
+	for i := range conns {
+		conns[i] = newBenchConn(addr)
+	}
+	return conns
+}
+
+func closeAll(conns []*benchConn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func runBench(ctx context.Context, conns []*benchConn, seed *benchSeed, opts benchOptions, stdout io.Writer) ([]benchResult, error) {
 	var out []benchResult
 	for _, rt := range benchRoutes(seed) {
 		if err := ctx.Err(); err != nil {
@@ -423,51 +441,36 @@ func runBench(ctx context.Context, client *http.Client, base string, seed *bench
 		// Warm the connections and the server's caches first.
 		warm := opts
 		warm.duration = min(opts.duration/10, 500*time.Millisecond)
-		driveRoute(ctx, client, base, rt, warm, nil)
-		res := driveRoute(ctx, client, base, rt, opts, stdout)
+		driveRoute(ctx, conns, rt, warm, nil)
+		res := driveRoute(ctx, conns, rt, opts, stdout)
 		out = append(out, res)
 	}
 	return out, nil
 }
 
-// driveRoute keeps opts.concurrency requests to rt in flight for
+// driveRoute keeps a request to rt in flight on each of conns for
 // opts.duration, and longer until opts.minRequests have completed, and
 // reports progress to progress (if not nil) about once a second.
-func driveRoute(ctx context.Context, client *http.Client, base string, rt benchRoute, opts benchOptions, progress io.Writer) benchResult {
+func driveRoute(ctx context.Context, conns []*benchConn, rt benchRoute, opts benchOptions, progress io.Writer) benchResult {
 	var next, done atomic.Int64
 	deadline := time.Now().Add(opts.duration)
 	more := func() bool {
 		return ctx.Err() == nil && (time.Now().Before(deadline) || done.Load() < int64(opts.minRequests))
 	}
-	lat := make([][]time.Duration, opts.concurrency)
-	errs := make([]int, opts.concurrency)
+	lat := make([][]time.Duration, len(conns))
+	errs := make([]int, len(conns))
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	for w := range opts.concurrency {
+	for w, conn := range conns {
 		wg.Go(func() {
 			for more() {
 				i := int(next.Add(1))
 				path, header, body := rt.request(i)
-				var rd io.Reader
-				if body != "" {
-					rd = strings.NewReader(body)
-				}
-				req, err := http.NewRequestWithContext(ctx, rt.method, base+path, rd)
-				if err != nil {
-					errs[w]++
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				req.Header = header
 				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
+				status, err := conn.do(ctx, rt.method, path, header, body)
 				took := time.Since(t0)
 				if ctx.Err() != nil {
 					break // the bench was interrupted
@@ -476,9 +479,9 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 				case err != nil:
 					errs[w]++
 					firstErr.CompareAndSwap(nil, err.Error())
-				case resp.StatusCode != rt.status:
+				case status != rt.status:
 					errs[w]++
-					firstErr.CompareAndSwap(nil, "status "+strconv.Itoa(resp.StatusCode))
+					firstErr.CompareAndSwap(nil, "status "+strconv.Itoa(status))
 				}
 				if !opts.countOnly {
 					lat[w] = append(lat[w], took)
@@ -488,7 +491,7 @@ func driveRoute(ctx context.Context, client *http.Client, base string, rt benchR
 		})
 	}
 	if progress != nil {
-		fmt.Fprintf(progress, "  %-30s driving %d connections for %s\n", rt.name, opts.concurrency, opts.duration)
+		fmt.Fprintf(progress, "  %-30s driving %d connections for %s\n", rt.name, len(conns), opts.duration)
 		tick := time.NewTicker(time.Second)
 		stopped := make(chan struct{})
 		go func() { wg.Wait(); close(stopped) }()
