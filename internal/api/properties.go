@@ -9,132 +9,6 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-type propertyAttributes struct {
-	ID                string        `json:"id"`
-	Title             string        `json:"title"`
-	IsActive          bool          `json:"is_active"`
-	Currency          string        `json:"currency"`
-	Email             *string       `json:"email"`
-	Phone             *string       `json:"phone"`
-	ZipCode           *string       `json:"zip_code"`
-	Country           *string       `json:"country"`
-	State             *string       `json:"state"`
-	City              *string       `json:"city"`
-	Address           *string       `json:"address"`
-	Longitude         *string       `json:"longitude"`
-	Latitude          *string       `json:"latitude"`
-	Timezone          *string       `json:"timezone"`
-	PropertyType      *string       `json:"property_type"`
-	LogoURL           *string       `json:"logo_url"`
-	Website           *string       `json:"website"`
-	Facilities        []string      `json:"facilities"`
-	HotelPolicyID     *string       `json:"hotel_policy_id"`
-	DefaultTaxSetID   *string       `json:"default_tax_set_id"`
-	Content           contentView   `json:"content"`
-	Settings          *settingsView `json:"settings,omitempty"`
-	MinStayType       string        `json:"min_stay_type"`
-	AccChannelsCount  int           `json:"acc_channels_count"`
-	MaxCountRoomTypes int           `json:"max_count_of_room_types"`
-	MaxCountRatePlans int           `json:"max_count_of_rate_plans"`
-	MaxCountOccupancy int           `json:"max_count_of_occupancies"`
-	MaxCountUsers     int           `json:"max_count_of_users"`
-	CreatedAt         string        `json:"created_at"`
-	UpdatedAt         string        `json:"updated_at"`
-}
-
-// groupRefAttributes are the attributes of a group a property is in.
-type groupRefAttributes struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-}
-
-type contentView struct {
-	Description          *string     `json:"description"`
-	ImportantInformation *string     `json:"important_information"`
-	Photos               []photoView `json:"photos"`
-}
-
-type settingsView struct {
-	AllowAvailabilityAutoupdate               bool    `json:"allow_availability_autoupdate"`
-	AllowAvailabilityAutoupdateOnConfirmation bool    `json:"allow_availability_autoupdate_on_confirmation"`
-	AllowAvailabilityAutoupdateOnModification bool    `json:"allow_availability_autoupdate_on_modification"`
-	AllowAvailabilityAutoupdateOnCancellation bool    `json:"allow_availability_autoupdate_on_cancellation"`
-	MinStayType                               string  `json:"min_stay_type"`
-	MinPrice                                  *string `json:"min_price"`
-	MaxPrice                                  *string `json:"max_price"`
-	StateLength                               int     `json:"state_length"`
-	CutOffTime                                *string `json:"cut_off_time"`
-	CutOffDays                                *int    `json:"cut_off_days"`
-	MaxDayAdvance                             *int    `json:"max_day_advance"`
-}
-
-// maxUsers is the users limit exposed on every property, beside the
-// entity limits of package keycard (integrators read them before creating
-// room types and rate plans).
-const maxUsers = 20
-
-// propertyResource renders a property; lists leave out settings, as
-// Channex does.
-func propertyResource(p *keycard.Property, withSettings bool) resource {
-	a := propertyAttributes{
-		ID: p.ID, Title: p.Title, IsActive: p.IsActive, Currency: p.Currency,
-		Email: nullable(p.Email), Phone: nullable(p.Phone), ZipCode: nullable(p.ZipCode), Country: nullable(p.Country),
-		State: nullable(p.State), City: nullable(p.City), Address: nullable(p.Address), Longitude: nullable(p.Longitude),
-		Latitude: nullable(p.Latitude), Timezone: nullable(p.Timezone), PropertyType: nullable(p.PropertyType),
-		LogoURL: nullable(p.LogoURL), Website: nullable(p.Website), Facilities: p.Facilities,
-		HotelPolicyID: nullable(p.HotelPolicyID), DefaultTaxSetID: nullable(p.DefaultTaxSetID),
-		Content: contentView{Description: nullable(p.Content.Description), ImportantInformation: nullable(p.Content.ImportantInformation),
-			Photos: contentPhotos(p.Content.Photos, p.ID, "")},
-		MinStayType:       p.Settings.MinStayType,
-		MaxCountRoomTypes: keycard.MaxRoomTypes, MaxCountRatePlans: keycard.MaxRatePlans, MaxCountOccupancy: keycard.MaxOccupancies,
-		MaxCountUsers: maxUsers,
-		CreatedAt:     timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
-	}
-	if a.Facilities == nil {
-		a.Facilities = []string{}
-	}
-	if withSettings {
-		st := p.Settings
-		a.Settings = &settingsView{
-			AllowAvailabilityAutoupdate:               st.AllowAvailabilityAutoupdate,
-			AllowAvailabilityAutoupdateOnConfirmation: st.AllowAvailabilityAutoupdateOnConfirmation,
-			AllowAvailabilityAutoupdateOnModification: st.AllowAvailabilityAutoupdateOnModification,
-			AllowAvailabilityAutoupdateOnCancellation: st.AllowAvailabilityAutoupdateOnCancellation,
-			MinStayType: st.MinStayType, StateLength: st.StateLength, CutOffTime: nullable(st.CutOffTime),
-			CutOffDays: st.CutOffDays, MaxDayAdvance: st.MaxDayAdvance,
-			MinPrice: money(st.MinPrice, p.Currency), MaxPrice: money(st.MaxPrice, p.Currency),
-		}
-	}
-	groups := make([]ref, 0, len(p.Groups))
-	for _, g := range p.Groups {
-		groups = append(groups, ref{Type: "group", ID: g.ID, Attributes: groupRefAttributes{ID: g.ID, Title: g.Title}})
-	}
-	facilities := make([]ref, 0, len(a.Facilities))
-	for _, id := range a.Facilities {
-		facilities = append(facilities, ref{Type: "facility", ID: id})
-	}
-	rels := map[string]any{
-		"groups":     relation{groups},
-		"facilities": relation{facilities},
-	}
-	// A link that is not set is left out, not written as {"data": null}.
-	if p.HotelPolicyID != "" {
-		rels["hotel_policy"] = relation{ref{Type: "hotel_policy", ID: p.HotelPolicyID}}
-	}
-	if p.DefaultTaxSetID != "" {
-		rels["default_tax_set"] = relation{ref{Type: "tax_set", ID: p.DefaultTaxSetID}}
-	}
-	return resource{Type: "property", ID: p.ID, Attributes: a, Relationships: rels}
-}
-
-func money(minor *int64, currency string) *string {
-	if minor == nil {
-		return nil
-	}
-	s := keycard.FormatMoney(*minor, currency)
-	return &s
-}
-
 func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
 	q, err := listQuery(r)
 	if err != nil {
@@ -144,11 +18,7 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]resource, 0, len(props))
-	for _, p := range props {
-		items = append(items, propertyResource(p, false))
-	}
-	return writeList(w, items, total, q)
+	return writePropertyList(w, props, total, q)
 }
 
 // propertyOptions lists every reachable property, unpaginated, with the
@@ -175,7 +45,7 @@ func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, propertyResource(p, true))
+	return writeProperty(w, http.StatusOK, p)
 }
 
 func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
@@ -198,7 +68,7 @@ func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, propertyResource(out, true))
+	return writeProperty(w, http.StatusCreated, out)
 }
 
 // updateProperty changes the fields given; settings, when given, are
@@ -215,7 +85,7 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, propertyResource(out, true))
+	return writeProperty(w, http.StatusOK, out)
 }
 
 func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) error {

@@ -212,7 +212,9 @@ func writeSuccess(w http.ResponseWriter) error {
 }
 
 // timestamp writes t the Channex way: UTC, microseconds, no zone.
-func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000") }
+func timestamp(t time.Time) string { return t.UTC().Format(timestampLayout) }
+
+const timestampLayout = "2006-01-02T15:04:05.000000"
 
 func timestampPtr(t *time.Time) *string {
 	if t == nil {
