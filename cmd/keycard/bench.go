@@ -70,6 +70,13 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	// The seed stays where it is written: never mix it into real data.
+	if empty, err := st.Empty(ctx); err != nil {
+		return err
+	} else if !empty {
+		return errors.New("keycard bench seeds accounts, keys and properties and leaves them there: " +
+			"give it an empty database (a new --db file, or a new PostgreSQL database), or no database to use a temporary one")
+	}
 
 	fmt.Fprintf(stdout, "keycard bench: seeding %d properties (%d room types, %d rate plans each) on %s\n",
 		benchProperties, benchRoomTypes, benchRatePlans, st.Dialect())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,5 +75,22 @@ func TestBenchOnlyAndSoak(t *testing.T) {
 	}
 	if !strings.Contains(text, "resident memory") {
 		t.Errorf("the soak does not report memory:\n%s", text)
+	}
+}
+
+// TestBenchRefusesADatabaseInUse names a database that holds an account:
+// the bench refuses it before seeding anything, and seeds an empty one.
+func TestBenchRefusesADatabaseInUse(t *testing.T) {
+	dir := t.TempDir()
+	used := filepath.Join(dir, "used.db")
+	if _, err := cli(t, env(map[string]string{"KEYCARD_DB": used}), "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "--duration", "50ms", "--concurrency", "1", "--only", "none"}
+	if out, err := cli(t, env(nil), append(args, "--db", used)...); err == nil || !strings.Contains(err.Error(), "empty database") {
+		t.Fatalf("bench on a database in use: %v\n%s", err, out)
+	}
+	if out, err := cli(t, env(nil), append(args, "--db", filepath.Join(dir, "new.db"))...); err != nil || !strings.Contains(out, "GET /healthz") {
+		t.Fatalf("bench on a new database: %v\n%s", err, out)
 	}
 }

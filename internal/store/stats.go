@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -14,4 +16,17 @@ func (s *Store) FeedBacklog(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: feed backlog: %w", err)
 	}
 	return n, nil
+}
+
+// Empty reports whether the database holds no user at all: a database
+// that nothing has been created in yet (migrations aside).
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var one int
+	switch err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users LIMIT 1`).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("store: empty: %w", err)
+	}
+	return false, nil
 }
