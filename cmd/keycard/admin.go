@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -210,9 +211,13 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if to == "" {
 		return errors.New("backup: --to FILE is required")
 	}
-	if err := st.Backup(ctx, to); err != nil {
+	photos, err := st.Backup(ctx, to)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "backed up to %s\n", to)
+	if photos > 0 {
+		fmt.Fprintf(stdout, "copied %d uploaded photo files to %s\n", photos, filepath.Join(filepath.Dir(to), "photos"))
+	}
 	return nil
 }

@@ -58,7 +58,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	before := append([]string(nil), committed...)
 	mu.Unlock()
 	to := filepath.Join(t.TempDir(), "copy.db")
-	backupErr := st.Backup(ctx, to)
+	_, backupErr := st.Backup(ctx, to)
 	close(stop)
 	if err := <-done; err != nil {
 		t.Fatalf("writer: %v", err)
@@ -97,7 +97,41 @@ func TestBackupWhileWriting(t *testing.T) {
 			t.Errorf("group %s, committed before the backup began, is not in the copy", id)
 		}
 	}
-	if err := st.Backup(ctx, to); err == nil {
+	if _, err := st.Backup(ctx, to); err == nil {
 		t.Errorf("a second backup onto the copy: no error, want a refusal to overwrite")
+	}
+}
+
+// TestBackupCopiesPhotoFiles uploads a photo, backs up to another
+// directory and opens the copy: the photo is served from it, byte for
+// byte. A second backup into the database's own directory copies nothing.
+func TestBackupCopiesPhotoFiles(t *testing.T) {
+	ctx := context.Background()
+	cfg := storetest.Config(t, "sqlite")
+	st := storetest.Open(t, cfg)
+	u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := st.UserPrincipal(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := []byte("\x89PNG not checked by the store")
+	f, err := st.SavePhotoFile(ctx, owner, "image/png", image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "copy.db")
+	if n, err := st.Backup(ctx, to); err != nil || n != 1 {
+		t.Fatalf("backup: %d photo files, %v; want 1", n, err)
+	}
+	copied := storetest.Open(t, store.Config{SQLitePath: to})
+	got, err := copied.PhotoFile(ctx, f.ID)
+	if err != nil || string(got.Data) != string(image) {
+		t.Fatalf("the photo from the copy: %v; %q, want %q", err, got.Data, image)
+	}
+	if n, err := st.Backup(ctx, filepath.Join(filepath.Dir(cfg.SQLitePath), "beside.db")); err != nil || n != 0 {
+		t.Errorf("backup beside the database: %d photo files, %v; want none copied (the same directory)", n, err)
 	}
 }
