@@ -45,6 +45,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a CPU profile of the driven routes (not the seeding) to `file`, for go tool pprof")
 		fs.DurationVar(&opts.soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
 		fs.IntVar(&opts.soakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
+		fs.IntVar(&opts.rate, "rate", 0, "offer this many requests per second in all, spread over the connections, and time each from when it was due (an open loop, as wrk2 does); 0: as fast as answers come")
 		fs.StringVar(&opts.only, "only", "", "drive only the routes whose name contains one of these comma-separated words (/healthz always runs)")
 	})
 	if err != nil {
@@ -52,6 +53,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if opts.concurrency < 1 || opts.duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
+	}
+	if opts.rate < 0 {
+		return errors.New("--rate cannot be negative")
 	}
 	if opts.soak < 0 || opts.soakConnections < 1 {
 		return errors.New("--soak cannot be negative and --soak-connections must be positive")
@@ -227,6 +231,8 @@ type benchOptions struct {
 	cpuProfile      string
 	soak            time.Duration
 	soakConnections int
+	// rate, when above 0, is the requests per second offered in all.
+	rate int
 	// countOnly drives without keeping each request's latency: the soak
 	// measures memory, which a growing list of latencies would blur.
 	countOnly bool
@@ -470,13 +476,28 @@ func driveRoute(ctx context.Context, conns []*benchConn, rt benchRoute, opts ben
 	var wg sync.WaitGroup
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	// At a given rate each connection sends every len(conns)/rate seconds,
+	// the connections staggered; a request is timed from when it was due,
+	// so that a server that falls behind is charged for the wait it causes
+	// (not only for the requests that found it free).
+	var every time.Duration
+	if opts.rate > 0 {
+		every = time.Second * time.Duration(len(conns)) / time.Duration(opts.rate)
+	}
 	start := time.Now()
 	for w, conn := range conns {
 		wg.Go(func() {
+			due := start.Add(every * time.Duration(w) / time.Duration(len(conns)))
 			for more() {
 				i := int(next.Add(1))
 				path, header, body := rt.request(i)
 				t0 := time.Now()
+				if every > 0 {
+					if wait := time.Until(due); wait > 0 {
+						time.Sleep(wait)
+					}
+					t0, due = due, due.Add(every)
+				}
 				status, err := conn.do(ctx, rt.method, path, header, body)
 				took := time.Since(t0)
 				if ctx.Err() != nil {
@@ -541,8 +562,12 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 func printBench(w io.Writer, results []benchResult, opts benchOptions) {
 	ceiling := results[0]
-	fmt.Fprintf(w, "\n%d connections, %s per route, loopback, client and server in one process (%d CPUs)\n\n",
-		opts.concurrency, opts.duration, runtime.GOMAXPROCS(0))
+	load := "as fast as answers come"
+	if opts.rate > 0 {
+		load = fmt.Sprintf("%d req/s offered, timed from when each was due", opts.rate)
+	}
+	fmt.Fprintf(w, "\n%d connections, %s, %s per route, loopback, client and server in one process (%d CPUs)\n\n",
+		opts.concurrency, load, opts.duration, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-30s\t", "route")
 	fmt.Fprintln(tw, "req/s\tof /healthz\tp50\tp99\tp99.9\tallocs/req\tover /healthz\trequests\terrors\t")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,29 @@ func TestBenchRefusesADatabaseInUse(t *testing.T) {
 	}
 	if out, err := cli(t, env(nil), append(args, "--db", filepath.Join(dir, "new.db"))...); err != nil || !strings.Contains(out, "GET /healthz") {
 		t.Fatalf("bench on a new database: %v\n%s", err, out)
+	}
+}
+
+// TestBenchRate drives /healthz at an offered rate: the table says so, and
+// no more requests are sent than the schedule allows (a closed loop would
+// send thousands in the same time).
+func TestBenchRate(t *testing.T) {
+	out := newOutput()
+	err := run(context.Background(), []string{"bench", "--duration", "500ms", "--concurrency", "4", "--rate", "40", "--only", "none"}, env(nil), out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	text := out.String()
+	if !strings.Contains(text, "40 req/s offered") {
+		t.Errorf("the table does not say the rate:\n%s", text)
+	}
+	m := regexp.MustCompile(`(?m)^  GET /healthz\s+\d+\s+1\.00 .* (\d+)\s+(\d+)\s*$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no /healthz row:\n%s", text)
+	}
+	// 4 connections, one request each every 100 ms, for 500 ms: at most
+	// 6 each, whatever the machine's speed.
+	if n, _ := strconv.Atoi(m[1]); n < 1 || n > 24 || m[2] != "0" {
+		t.Errorf("%s requests, %s errors; want 1 to 24 requests and no error:\n%s", m[1], m[2], text)
 	}
 }
