@@ -640,12 +640,9 @@ func fullSync(propertyID string, plans []string, first keycard.Date, days, round
 	return b.String()
 }
 
-// BenchmarkRestrictionsFullSync posts a full sync as a PMS certification
-// asks for it (one call: 500 days for 50 rate plans of one property, every
-// field, one value per plan and date) and reads it back. It reports the
-// write and the read separately, in ms per call.
-func BenchmarkRestrictionsFullSync(b *testing.B) {
-	const plans, days = 50, 500
+// fullSyncHotel makes a property with one room type and the given number
+// of rate plans on it, and returns them with the inventory fixture.
+func fullSyncHotel(b *testing.B, plans int) (*inventory, *keycard.Property, []string) {
 	inv := newInventory(b, storetest.Config(b, "sqlite"))
 	ctx := context.Background()
 	prop, err := inv.st.CreateProperty(ctx, inv.ownerA, &keycard.Property{Title: "Full Sync Hotel", Currency: "EUR",
@@ -670,6 +667,48 @@ func BenchmarkRestrictionsFullSync(b *testing.B) {
 		}
 		ids = append(ids, rp.ID)
 	}
+	return inv, prop, ids
+}
+
+// BenchmarkRestrictionsRange posts the ranges a revenue system sends: one
+// entry per rate plan covering 500 days (50 entries, 25,000 option-dates),
+// each setting a rate, a minimum stay and stop-sell. It measures the
+// expansion of ranges into dates and their write.
+func BenchmarkRestrictionsRange(b *testing.B) {
+	const plans, days = 50, 500
+	inv, prop, ids := fullSyncHotel(b, plans)
+	first := keycard.Today(time.Now(), "") + 1
+	b.ReportAllocs()
+	round := 0
+	for b.Loop() {
+		var body strings.Builder
+		body.WriteString(`{"values":[`)
+		for i, id := range ids {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			fmt.Fprintf(&body, `{"property_id":%q,"rate_plan_id":%q,"date_from":"%s","date_to":"%s","rate":%d,"min_stay_arrival":%d,"stop_sell":%t}`,
+				prop.ID, id, first, first+days-1, 10000+round%100, 1+round%3, round%2 == 0)
+		}
+		body.WriteString(`]}`)
+		req := httptest.NewRequest("POST", "/api/v1/restrictions", strings.NewReader(body.String()))
+		req.Header.Set("user-api-key", inv.keyAll)
+		rec := httptest.NewRecorder()
+		inv.api.ServeHTTP(rec, req)
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), "warnings") {
+			b.Fatalf("ranges: status %d; body %.300s", rec.Code, rec.Body.String())
+		}
+		round++
+	}
+}
+
+// BenchmarkRestrictionsFullSync posts a full sync as a PMS certification
+// asks for it (one call: 500 days for 50 rate plans of one property, every
+// field, one value per plan and date) and reads it back. It reports the
+// write and the read separately, in ms per call.
+func BenchmarkRestrictionsFullSync(b *testing.B) {
+	const plans, days = 50, 500
+	inv, prop, ids := fullSyncHotel(b, plans)
 	first := keycard.Today(time.Now(), "") + 1
 	read := "/api/v1/restrictions?filter[property_id]=" + prop.ID + "&filter[date][gte]=" + first.String() + "&filter[date][lte]=" +
 		(first + days - 1).String() + "&filter[restrictions]=rate,min_stay_arrival,min_stay_through,max_stay,closed_to_arrival,closed_to_departure,stop_sell,availability"
