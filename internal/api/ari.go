@@ -797,6 +797,7 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newJSONStream(w)
 	defer out.close()
+	var reasons []string
 	b := append(out.buf, `{"data":{`...)
 	for i, od := range grid.Options {
 		if i > 0 {
@@ -829,7 +830,7 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 					b = append(b, "null"...)
 				case n == "rate":
 					b = append(b, '"')
-					b = append(b, keycard.FormatMoney(day.Rate, od.Currency)...)
+					b = keycard.AppendMoney(b, day.Rate, od.Currency)
 					b = append(b, '"')
 				case keycard.IsBool(bits[k]):
 					b = strconv.AppendBool(b, day.Bool(bits[k]))
@@ -839,7 +840,8 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 				b = append(b, ',')
 			}
 			b = append(b, `"unavailable_reasons":[`...)
-			for k, reason := range keycard.UnavailableReasons(day, od.Availability[j]) {
+			reasons = keycard.AppendUnavailableReasons(reasons[:0], day, od.Availability[j])
+			for k, reason := range reasons {
 				if k > 0 {
 					b = append(b, ',')
 				}

@@ -436,7 +436,12 @@ const (
 // UnavailableReasons returns why an option cannot be sold on a date with
 // values r and availability avail; empty when it can.
 func UnavailableReasons(r *Restrictions, avail int32) []string {
-	reasons := []string{}
+	return AppendUnavailableReasons([]string{}, r, avail)
+}
+
+// AppendUnavailableReasons appends the reasons UnavailableReasons gives to
+// reasons: a read of thousands of dates reuses one slice.
+func AppendUnavailableReasons(reasons []string, r *Restrictions, avail int32) []string {
 	if r.StopSell {
 		reasons = append(reasons, ReasonStopSell)
 	}

@@ -107,20 +107,31 @@ func allDigits(s string) bool {
 // FormatMoney writes minor units of currency as a decimal string with the
 // currency's exponent: 10000 EUR is "100.00", 100 JPY is "100".
 func FormatMoney(minor int64, currency string) string {
+	var b [24]byte
+	return string(AppendMoney(b[:0], minor, currency))
+}
+
+// AppendMoney appends minor as FormatMoney writes it to b.
+func AppendMoney(b []byte, minor int64, currency string) []byte {
 	exp := CurrencyExponent(currency)
-	neg := minor < 0
-	if neg {
-		minor = -minor
+	mag := uint64(minor)
+	if minor < 0 {
+		b = append(b, '-')
+		mag = -mag
 	}
-	s := strconv.FormatInt(minor, 10)
-	if exp > 0 {
-		if len(s) <= exp {
-			s = strings.Repeat("0", exp-len(s)+1) + s
+	var buf [20]byte
+	d := strconv.AppendUint(buf[:0], mag, 10)
+	switch {
+	case exp <= 0:
+		return append(b, d...)
+	case len(d) <= exp:
+		b = append(b, '0', '.')
+		for range exp - len(d) {
+			b = append(b, '0')
 		}
-		s = s[:len(s)-exp] + "." + s[len(s)-exp:]
+		return append(b, d...)
 	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	b = append(b, d[:len(d)-exp]...)
+	b = append(b, '.')
+	return append(b, d[len(d)-exp:]...)
 }

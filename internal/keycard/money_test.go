@@ -55,10 +55,17 @@ func TestFormatMoney(t *testing.T) {
 		{100, "JPY", "100"},
 		{1234, "KWD", "1.234"},
 		{24100, "USD", "241.00"},
+		{-5, "EUR", "-0.05"},
+		{7, "CLF", "0.0007"},
+		{1, "KWD", "0.001"},
+		{-3, "JPY", "-3"},
 	}
 	for _, tt := range tests {
 		if got := FormatMoney(tt.minor, tt.currency); got != tt.want {
 			t.Errorf("FormatMoney(%d, %s) = %q, want %q", tt.minor, tt.currency, got, tt.want)
+		}
+		if got := string(AppendMoney([]byte(`"`), tt.minor, tt.currency)); got != `"`+tt.want {
+			t.Errorf("AppendMoney after a quote: %q, want %q", got, `"`+tt.want)
 		}
 	}
 }
