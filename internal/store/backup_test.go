@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -19,14 +20,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	cfg := storetest.Config(t, "sqlite")
 	st := storetest.Open(t, cfg)
-	u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, err := st.UserPrincipal(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner := newOwner(t, st)
 
 	var mu sync.Mutex
 	var committed []string
@@ -109,14 +103,7 @@ func TestBackupCopiesPhotoFiles(t *testing.T) {
 	ctx := context.Background()
 	cfg := storetest.Config(t, "sqlite")
 	st := storetest.Open(t, cfg)
-	u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, err := st.UserPrincipal(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner := newOwner(t, st)
 	image := []byte("\x89PNG not checked by the store")
 	f, err := st.SavePhotoFile(ctx, owner, "image/png", image)
 	if err != nil {
@@ -134,4 +121,20 @@ func TestBackupCopiesPhotoFiles(t *testing.T) {
 	if n, err := st.Backup(ctx, filepath.Join(filepath.Dir(cfg.SQLitePath), "beside.db")); err != nil || n != 0 {
 		t.Errorf("backup beside the database: %d photo files, %v; want none copied (the same directory)", n, err)
 	}
+}
+
+// newOwner creates the billing owner of a new organisation in st and
+// returns the owner's principal.
+func newOwner(t *testing.T, st *store.Store) *keycard.Principal {
+	t.Helper()
+	ctx := context.Background()
+	u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.UserPrincipal(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -20,14 +20,7 @@ func TestListPropertiesTotal(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		st := storetest.Open(t, cfg)
-		u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := st.UserPrincipal(ctx, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newOwner(t, st)
 		var ids []string
 		for i := range 3 {
 			prop, err := st.CreateProperty(ctx, p, &keycard.Property{Title: "Hotel " + strconv.Itoa(2-i), Currency: "EUR",

@@ -23,14 +23,7 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		st := storetest.Open(t, cfg)
 		other := storetest.Open(t, cfg) // another server on the same database
-		u, _, err := st.CreateOwner(ctx, "owner@hotel.example", "password1", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		owner, err := st.UserPrincipal(ctx, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		owner := newOwner(t, st)
 		prop, err := st.CreateProperty(ctx, owner, &keycard.Property{Title: "Alpha", Currency: "EUR", Settings: keycard.DefaultPropertySettings()}, "")
 		if err != nil {
 			t.Fatal(err)
