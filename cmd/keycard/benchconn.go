@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 )
 
 // benchConn is one keep-alive HTTP/1.1 connection driven by hand, the way
@@ -31,8 +32,23 @@ func newBenchConn(addr string) *benchConn {
 }
 
 // do sends one request and reads its response, returning the status. A
-// connection that fails is closed, and the next request dials afresh.
+// connection that fails is closed, and the next request dials afresh. A
+// kept-alive connection the server closed while it was idle (past its
+// IdleTimeout, as a slow --rate leaves them) gets the request again on a
+// new one, as net/http's client does: the server never saw it.
 func (c *benchConn) do(ctx context.Context, method, path string, header http.Header, body string) (int, error) {
+	reused := c.conn != nil
+	status, err := c.roundTrip(ctx, method, path, header, body)
+	if err != nil && reused && errors.Is(err, errStale) {
+		status, err = c.roundTrip(ctx, method, path, header, body)
+	}
+	return status, err
+}
+
+// errStale is a connection found closed before any of the response came.
+var errStale = errors.New("connection closed by the server before the response")
+
+func (c *benchConn) roundTrip(ctx context.Context, method, path string, header http.Header, body string) (int, error) {
 	if c.conn == nil {
 		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", c.addr)
 		if err != nil {
@@ -46,6 +62,9 @@ func (c *benchConn) do(ctx context.Context, method, path string, header http.Hea
 	c.req = appendRequest(c.req[:0], method, path, c.addr, header, body)
 	if _, err := c.conn.Write(c.req); err != nil {
 		c.Close()
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+			err = fmt.Errorf("%w: %w", errStale, err)
+		}
 		return 0, err
 	}
 	status, keep, err := readResponse(c.r)
@@ -95,6 +114,9 @@ var errBadResponse = errors.New("malformed HTTP response")
 // the status, and whether the connection may carry another request.
 func readResponse(r *bufio.Reader) (status int, keepAlive bool, err error) {
 	line, err := r.ReadSlice('\n')
+	if len(line) == 0 && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+		return 0, false, fmt.Errorf("%w: %w", errStale, err)
+	}
 	if err != nil {
 		return 0, false, err
 	}

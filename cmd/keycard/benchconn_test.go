@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestBenchConn drives one benchConn through every way net/http ends a
@@ -91,5 +92,31 @@ func TestBenchConnRefusesGarbage(t *testing.T) {
 	t.Cleanup(c.Close)
 	if status, err := c.do(context.Background(), "GET", "/", nil, ""); !errors.Is(err, errBadResponse) {
 		t.Errorf("a non-HTTP answer: status %d, error %v; want errBadResponse", status, err)
+	}
+}
+
+// TestBenchConnAfterIdleClose lets the server close a kept-alive
+// connection for idleness, then sends on it: the request goes again on a
+// new connection and succeeds, as with net/http's client.
+func TestBenchConnAfterIdleClose(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.IdleTimeout = time.Millisecond
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newBenchConn(strings.TrimPrefix(srv.URL, "http://"))
+	t.Cleanup(c.Close)
+	ctx := context.Background()
+	if status, err := c.do(ctx, "GET", "/", nil, ""); err != nil || status != 200 {
+		t.Fatalf("first request: %d, %v", status, err)
+	}
+	<-closed // the server has closed the idle connection
+	if status, err := c.do(ctx, "GET", "/", nil, ""); err != nil || status != 200 {
+		t.Fatalf("request after the server closed the idle connection: %d, %v; want 200", status, err)
 	}
 }
