@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/keycard/keycard/internal/keycard"
 )
 
@@ -324,6 +326,16 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 const bookingColumns = `b.id, b.property_id, b.revision_id, b.status, b.data, b.inserted_at,
 	(SELECT COUNT(*) FROM booking_revisions x WHERE x.id = b.revision_id AND x.acked_at IS NOT NULL)`
 
+// decodeBooking reads a booking's stored JSON into b. That JSON is only
+// ever written by encoding/json's Marshal of a keycard.Booking (exact
+// member names, valid UTF-8, no duplicates), which the stricter and faster
+// decoder of encoding/json/v2's prototype reads the same, in less than
+// half the time: the booking feed decodes every revision it lists.
+// TestDecodeBookingMatchesEncodingJSON holds the two decoders equal.
+func decodeBooking(data string, b *keycard.Booking) error {
+	return jsonv2.Unmarshal([]byte(data), b)
+}
+
 func scanBooking(row scanner) (*keycard.Booking, error) {
 	var b keycard.Booking
 	var data string
@@ -333,7 +345,7 @@ func scanBooking(row scanner) (*keycard.Booking, error) {
 		return nil, err
 	}
 	b.Acked = acked > 0
-	if err := json.Unmarshal([]byte(data), &b); err != nil {
+	if err := decodeBooking(data, &b); err != nil {
 		return nil, fmt.Errorf("store: booking %s: %w", b.ID, err)
 	}
 	b.InsertedAt = fromMicros(inserted)
@@ -457,7 +469,7 @@ func scanRevision(row scanner) (*keycard.Booking, error) {
 		return nil, err
 	}
 	b.Acked = acked > 0
-	if err := json.Unmarshal([]byte(data), &b); err != nil {
+	if err := decodeBooking(data, &b); err != nil {
 		return nil, fmt.Errorf("store: booking revision %s: %w", b.RevisionID, err)
 	}
 	b.InsertedAt = fromMicros(inserted)
