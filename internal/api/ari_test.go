@@ -850,3 +850,33 @@ func FuzzSplitValues(f *testing.F) {
 		}
 	})
 }
+
+// firstReadSize is a body that records the size of the buffer it is first
+// asked to fill.
+type firstReadSize struct {
+	body  io.Reader
+	first int
+}
+
+func (f *firstReadSize) Read(p []byte) (int, error) {
+	if f.first == 0 {
+		f.first = len(p)
+	}
+	return f.body.Read(p)
+}
+
+// TestReadBodyIgnoresDeclaredLength declares a 10 MB body and sends a few
+// bytes: the server must not make room for what was declared, or anyone
+// could make it hold 10 MB per connection (sign-in reads a body too).
+func TestReadBodyIgnoresDeclaredLength(t *testing.T) {
+	body := &firstReadSize{body: strings.NewReader(`{"values":[]}`)}
+	req := httptest.NewRequest("POST", "/api/v1/restrictions", body)
+	req.ContentLength = MaxBodyBytes
+	got, err := readBody(req)
+	if err != nil || string(got) != `{"values":[]}` {
+		t.Fatalf("readBody: %q, %v", got, err)
+	}
+	if body.first > 64<<10 {
+		t.Errorf("the first read was offered %d bytes for a 13-byte body declared as %d", body.first, MaxBodyBytes)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -44,14 +45,10 @@ func decodeBody(r *http.Request, v any) error {
 // an empty body or one that does not start with "{" is a 400; one over the
 // limit is the MaxBytesError the error mapper answers 413.
 func readBody(r *http.Request) ([]byte, error) {
-	// A declared length sizes the buffer once: growing it by doubling
-	// would copy a 10 MB ARI sync about twice over.
-	var buf bytes.Buffer
-	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	_, err := buf.ReadFrom(r.Body)
-	body := buf.Bytes()
+	// The buffer grows with what arrives, never with what the client
+	// declares: sizing it from Content-Length let anyone (sign-in reads a
+	// body too) make the server hold 10 MB per connection for a few bytes.
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, err
