@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -346,3 +347,28 @@ func decodeList(body string) []map[string]any {
 }
 
 func jsonUnmarshal(body string, v any) { _ = json.Unmarshal([]byte(body), v) }
+
+// TestBookingMetaAsSent sends booking metas that a strict JSON decoder
+// would refuse to read back (a name twice) or rewrite (escapes): the
+// booking, its revision and the feed still read, with the meta as it was
+// sent. (Invalid UTF-8 never gets this far: the API refuses it.)
+func TestBookingMetaAsSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		bk := newBookings(t, cfg)
+		metas := []string{`{"k":1,"k":{"again":true}}`, `{"k":"\u00e9\t\"","n":[1.50,-0,1e3]}`}
+		for i, meta := range metas {
+			name := "m" + strconv.Itoa(i)
+			bk.keep(name, bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("META-"+strconv.Itoa(i), `,"meta":`+meta), 201))
+			for _, path := range []string{"/api/v1/bookings/{" + name + "}", "/api/v1/booking_revisions/{" + name + "rev}"} {
+				status, out := bk.do("GET", bk.x(path), credKeyP1, "")
+				if status != 200 || !strings.Contains(out, `"meta":`+meta) {
+					t.Errorf("GET %s after a meta of %q: status %d; body %.400s", path, meta, status, out)
+				}
+			}
+		}
+		status, out := bk.do("GET", "/api/v1/booking_revisions/feed", credKeyP1, "")
+		if status != 200 || strings.Count(out, `"ota_reservation_code":"META-`) != len(metas) {
+			t.Errorf("the feed: status %d; body %.400s", status, out)
+		}
+	})
+}

@@ -23,6 +23,7 @@ func sampleBooking(s string, n int64, bare bool) *keycard.Booking {
 	b.Customer = &keycard.Customer{Name: s, Surname: "Ünïcødé 東京", Mail: s + "@x.test", Phone: "+351", Address: s, City: s, Zip: s,
 		Country: "PT", Language: "pt", Company: &keycard.Company{Title: s, Number: "1", NumberType: "vat", Type: "x"},
 		Meta: json.RawMessage(` { "k" : [1, 2.50, "` + "\\u00e9" + `", null, {"a": true}] } `)}
+	b.Meta = rawMeta(s)
 	b.Guarantee = &keycard.Guarantee{CardNumber: "4111111111111111", CardType: "VI", CardholderName: s, ExpirationDate: "12/30",
 		IsVirtual: n%2 == 0, Meta: json.RawMessage(`{"token":"` + "t<k>" + `"}`)}
 	b.Rooms = []keycard.BookingRoom{{BookingRoomID: "r1", RoomTypeID: "rt", RatePlanID: "rp", CheckinDate: b.ArrivalDate, CheckoutDate: b.DepartureDate,
@@ -31,8 +32,21 @@ func sampleBooking(s string, n int64, bare bool) *keycard.Booking {
 		Meta: json.RawMessage(`[]`), OTAUniqueID: s}, {BookingRoomID: "r2"}}
 	b.Services = []keycard.BookingService{{Name: s, Type: "breakfast", Nights: 2, Persons: 2, PriceMode: "per_person", PricePerUnit: 1, TotalPrice: n}}
 	b.Deposits = []keycard.Deposit{{Amount: n, Currency: "USD", Type: "card"}}
-	b.Meta = json.RawMessage(`{"source":"` + "x" + `"}`)
 	return b
+}
+
+// rawMeta returns a client's meta as encoding/json accepts it: s's bytes
+// as they are in a string (invalid UTF-8 included, but no quote, backslash
+// or control byte, which would end or break it), <, > and & included, and
+// one name twice.
+func rawMeta(s string) json.RawMessage {
+	kept := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x20 && c != '"' && c != '\\' {
+			kept = append(kept, c)
+		}
+	}
+	return json.RawMessage(`{"source":"` + string(kept) + `<&>","source":{"again":[true]}}`)
 }
 
 // checkDecodeBooking stores b as the store does (encoding/json's Marshal)
