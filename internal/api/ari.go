@@ -896,7 +896,7 @@ func (s *jsonStream) spill(b []byte) []byte {
 
 func (s *jsonStream) send() {
 	if !s.started {
-		s.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		s.w.Header()["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
 		s.w.WriteHeader(http.StatusOK)
 		s.started = true
 	}

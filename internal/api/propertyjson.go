@@ -63,11 +63,7 @@ func writeAppended(w http.ResponseWriter, status int, appendBody func([]byte) []
 	buf.Reset()
 	body := appendBody(buf.AvailableBuffer())
 	buf.Write(body) // keeps the memory, grown if it had to be, for the pool
-	h := w.Header()
-	h["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	w.Write(body)
+	writeBody(w, status, body)
 }
 
 // appendProperty appends p as propertyResource(p, withSettings) encodes.

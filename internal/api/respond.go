@@ -80,11 +80,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = errorInfo[keycard.EInternal].status
 		json.NewEncoder(b).Encode(errorBody{Errors: errorMember{Code: keycard.EInternal, Title: errorInfo[keycard.EInternal].title}})
 	}
+	writeBody(w, status, b.Bytes())
+}
+
+// writeBody writes a whole JSON body, already encoded, with its type and
+// length.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = hdrJSON // shared, never written to (see ServeHTTP)
-	h["Content-Length"] = []string{strconv.Itoa(b.Len())}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	w.Write(body)
 }
 
 // encodeBuffers keeps the buffers responses are encoded into.
