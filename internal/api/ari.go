@@ -750,24 +750,29 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(`{"data":{`)
+	out := newJSONStream(w)
+	defer out.close()
+	b := append(out.buf, `{"data":{`...)
 	for i, rt := range grid.RoomTypes {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(strconv.Quote(rt.ID) + ":{")
+		b = strconv.AppendQuote(b, rt.ID)
+		b = append(b, ":{"...)
 		for j, v := range rt.Days {
 			if j > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(`"` + (grid.From + keycard.Date(j)).String() + `":`)
-			b.WriteString(strconv.FormatInt(int64(v), 10))
+			b = append(b, '"')
+			b = (grid.From + keycard.Date(j)).Append(b)
+			b = append(b, `":`...)
+			b = strconv.AppendInt(b, int64(v), 10)
+			b = out.spill(b)
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	b.WriteString("}}\n")
-	return writeRawJSON(w, b.Bytes())
+	out.buf = append(b, "}}\n"...)
+	return nil
 }
 
 // getRestrictions is GET /restrictions: {"data": {"<option_id>":
@@ -858,7 +863,7 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// jsonStream writes a large body built piece by piece (an ARI read)
+// jsonStream writes a large body built piece by piece (the ARI reads)
 // through one pooled buffer: a body that fits in it goes out whole, with a
 // Content-Length; a larger one goes out in chunks as it is built, and is
 // never held whole in memory (a full year of rates for 50 rate plans is
@@ -918,14 +923,4 @@ func (s *jsonStream) close() {
 		*s.pooled = s.buf[:0]
 		streamBuffers.Put(s.pooled)
 	}
-}
-
-// writeRawJSON writes a body already encoded, with status 200: the ARI
-// reads, whose maps are large enough that encoding them by reflection
-// would cost more than the query.
-func writeRawJSON(w http.ResponseWriter, body []byte) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
-	return nil
 }
