@@ -155,9 +155,9 @@ func runSoak(ctx context.Context, base string, seed *benchSeed, opts benchOption
 	rt := propertyByKey(seed)
 	rt.name = "soak GET /properties/:id"
 	run := opts
-	run.concurrency, run.minRequests, run.countOnly = opts.soakConnections, 1, true
+	run.minRequests, run.countOnly = 1, true
 	run.duration = min(max(opts.soak/10, time.Second), 5*time.Second)
-	fmt.Fprintf(stdout, "  %-30s warming %d connections for %s\n", rt.name, run.concurrency, run.duration)
+	fmt.Fprintf(stdout, "  %-30s warming %d connections for %s\n", rt.name, len(conns), run.duration)
 	if warm := driveRoute(ctx, conns, rt, run, nil); warm.errors > 0 {
 		return nil, fmt.Errorf("soak warm-up: %d errors, the first: %s", warm.errors, warm.firstErr)
 	}
