@@ -254,6 +254,6 @@ func appendMoney(b []byte, minor *int64, currency string) []byte {
 // appendTimestamp appends t as timestamp writes it.
 func appendTimestamp(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timestampLayout)
+	b = appendTime(b, t)
 	return append(b, '"')
 }
