@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,7 +15,10 @@ import (
 // canonicalisation, authentication on a warm cache, rate limits off, the
 // store, the envelope), on one goroutine so allocations read per request.
 func benchRequest(b *testing.B, path string, header, value func(f *fixture) string) {
-	f := newFixture(b, storetest.Config(b, "sqlite"), keycard.ModeProduction)
+	benchFixtureRequest(b, newFixture(b, storetest.Config(b, "sqlite"), keycard.ModeProduction), path, header, value)
+}
+
+func benchFixtureRequest(b *testing.B, f *fixture, path string, header, value func(f *fixture) string) {
 	req := httptest.NewRequest("GET", f.expand(path), nil)
 	req.Header.Set(header(f), value(f))
 	rec := httptest.NewRecorder()
@@ -41,8 +46,19 @@ func BenchmarkGetProperty(b *testing.B) {
 }
 
 // BenchmarkListProperties is GET /api/v1/properties?pagination[limit]=10.
+// The key reaches 50 properties, as in keycard bench, so that the page is
+// picked from more than it holds.
 func BenchmarkListProperties(b *testing.B) {
-	benchRequest(b, "/api/v1/properties?pagination[limit]=10", keyHeaderName, keyAllValue)
+	f := newFixture(b, storetest.Config(b, "sqlite"), keycard.ModeProduction)
+	for i := range 48 {
+		_, err := f.st.CreateProperty(context.Background(), f.ownerA, &keycard.Property{
+			Title: fmt.Sprintf("Hotel %02d", 47-i), Currency: "EUR", Settings: keycard.DefaultPropertySettings(),
+		}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchFixtureRequest(b, f, "/api/v1/properties?pagination[limit]=10", keyHeaderName, keyAllValue)
 }
 
 // countingWriter is a ResponseWriter that keeps only the status.

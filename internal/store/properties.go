@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -188,7 +187,10 @@ func (s *Store) listCachedProperties(ctx context.Context, p *keycard.Principal, 
 		}
 	}
 	slices.SortFunc(all, func(a, b *keycard.Property) int {
-		return cmp.Or(strings.Compare(a.Title, b.Title), strings.Compare(a.ID, b.ID))
+		if c := strings.Compare(a.Title, b.Title); c != 0 { // cmp.Or would compare the ids too
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
 	})
 	from := min(q.Offset(), len(all))
 	page := all[from:min(from+q.Limit, len(all))]
