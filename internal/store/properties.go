@@ -101,7 +101,8 @@ func unmarshalList[T any](s string, v *[]T) error {
 }
 
 // ListProperties returns a page of the properties p reaches, and their
-// total.
+// total. The properties may be the property cache's own: the caller reads
+// them and must not modify them (Property returns a copy to change).
 func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Property, int, error) {
 	if p.Reach != nil && len(q.Filters) == 0 && len(q.Order) == 0 && p.Reach.Len() <= maxCachedList {
 		return s.listCachedProperties(ctx, p, q)
@@ -193,12 +194,9 @@ func (s *Store) listCachedProperties(ctx context.Context, p *keycard.Principal, 
 		return strings.Compare(a.ID, b.ID)
 	})
 	from := min(q.Offset(), len(all))
-	page := all[from:min(from+q.Limit, len(all))]
-	out := make([]*keycard.Property, len(page))
-	for i, prop := range page {
-		out[i] = cloneProperty(prop)
-	}
-	return out, len(all), nil
+	// The page is not cloned: copying ten 544-byte properties and their
+	// lists was a fifth of the request, and more of the GC's work.
+	return slices.Clip(all[from:min(from+q.Limit, len(all))]), len(all), nil
 }
 
 // PropertyOptions returns every property p reaches, id, title, currency
