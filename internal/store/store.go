@@ -55,8 +55,12 @@ type Store struct {
 	// connection, so writes are serialised in the process and never meet
 	// SQLITE_BUSY from each other; for PostgreSQL both are the same pool.
 	db, wdb *sql.DB
-	dialect dialect
-	now     func() time.Time
+	// readTurns and writeTurns queue the callers of read and readConn,
+	// and of write, for db and wdb in the order they came (the same turns
+	// when the pools are one).
+	readTurns, writeTurns *turns
+	dialect               dialect
+	now                   func() time.Time
 
 	passwordCost int
 	// taskRetention is how long tasks are kept; 0 means the default.
@@ -91,9 +95,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres %s: %w", where, err)
 		}
-		s.db.SetMaxOpenConns(20)
-		s.db.SetMaxIdleConns(10)
+		s.db.SetMaxOpenConns(postgresConns)
+		s.db.SetMaxIdleConns(postgresConns) // each keeps its prepared statements
 		s.wdb = s.db
+		// One connection is left out of the turns: Watch holds one, and
+		// a few short reads (the auth epoch, a credential) go straight
+		// to the pool.
+		s.readTurns = newTurns(postgresConns - 1)
+		s.writeTurns = s.readTurns
 	} else {
 		s.dialect = sqlite{}
 		if cfg.SQLitePath == "" {
@@ -105,6 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath); err != nil {
 			return nil, err
 		}
+		s.readTurns, s.writeTurns = newTurns(sqliteReaders), newTurns(1)
 		s.photoDir = filepath.Join(filepath.Dir(cfg.SQLitePath), "photos")
 	}
 	if err := s.db.PingContext(ctx); err != nil {
@@ -183,6 +193,13 @@ func redactURL(raw string) string {
 	return u.Redacted()
 }
 
+// The pools' sizes: with SQLite, the connections that read (one more
+// writes); with PostgreSQL, the connections in all.
+const (
+	sqliteReaders = 4
+	postgresConns = 20
+)
+
 func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)"} {
@@ -206,7 +223,10 @@ func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
 		wdb.Close()
 		return nil, nil, err
 	}
-	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxOpenConns(sqliteReaders)
+	// Keep every connection: one closed when the pool's default of two
+	// idle ones is full loses its prepared statements.
+	rdb.SetMaxIdleConns(sqliteReaders)
 	return rdb, wdb, nil
 }
 
@@ -368,6 +388,10 @@ func checkArgs(args []any) error {
 // write runs fn in a read-write transaction and commits it when fn returns
 // nil; any error rolls everything back.
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	if err := s.writeTurns.take(ctx); err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer s.writeTurns.done()
 	sqlTx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -397,6 +421,10 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 
 // read runs fn in a read-only transaction, so that it sees one snapshot.
 func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
+	if err := s.readTurns.take(ctx); err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer s.readTurns.done()
 	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect.name() == "postgres"})
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -414,6 +442,10 @@ func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
 // good as two requests and BEGIN and COMMIT would cost more than the
 // reads themselves.
 func (s *Store) readConn(ctx context.Context, fn func(*tx) error) error {
+	if err := s.readTurns.take(ctx); err != nil {
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	defer s.readTurns.done()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: connect: %w", err)

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"sync"
+)
+
+// turns admits at most n holders at once, in the order they asked.
+//
+// It stands in front of each connection pool, n being the pool's size:
+// database/sql hands a freed connection to a random waiter, so with more
+// callers than connections (64 clients and SQLite's one writer) most wait
+// about their turn but some wait many times longer. In turn, every caller
+// waits for those ahead of it and no one else.
+type turns struct {
+	mu      sync.Mutex
+	free    int
+	waiting []chan struct{} // oldest first; closed when it is that one's turn
+
+	// queued, when set (by tests), is called after a caller joins the
+	// queue, before it blocks.
+	queued func()
+}
+
+func newTurns(n int) *turns { return &turns{free: n} }
+
+// take waits for a turn, and returns ctx's error if ctx ends first. A nil
+// error must be followed by done.
+func (t *turns) take(ctx context.Context) error {
+	t.mu.Lock()
+	if t.free > 0 && len(t.waiting) == 0 {
+		t.free--
+		t.mu.Unlock()
+		return nil
+	}
+	ready := make(chan struct{})
+	t.waiting = append(t.waiting, ready)
+	queued := t.queued
+	t.mu.Unlock()
+	if queued != nil {
+		queued()
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+	}
+	t.mu.Lock()
+	for i, w := range t.waiting {
+		if w == ready {
+			t.waiting = append(t.waiting[:i], t.waiting[i+1:]...)
+			t.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+	t.mu.Unlock()
+	// The turn came as ctx ended: pass it on.
+	t.done()
+	return ctx.Err()
+}
+
+// done ends a turn: the oldest waiter's begins.
+func (t *turns) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.waiting) == 0 {
+		t.free++
+		return
+	}
+	close(t.waiting[0])
+	t.waiting[0] = nil
+	t.waiting = t.waiting[1:]
+}
