@@ -264,6 +264,8 @@ func TestMetrics(t *testing.T) {
 		`keycard_rate_limited_total{limit="request"} 1`,
 		`keycard_booking_feed_backlog 1`,
 		`go_sql_open_connections{db_name="read"}`,
+		`keycard_db_queue_waits_total{db_name="write"}`,
+		`keycard_db_queue_wait_seconds_total{db_name="read"}`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

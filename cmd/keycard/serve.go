@@ -102,8 +102,10 @@ func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	})
 	read, write := st.Pools()
 	m.AddDB("read", read)
+	m.AddDBWaits("read", func() (uint64, time.Duration) { w, _ := st.Waits(); return w.Count, w.Total })
 	if write != read {
 		m.AddDB("write", write)
+		m.AddDBWaits("write", func() (uint64, time.Duration) { _, w := st.Waits(); return w.Count, w.Total })
 	}
 	return m
 }

@@ -120,6 +120,27 @@ func (m *Metrics) AddDB(name string, db *sql.DB) {
 	m.reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 }
 
+// AddDBWaits reports the waits for a database pool's connections that
+// its caller queues itself (in order, rather than in the pool): how many
+// and how long in all, read from stats at each scrape.
+func (m *Metrics) AddDBWaits(name string, stats func() (waits uint64, waited time.Duration)) {
+	if m == nil {
+		return
+	}
+	labels := prometheus.Labels{"db_name": name}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "keycard_db_queue_waits_total", Help: "Callers that queued for a database connection, by pool.", ConstLabels: labels,
+	}, func() float64 {
+		n, _ := stats()
+		return float64(n)
+	}), prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "keycard_db_queue_wait_seconds_total", Help: "Time callers spent queued for a database connection, by pool.", ConstLabels: labels,
+	}, func() float64 {
+		_, d := stats()
+		return d.Seconds()
+	}))
+}
+
 // AddGauge reports a value read from read at each scrape.
 func (m *Metrics) AddGauge(name, help string, read func() float64) {
 	if m == nil {

@@ -246,6 +246,10 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // serves reads and the one that serves writes (the same for PostgreSQL).
 func (s *Store) Pools() (read, write *sql.DB) { return s.db, s.wdb }
 
+// Waits returns how many callers of the read and the write pool (the same
+// for PostgreSQL) have waited for a connection, and for how long in all.
+func (s *Store) Waits() (read, write Waits) { return s.readTurns.stats(), s.writeTurns.stats() }
+
 // Dialect names the database in use: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name() }
 

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // turns admits at most n holders at once, in the order they asked.
@@ -16,6 +18,12 @@ type turns struct {
 	mu      sync.Mutex
 	free    int
 	waiting []chan struct{} // oldest first; closed when it is that one's turn
+
+	// waits counts the callers that had to queue, and waited sums the
+	// time they spent in it: what the pool's own wait statistics showed
+	// before the turns took the waiting from it.
+	waits  atomic.Uint64
+	waited atomic.Int64 // nanoseconds
 
 	// queued, when set (by tests), is called after a caller joins the
 	// queue, before it blocks.
@@ -37,6 +45,8 @@ func (t *turns) take(ctx context.Context) error {
 	t.waiting = append(t.waiting, ready)
 	queued := t.queued
 	t.mu.Unlock()
+	t.waits.Add(1)
+	defer func(start time.Time) { t.waited.Add(int64(time.Since(start))) }(time.Now())
 	if queued != nil {
 		queued()
 	}
@@ -57,6 +67,17 @@ func (t *turns) take(ctx context.Context) error {
 	// The turn came as ctx ended: pass it on.
 	t.done()
 	return ctx.Err()
+}
+
+// Waits is how many callers waited for a turn at a pool, and for how long
+// in all.
+type Waits struct {
+	Count uint64
+	Total time.Duration
+}
+
+func (t *turns) stats() Waits {
+	return Waits{Count: t.waits.Load(), Total: time.Duration(t.waited.Load())}
 }
 
 // done ends a turn: the oldest waiter's begins.

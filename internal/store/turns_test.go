@@ -60,6 +60,9 @@ func TestTurnsInOrder(t *testing.T) {
 			t.Errorf("waiter %d: %v", i, err)
 		}
 	}
+	if n := q.stats().Count; n != 8 {
+		t.Errorf("%d waits counted, want 8", n)
+	}
 }
 
 // A caller that gives up leaves the queue: those behind it move up, and
