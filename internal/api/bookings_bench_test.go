@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,6 +71,36 @@ func BenchmarkBookingPush(b *testing.B) {
 		i++
 		if status, out := inv.do("POST", "/api/v1/bookings/push", credKeyP1, fmt.Sprintf(body, i)); status != 201 {
 			b.Fatalf("push: %d %s", status, out)
+		}
+	}
+}
+
+// BenchmarkBookingFeedDrained is a PMS's most frequent request: polling a
+// feed it has acked to the end, on SQLite, through the whole handler.
+func BenchmarkBookingFeedDrained(b *testing.B) {
+	inv := newInventory(b, storetest.Config(b, "sqlite"))
+	status, out := inv.do("POST", "/api/v1/bookings", credKeyAll, inv.x(bookingBody("DRAINED", "")))
+	if status != 201 {
+		b.Fatalf("create a booking: %d %s", status, out)
+	}
+	var created struct {
+		Data struct {
+			Attributes struct {
+				RevisionID string `json:"revision_id"`
+			} `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil {
+		b.Fatal(err)
+	}
+	rev := created.Data.Attributes.RevisionID
+	if status, out := inv.do("POST", "/api/v1/booking_revisions/"+rev+"/ack", credKeyAll, ""); status != 200 {
+		b.Fatalf("ack: %d %s", status, out)
+	}
+	inv.srv = inv.api
+	for b.Loop() {
+		if status, out := inv.do("GET", "/api/v1/booking_revisions/feed", credKeyAll, ""); status != 200 || !strings.Contains(out, `"total":0`) {
+			b.Fatalf("feed: %d %.300s", status, out)
 		}
 	}
 }

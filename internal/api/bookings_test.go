@@ -372,3 +372,41 @@ func TestBookingMetaAsSent(t *testing.T) {
 		}
 	})
 }
+
+// TestBookingListTotals checks the total that comes with each page of the
+// bookings, the revisions and the feed: the same on a full page (counted),
+// a short one and an empty first one (told by the page), and past the
+// end (counted again).
+func TestBookingListTotals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		bk := newBookings(t, cfg)
+		for i := range 3 {
+			name := "t" + strconv.Itoa(i)
+			bk.keep(name, bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("TOTAL-"+strconv.Itoa(i), ""), 201))
+		}
+		bk.send(t, "POST", "/api/v1/booking_revisions/{t0rev}/ack", credKeyP1, "", 200)
+		for _, tc := range []struct {
+			path  string
+			total int
+		}{
+			{"/api/v1/bookings", 3},
+			{"/api/v1/booking_revisions", 3},
+			{"/api/v1/booking_revisions/feed", 2},
+			{"/api/v1/bookings?filter[ota_reservation_code]=TOTAL-1", 1},
+			{"/api/v1/bookings?filter[ota_reservation_code]=NONE", 0},
+		} {
+			sep := "?"
+			if strings.Contains(tc.path, "?") {
+				sep = "&"
+			}
+			for _, pg := range []struct{ page, limit int }{{1, 1}, {1, 2}, {2, 2}, {3, 2}, {1, 10}, {2, 10}, {2, max(tc.total, 1)}} {
+				status, out := bk.do("GET", tc.path+sep+"pagination[page]="+strconv.Itoa(pg.page)+"&pagination[limit]="+strconv.Itoa(pg.limit), credKeyP1, "")
+				items := min(pg.limit, max(0, tc.total-(pg.page-1)*pg.limit))
+				want := `"meta":{"total":` + strconv.Itoa(tc.total) + `,"page":` + strconv.Itoa(pg.page) + `,"limit":` + strconv.Itoa(pg.limit) + `}`
+				if status != 200 || !strings.Contains(out, want) || strings.Count(out, `"ota_reservation_code":"TOTAL-`) != items {
+					t.Errorf("GET %s page %d of %d: status %d, want %s and %d items; body %.300s", tc.path, pg.page, pg.limit, status, want, items, out)
+				}
+			}
+		}
+	})
+}

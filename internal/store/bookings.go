@@ -401,12 +401,19 @@ func (s *Store) ListBookings(ctx context.Context, p *keycard.Principal, q keycar
 	var out []*keycard.Booking
 	var total int
 	err = s.read(ctx, func(t *tx) error {
+		var err error
+		out, err = scanAll(ctx, t, scanBooking, `SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, ok := pageTotal(q, len(out)); ok {
+			total = n
+			return nil
+		}
 		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM bookings b WHERE b.property_id IN `+r+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count bookings: %w", err)
 		}
-		var err error
-		out, err = scanAll(ctx, t, scanBooking, `SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q), args...)
-		return err
+		return nil
 	})
 	return out, total, err
 }
@@ -515,6 +522,15 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	var out []*keycard.Booking
 	var total int
 	err = s.read(ctx, func(t *tx) error {
+		var err error
+		out, err = scanAll(ctx, t, scanRevision, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, ok := pageTotal(q, len(out)); ok {
+			total = n
+			return nil
+		}
 		count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
 		if unacked {
 			// The feed filters on the property alone: its total is the sum
@@ -524,9 +540,7 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 		if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count booking revisions: %w", err)
 		}
-		var err error
-		out, err = scanAll(ctx, t, scanRevision, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
-		return err
+		return nil
 	})
 	return out, total, err
 }

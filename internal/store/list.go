@@ -109,3 +109,14 @@ func (e errorString) Error() string { return string(e) }
 func page(q keycard.ListQuery) string {
 	return " LIMIT " + strconv.Itoa(q.Limit) + " OFFSET " + strconv.Itoa(q.Offset())
 }
+
+// pageTotal returns the total of a list when its page of n items under q
+// tells it: a page short of the limit ends the list, and so does an empty
+// first page. A list's page is read before its count, so that a poll of a
+// short list (a PMS's feed, mostly empty) needs no count.
+func pageTotal(q keycard.ListQuery, n int) (int, bool) {
+	if n > 0 && n < q.Limit || n == 0 && q.Offset() == 0 {
+		return q.Offset() + n, true
+	}
+	return 0, false
+}

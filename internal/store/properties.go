@@ -128,15 +128,16 @@ func (s *Store) ListProperties(ctx context.Context, p *keycard.Principal, q keyc
 		// the total is counted only when nothing else gives it: a short
 		// page ends the list, and without filters a cached reach is the
 		// list.
-		switch {
-		case len(out) > 0 && len(out) < q.Limit, len(out) == 0 && q.Offset() == 0:
-			total = q.Offset() + len(out)
-		case p.Reach != nil && where == "":
+		if n, ok := pageTotal(q, len(out)); ok {
+			total = n
+			return nil
+		}
+		if p.Reach != nil && where == "" {
 			total = p.Reach.Len()
-		default:
-			if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
-				return fmt.Errorf("store: count properties: %w", err)
-			}
+			return nil
+		}
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties p WHERE p.id IN `+r+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("store: count properties: %w", err)
 		}
 		return nil
 	})
