@@ -174,7 +174,7 @@ func (s *Server) rollAPIKey(w http.ResponseWriter, r *http.Request) error {
 // timestamp reads an RFC 3339 timestamp member; null reads as the zero
 // time (none), an absent member as nil.
 func (f *fields) timestamp(name string) *time.Time {
-	raw, ok := f.m[name]
+	raw, ok := f.get(name)
 	if !ok {
 		return nil
 	}

@@ -297,18 +297,11 @@ func decodeRestriction(e *entry, raw json.RawMessage) (*keycard.RestrictionChang
 
 // entry reads the members of one ARI entry at a time. One serves a
 // whole request, so that a full sync of tens of thousands of entries
-// allocates no map per entry, and one string per distinct id.
+// allocates no member list and no error map per entry, and one string per
+// distinct id.
 type entry struct {
-	members []member
-	errs    keycard.FieldErrors // nil until an entry has a reason to be refused
-	ids     map[string]string   // valid ids as written -> as read
-}
-
-// member is one member of a JSON object; both alias the object's text
-// unless the name had escapes.
-type member struct {
-	name  []byte
-	value json.RawMessage
+	fields
+	ids map[string]string // valid ids as written -> as read
 }
 
 // read makes raw the current entry; it reports false, leaving no members,
@@ -320,120 +313,7 @@ func (e *entry) read(raw json.RawMessage) bool {
 	return ok
 }
 
-// get returns a member's value; the last of duplicates wins, as with
-// encoding/json.
-func (e *entry) get(name string) (json.RawMessage, bool) {
-	for i := len(e.members) - 1; i >= 0; i-- {
-		if string(e.members[i].name) == name {
-			return e.members[i].value, true
-		}
-	}
-	return nil, false
-}
-
-func (e *entry) has(name string) bool {
-	_, ok := e.get(name)
-	return ok
-}
-
-// fail records a reason to refuse the current entry.
-func (e *entry) fail(name, msg string) {
-	if e.errs == nil {
-		e.errs = keycard.FieldErrors{}
-	}
-	e.errs.Add(name, msg)
-}
-
 func notAnObject() keycard.FieldErrors { return keycard.FieldErrors{"value": {"must be an object"}} }
-
-// splitObject appends the members of a JSON object that is known to be
-// valid JSON (an entry of a body already checked) to dst, without checking
-// it again. It reports false when raw is not an object.
-func splitObject(dst []member, raw []byte) ([]member, bool) {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return dst, false
-	}
-	i = skipSpace(raw, i+1)
-	for i < len(raw) && raw[i] != '}' {
-		if raw[i] != '"' {
-			return dst, false
-		}
-		end := stringEnd(raw, i)
-		if end-1 <= i {
-			return dst, false
-		}
-		name := raw[i+1 : end-1]
-		if bytes.IndexByte(name, '\\') >= 0 {
-			var s string
-			if json.Unmarshal(raw[i:end], &s) != nil {
-				return dst, false
-			}
-			name = []byte(s)
-		}
-		i = skipSpace(raw, end)
-		i = skipSpace(raw, i+1) // the colon
-		start := i
-		i = valueEnd(raw, i)
-		dst = append(dst, member{name, raw[start:i]})
-		i = skipSpace(raw, i)
-		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
-	return dst, true
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just after the string starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(b)
-}
-
-// valueEnd returns the index just after the value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				j = stringEnd(b, j) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return len(b)
-	}
-	j := i
-	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
-		j++
-	}
-	return j
-}
 
 // ariID reads a required id member.
 func ariID(e *entry, name string) string {

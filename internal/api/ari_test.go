@@ -805,7 +805,7 @@ func FuzzSplitObject(f *testing.F) {
 		if len(got) != len(want) {
 			t.Fatalf("%q: %d members, want %d", s, len(got), len(want))
 		}
-		e := &entry{members: members}
+		e := &entry{fields: fields{members: members}}
 		for k, v := range want {
 			if string(got[k]) != string(v) {
 				t.Fatalf("%q: member %q = %q, want %q", s, k, got[k], v)

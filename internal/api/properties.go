@@ -177,11 +177,10 @@ func decodeSettings(raw json.RawMessage, currency string) (keycard.PropertySetti
 	if isNull(raw) {
 		return st, nil
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
+	f, ok := readFields(raw)
+	if !ok {
 		return st, []string{"must be an object"}
 	}
-	f := &fields{m: m, errs: keycard.FieldErrors{}}
 	f.boolean("allow_availability_autoupdate", &st.AllowAvailabilityAutoupdate)
 	f.boolean("allow_availability_autoupdate_on_confirmation", &st.AllowAvailabilityAutoupdateOnConfirmation)
 	f.boolean("allow_availability_autoupdate_on_modification", &st.AllowAvailabilityAutoupdateOnModification)

@@ -261,7 +261,7 @@ func applyRatePlan(f *fields, rp *keycard.RatePlan, oldParent string) {
 // weeklyInts reads a weekday default: one whole number for every day, or
 // a list of seven, Monday first.
 func weeklyInts(f *fields, name string, dst *[7]int) {
-	raw, ok := f.m[name]
+	raw, ok := f.get(name)
 	if !ok {
 		return
 	}
@@ -291,7 +291,7 @@ func weeklyInts(f *fields, name string, dst *[7]int) {
 // weeklyBools reads a weekday default: one boolean for every day, or a
 // list of seven, Monday first.
 func weeklyBools(f *fields, name string, dst *[7]bool) {
-	raw, ok := f.m[name]
+	raw, ok := f.get(name)
 	if !ok {
 		return
 	}
@@ -314,14 +314,25 @@ func weeklyBools(f *fields, name string, dst *[7]bool) {
 // rate, derived_option}. A single option is primary unless it says
 // otherwise.
 func readOptions(f *fields, currency string) []keycard.RateOption {
-	var list []map[string]json.RawMessage
+	const msg = "must be a list of occupancy options ({occupancy, is_primary, rate})"
+	var list []json.RawMessage
 	if raw := f.raw("options"); isNull(raw) || json.Unmarshal(raw, &list) != nil {
-		f.errs.Add("options", "must be a list of occupancy options ({occupancy, is_primary, rate})")
+		f.errs.Add("options", msg)
 		return nil
 	}
+	options := make([]*fields, len(list))
+	for i, raw := range list {
+		var ok bool
+		if options[i], ok = readFields(raw); !ok && !isNull(raw) {
+			f.errs.Add("options", msg)
+			return nil
+		}
+		if !ok { // null: no members, as encoding/json reads it into a map
+			options[i] = &fields{errs: keycard.FieldErrors{}}
+		}
+	}
 	out := make([]keycard.RateOption, 0, len(list))
-	for _, m := range list {
-		of := &fields{m: m, errs: keycard.FieldErrors{}}
+	for _, of := range options {
 		var o keycard.RateOption
 		if !of.has("occupancy") {
 			of.errs.Add("occupancy", "can't be blank")

@@ -213,7 +213,7 @@ func applyRoomType(f *fields, rt *keycard.RoomType) {
 // integer reads a whole-number member into dst; a string of digits is
 // read too, as Channex does. Null is an error.
 func integer(f *fields, name string, dst *int) bool {
-	raw, ok := f.m[name]
+	raw, ok := f.get(name)
 	if !ok {
 		return false
 	}

@@ -146,7 +146,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	// may take a DNS lookup.
 	var probe keycard.Webhook
 	if f.has("callback_url") {
-		pf := &fields{m: map[string]json.RawMessage{"callback_url": f.raw("callback_url")}, errs: keycard.FieldErrors{}}
+		pf := &fields{members: []member{{[]byte("callback_url"), f.raw("callback_url")}}, errs: keycard.FieldErrors{}}
 		applyWebhook(pf, &probe)
 		s.checkCallback(r, &probe, pf)
 		for _, msg := range pf.errs["callback_url"] {
@@ -249,7 +249,7 @@ func applyWebhook(f *fields, wh *keycard.Webhook) {
 // stringMap reads an object of scalar members into dst, numbers and
 // booleans as their JSON text; null reads as empty.
 func stringMap(f *fields, name string, dst *map[string]string) {
-	raw, ok := f.m[name]
+	raw, ok := f.get(name)
 	if !ok {
 		return
 	}
