@@ -125,7 +125,7 @@ func (s *Store) SetPassword(ctx context.Context, email, password string) error {
 		if _, err := t.Exec(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email_key = ?)`, keycard.NormalizeEmail(email)); err != nil {
 			return fmt.Errorf("store: end sessions: %w", err)
 		}
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }
@@ -143,7 +143,7 @@ func (s *Store) SetSubscription(ctx context.Context, orgID, status string) error
 		if n, _ := res.RowsAffected(); n == 0 {
 			return keycard.Errorf(keycard.ENotFound, "no organisation has that id")
 		}
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }
@@ -260,7 +260,7 @@ func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, err
 		if err != nil {
 			return fmt.Errorf("store: end refreshed session: %w", err)
 		}
-		t.changed = true // the old access token is cached by servers
+		t.access = true // the old access token is cached by servers
 		return nil
 	})
 	if err != nil {

@@ -177,7 +177,7 @@ func (s *Store) DeleteGroup(ctx context.Context, p *keycard.Principal, id string
 			return fmt.Errorf("store: delete group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }
@@ -211,7 +211,7 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 			return fmt.Errorf("store: add property to group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }
@@ -245,7 +245,7 @@ func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principa
 			return fmt.Errorf("store: remove property from group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }

@@ -15,17 +15,18 @@ import (
 //
 // It is dropped whole, never patched: in this process after any write
 // transaction that modified a table a property is read from (see
-// viewTables; such a transaction also bumps the auth epoch), and when the
-// auth epoch moves because another server or process wrote (see
-// Store.AuthEpoch). So a change is seen by the very next request on the
-// server that made it, and elsewhere within the auth epoch's delay, as
-// with cached credentials.
+// viewTables; such a transaction also moves the epoch's view_n, or its n
+// when access changed too), and when either moves because another server
+// or process wrote (see Store.AuthEpoch). So a change is seen by the very
+// next request on the server that made it, and elsewhere within the auth
+// epoch's delay, as with cached credentials; a change to a property alone
+// leaves the credentials cached.
 type propertyCache struct {
 	mu sync.Mutex
 	// gen counts drops, so that a read that raced a write does not store
 	// what it read before the write committed.
 	gen   uint64
-	epoch int64 // the auth epoch last seen
+	epoch [2]int64 // the auth epoch last seen: n and view_n
 	m     map[string]*keycard.Property
 }
 
@@ -78,7 +79,7 @@ func (c *propertyCache) drop() {
 
 // observe drops the cache when the auth epoch read from the database is
 // not the one last seen.
-func (c *propertyCache) observe(epoch int64) {
+func (c *propertyCache) observe(epoch [2]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if epoch != c.epoch {

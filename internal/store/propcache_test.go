@@ -17,7 +17,9 @@ import (
 // server is seen by the very next read; one made through another server
 // on the same database is seen once this server has read the auth epoch
 // (as its authenticator does every poll and on each PostgreSQL
-// notification).
+// notification). A change to what a property shows leaves cached
+// credentials alone, here and on other servers; a change of access drops
+// them.
 func TestPropertyCacheSeesEveryChange(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
@@ -98,6 +100,12 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		if got := listed(); len(got) != 1 || got[0] != "Alpha" {
 			t.Fatalf("listed %q, want Alpha", got)
 		}
+		credentialDrops := 0
+		st.OnChange(func() { credentialDrops++ })
+		epoch, err := st.AuthEpoch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		rename(st, "Beta")
 		if got := read().Title; got != "Beta" {
 			t.Errorf("after an update here: title %q, want Beta", got)
@@ -121,6 +129,9 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		if got := read().Groups; len(got) != 1 || got[0].Title != "Lisbon" {
 			t.Errorf("after its group was renamed: groups %+v, want Lisbon", got)
 		}
+		if credentialDrops != 0 {
+			t.Errorf("a new title, photo and group name dropped the cached credentials %d times, want none", credentialDrops)
+		}
 
 		g2, err := st.CreateGroup(ctx, owner, "Porto")
 		if err != nil {
@@ -132,11 +143,17 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		if got := read().Groups; len(got) != 2 {
 			t.Errorf("after it joined a group: groups %+v, want 2", got)
 		}
+		if credentialDrops != 1 { // the group's users now reach it
+			t.Errorf("joining a group dropped the cached credentials %d times, want 1", credentialDrops)
+		}
 
 		// Another server's change: seen once the epoch is read here.
-		rename(other, "Gamma")
-		if _, err := st.AuthEpoch(ctx); err != nil {
+		if epoch, err = st.AuthEpoch(ctx); err != nil {
 			t.Fatal(err)
+		}
+		rename(other, "Gamma")
+		if n, err := st.AuthEpoch(ctx); err != nil || n != epoch {
+			t.Errorf("after a rename on another server: auth epoch %d (%v), want %d: its credentials are dropped", n, err, epoch)
 		}
 		if got := read().Title; got != "Gamma" {
 			t.Errorf("after an update on another server and an epoch poll: title %q, want Gamma", got)

@@ -324,7 +324,7 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 			return err
 		}
 		// Reach changes: cached credentials carry it.
-		t.changed = true
+		t.access = true
 		// p's cached reach predates the new property: read it live.
 		live := *p
 		live.Reach = nil
@@ -403,7 +403,7 @@ func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id str
 			return fmt.Errorf("store: delete property: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.changed = true
+		t.access = true
 		return nil
 	})
 }

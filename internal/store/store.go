@@ -326,18 +326,20 @@ type tx struct {
 	Tx *sql.Tx
 	q  querier // Tx, or the connection
 	d  dialect
-	// changed is set by a write that affects cached credentials or cached
-	// properties: by hand, or by Exec for a statement that modifies a
-	// table properties are read from. Only write acts on it.
-	changed bool
+	// access is set by hand by a write that changes what cached
+	// credentials hold: a key, a membership, a subscription, a session,
+	// which properties exist or which groups hold them. view is set by
+	// Exec for a statement that modifies a table properties are read
+	// from. Only write acts on them.
+	access, view bool
 }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	if !t.changed && changesPropertyView(query) {
-		t.changed = true
+	if !t.view && changesPropertyView(query) {
+		t.view = true
 	}
 	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
 }
@@ -405,8 +407,12 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if t.changed {
-		if _, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + 1 WHERE id = 1`); err != nil {
+	if t.access || t.view {
+		// A change of access moves n, which drops cached credentials
+		// and properties; a property's new look moves view_n only, which
+		// drops cached properties (see AuthEpoch).
+		_, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + ?, view_n = view_n + ? WHERE id = 1`, count(t.access), count(t.view))
+		if err != nil {
 			return fmt.Errorf("store: bump auth epoch: %w", err)
 		}
 		if err := s.dialect.announceChange(ctx, sqlTx); err != nil {
@@ -416,8 +422,10 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if t.changed {
+	if t.access || t.view {
 		s.props.drop()
+	}
+	if t.access {
 		s.onChange()
 	}
 	return nil
@@ -459,17 +467,25 @@ func (s *Store) readConn(ctx context.Context, fn func(*tx) error) error {
 }
 
 // AuthEpoch returns the counter of changes that cached credentials depend
-// on; a server whose cache was filled at another epoch drops it.
+// on; a server whose cache was filled at another epoch drops it. It drops
+// the property cache when another server changed access or a property
+// since it last looked.
 func (s *Store) AuthEpoch(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, `SELECT n FROM auth_epoch WHERE id = 1`).Scan(&n)
+	var n, view int64
+	err := s.db.QueryRowContext(ctx, `SELECT n, view_n FROM auth_epoch WHERE id = 1`).Scan(&n, &view)
 	if err != nil {
 		return 0, fmt.Errorf("store: read auth epoch: %w", err)
 	}
-	// Another server's change that moved the epoch may have changed a
-	// property too.
-	s.props.observe(n)
+	s.props.observe([2]int64{n, view})
 	return n, nil
+}
+
+// count is 1 for true, 0 for false.
+func count(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func newID() string { return keycard.NewID() }
