@@ -411,7 +411,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		// A change of access moves n, which drops cached credentials
 		// and properties; a property's new look moves view_n only, which
 		// drops cached properties (see AuthEpoch).
-		_, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + ?, view_n = view_n + ? WHERE id = 1`, count(t.access), count(t.view))
+		_, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + ?, view_n = view_n + ? WHERE id = 1`, oneIf(t.access), oneIf(t.view))
 		if err != nil {
 			return fmt.Errorf("store: bump auth epoch: %w", err)
 		}
@@ -480,8 +480,8 @@ func (s *Store) AuthEpoch(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// count is 1 for true, 0 for false.
-func count(b bool) int64 {
+// oneIf is 1 when b holds, else 0.
+func oneIf(b bool) int64 {
 	if b {
 		return 1
 	}
