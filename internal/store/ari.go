@@ -128,7 +128,7 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 	for i, c := range changes {
 		propertyIDs[i] = c.PropertyID
 	}
-	err := s.write(ctx, func(t *tx) error {
+	err := s.writeProperties(ctx, p, propertyIDs, func(t *tx) error {
 		props, err := s.ariProperties(ctx, t, p, propertyIDs)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 	for i, c := range changes {
 		propertyIDs[i] = c.PropertyID
 	}
-	err := s.write(ctx, func(t *tx) error {
+	err := s.writeProperties(ctx, p, propertyIDs, func(t *tx) error {
 		props, err := s.ariProperties(ctx, t, p, propertyIDs)
 		if err != nil {
 			return err

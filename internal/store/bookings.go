@@ -69,7 +69,8 @@ var revisionFields = map[string]column{
 // the property's settings make it move, in one transaction.
 func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w BookingWrite) (*keycard.Booking, error) {
 	var out *keycard.Booking
-	err := s.write(ctx, func(t *tx) error {
+	// A new booking names its property; a change to one finds it inside.
+	err := s.writeProperties(ctx, p, []string{w.PropertyID}, func(t *tx) error {
 		var cur *keycard.Booking
 		var prop *bookingProperty
 		var err error

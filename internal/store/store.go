@@ -19,6 +19,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,8 +60,10 @@ type Store struct {
 	// and of write, for db and wdb in the order they came (the same turns
 	// when the pools are one).
 	readTurns, writeTurns *turns
-	dialect               dialect
-	now                   func() time.Time
+	// propTurns lines up writes to the same property (PostgreSQL).
+	propTurns propertyTurns
+	dialect   dialect
+	now       func() time.Time
 
 	passwordCost int
 	// taskRetention is how long tasks are kept; 0 means the default.
@@ -429,6 +432,29 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		s.onChange()
 	}
 	return nil
+}
+
+// writeProperties is write for a change to the properties ids, as the
+// client named them: with PostgreSQL it first waits, in this process, for
+// the turn of each that is a valid id in p's reach (see propertyTurns).
+// With SQLite, whose writes run one at a time, it is write.
+func (s *Store) writeProperties(ctx context.Context, p *keycard.Principal, ids []string, fn func(*tx) error) error {
+	if s.dialect.name() != "postgres" {
+		return s.write(ctx, fn)
+	}
+	var mine []string
+	for _, id := range ids {
+		if keycard.ValidID(id) && (p.Reach == nil || p.Reach.Has(id)) {
+			mine = append(mine, id)
+		}
+	}
+	slices.Sort(mine)
+	done, err := s.propTurns.take(ctx, slices.Compact(mine))
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer done()
+	return s.write(ctx, fn)
 }
 
 // read runs fn in a read-only transaction, so that it sees one snapshot.

@@ -92,3 +92,76 @@ func (t *turns) done() {
 	t.waiting[0] = nil
 	t.waiting = t.waiting[1:]
 }
+
+// propertyTurns lines up, in this process, the writes to each property,
+// so that with PostgreSQL only one transaction per property at a time
+// waits on that property's row lock (see lockProperties): when a row lock
+// is released PostgreSQL wakes every transaction waiting on it, and with
+// 19 writers to one hotel waking, re-checking and sleeping again cost
+// three quarters of the throughput.
+type propertyTurns struct {
+	mu sync.Mutex
+	m  map[string]*propertyTurn
+}
+
+type propertyTurn struct {
+	turns *turns
+	users int // holding or waiting; the entry goes when none is left
+}
+
+// take waits for the turn of each of ids (valid ids, sorted, each once),
+// in order, so that two takers of overlapping sets cannot wait on each
+// other. It returns the function that ends them all; on an error it has
+// ended those it had.
+func (q *propertyTurns) take(ctx context.Context, ids []string) (done func(), err error) {
+	var held []string
+	done = func() {
+		for _, id := range held {
+			q.leave(id)
+		}
+	}
+	for _, id := range ids {
+		if err := q.join(id).take(ctx); err != nil {
+			q.drop(id)
+			done()
+			return nil, err
+		}
+		held = append(held, id)
+	}
+	return done, nil
+}
+
+// join counts a user of id's turns and returns them.
+func (q *propertyTurns) join(id string) *turns {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.m == nil {
+		q.m = map[string]*propertyTurn{}
+	}
+	pt := q.m[id]
+	if pt == nil {
+		pt = &propertyTurn{turns: newTurns(1)}
+		q.m[id] = pt
+	}
+	pt.users++
+	return pt.turns
+}
+
+// leave ends a user's turn at id.
+func (q *propertyTurns) leave(id string) {
+	q.mu.Lock()
+	pt := q.m[id]
+	q.mu.Unlock()
+	pt.turns.done()
+	q.drop(id)
+}
+
+// drop uncounts a user of id, which holds no turn.
+func (q *propertyTurns) drop(id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	pt := q.m[id]
+	if pt.users--; pt.users == 0 {
+		delete(q.m, id)
+	}
+}

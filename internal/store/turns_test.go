@@ -93,3 +93,68 @@ func TestTurnsGivenUp(t *testing.T) {
 		t.Errorf("after all: %d free, %d waiting; want 2 and 0", q.free, len(q.waiting))
 	}
 }
+
+// TestPropertyTurns checks that writers of one property go one at a time,
+// in order, that writers of other properties do not wait for them, and
+// that nothing is left behind once all are done.
+func TestPropertyTurns(t *testing.T) {
+	var q propertyTurns
+	first, err := q.take(t.Context(), []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c is free: no wait.
+	other, err := q.take(t.Context(), []string{"c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other()
+
+	// Three more writers of b queue behind the first, in order; each
+	// records itself once it has the turn.
+	turnsOfB := q.join("b")
+	q.drop("b")
+	queued := make(chan struct{})
+	turnsOfB.queued = func() { queued <- struct{}{} }
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			done, err := q.take(t.Context(), []string{"b"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			done()
+		})
+		<-queued
+	}
+	// One gives up while queued for a and b (it holds neither after).
+	gone, cancel := context.WithCancel(t.Context())
+	turnsOfA := q.join("a")
+	q.drop("a")
+	turnsOfA.queued = func() { queued <- struct{}{} }
+	gaveUp := make(chan error)
+	go func() {
+		_, err := q.take(gone, []string{"a", "b"})
+		gaveUp <- err
+	}()
+	<-queued
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Errorf("a writer that gave up: %v, want context.Canceled", err)
+	}
+
+	first()
+	wg.Wait()
+	if want := []int{0, 1, 2}; !slices.Equal(order, want) {
+		t.Errorf("writers of b had their turns in the order %v, want %v", order, want)
+	}
+	if len(q.m) != 0 {
+		t.Errorf("%d properties left in the queues after every writer was done", len(q.m))
+	}
+}
