@@ -143,12 +143,12 @@ func (f *fields) str(name string, dst *string) {
 		return
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
-		f.errs.Add(name, "must be a string")
+		f.fail(name, "must be a string")
 		return
 	}
 	if !keycard.ValidText(*dst) {
 		*dst = ""
-		f.errs.Add(name, msgInvalidText)
+		f.fail(name, msgInvalidText)
 	}
 }
 
@@ -162,11 +162,11 @@ func (f *fields) strPtr(name string) *string {
 	}
 	var s string
 	if raw := f.raw(name); isNull(raw) || json.Unmarshal(raw, &s) != nil {
-		f.errs.Add(name, "must be a string")
+		f.fail(name, "must be a string")
 		return nil
 	}
 	if !keycard.ValidText(s) {
-		f.errs.Add(name, msgInvalidText)
+		f.fail(name, msgInvalidText)
 		return nil
 	}
 	return &s
@@ -179,7 +179,7 @@ func (f *fields) boolean(name string, dst *bool) bool {
 		return false
 	}
 	if isNull(raw) || json.Unmarshal(raw, dst) != nil {
-		f.errs.Add(name, "must be true or false")
+		f.fail(name, "must be true or false")
 		return false
 	}
 	return true
@@ -194,12 +194,12 @@ func (f *fields) stringList(name string, dst *[]string) bool {
 	var list []string
 	if !isNull(raw) {
 		if err := json.Unmarshal(raw, &list); err != nil {
-			f.errs.Add(name, "must be a list of strings")
+			f.fail(name, "must be a list of strings")
 			return false
 		}
 		for _, s := range list {
 			if !keycard.ValidText(s) {
-				f.errs.Add(name, msgInvalidText)
+				f.fail(name, msgInvalidText)
 				return false
 			}
 		}
@@ -219,7 +219,7 @@ func (f *fields) object(name string, dst any, msg string) bool {
 		return false
 	}
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' || json.Unmarshal(raw, dst) != nil {
-		f.errs.Add(name, msg)
+		f.fail(name, msg)
 		return false
 	}
 	return true
