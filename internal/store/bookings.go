@@ -403,18 +403,10 @@ func (s *Store) ListBookings(ctx context.Context, p *keycard.Principal, q keycar
 	var total int
 	err = s.read(ctx, func(t *tx) error {
 		var err error
-		out, err = scanAll(ctx, t, scanBooking, `SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q), args...)
-		if err != nil {
-			return err
-		}
-		if n, ok := pageTotal(q, len(out)); ok {
-			total = n
-			return nil
-		}
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM bookings b WHERE b.property_id IN `+r+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("store: count bookings: %w", err)
-		}
-		return nil
+		out, total, err = scanPage(ctx, t, q, "bookings", scanBooking,
+			`SELECT `+bookingColumns+` FROM bookings b WHERE b.property_id IN `+r+where+order+page(q),
+			`SELECT COUNT(*) FROM bookings b WHERE b.property_id IN `+r+where, args)
+		return err
 	})
 	return out, total, err
 }
@@ -522,26 +514,17 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	args = append(rargs, args...)
 	var out []*keycard.Booking
 	var total int
+	count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
+	if unacked {
+		// The feed filters on the property alone: its total is the sum of
+		// the properties' counts.
+		count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
+	}
 	err = s.read(ctx, func(t *tx) error {
 		var err error
-		out, err = scanAll(ctx, t, scanRevision, `SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), args...)
-		if err != nil {
-			return err
-		}
-		if n, ok := pageTotal(q, len(out)); ok {
-			total = n
-			return nil
-		}
-		count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
-		if unacked {
-			// The feed filters on the property alone: its total is the sum
-			// of the properties' counts.
-			count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
-		}
-		if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
-			return fmt.Errorf("store: count booking revisions: %w", err)
-		}
-		return nil
+		out, total, err = scanPage(ctx, t, q, "booking revisions", scanRevision,
+			`SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), count, args)
+		return err
 	})
 	return out, total, err
 }
@@ -749,6 +732,24 @@ func (s *Store) enqueueBookingARI(ctx context.Context, t *tx, p *keycard.Princip
 
 func compareNights(a, b night) int {
 	return cmp.Or(strings.Compare(a.roomType, b.roomType), cmp.Compare(a.day, b.day))
+}
+
+// scanPage reads a page of a list with scan over query, and the list's
+// total: told by the page when it can (see pageTotal), else read with
+// count, which takes the same arguments. what names the list in an error.
+func scanPage[T any](ctx context.Context, t *tx, q keycard.ListQuery, what string, scan func(scanner) (T, error), query, count string, args []any) ([]T, int, error) {
+	out, err := scanAll(ctx, t, scan, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n, ok := pageTotal(q, len(out)); ok {
+		return out, n, nil
+	}
+	var total int
+	if err := t.QueryRow(ctx, count, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count %s: %w", what, err)
+	}
+	return out, total, nil
 }
 
 // scanAll runs query in t and scans every row with scan.
