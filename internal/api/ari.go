@@ -795,10 +795,11 @@ func (s *jsonStream) send() {
 // close sends the rest, with a Content-Length when it is the whole body,
 // and gives the buffer back.
 func (s *jsonStream) close() {
-	if !s.started {
-		s.w.Header().Set("Content-Length", strconv.Itoa(len(s.buf)))
+	if s.started {
+		s.send()
+	} else {
+		writeBody(s.w, http.StatusOK, s.buf)
 	}
-	s.send()
 	if cap(s.buf) <= 2*cap(*s.pooled) { // not one grown by a huge piece
 		*s.pooled = s.buf[:0]
 		streamBuffers.Put(s.pooled)
