@@ -21,7 +21,11 @@ import (
 )
 
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	st, err := openForCLI(ctx, "migrate", args, getenv, stdout, nil)
+	cfg, err := parseConfig("migrate", args, getenv, stdout, "keycard.db", false, nil)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Store()) // migrate may create the database
 	if err != nil {
 		return err
 	}
@@ -30,13 +34,21 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 // openForCLI parses a command's flags (storage flags plus extra) and opens
-// the store.
+// the store, which must exist: a command that reads or changes data never
+// creates a database, so a mistyped --db is an error, not an empty
+// database that looks like a success.
 func openForCLI(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer, extra func(fs flagAdder)) (*store.Store, error) {
 	cfg, err := parseConfig(name, args, getenv, stdout, "keycard.db", false, extra)
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, cfg.Store())
+	sc := cfg.Store()
+	sc.MustExist = true
+	st, err := store.Open(ctx, sc)
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, fmt.Errorf("%w (check --db or --database-url; keycard serve or keycard migrate creates one)", err)
+	}
+	return st, err
 }
 
 type flagAdder interface {

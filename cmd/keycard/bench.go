@@ -89,7 +89,11 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("seed: %w", err)
 	}
 
-	cfg.Addr = "127.0.0.1:0"
+	ln, err := listen("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	cfg.Mode = keycard.ModeStaging
 	cfg.Limits = api.Limits{} // no limits: the bench measures the server, not the limiter
 	cfg.LogLevel = 8          // above error: nothing is logged
@@ -100,7 +104,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	defer stop()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(sctx, cfg, st, io.Discard, func(u string) { ready <- u }) }()
+	go func() { done <- serve(sctx, cfg, st, ln, io.Discard, func(u string) { ready <- u }) }()
 	var base string
 	select {
 	case base = <-ready:

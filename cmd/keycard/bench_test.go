@@ -84,6 +84,7 @@ func TestBenchOnlyAndSoak(t *testing.T) {
 func TestBenchRefusesADatabaseInUse(t *testing.T) {
 	dir := t.TempDir()
 	used := filepath.Join(dir, "used.db")
+	migrateDB(t, env(map[string]string{"KEYCARD_DB": used}))
 	if _, err := cli(t, env(map[string]string{"KEYCARD_DB": used}), "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}

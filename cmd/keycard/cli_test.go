@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ func TestPasswordFromStdin(t *testing.T) {
 		err := runIO(context.Background(), args, getenv, strings.NewReader(stdin), &out)
 		return out.String(), err
 	}
+	migrateDB(t, getenv)
 	if _, err := withStdin("first password\n", "user", "create", "--email", "o@hotel.example"); err != nil {
 		t.Fatalf("user create, password on stdin: %v", err)
 	}
@@ -114,6 +116,7 @@ func TestBackupCommand(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +153,7 @@ func TestBackupCommand(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +224,7 @@ func TestAccessLog(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_KEY_RATE_LIMIT": "2"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -315,6 +320,7 @@ func TestLoginAndKeyCommands(t *testing.T) {
 	db := filepath.Join(dir, "keycard.db")
 	cfgDir := filepath.Join(dir, "config")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_CONFIG_DIR": cfgDir})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -374,5 +380,75 @@ func TestLoginAndKeyCommands(t *testing.T) {
 	}
 	if _, err := cli(t, getenv, "key", "show"); err == nil {
 		t.Errorf("key show without an id: no error")
+	}
+}
+
+// TestCommandsNeverCreateADatabase checks that only serve, demo and
+// migrate make a database: every other command, pointed at a missing or
+// empty file or a PostgreSQL schema keycard never migrated, fails with
+// "no keycard database" and leaves nothing behind, and a server that
+// cannot have its address creates nothing either.
+func TestCommandsNeverCreateADatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.db")
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(dir, "copy.db")
+	commands := [][]string{
+		{"backup", "--to", to},
+		{"user", "create", "--email", "o@hotel.example", "--password", "password1"},
+		{"user", "password", "--email", "o@hotel.example", "--password", "password1"},
+		{"org", "subscription", "--org", "x", "--status", "active"},
+	}
+	for _, db := range []string{missing, empty} {
+		for _, args := range commands {
+			_, err := cli(t, env(nil), append(args, "--db", db)...)
+			if want := "no keycard database at " + db; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%v on %s: %v, want %q", args, filepath.Base(db), err, want)
+			}
+		}
+	}
+	for _, f := range []string{missing, missing + "-wal", to} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists after the refused commands (%v)", filepath.Base(f), err)
+		}
+	}
+	if fi, err := os.Stat(empty); err != nil || fi.Size() != 0 {
+		t.Errorf("the empty file was written to: %v, %v", fi, err)
+	}
+
+	if slices.Contains(storetest.Dialects(t), "postgres") {
+		pg := storetest.Config(t, "postgres") // a schema of its own, never migrated
+		for _, args := range commands[1:] {
+			_, err := cli(t, env(nil), append(args, "--database-url", pg.PostgresURL)...)
+			if err == nil || !strings.Contains(err.Error(), "no keycard database at") {
+				t.Errorf("%v on an empty PostgreSQL schema: %v, want it refused", args, err)
+			}
+		}
+	}
+
+	// A port already taken: serve fails before it touches the database.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, cmd := range []string{"serve", "demo"} {
+		if _, err := cli(t, env(nil), cmd, "--db", missing, "--addr", taken.Addr().String()); err == nil || !strings.Contains(err.Error(), "listen on") {
+			t.Errorf("%s on a taken port: %v, want a listen error", cmd, err)
+		}
+		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s on a taken port created the database (%v)", cmd, err)
+		}
+	}
+
+	// migrate makes it, and then every command works on it.
+	if _, err := cli(t, env(nil), "migrate", "--db", missing); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, env(nil), "user", "create", "--email", "o@hotel.example", "--password", "password1", "--db", missing); err != nil {
+		t.Errorf("user create after migrate: %v", err)
 	}
 }

@@ -25,6 +25,11 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if cfg.LogFormat == "" {
 		cfg.LogFormat = "text" // a person reads the demo's output
 	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	st, err := store.Open(ctx, cfg.Store())
 	if err != nil {
 		return err
@@ -40,7 +45,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := seedDemoBookings(ctx, st, owner); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
-	if err := seedDemoSetup(ctx, st, owner, cfg.Addr); err != nil {
+	if err := seedDemoSetup(ctx, st, owner, ln.Addr().String()); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
 	// A key's secret is shown once and never stored, so each start makes a
@@ -49,7 +54,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("demo key: %w", err)
 	}
-	return serve(ctx, cfg, st, stdout, func(baseURL string) {
+	return serve(ctx, cfg, st, ln, stdout, func(baseURL string) {
 		fmt.Fprintf(stdout, `
 keycard demo is running (staging mode, %s). Ctrl-C stops it.
 

@@ -17,6 +17,7 @@ func TestKeyRollAndAuditCommands(t *testing.T) {
 	dir := t.TempDir()
 	getenv := env(map[string]string{"KEYCARD_DB": filepath.Join(dir, "keycard.db"), "KEYCARD_ADDR": "127.0.0.1:0",
 		"KEYCARD_CONFIG_DIR": filepath.Join(dir, "config")})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}

@@ -130,6 +130,15 @@ func cli(t *testing.T, getenv func(string) string, args ...string) (string, erro
 	return out.String(), err
 }
 
+// migrateDB makes the database getenv names, as an operator does with
+// keycard migrate before the first user create.
+func migrateDB(t *testing.T, getenv func(string) string) {
+	t.Helper()
+	if _, err := cli(t, getenv, "migrate"); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+}
+
 // TestSeedEndToEnd walks API Key Access through the real server: an
 // operator creates an owner with the CLI, the owner signs in, creates a
 // restricted key, a PMS uses it, the owner withdraws it, and it stops
@@ -142,6 +151,7 @@ func TestSeedEndToEnd(t *testing.T) {
 				"KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production", "KEYCARD_WEBHOOK_KEY_FILE": filepath.Join(t.TempDir(), "webhooks.key")}
 			getenv := env(vars)
 
+			migrateDB(t, getenv)
 			out, err := cli(t, getenv, "user", "create", "--email", "owner@hotel.example", "--password", "correct horse", "--name", "Owner", "--json")
 			if err != nil {
 				t.Fatalf("user create: %v", err)
@@ -212,6 +222,7 @@ func TestSeedEndToEnd(t *testing.T) {
 func TestSubscriptionFromCLI(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "production"})
+	migrateDB(t, getenv)
 	out, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1", "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -374,6 +385,7 @@ func TestDemo(t *testing.T) {
 func TestCLIErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "a@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -416,6 +428,7 @@ func TestCLIErrors(t *testing.T) {
 func TestRateLimitFlags(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ORG_RATE_LIMIT": "2"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -444,6 +457,7 @@ func TestSharedRateLimitInRedis(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_REDIS_URL": redisURL, "KEYCARD_ORG_RATE_LIMIT": "3"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}
@@ -475,6 +489,7 @@ func TestHungRedis(t *testing.T) {
 	redis := redistest.Start(t)
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_REDIS_URL": redis.URL, "KEYCARD_ORG_RATE_LIMIT": "3"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0", "KEYCARD_MODE": "staging"})
 	password, wrongPassword := "correct horse battery", "wrong horse battery"
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "owner@hotel.example", "--password", password); err != nil {
 		t.Fatalf("user create: %v", err)
 	}

@@ -29,12 +29,28 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Listen first: a server that cannot have its address leaves no
+	// database behind.
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	st, err := store.Open(ctx, cfg.Store())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, cfg, st, stdout, nil)
+	return serve(ctx, cfg, st, ln, stdout, nil)
+}
+
+// listen opens the server's address.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // newLimiter returns the rate limiter: in Redis when configured (checked
@@ -110,10 +126,10 @@ func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	return m
 }
 
-// serve runs the HTTP server until ctx ends, then shuts it down
+// serve runs the HTTP server on ln until ctx ends, then shuts it down
 // gracefully. ready, if not nil, is called with the base URL once the
-// server listens.
-func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, ready func(baseURL string)) error {
+// server serves.
+func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, stdout io.Writer, ready func(baseURL string)) error {
 	log := newLogger(cfg, stdout)
 	st.SetTaskRetention(cfg.TaskRetention)
 	authn := auth.New(st, cfg.Mode, log)
@@ -141,10 +157,6 @@ func serve(ctx context.Context, cfg Config, st *store.Store, stdout io.Writer, r
 			return err
 		}
 		defer stopDebug()
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           handler,

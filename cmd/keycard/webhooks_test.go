@@ -32,6 +32,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "keycard.db")
 	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ADDR": "127.0.0.1:0"})
+	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "pms@hotel.example", "--password", "correct horse", "--name", "PMS"); err != nil {
 		t.Fatalf("user create: %v", err)
 	}

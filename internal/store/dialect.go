@@ -17,6 +17,9 @@ import (
 type dialect interface {
 	name() string
 	rebind(query string) string
+	// tableExists returns a query counting the tables named by its one
+	// argument: 1 when the table exists, else 0.
+	tableExists() string
 	// isUnique reports whether err is a unique-constraint violation.
 	isUnique(err error) bool
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
@@ -41,6 +44,10 @@ type sqlite struct{}
 
 func (sqlite) name() string               { return "sqlite" }
 func (sqlite) rebind(query string) string { return query }
+
+func (sqlite) tableExists() string {
+	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+}
 
 func (sqlite) isUnique(err error) bool {
 	if e, ok := errors.AsType[*sqlite3.Error](err); ok {
@@ -75,6 +82,10 @@ func jsonPairs(keys, values []string) string {
 type postgres struct{}
 
 func (postgres) name() string { return "postgres" }
+
+func (postgres) tableExists() string {
+	return `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`
+}
 
 // rebind turns "?" placeholders into "$1", "$2", ... Our queries contain no
 // "?" inside string literals.

@@ -40,7 +40,16 @@ var migrationFS embed.FS
 type Config struct {
 	SQLitePath  string
 	PostgresURL string
+	// MustExist makes Open refuse a database that keycard has not made:
+	// a missing or empty SQLite file, or a database without keycard's
+	// tables. Commands that only read or change data set it, so that a
+	// mistyped path is an error and not a new, empty database.
+	MustExist bool
 }
+
+// ErrNoDatabase is returned by Open, with the database named, when
+// Config.MustExist is set and there is no keycard database to open.
+var ErrNoDatabase = errors.New("no keycard database")
 
 // Dialect names the database cfg selects: "sqlite" or "postgres".
 func (c Config) Dialect() string {
@@ -111,10 +120,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if cfg.SQLitePath == "" {
 			return nil, errors.New("store: no database configured")
 		}
+		if cfg.MustExist {
+			if fi, err := os.Stat(cfg.SQLitePath); errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0) {
+				return nil, fmt.Errorf("%w at %s", ErrNoDatabase, where)
+			}
+		}
 		if err := checkSQLiteFile(cfg.SQLitePath); err != nil {
 			return nil, fmt.Errorf("store: open sqlite database %s: %w", where, err)
 		}
-		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath); err != nil {
+		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath, cfg.MustExist); err != nil {
 			return nil, err
 		}
 		s.readTurns, s.writeTurns = newTurns(sqliteReaders), newTurns(1)
@@ -124,11 +138,30 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: connect to %s database %s: %w", s.dialect.name(), where, err)
 	}
+	if cfg.MustExist {
+		if ok, err := s.hasSchema(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: read %s database %s: %w", s.dialect.name(), where, err)
+		} else if !ok {
+			s.Close()
+			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, where)
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%w (database %s)", err, where)
 	}
 	return s, nil
+}
+
+// hasSchema reports whether the database holds keycard's tables: whether
+// a migration has been applied to it.
+func (s *Store) hasSchema(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.dialect.tableExists(), "schema_migrations").Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
 }
 
 // sqliteHeader starts every SQLite database file.
@@ -203,8 +236,12 @@ const (
 	postgresConns = 20
 )
 
-func openSQLite(file string) (rdb, wdb *sql.DB, err error) {
+func openSQLite(file string, mustExist bool) (rdb, wdb *sql.DB, err error) {
 	q := url.Values{}
+	if mustExist {
+		// Not even a file deleted since Open looked is made anew.
+		q.Set("mode", "rw")
+	}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)"} {
 		q.Add("_pragma", p)
 	}
