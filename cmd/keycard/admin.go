@@ -42,6 +42,11 @@ func openForCLI(ctx context.Context, name string, args []string, getenv func(str
 	if err != nil {
 		return nil, err
 	}
+	return openExisting(ctx, cfg)
+}
+
+// openExisting opens the store of cfg, which must exist.
+func openExisting(ctx context.Context, cfg Config) (*store.Store, error) {
 	sc := cfg.Store()
 	sc.MustExist = true
 	st, err := store.Open(ctx, sc)
@@ -213,16 +218,23 @@ func orgCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 // using it.
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var to string
-	st, err := openForCLI(ctx, "backup", args, getenv, stdout, func(fs flagAdder) {
+	cfg, err := parseConfig("backup", args, getenv, stdout, "keycard.db", false, func(fs flagAdder) {
 		fs.StringVar(&to, "to", "", "the new `file` to write the copy to (required; never overwritten)")
 	})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	if cfg.DatabaseURL != "" {
+		return store.ErrBackupPostgres
+	}
 	if to == "" {
 		return errors.New("backup: --to FILE is required")
 	}
+	st, err := openExisting(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	photos, err := st.Backup(ctx, to)
 	if err != nil {
 		return err
