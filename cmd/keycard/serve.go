@@ -13,6 +13,7 @@ import (
 
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/auth"
+	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
@@ -132,6 +133,7 @@ func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, stdout io.Writer, ready func(baseURL string)) error {
 	log := newLogger(cfg, stdout)
 	st.SetTaskRetention(cfg.TaskRetention)
+	st.SetSubscriptionGate(cfg.Mode == keycard.ModeProduction)
 	authn := auth.New(st, cfg.Mode, log)
 	if err := authn.Poll(ctx); err != nil {
 		return err

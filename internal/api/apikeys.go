@@ -28,8 +28,20 @@ type apiKeyAttributes struct {
 	// PreviousKeyExpiresAt, after a roll with a grace period, is when the
 	// old secret stops working.
 	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
+	// External reports a key of a user from another organisation that
+	// reaches this organisation's properties; OrganizationPropertyIDs are
+	// those properties.
+	External                bool       `json:"external"`
+	OrganizationPropertyIDs []string   `json:"organization_property_ids"`
+	BlockedBy               []keyBlock `json:"blocked_by"`
 	// Key is the secret, present only in the response that creates it.
 	Key string `json:"key,omitempty"`
+}
+
+type keyBlock struct {
+	OrganizationID   string `json:"organization_id"`
+	OrganizationName string `json:"organization_name"`
+	BlockedAt        string `json:"blocked_at"`
 }
 
 func apiKeyResource(k *keycard.APIKey, secret string) resource {
@@ -37,7 +49,12 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 	if ids == nil {
 		ids = []string{}
 	}
+	blocks := make([]keyBlock, 0, len(k.Blocks))
+	for _, b := range k.Blocks {
+		blocks = append(blocks, keyBlock{OrganizationID: b.OrganizationID, OrganizationName: b.OrganizationName, BlockedAt: timestamp(b.BlockedAt)})
+	}
 	return resource{Type: "api_key", ID: k.ID, Attributes: apiKeyAttributes{
+		External: k.External, OrganizationPropertyIDs: nonNilStrings(k.OrganizationPropertyIDs), BlockedBy: blocks,
 		ID: k.ID, Name: k.Name, AccessAllProperties: k.AccessAllProperties, PropertyIDs: ids, Status: k.Status,
 		KeyHint: k.Hint, UserID: k.UserID, UserEmail: k.UserEmail, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
 		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly,
@@ -141,6 +158,64 @@ func (s *Server) withdrawAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeData(w, http.StatusOK, apiKeyResource(k, ""))
+}
+
+// blockAPIKey is POST /api/v1/api_keys/:id/block (or unblock): the
+// billing owner blocks a key from outside for the organisation's
+// properties.
+func (s *Server) blockAPIKey(block bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		k, err := s.store.BlockAPIKey(r.Context(), principal(r), r.PathValue("id"), block)
+		if err != nil {
+			return err
+		}
+		return writeData(w, http.StatusOK, apiKeyResource(k, ""))
+	}
+}
+
+type organizationAttributes struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	SubscriptionStatus string `json:"subscription_status"`
+	AllowExternalKeys  bool   `json:"allow_external_keys"`
+	CreatedAt          string `json:"created_at"`
+}
+
+func organizationResource(o *keycard.Organization) resource {
+	return resource{Type: "organization", ID: o.ID, Attributes: organizationAttributes{ID: o.ID, Name: o.Name,
+		SubscriptionStatus: o.SubscriptionStatus, AllowExternalKeys: o.AllowExternalKeys, CreatedAt: timestamp(o.CreatedAt)}}
+}
+
+// getOrganization is GET /api/v1/organization: the signed-in user's (or
+// the key's) organisation.
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.store.Organization(r.Context(), principal(r).OrganizationID)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, organizationResource(o))
+}
+
+// updateOrganization is PUT /api/v1/organization
+// {"organization":{"allow_external_keys":false}}, for the billing owner.
+func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
+	f, err := decodeEnvelope(r, "organization")
+	if err != nil {
+		return err
+	}
+	var allow bool
+	if !f.has("allow_external_keys") {
+		f.errs.Add("allow_external_keys", "can't be blank")
+	}
+	f.boolean("allow_external_keys", &allow)
+	if err := f.errs.Err(); err != nil {
+		return err
+	}
+	o, err := s.store.SetAllowExternalKeys(r.Context(), principal(r), allow)
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, organizationResource(o))
 }
 
 // rollAPIKey is POST /api/v1/api_keys/:id/roll

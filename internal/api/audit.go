@@ -8,8 +8,8 @@ import (
 )
 
 type auditActor struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
+	Type string  `json:"type"`
+	ID   *string `json:"id"`
 }
 
 type auditEventAttributes struct {
@@ -46,7 +46,7 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range events {
 		items = append(items, resource{Type: "audit_event", ID: e.ID, Attributes: auditEventAttributes{
 			ID: e.ID, Event: e.Event, OccurredAt: timestamp(e.OccurredAt), APIKeyID: nullable(e.APIKeyID), UserID: nullable(e.UserID),
-			Actor: auditActor{Type: e.ActorType, ID: e.ActorID}, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details,
+			Actor: auditActor{Type: e.ActorType, ID: nullable(e.ActorID)}, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details,
 		}})
 	}
 	return writeList(w, items, total, q)

@@ -51,6 +51,7 @@ func newFixture(t testing.TB, cfg store.Config, mode keycard.Mode) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, cfg)
+	st.SetSubscriptionGate(mode == keycard.ModeProduction)
 	f := &fixture{t: t, st: st, mode: mode}
 	f.reload()
 

@@ -47,6 +47,12 @@ func (s *Server) routes(mux *routeMux) {
 	mux.Handle("PUT /api/v1/api_keys/{id}", keyAdmin(s.updateAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/roll", keyAdmin(s.rollAPIKey))
+	// Blocking a key from outside is the billing owner's defence: it takes
+	// no subscription (the store checks who asks).
+	mux.Handle("POST /api/v1/api_keys/{id}/block", authed(s.blockAPIKey(true)))
+	mux.Handle("POST /api/v1/api_keys/{id}/unblock", authed(s.blockAPIKey(false)))
+	mux.Handle("GET /api/v1/organization", authed(s.getOrganization))
+	mux.Handle("PUT /api/v1/organization", authed(s.updateOrganization))
 	mux.Handle("GET /api/v1/audit_events", authed(s.listAuditEvents))
 
 	s.inventoryRoutes(mux, authed)

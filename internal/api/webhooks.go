@@ -39,23 +39,21 @@ type webhookAttributes struct {
 	Headers       map[string]string `json:"headers"`
 	IsActive      bool              `json:"is_active"`
 	SendData      bool              `json:"send_data"`
-	CreatedAt     string            `json:"created_at"`
-	UpdatedAt     string            `json:"updated_at"`
+	PausedReason  *string           `json:"paused_reason"`
+	// MadeWithAPIKey reports whether a key made (or last re-enabled) it:
+	// such a webhook delivers only while that key is live.
+	MadeWithAPIKey bool   `json:"made_with_api_key"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
 	// SigningSecret is present only in the response that creates it.
 	SigningSecret string `json:"signing_secret,omitempty"`
 }
 
 func webhookResource(wh *keycard.Webhook, secret string) resource {
-	params, headers := wh.RequestParams, wh.Headers
-	if params == nil {
-		params = map[string]string{}
-	}
-	if headers == nil {
-		headers = map[string]string{}
-	}
 	res := resource{Type: "webhook", ID: wh.ID, Attributes: webhookAttributes{
 		ID: wh.ID, PropertyID: nullable(wh.PropertyID), CallbackURL: wh.CallbackURL, EventMask: wh.EventMask,
-		RequestParams: params, Headers: headers, IsActive: wh.IsActive, SendData: wh.SendData,
+		RequestParams: masked(wh.RequestParams), Headers: masked(wh.Headers), IsActive: wh.IsActive, SendData: wh.SendData,
+		PausedReason: nullable(wh.PausedReason), MadeWithAPIKey: wh.APIKeyID != "",
 		CreatedAt: timestamp(wh.CreatedAt), UpdatedAt: timestamp(wh.UpdatedAt), SigningSecret: secret,
 	}}
 	// A webhook for every property has no property: the relationship is
@@ -64,6 +62,17 @@ func webhookResource(wh *keycard.Webhook, secret string) resource {
 		res.Relationships = map[string]any{"property": relation{ref{Type: "property", ID: wh.PropertyID}}}
 	}
 	return res
+}
+
+// masked returns m with every value replaced by keycard.MaskedValue:
+// custom headers and request parameters often carry the receiver's
+// credentials, which are written, never read back.
+func masked(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k := range m {
+		out[k] = keycard.MaskedValue
+	}
+	return out
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
@@ -156,7 +165,13 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	out, err := s.store.UpdateWebhook(r.Context(), principal(r), r.PathValue("id"), func(wh *keycard.Webhook) keycard.FieldErrors {
+		before := *wh // applyWebhook replaces the maps it sets, never edits them
 		applyWebhook(f, wh)
+		for field, msgs := range wh.KeepSecrets(&before, f.has("headers"), f.has("request_params")) {
+			if !f.errs.Has(field) {
+				f.errs[field] = msgs
+			}
+		}
 		return f.errs
 	})
 	if err != nil {

@@ -33,13 +33,16 @@ func TestWebhookRoutes(t *testing.T) {
 		w2 := createHook(t, f, credOwnerA, `"{p2}"`)
 		wAll := createHook(t, f, credOwnerA, `null`)
 		wB := createHook(t, f, credOwnerB, `"{p3}"`)
-		ids := strings.NewReplacer("{w1}", w1, "{w2}", w2, "{wAll}", wAll, "{wB}", wB)
+		wK := createHook(t, f, credKeyP1, `"{p1}"`) // made with the restricted key
+		ids := strings.NewReplacer("{w1}", w1, "{w2}", w2, "{wAll}", wAll, "{wB}", wB, "{wK}", wK)
 		valid := `"callback_url":"https://93.184.216.34/in","event_mask":"booking_new;ari:rate,stop_sell:*:*"`
 		for _, sc := range []scenario{
 			{name: "create for P1 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
 				body:   `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"Authorization":"Basic x"},"request_params":{"a":"1","n":2},"send_data":true}}`,
 				status: 201, want: []string{`"type":"webhook"`, `"signing_secret":"whsec_`, `"property":{"data":{"type":"property","id":"{p1}"}}`,
-					`"headers":{"Authorization":"Basic x"}`, `"request_params":{"a":"1","n":"2"}`, `"is_active":false`, `"send_data":true`}},
+					`"headers":{"Authorization":"***"}`, `"request_params":{"a":"***","n":"***"}`, `"is_active":false`, `"send_data":true`,
+					`"made_with_api_key":true`, `"paused_reason":null`},
+				never: []string{"Basic x"}},
 			{name: "create for P2 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
 				body: `{"webhook":{"property_id":"{p2}",` + valid + `}}`, status: 404, never: []string{"{p2}"}},
 			{name: "create for every property with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
@@ -67,7 +70,7 @@ func TestWebhookRoutes(t *testing.T) {
 			{name: "headers not an object", method: "POST", path: "/api/v1/webhooks", cred: credOwnerA,
 				body: `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":["a"],"is_active":"yes"}}`, status: 422, want: []string{`"headers"`, `"is_active"`}},
 			{name: "list with the restricted key", method: "GET", path: "/api/v1/webhooks", cred: credKeyP1, status: 200,
-				want: []string{ids.Replace("{w1}"), `"total":2`}, never: []string{ids.Replace("{w2}"), ids.Replace("{wAll}"), ids.Replace("{wB}"), "signing_secret"}},
+				want: []string{ids.Replace("{w1}"), ids.Replace("{wK}"), `"total":3`}, never: []string{ids.Replace("{w2}"), ids.Replace("{wAll}"), ids.Replace("{wB}"), "signing_secret"}},
 			{name: "list filtered", method: "GET", path: "/api/v1/webhooks?filter[property_id]={p2}", cred: credKeyAll, status: 200,
 				want: []string{ids.Replace("{w2}"), `"total":1`}},
 			{name: "list of the other organisation", method: "GET", path: "/api/v1/webhooks", cred: credKeyOther, status: 200,
@@ -77,11 +80,24 @@ func TestWebhookRoutes(t *testing.T) {
 			{name: "get the all-properties one with the restricted key", method: "GET", path: "/api/v1/webhooks/{wAll}", cred: credKeyP1, status: 404},
 			{name: "get another organisation's", method: "GET", path: "/api/v1/webhooks/{wB}", cred: credKeyAll, status: 404},
 			{name: "get unknown", method: "GET", path: "/api/v1/webhooks/not-an-id", cred: credOwnerA, status: 404},
-			{name: "update P1's", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
-				body: `{"webhook":{"event_mask":"booking","is_active":false,"headers":{"X-Pms":"1"}}}`, status: 200, want: []string{`"event_mask":"booking"`, `"is_active":false`, `"X-Pms":"1"`}},
-			{name: "update P1's to a private callback", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+			{name: "update the key's own", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
+				body: `{"webhook":{"event_mask":"booking","is_active":false,"headers":{"X-Pms":"1"}}}`, status: 200,
+				want: []string{`"event_mask":"booking"`, `"is_active":false`, `"X-Pms":"***"`}, never: []string{`"X-Pms":"1"`}},
+			{name: "re-point the key's own without its headers", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
+				body: `{"webhook":{"callback_url":"https://93.184.216.35/elsewhere"}}`, status: 422,
+				want: []string{`"headers":["must be sent again, in clear, when callback_url changes"]`}},
+			{name: "re-point the key's own with its headers sent back masked", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
+				body: `{"webhook":{"callback_url":"https://93.184.216.35/elsewhere","headers":{"X-Pms":"***"}}}`, status: 422, want: []string{`"headers"`}},
+			{name: "re-point the key's own with its headers", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
+				body: `{"webhook":{"callback_url":"https://93.184.216.35/elsewhere","headers":{"X-Pms":"2"}}}`, status: 200,
+				want: []string{`"callback_url":"https://93.184.216.35/elsewhere"`, `"X-Pms":"***"`}},
+			{name: "send a masked header back", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
+				body: `{"webhook":{"headers":{"X-Pms":"***","X-New":"3"}}}`, status: 200, want: []string{`"X-Pms":"***"`, `"X-New":"***"`}},
+			{name: "update the owner's P1 webhook with the key", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+				body: `{"webhook":{"callback_url":"https://93.184.216.35/stolen"}}`, status: 403, want: []string{"made with it"}},
+			{name: "update P1's to a private callback", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
 				body: `{"webhook":{"callback_url":"http://10.0.0.1/"}}`, status: 422, want: []string{"private"}},
-			{name: "move P1's to P2 with the restricted key", method: "PUT", path: "/api/v1/webhooks/{w1}", cred: credKeyP1,
+			{name: "move P1's to P2 with the restricted key", method: "PUT", path: "/api/v1/webhooks/{wK}", cred: credKeyP1,
 				body: `{"webhook":{"property_id":"{p2}"}}`, status: 404},
 			{name: "update P2's with the restricted key", method: "PUT", path: "/api/v1/webhooks/{w2}", cred: credKeyP1,
 				body: `{"webhook":{"is_active":false}}`, status: 404},
@@ -92,8 +108,10 @@ func TestWebhookRoutes(t *testing.T) {
 			{name: "test to a private callback", method: "POST", path: "/api/v1/webhooks/test", cred: credOwnerA,
 				body: `{"webhook":{"property_id":"{p1}","callback_url":"http://127.0.0.1:1/","event_mask":"*"}}`, status: 422, want: []string{"private"}},
 			{name: "delete P2's with the restricted key", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credKeyP1, status: 404},
-			{name: "delete P2's", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credKeyAll, status: 200, want: []string{`"message":"Success"`}},
+			{name: "delete the owner's P2 webhook with a key", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credKeyAll, status: 403},
+			{name: "delete P2's", method: "DELETE", path: "/api/v1/webhooks/{w2}", cred: credOwnerA, status: 200, want: []string{`"message":"Success"`}},
 			{name: "get P2's after delete", method: "GET", path: "/api/v1/webhooks/{w2}", cred: credKeyAll, status: 404},
+			{name: "delete the key's own", method: "DELETE", path: "/api/v1/webhooks/{wK}", cred: credKeyP1, status: 200},
 		} {
 			t.Run(sc.name, func(t *testing.T) {
 				sc.path, sc.body = ids.Replace(sc.path), ids.Replace(sc.body)

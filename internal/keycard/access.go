@@ -79,6 +79,26 @@ type APIKey struct {
 	// PreviousExpiresAt, after a roll with a grace period, is when the old
 	// secret stops working.
 	PreviousExpiresAt *time.Time
+
+	// External reports whether the key is of another organisation than
+	// the one looking at it: the key of a user that organisation invited
+	// to some of its properties.
+	External bool
+	// OrganizationPropertyIDs, for an external key, are the properties of
+	// the looking organisation that the key's user and selection reach.
+	OrganizationPropertyIDs []string
+	// Blocks are the organisations that blocked the key for their
+	// properties: all of them for the key's own organisation, only the
+	// looking one's for an external key.
+	Blocks []KeyBlock
+}
+
+// KeyBlock is an organisation's block of an external key: the key no
+// longer reaches any of its properties.
+type KeyBlock struct {
+	OrganizationID   string
+	OrganizationName string
+	BlockedAt        time.Time
 }
 
 // DisplayStatus returns the key's status at now: withdrawn, expired or

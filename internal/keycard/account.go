@@ -47,7 +47,11 @@ type Organization struct {
 	Name               string
 	OwnerUserID        string
 	SubscriptionStatus string
-	CreatedAt          time.Time
+	// AllowExternalKeys reports whether keys of users from other
+	// organisations (users it invited to some of its properties) may reach
+	// its properties. Channex allows them; it is on by default.
+	AllowExternalKeys bool
+	CreatedAt         time.Time
 }
 
 // NormalizeEmail returns the canonical (trimmed, lower-case) form of an

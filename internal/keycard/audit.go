@@ -16,11 +16,25 @@ const (
 	AuditUseRefused   = "api_key.use_refused" // details.reason says why
 	AuditSignedIn     = "user.signed_in"
 	AuditSignInFailed = "user.sign_in_failed"
+	// An organisation blocked (or unblocked) an external key for its
+	// properties; recorded in both organisations' logs.
+	AuditBlocked   = "api_key.blocked"
+	AuditUnblocked = "api_key.unblocked"
+	// The owner changed an organisation's settings (details say what).
+	AuditOrganizationChanged = "organization.changed"
+
+	// Webhook events name the webhook's maker (user, and key when a key
+	// made it) and, in details, the webhook and its property.
+	AuditWebhookCreated = "webhook.created"
+	AuditWebhookChanged = "webhook.changed"
+	AuditWebhookPaused  = "webhook.paused" // details.reason is a WebhookPaused constant
+	AuditWebhookDeleted = "webhook.deleted"
 )
 
 // AuditEvents lists every audit event name.
 var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdrawn, AuditExpired,
-	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed}
+	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed, AuditBlocked, AuditUnblocked, AuditOrganizationChanged,
+	AuditWebhookCreated, AuditWebhookChanged, AuditWebhookPaused, AuditWebhookDeleted}
 
 // Reasons a known key's use is refused, in an AuditUseRefused event.
 const (
@@ -36,6 +50,8 @@ const (
 const (
 	ActorUser   = "user"
 	ActorAPIKey = "api_key"
+	// ActorKeycard is keycard itself, as when it pauses a webhook.
+	ActorKeycard = "keycard"
 )
 
 // AuditEvent is one entry of the audit log. It never holds a secret.

@@ -29,6 +29,10 @@ type Principal struct {
 	AllProperties bool
 	// ReadOnly reports whether the key (if any) may only read.
 	ReadOnly bool
+	// GateSubscriptions reports whether the production gate narrows the
+	// key (if any): it reaches no property of an organisation without an
+	// active subscription, whoever made it.
+	GateSubscriptions bool
 
 	// Reach, when set, is the set of properties the principal reaches, as
 	// the store found it when it loaded the credential. Whoever keeps it

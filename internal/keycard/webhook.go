@@ -55,17 +55,69 @@ const (
 type Webhook struct {
 	ID         string
 	PropertyID string
-	// UserID is the user who made it; an all-properties webhook follows
-	// that user's reach.
-	UserID        string
+	// UserID is the user who made it (or who last re-enabled it after a
+	// pause); an all-properties webhook follows that user's reach.
+	UserID string
+	// APIKeyID is the key that made it, "" when a signed-in user did. The
+	// webhook delivers only while that key is live and reaches the
+	// property.
+	APIKeyID      string
 	CallbackURL   string
 	EventMask     string
 	RequestParams map[string]string
 	Headers       map[string]string
 	IsActive      bool
 	SendData      bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// PausedReason says why keycard paused the webhook (one of the
+	// WebhookPaused constants), "" when it did not.
+	PausedReason string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Why keycard pauses a webhook: its maker can no longer read what it
+// would deliver. A paused webhook resumes only when a user who reaches
+// its property re-enables it, and that user becomes its maker.
+const (
+	WebhookPausedKeyWithdrawn = "api_key_withdrawn"
+	WebhookPausedKeyExpired   = "api_key_expired"
+	WebhookPausedNoAccess     = "maker_lost_access"
+)
+
+// MaskedValue stands in an answer for the value of a webhook's custom
+// header or request parameter, which may be a credential and is never
+// answered in clear. A value sent as MaskedValue in an update keeps the
+// stored one.
+const MaskedValue = "***"
+
+// KeepSecrets settles the custom headers and request parameters of a
+// change from before to w, in which each was sent or not: a value sent as
+// MaskedValue keeps the stored one (a client may send back what it read),
+// and a webhook that carries entries (credentials, often) and gets a new
+// callback URL must have them sent again in clear, so that whoever may
+// re-point a webhook cannot carry someone else's credentials to their own
+// address.
+func (w *Webhook) KeepSecrets(before *Webhook, sentHeaders, sentParams bool) FieldErrors {
+	fe := FieldErrors{}
+	for _, e := range []struct {
+		name          string
+		before, after map[string]string
+		sent          bool
+	}{
+		{"headers", before.Headers, w.Headers, sentHeaders},
+		{"request_params", before.RequestParams, w.RequestParams, sentParams},
+	} {
+		masked := false
+		for k, v := range e.after {
+			if old, ok := e.before[k]; ok && v == MaskedValue && e.sent {
+				e.after[k], masked = old, true
+			}
+		}
+		if w.CallbackURL != before.CallbackURL && len(e.before) > 0 && (!e.sent || masked) {
+			fe.Add(e.name, "must be sent again, in clear, when callback_url changes")
+		}
+	}
+	return fe
 }
 
 // reservedHeaders are request headers a webhook may not set: the

@@ -153,15 +153,13 @@ func (s *Store) Organization(ctx context.Context, id string) (*keycard.Organizat
 	if !keycard.ValidText(id) {
 		return nil, keycard.NotFound()
 	}
-	var o keycard.Organization
-	var created int64
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, name, owner_user_id, subscription_status, created_at FROM organizations WHERE id = ?`), id).
-		Scan(&o.ID, &o.Name, &o.OwnerUserID, &o.SubscriptionStatus, &created)
-	if err != nil {
-		return nil, notFound(err)
-	}
-	o.CreatedAt = fromMicros(created)
-	return &o, nil
+	var out *keycard.Organization
+	err := s.read(ctx, func(t *tx) error {
+		var err error
+		out, err = organization(ctx, t, id)
+		return err
+	})
+	return out, err
 }
 
 // UserByEmail returns a user by email, in any case.
@@ -337,6 +335,7 @@ func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential,
 		if err != nil {
 			return notFound(err)
 		}
+		c.Principal.GateSubscriptions = s.gateSubscriptions
 		return loadReach(ctx, t, &c.Principal)
 	})
 	if err != nil {
@@ -363,6 +362,12 @@ func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential,
 	_, c.AllowIPs, _ = keycard.ParseIPAllowlist(splitList(allow))
 	return &c, nil
 }
+
+// SetSubscriptionGate turns the production gate on keys on or off: with
+// it on, a key reaches no property of an organisation without an active
+// subscription, whoever made the key. Servers in production mode set it
+// before they serve.
+func (s *Store) SetSubscriptionGate(on bool) { s.gateSubscriptions = on }
 
 // UserPrincipal returns the principal of a signed-in user, for callers
 // inside the process (the demo seed, the web UI).

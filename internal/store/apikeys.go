@@ -47,13 +47,14 @@ func keysVisible(p *keycard.Principal) (string, []any) {
 	return `k.user_id = ?`, []any{p.UserID}
 }
 
-// ListAPIKeys returns a page of the keys p sees, newest first by default.
+// ListAPIKeys returns a page of the keys p sees (see keysListed), newest
+// first by default.
 func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.APIKey, int, error) {
 	where, args, order, err := listSQL(q, apiKeyFields, "k.created_at DESC, k.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
-	vis, vargs := keysVisible(p)
+	vis, vargs := keysListed(p)
 	args = append(vargs, args...)
 	var out []*keycard.APIKey
 	var total int
@@ -62,8 +63,10 @@ func (s *Store) ListAPIKeys(ctx context.Context, p *keycard.Principal, q keycard
 			return fmt.Errorf("store: count api keys: %w", err)
 		}
 		var err error
-		out, err = s.apiKeys(ctx, t, vis+where+order+page(q), args)
-		return err
+		if out, err = s.apiKeys(ctx, t, vis+where+order+page(q), args); err != nil {
+			return err
+		}
+		return s.annotateKeys(ctx, t, p, out)
 	})
 	return out, total, err
 }
@@ -121,17 +124,18 @@ func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([
 	return out, prows.Err()
 }
 
-// APIKey returns a key p sees.
+// APIKey returns a key p sees (see keysListed).
 func (s *Store) APIKey(ctx context.Context, p *keycard.Principal, id string) (*keycard.APIKey, error) {
 	var out *keycard.APIKey
 	err := s.read(ctx, func(t *tx) error {
 		var err error
-		out, err = s.apiKey(ctx, t, p, id)
+		out, err = s.listedKey(ctx, t, p, id)
 		return err
 	})
 	return out, err
 }
 
+// apiKey returns a key p may manage (see keysVisible).
 func (s *Store) apiKey(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.APIKey, error) {
 	if !keycard.ValidID(id) {
 		return nil, keycard.NotFound()

@@ -69,8 +69,26 @@ func (s *Store) recordFirstUse(ctx context.Context, t *tx, keyID string, at time
 	if err != nil || n > 0 {
 		return notFound(err)
 	}
-	return s.insertAuditAt(ctx, t, auditEntry{orgID: orgID, event: keycard.AuditFirstUsed, keyID: keyID, userID: userID,
+	return s.auditKeyUse(ctx, t, auditEntry{orgID: orgID, event: keycard.AuditFirstUsed, keyID: keyID, userID: userID,
 		actorType: keycard.ActorAPIKey, actorID: keyID}, at, ri)
+}
+
+// auditKeyUse records a use or refusal of a key in its organisation's log
+// and in the logs of the other organisations whose properties it reaches:
+// an organisation sees what keys from outside do with access to its
+// properties.
+func (s *Store) auditKeyUse(ctx context.Context, t *tx, e auditEntry, at time.Time, ri keycard.RequestInfo) error {
+	orgs, err := externalOrgs(ctx, t, e.keyID)
+	if err != nil {
+		return err
+	}
+	for _, org := range append([]string{e.orgID}, orgs...) {
+		e.orgID = org
+		if err := s.insertAuditAt(ctx, t, e, at, ri); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // auditKey records an event of key k done by p.
@@ -106,8 +124,8 @@ func (s *Store) RecordKeyEvent(ctx context.Context, keyID, event, reason string)
 		if reason != "" {
 			details = map[string]any{"reason": reason}
 		}
-		return s.insertAudit(ctx, t, auditEntry{orgID: orgID, event: event, keyID: keyID, userID: userID,
-			actorType: keycard.ActorAPIKey, actorID: keyID, details: details})
+		return s.auditKeyUse(ctx, t, auditEntry{orgID: orgID, event: event, keyID: keyID, userID: userID,
+			actorType: keycard.ActorAPIKey, actorID: keyID, details: details}, s.now(), keycard.RequestInfoFrom(ctx))
 	})
 }
 

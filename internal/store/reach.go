@@ -15,8 +15,9 @@ const userReachSQL = `SELECT p.id FROM properties p JOIN organizations o ON o.id
 	UNION SELECT gp.property_id FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gu.user_id = ?`
 
 // reach returns a subquery selecting the ids of the properties p reaches,
-// and its arguments: the user's reach, narrowed to the key's selection for
-// a restricted key. It is the only place where scope is decided. It is
+// and its arguments: the user's reach, narrowed for a key to its selection
+// (when restricted) and to what the properties' organisations let keys
+// reach (see keyOrgSQL). It is the only place where scope is decided. It is
 // evaluated in the query that uses it, unless p carries its reach, loaded
 // with its credential (see loadReach): then the ids are bound as one
 // argument, and the authenticator drops them on any change of access, so
@@ -25,11 +26,30 @@ func reach(d dialect, p *keycard.Principal) (string, []any) {
 	if p.Reach != nil {
 		return d.idList(), []any{p.Reach.JSON()}
 	}
-	if p.Restricted() {
-		return `(SELECT r.id FROM (` + userReachSQL + `) r JOIN api_key_properties kp ON kp.property_id = r.id WHERE kp.api_key_id = ?)`,
-			[]any{p.UserID, p.UserID, p.UserID, p.APIKeyID}
+	if !p.ViaAPIKey() {
+		return `(` + userReachSQL + `)`, []any{p.UserID, p.UserID, p.UserID}
 	}
-	return `(` + userReachSQL + `)`, []any{p.UserID, p.UserID, p.UserID}
+	q := `(SELECT r.id FROM (` + userReachSQL + `) r`
+	args := []any{p.UserID, p.UserID, p.UserID}
+	if p.Restricted() {
+		q += ` JOIN api_key_properties kp ON kp.property_id = r.id AND kp.api_key_id = ?`
+		args = append(args, p.APIKeyID)
+	}
+	q += ` JOIN properties kr ON kr.id = r.id JOIN organizations ko ON ko.id = kr.organization_id WHERE ` + keyOrgSQL("?", "?")
+	args = append(args, p.OrganizationID, p.APIKeyID)
+	if p.GateSubscriptions {
+		q += ` AND ko.subscription_status = 'active'`
+	}
+	return q + `)`, args
+}
+
+// keyOrgSQL is the condition under which the organisation ko lets a key
+// of the organisation keyOrg, whose id is key (both SQL expressions),
+// reach its properties: its own keys always; a key from outside (a key of
+// a user it invited) unless it refuses such keys or blocked this one.
+func keyOrgSQL(keyOrg, key string) string {
+	return `(ko.id = ` + keyOrg + ` OR (ko.allow_external_keys = TRUE
+		AND NOT EXISTS (SELECT 1 FROM api_key_blocks kb WHERE kb.api_key_id = ` + key + ` AND kb.organization_id = ko.id)))`
 }
 
 // ownerSQL selects 1 when the user is an owner of the property: the billing

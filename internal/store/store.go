@@ -75,6 +75,9 @@ type Store struct {
 	now       func() time.Time
 
 	passwordCost int
+	// gateSubscriptions is the production gate on keys: see
+	// SetSubscriptionGate.
+	gateSubscriptions bool
 	// taskRetention is how long tasks are kept; 0 means the default.
 	taskRetention time.Duration
 

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -43,8 +46,8 @@ func (s *Store) open(sealed []byte, context string) ([]byte, error) {
 	return s.box.Open(sealed, context)
 }
 
-const webhookColumns = `w.id, w.property_id, w.user_id, w.callback_url, w.event_mask, w.request_params, w.headers_sealed,
-	w.is_active, w.send_data, w.created_at, w.updated_at`
+const webhookColumns = `w.id, w.property_id, w.user_id, w.api_key_id, w.callback_url, w.event_mask, w.request_params, w.headers_sealed,
+	w.is_active, w.send_data, w.paused_reason, w.created_at, w.updated_at`
 
 var webhookFields = map[string]column{
 	"id":           {expr: "w.id"},
@@ -59,15 +62,15 @@ var webhookFields = map[string]column{
 
 func (s *Store) scanWebhook(row scanner) (*keycard.Webhook, error) {
 	var w keycard.Webhook
-	var prop sql.NullString
+	var prop, key sql.NullString
 	var params string
 	var headers []byte
 	var created, updated int64
-	if err := row.Scan(&w.ID, &prop, &w.UserID, &w.CallbackURL, &w.EventMask, &params, &headers,
-		&w.IsActive, &w.SendData, &created, &updated); err != nil {
+	if err := row.Scan(&w.ID, &prop, &w.UserID, &key, &w.CallbackURL, &w.EventMask, &params, &headers,
+		&w.IsActive, &w.SendData, &w.PausedReason, &created, &updated); err != nil {
 		return nil, err
 	}
-	w.PropertyID = prop.String
+	w.PropertyID, w.APIKeyID = prop.String, key.String
 	if err := json.Unmarshal([]byte(params), &w.RequestParams); err != nil {
 		return nil, fmt.Errorf("store: webhook %s request params: %w", w.ID, err)
 	}
@@ -210,22 +213,21 @@ func (s *Store) webhookValues(w *keycard.Webhook) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var prop any
-	if w.PropertyID != "" {
-		prop = w.PropertyID
-	}
-	return `property_id, callback_url, event_mask, request_params, headers_sealed, is_active, send_data, updated_at`,
-		[]any{prop, w.CallbackURL, w.EventMask, string(params), sealed, w.IsActive, w.SendData, micros(w.UpdatedAt)}, nil
+	return `property_id, user_id, api_key_id, callback_url, event_mask, request_params, headers_sealed, is_active, send_data,
+		paused_reason, updated_at`,
+		[]any{nullString(w.PropertyID), w.UserID, nullString(w.APIKeyID), w.CallbackURL, w.EventMask, string(params), sealed,
+			w.IsActive, w.SendData, w.PausedReason, micros(w.UpdatedAt)}, nil
 }
 
-// CreateWebhook creates a webhook owned by p's user and returns it with
-// its signing secret, which is not stored in clear and never shown again.
+// CreateWebhook creates a webhook made by p (its user, and its key when
+// p is a key) and returns it with its signing secret, which is not stored
+// in clear and never shown again.
 func (s *Store) CreateWebhook(ctx context.Context, p *keycard.Principal, w *keycard.Webhook) (*keycard.Webhook, string, error) {
 	if err := w.Validate(nil); err != nil {
 		return nil, "", err
 	}
 	now := s.now()
-	w.ID, w.UserID, w.CreatedAt, w.UpdatedAt = newID(), p.UserID, now, now
+	w.ID, w.UserID, w.APIKeyID, w.PausedReason, w.CreatedAt, w.UpdatedAt = newID(), p.UserID, p.APIKeyID, "", now, now
 	secret := newSigningSecret()
 	var out *keycard.Webhook
 	err := s.write(ctx, func(t *tx) error {
@@ -240,13 +242,15 @@ func (s *Store) CreateWebhook(ctx context.Context, p *keycard.Principal, w *keyc
 		if err != nil {
 			return err
 		}
-		_, err = t.Exec(ctx, `INSERT INTO webhooks (id, user_id, secret_sealed, created_at, `+cols+`) VALUES (?, ?, ?, ?, `+placeholders(len(vals))+`)`,
-			append([]any{w.ID, w.UserID, sealedSecret, micros(now)}, vals...)...)
+		_, err = t.Exec(ctx, `INSERT INTO webhooks (id, secret_sealed, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
+			append([]any{w.ID, sealedSecret, micros(now)}, vals...)...)
 		if err != nil {
 			return fmt.Errorf("store: create webhook: %w", err)
 		}
-		out, err = s.webhook(ctx, t, p, w.ID)
-		return err
+		if out, err = s.webhook(ctx, t, p, w.ID); err != nil {
+			return err
+		}
+		return s.auditWebhook(ctx, t, p, out, keycard.AuditWebhookCreated, nil)
 	})
 	if err != nil {
 		return nil, "", err
@@ -255,23 +259,29 @@ func (s *Store) CreateWebhook(ctx context.Context, p *keycard.Principal, w *keyc
 }
 
 // UpdateWebhook loads a webhook p sees, lets change edit it, validates the
-// result and saves it, in one transaction.
+// result and saves it, in one transaction. A key may change only the
+// webhooks it made. Re-enabling a webhook keycard paused makes p its
+// maker: p reaches its property, and from then on answers for it.
 func (s *Store) UpdateWebhook(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Webhook) keycard.FieldErrors) (*keycard.Webhook, error) {
 	var out *keycard.Webhook
 	err := s.write(ctx, func(t *tx) error {
-		w, err := s.webhook(ctx, t, p, id)
+		w, err := s.changeableWebhook(ctx, t, p, id)
 		if err != nil {
 			return err
 		}
-		before := w.PropertyID
+		before := *w
 		decodeErrs := change(w)
 		if err := decodeErrs.Merge(w.Validate(decodeErrs)); err != nil {
 			return err
 		}
-		if w.PropertyID != before {
+		if w.PropertyID != before.PropertyID {
 			if err := s.checkWebhookOwner(ctx, t, p, w, w.ID); err != nil {
 				return err
 			}
+		}
+		if w.IsActive && (!before.IsActive || w.PropertyID != before.PropertyID) {
+			// Whoever turns it on (or moves it) answers for it from now.
+			w.UserID, w.APIKeyID, w.PausedReason = p.UserID, p.APIKeyID, ""
 		}
 		w.UpdatedAt = s.now()
 		cols, vals, err := s.webhookValues(w)
@@ -281,16 +291,60 @@ func (s *Store) UpdateWebhook(ctx context.Context, p *keycard.Principal, id stri
 		if _, err := t.Exec(ctx, `UPDATE webhooks SET `+setList(cols)+` WHERE id = ?`, append(vals, w.ID)...); err != nil {
 			return fmt.Errorf("store: update webhook: %w", err)
 		}
-		out, err = s.webhook(ctx, t, p, id)
-		return err
+		if out, err = s.webhook(ctx, t, p, id); err != nil {
+			return err
+		}
+		if changed := webhookChanges(&before, out); len(changed) > 0 {
+			return s.auditWebhook(ctx, t, p, out, keycard.AuditWebhookChanged, map[string]any{"changed": changed})
+		}
+		return nil
 	})
 	return out, err
 }
 
-// DeleteWebhook deletes a webhook p sees, with its deliveries.
+// changeableWebhook returns a webhook p sees and may change: a key may
+// change only the webhooks made with it; a signed-in user any webhook
+// it sees.
+func (s *Store) changeableWebhook(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.Webhook, error) {
+	w, err := s.webhook(ctx, t, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.ViaAPIKey() && w.APIKeyID != p.APIKeyID {
+		return nil, keycard.Errorf(keycard.EForbidden, "an API key can change or delete only the webhooks made with it; sign in to change this one")
+	}
+	return w, nil
+}
+
+// webhookChanges names the attributes that differ between a and b, for
+// the audit log (never the values of headers and parameters).
+func webhookChanges(a, b *keycard.Webhook) []string {
+	var out []string
+	add := func(name string, differ bool) {
+		if differ {
+			out = append(out, name)
+		}
+	}
+	add("property_id", a.PropertyID != b.PropertyID)
+	add("callback_url", a.CallbackURL != b.CallbackURL)
+	add("event_mask", a.EventMask != b.EventMask)
+	add("request_params", !maps.Equal(a.RequestParams, b.RequestParams))
+	add("headers", !maps.Equal(a.Headers, b.Headers))
+	add("is_active", a.IsActive != b.IsActive)
+	add("send_data", a.SendData != b.SendData)
+	add("maker", a.UserID != b.UserID || a.APIKeyID != b.APIKeyID)
+	return out
+}
+
+// DeleteWebhook deletes a webhook p sees and may change, with its
+// deliveries.
 func (s *Store) DeleteWebhook(ctx context.Context, p *keycard.Principal, id string) error {
 	return s.write(ctx, func(t *tx) error {
-		if _, err := s.webhook(ctx, t, p, id); err != nil {
+		w, err := s.changeableWebhook(ctx, t, p, id)
+		if err != nil {
+			return err
+		}
+		if err := s.auditWebhook(ctx, t, p, w, keycard.AuditWebhookDeleted, nil); err != nil {
 			return err
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM webhooks WHERE id = ?`, id); err != nil {
@@ -298,6 +352,45 @@ func (s *Store) DeleteWebhook(ctx context.Context, p *keycard.Principal, id stri
 		}
 		return nil
 	})
+}
+
+// auditWebhook records an event of webhook w done by p (nil: by keycard
+// itself), in the log of the webhook's property's organisation and, when
+// the maker belongs to another, in the maker's too. The event names the
+// maker (user, and key when a key made it).
+func (s *Store) auditWebhook(ctx context.Context, t *tx, p *keycard.Principal, w *keycard.Webhook, event string, details map[string]any) error {
+	var makerOrg string
+	var propOrg sql.NullString
+	err := t.QueryRow(ctx, `SELECT u.organization_id, (SELECT organization_id FROM properties WHERE id = ?) FROM users u WHERE u.id = ?`,
+		nullString(w.PropertyID), w.UserID).Scan(&makerOrg, &propOrg)
+	if err != nil {
+		return fmt.Errorf("store: webhook audit: %w", err)
+	}
+	var prop any
+	if w.PropertyID != "" {
+		prop = w.PropertyID
+	}
+	d := map[string]any{"webhook_id": w.ID, "property_id": prop}
+	maps.Copy(d, details)
+	actorType, actorID := keycard.ActorKeycard, ""
+	if p != nil {
+		actorType, actorID = keycard.ActorUser, p.UserID
+		if p.ViaAPIKey() {
+			actorType, actorID = keycard.ActorAPIKey, p.APIKeyID
+		}
+	}
+	e := auditEntry{event: event, keyID: w.APIKeyID, userID: w.UserID, actorType: actorType, actorID: actorID, details: d}
+	orgs := []string{makerOrg}
+	if propOrg.Valid && propOrg.String != makerOrg {
+		orgs = append(orgs, propOrg.String)
+	}
+	for _, org := range orgs {
+		e.orgID = org
+		if err := s.insertAudit(ctx, t, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const deliveryColumns = `d.id, d.webhook_id, d.property_id, d.event, d.body, d.status, d.attempts, d.last_status, d.last_error,
@@ -369,31 +462,122 @@ type hook struct {
 	sendData bool
 }
 
-// activeWebhooks returns the active webhooks that hear of events of a
-// property: its own, and the all-properties webhooks of the users who
-// reach it.
+// makerKeySQL is a column of a query over webhooks w: the pause reason
+// the key that made w calls for (” when a user made w or the key is
+// live). Its one argument is the time now. A rolled key is the same key
+// and stays live.
+const makerKeySQL = `CASE WHEN w.api_key_id IS NULL THEN ''
+	WHEN EXISTS (SELECT 1 FROM api_keys mk WHERE mk.id = w.api_key_id AND mk.status <> 'active') THEN '` + keycard.WebhookPausedKeyWithdrawn + `'
+	WHEN EXISTS (SELECT 1 FROM api_keys mk WHERE mk.id = w.api_key_id AND mk.expires_at IS NOT NULL AND mk.expires_at <= ?) THEN '` + keycard.WebhookPausedKeyExpired + `'
+	ELSE '' END`
+
+// makerReachSQL returns a condition over webhooks w: the maker of w (its
+// user, narrowed when a key made it to its key's properties and to what
+// the property's organisation lets the key reach) reaches the property
+// whose id is the SQL expression prop. It is the reach of reach.go,
+// written for a maker and a property named by columns. (The production
+// gate is left out: a lapsed subscription stops keys, not deliveries.)
+func makerReachSQL(prop string) string {
+	return `((EXISTS (SELECT 1 FROM properties mp JOIN organizations mo ON mo.id = mp.organization_id WHERE mp.id = ` + prop + ` AND mo.owner_user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM property_users mpu WHERE mpu.property_id = ` + prop + ` AND mpu.user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM group_properties mgp JOIN group_users mgu ON mgu.group_id = mgp.group_id WHERE mgp.property_id = ` + prop + ` AND mgu.user_id = w.user_id))
+	AND (w.api_key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys mk JOIN properties kr ON kr.id = ` + prop + `
+		JOIN organizations ko ON ko.id = kr.organization_id WHERE mk.id = w.api_key_id AND ` + keyOrgSQL("mk.organization_id", "mk.id") + `
+		AND (mk.access_all_properties = TRUE OR EXISTS (SELECT 1 FROM api_key_properties mkp WHERE mkp.api_key_id = mk.id AND mkp.property_id = ` + prop + `)))))`
+}
+
+// activeReachSQL is makerReachSQL for a property bound as an argument
+// (as many times as it has placeholders).
+var activeReachSQL = makerReachSQL("?")
+
+// withheld says why a webhook may not carry data of a property now, and
+// whether it is to be paused for it: a key that made it and is no longer
+// live pauses it; a maker who no longer reaches the property pauses a
+// webhook of that property, while an all-properties webhook just leaves
+// that property out.
+func withheld(keyState string, reaches, allProperties bool) (reason string, pause bool) {
+	switch {
+	case keyState != "":
+		return keyState, true
+	case !reaches:
+		return keycard.WebhookPausedNoAccess, !allProperties
+	}
+	return "", false
+}
+
+// activeWebhooks returns the active webhooks that may deliver events of a
+// property now: its own, and the all-properties webhooks of the users who
+// reach it; each only while its maker could still read the property's
+// data. A webhook whose maker no longer may is paused (see withheld), in
+// t, so the pause commits with the change that found it.
 func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([]hook, error) {
-	rows, err := t.Query(ctx, `SELECT w.id, w.event_mask, w.send_data FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ?
+	args := []any{micros(s.now())}
+	for range strings.Count(activeReachSQL, "?") {
+		args = append(args, propertyID)
+	}
+	rows, err := t.Query(ctx, `SELECT w.id, w.event_mask, w.send_data, CASE WHEN w.property_id IS NULL THEN 1 ELSE 0 END,
+			`+makerKeySQL+`, CASE WHEN `+activeReachSQL+` THEN 1 ELSE 0 END
+		FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ?
 		OR (w.property_id IS NULL AND (
 			EXISTS (SELECT 1 FROM properties p JOIN organizations o ON o.id = p.organization_id WHERE p.id = ? AND o.owner_user_id = w.user_id)
 			OR EXISTS (SELECT 1 FROM property_users pu WHERE pu.property_id = ? AND pu.user_id = w.user_id)
 			OR EXISTS (SELECT 1 FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gp.property_id = ? AND gu.user_id = w.user_id))))
-		ORDER BY w.id`, true, propertyID, propertyID, propertyID, propertyID)
+		ORDER BY w.id`, append(args, true, propertyID, propertyID, propertyID, propertyID)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: webhooks of property: %w", err)
 	}
-	defer rows.Close()
 	var out []hook
+	pause := map[string]string{}
 	for rows.Next() {
 		var h hook
-		var mask string
-		if err := rows.Scan(&h.id, &mask, &h.sendData); err != nil {
+		var mask, keyState string
+		var all, reaches int
+		if err := rows.Scan(&h.id, &mask, &h.sendData, &all, &keyState, &reaches); err != nil {
+			rows.Close()
 			return nil, err
+		}
+		if reason, p := withheld(keyState, reaches == 1, all == 1); reason != "" {
+			if p {
+				pause[h.id] = reason
+			}
+			continue
 		}
 		h.mask, _ = keycard.ParseEventMask(mask)
 		out = append(out, h)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range slices.Sorted(maps.Keys(pause)) {
+		if err := s.pauseWebhook(ctx, t, id, pause[id]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// pauseWebhook pauses an active webhook for reason, and records it. What
+// it had queued is not sent: it was queued for a maker who may no longer
+// read it.
+func (s *Store) pauseWebhook(ctx context.Context, t *tx, id, reason string) error {
+	res, err := t.Exec(ctx, `UPDATE webhooks SET is_active = ?, paused_reason = ?, updated_at = ? WHERE id = ? AND is_active = ?`,
+		false, reason, micros(s.now()), id, true)
+	if err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // paused already
+	}
+	if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL
+		WHERE webhook_id = ? AND status = ?`, keycard.DeliveryFailed, "not sent: "+reason, id, keycard.DeliveryPending); err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	w, err := s.scanWebhook(t.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = ?`, id))
+	if err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	return s.auditWebhook(ctx, t, nil, w, keycard.AuditWebhookPaused, map[string]any{"reason": reason})
 }
 
 // envelope is the body of a delivery, as in Channex.
@@ -611,6 +795,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	token := newID()
 	var out []*keycard.WebhookCall
 	var unopened []string
+	type withholding struct {
+		delivery, webhook, reason string
+		pause                     bool
+	}
+	var withhold []withholding
 	err := s.write(ctx, func(t *tx) error {
 		lock := ""
 		if s.dialect.name() == "postgres" {
@@ -625,19 +814,29 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 		if err != nil {
 			return fmt.Errorf("store: claim deliveries: %w", err)
 		}
-		rows, err := t.Query(ctx, `SELECT `+deliveryColumns+`, w.callback_url, w.request_params, w.headers_sealed, w.secret_sealed
-			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.lease = ? ORDER BY d.next_attempt_at, d.id`, token)
+		// Each delivery goes out only while the webhook's maker could
+		// still read its data (see activeWebhooks): access may have ended
+		// since it was queued.
+		rows, err := t.Query(ctx, `SELECT `+deliveryColumns+`, w.callback_url, w.request_params, w.headers_sealed, w.secret_sealed,
+				CASE WHEN w.property_id IS NULL THEN 1 ELSE 0 END, `+makerKeySQL+`,
+				CASE WHEN d.property_id IS NULL OR `+makerReachSQL("d.property_id")+` THEN 1 ELSE 0 END
+			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.lease = ? ORDER BY d.next_attempt_at, d.id`, micros(now), token)
 		if err != nil {
 			return fmt.Errorf("store: read claimed deliveries: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c keycard.WebhookCall
-			var params string
+			var params, keyState string
 			var headers, secret []byte
+			var all, reaches int
 			d := &c.Delivery
-			if err := scanDelivery(rows, d, &c.CallbackURL, &params, &headers, &secret); err != nil {
+			if err := scanDelivery(rows, d, &c.CallbackURL, &params, &headers, &secret, &all, &keyState, &reaches); err != nil {
 				return err
+			}
+			if reason, pause := withheld(keyState, reaches == 1, all == 1); reason != "" {
+				withhold = append(withhold, withholding{delivery: d.ID, webhook: d.WebhookID, reason: reason, pause: pause})
+				continue
 			}
 			if err := json.Unmarshal([]byte(params), &c.RequestParams); err != nil {
 				return fmt.Errorf("store: webhook %s request params: %w", d.WebhookID, err)
@@ -664,6 +863,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 			if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL WHERE id = ?`,
 				keycard.DeliveryFailed, "the webhook's secret does not open with this server's --webhook-key-file", id); err != nil {
 				return fmt.Errorf("store: fail unsigned delivery: %w", err)
+			}
+		}
+		for _, w := range withhold {
+			if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL WHERE id = ?`,
+				keycard.DeliveryFailed, "not sent: "+w.reason, w.delivery); err != nil {
+				return fmt.Errorf("store: withhold delivery: %w", err)
+			}
+			if w.pause {
+				if err := s.pauseWebhook(ctx, t, w.webhook, w.reason); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

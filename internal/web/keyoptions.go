@@ -142,6 +142,11 @@ var eventWords = map[string]string{
 	keycard.AuditUseRefused:   "Use refused",
 	keycard.AuditSignedIn:     "Signed in",
 	keycard.AuditSignInFailed: "Sign-in failed",
+
+	keycard.AuditWebhookCreated: "Webhook created",
+	keycard.AuditWebhookChanged: "Webhook changed",
+	keycard.AuditWebhookPaused:  "Webhook paused (its maker lost access)",
+	keycard.AuditWebhookDeleted: "Webhook deleted",
 }
 
 func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
@@ -180,11 +185,16 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 		if row.What == "" {
 			row.What = e.Event
 		}
-		if e.ActorType == keycard.ActorAPIKey {
+		switch {
+		case e.ActorType == keycard.ActorKeycard:
+			row.Actor = "keycard"
+		case e.ActorType == keycard.ActorAPIKey && e.ActorID == e.APIKeyID:
 			row.Actor = "the key itself"
-		} else if e.ActorID == p.UserID {
+		case e.ActorType == keycard.ActorAPIKey:
+			row.Actor = "another key"
+		case e.ActorID == p.UserID:
 			row.Actor = "you"
-		} else {
+		default:
 			row.Actor = "another user"
 		}
 		v.Events = append(v.Events, row)
