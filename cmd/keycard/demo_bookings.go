@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -33,21 +34,24 @@ func seedDemoBookings(ctx context.Context, st *store.Store, owner *keycard.Princ
 	}
 	plan := plans[0]
 	today := keycard.Today(time.Now(), prop.Timezone)
-	booking := func(code, guest string, arrive, nights int) func(b *keycard.Booking) keycard.FieldErrors {
-		return func(b *keycard.Booking) keycard.FieldErrors {
-			b.OTAName, b.OTAReservationCode = "Booking.com", code
-			b.ArrivalDate, b.DepartureDate = today+keycard.Date(arrive), today+keycard.Date(arrive+nights)
-			b.ArrivalHour, b.PaymentCollect, b.PaymentType = "15:00", "ota", "credit_card"
-			b.Customer = &keycard.Customer{Name: guest, Surname: "Demo", Mail: "guest@example.com", Country: "PT", Language: "en"}
-			b.Guarantee = &keycard.Guarantee{CardNumber: "411111******1111", CardType: "VI", CardholderName: guest + " Demo", ExpirationDate: "12/2030"}
-			room := keycard.BookingRoom{BookingRoomID: keycard.NewID(), RoomTypeID: plan.RoomTypeID, RatePlanID: plan.ID,
-				CheckinDate: b.ArrivalDate, CheckoutDate: b.DepartureDate, Occupancy: keycard.Occupancy{Adults: 2}}
-			for d := b.ArrivalDate; d < b.DepartureDate; d++ {
-				room.Days = append(room.Days, keycard.DayAmount{Date: d, Amount: 12000})
-				room.Amount += 12000
-			}
-			b.Rooms, b.Amount, b.Occupancy = []keycard.BookingRoom{room}, room.Amount, room.Occupancy
-			return nil
+	// The demo's bookings are sent as a PMS sends them, and judged by the
+	// same rules.
+	booking := func(code, guest string, arrive, nights int) *keycard.BookingChange {
+		str := func(s string) *string { return &s }
+		from, to := today+keycard.Date(arrive), today+keycard.Date(arrive+nights)
+		days := map[string]json.RawMessage{}
+		for d := from; d < to; d++ {
+			days[d.String()] = json.RawMessage("12000")
+		}
+		return &keycard.BookingChange{
+			OTAName: str("Booking.com"), OTAReservationCode: str(code),
+			ArrivalDate: str(from.String()), DepartureDate: str(to.String()),
+			ArrivalHour: str("15:00"), PaymentCollect: str("ota"), PaymentType: str("credit_card"),
+			CustomerSent: true, Customer: &keycard.Customer{Name: guest, Surname: "Demo", Mail: "guest@example.com", Country: "PT", Language: "en"},
+			GuaranteeSent: true, Guarantee: &keycard.GuaranteeChange{CardNumber: "411111******1111", CardType: "VI",
+				CardholderName: guest + " Demo", ExpirationDate: "12/2030"},
+			RoomsSent: true, Rooms: []keycard.RoomChange{{N: 1, RoomTypeID: str(plan.RoomTypeID), RatePlanID: str(plan.ID),
+				Days: days, Occupancy: &keycard.Occupancy{Adults: 2}}},
 		}
 	}
 	save := func(w store.BookingWrite, ack bool) (*keycard.Booking, error) {
@@ -69,18 +73,18 @@ func seedDemoBookings(ctx context.Context, st *store.Store, owner *keycard.Princ
 		{"DEMO-1003", "Carla", 7, 1, keycard.StatusCancelled, false},
 		{"DEMO-1004", "Duarte", 10, 4, "", true},
 	} {
-		b, err := save(store.BookingWrite{Status: keycard.StatusNew, Apply: booking(s.code, s.guest, s.arrive, s.nights)}, !s.unacked)
+		b, err := save(store.BookingWrite{Status: keycard.StatusNew, Change: booking(s.code, s.guest, s.arrive, s.nights)}, !s.unacked)
 		if err != nil {
 			return fmt.Errorf("demo booking %s: %w", s.code, err)
 		}
 		if s.then == "" {
 			continue
 		}
-		apply := booking(s.code, s.guest, s.arrive, s.nights+1)
+		change := booking(s.code, s.guest, s.arrive, s.nights+1)
 		if s.then == keycard.StatusCancelled {
-			apply = func(*keycard.Booking) keycard.FieldErrors { return nil }
+			change = &keycard.BookingChange{}
 		}
-		if _, err := save(store.BookingWrite{BookingID: b.ID, Status: s.then, Apply: apply}, true); err != nil {
+		if _, err := save(store.BookingWrite{BookingID: b.ID, Status: s.then, Change: change}, true); err != nil {
 			return fmt.Errorf("demo booking %s: %w", s.code, err)
 		}
 	}

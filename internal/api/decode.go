@@ -155,6 +155,20 @@ func (f *fields) str(name string, dst *string) {
 // msgInvalidText is the message for text with a NUL character.
 const msgInvalidText = "contains a NUL character"
 
+// strPtrOrEmpty reads a string member: nil when absent (or of the wrong
+// type, which is recorded), "" for null.
+func (f *fields) strPtrOrEmpty(name string) *string {
+	if !f.has(name) {
+		return nil
+	}
+	var s string
+	f.str(name, &s)
+	if f.errs.Has(name) {
+		return nil
+	}
+	return &s
+}
+
 // strPtr reads a string member into *dst, allocating it; null is an error.
 func (f *fields) strPtr(name string) *string {
 	if !f.has(name) {

@@ -5,6 +5,7 @@ package keycard
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,15 @@ type FieldErrors map[string][]string
 
 // Add records msg against field.
 func (fe FieldErrors) Add(field, msg string) { fe[field] = append(fe[field], msg) }
+
+// Clone returns a copy of fe that can be added to without changing fe.
+func (fe FieldErrors) Clone() FieldErrors {
+	out := make(FieldErrors, len(fe))
+	for k, v := range fe {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
 
 // Has reports whether field already has a message.
 func (fe FieldErrors) Has(field string) bool { return len(fe[field]) > 0 }

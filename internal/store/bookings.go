@@ -17,24 +17,24 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-// BookingWrite is one change to a booking, as a Booking CRS route sends
-// it.
+// BookingWrite is one change to a booking, as a Booking CRS route (or a
+// channel) sends it.
 type BookingWrite struct {
 	// BookingID names the booking to change; empty for a create or a push.
 	BookingID string
-	// PropertyID is the property the body names, or "".
+	// PropertyID is the property the body names, or "". A push without
+	// one belongs to the property its room types and rate plans belong to.
 	PropertyID string
-	// RefIDs are the room type and rate plan ids the body names: a push
-	// without a property_id belongs to the property they belong to.
-	RefIDs []string
 	// Status is the revision to record: new, modified or cancelled. A push
 	// of a new booking whose reservation code is known modifies it.
 	Status string
 	// Push identifies the booking by its OTA name and reservation code.
 	Push bool
-	// Apply writes the body's fields onto b. It is given the booking as it
-	// stands (for a new one: empty, in its property's currency).
-	Apply func(b *keycard.Booking) keycard.FieldErrors
+	// Change is the body, applied onto the booking as it stands (for a new
+	// one: empty, in its property's currency) by keycard's rules;
+	// DecodeErrs is what went wrong decoding it.
+	Change     *keycard.BookingChange
+	DecodeErrs keycard.FieldErrors
 }
 
 // bookingProperty is what a booking write needs to know of its property.
@@ -84,7 +84,7 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 			}
 			w.PropertyID = cur.PropertyID
 		case w.PropertyID == "":
-			if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.RefIDs); err != nil {
+			if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.Change.RefIDs()); err != nil {
 				return err
 			}
 		}
@@ -98,7 +98,7 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 		if cur != nil {
 			b = cloneBooking(cur)
 		}
-		fe := w.Apply(b)
+		fe := b.Apply(w.Change, w.DecodeErrs.Clone())
 		if w.Push && cur == nil {
 			// The push names its booking by reservation code.
 			cur, err = s.bookingByCode(ctx, t, prop.id, b.OTAName, b.OTAReservationCode)
@@ -107,7 +107,7 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 			}
 			if cur != nil {
 				b = cloneBooking(cur)
-				fe = w.Apply(b)
+				fe = b.Apply(w.Change, w.DecodeErrs.Clone())
 			}
 		}
 		if fe == nil {

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// bookingView is the state of a booking (or of a revision) as the API
+// writes it, the Channex way: money as decimal strings in the booking's
+// currency, dates YYYY-MM-DD, a null for each absent value. A struct
+// rather than a map, for the feed's sake: it encodes without sorting keys.
+type bookingView struct {
+	ID                 string          `json:"id"`
+	RevisionID         string          `json:"revision_id,omitempty"`
+	BookingID          string          `json:"booking_id,omitempty"`
+	SystemID           *string         `json:"system_id,omitempty"`
+	PropertyID         string          `json:"property_id"`
+	UniqueID           string          `json:"unique_id"`
+	OTAReservationCode string          `json:"ota_reservation_code"`
+	OTAName            string          `json:"ota_name"`
+	Status             string          `json:"status"`
+	Rooms              []roomView      `json:"rooms"`
+	Services           []serviceView   `json:"services"`
+	Deposits           []depositView   `json:"deposits"`
+	Guarantee          *guaranteeView  `json:"guarantee"`
+	Customer           *customerView   `json:"customer"`
+	Occupancy          occupancyView   `json:"occupancy"`
+	ArrivalDate        string          `json:"arrival_date"`
+	DepartureDate      string          `json:"departure_date"`
+	ArrivalHour        *string         `json:"arrival_hour"`
+	Amount             string          `json:"amount"`
+	Currency           string          `json:"currency"`
+	OTACommission      *string         `json:"ota_commission"`
+	Notes              *string         `json:"notes"`
+	PaymentCollect     *string         `json:"payment_collect"`
+	PaymentType        *string         `json:"payment_type"`
+	Meta               json.RawMessage `json:"meta"`
+	InsertedAt         string          `json:"inserted_at"`
+}
+
+type roomView struct {
+	BookingRoomID  string            `json:"booking_room_id"`
+	RoomTypeID     *string           `json:"room_type_id"`
+	RatePlanID     *string           `json:"rate_plan_id"`
+	CheckinDate    string            `json:"checkin_date"`
+	CheckoutDate   string            `json:"checkout_date"`
+	Amount         string            `json:"amount"`
+	Days           map[string]string `json:"days"`
+	Occupancy      roomOccupancyView `json:"occupancy"`
+	Guests         []keycard.Guest   `json:"guests"`
+	Services       []serviceView     `json:"services"`
+	Taxes          []taxView         `json:"taxes"`
+	CollectedTaxes []struct{}        `json:"collected_taxes"`
+	Meta           json.RawMessage   `json:"meta"`
+	OTAUniqueID    *string           `json:"ota_unique_id"`
+}
+
+type occupancyView struct {
+	Adults   int `json:"adults"`
+	Children int `json:"children"`
+	Infants  int `json:"infants"`
+}
+
+// roomOccupancyView is a room's occupancy, which carries the children's
+// ages (a list, maybe empty).
+type roomOccupancyView struct {
+	Adults   int   `json:"adults"`
+	Ages     []int `json:"ages"`
+	Children int   `json:"children"`
+	Infants  int   `json:"infants"`
+}
+
+type taxView struct {
+	IsInclusive bool   `json:"is_inclusive"`
+	Name        string `json:"name"`
+	TotalPrice  string `json:"total_price"`
+	Type        string `json:"type"`
+}
+
+type serviceView struct {
+	Name         string  `json:"name"`
+	Type         *string `json:"type"`
+	Nights       int     `json:"nights"`
+	Persons      int     `json:"persons"`
+	PriceMode    *string `json:"price_mode"`
+	PricePerUnit string  `json:"price_per_unit"`
+	TotalPrice   string  `json:"total_price"`
+}
+
+type depositView struct {
+	Amount   string  `json:"amount"`
+	Currency string  `json:"currency"`
+	Type     *string `json:"type"`
+}
+
+type guaranteeView struct {
+	CardNumber     string          `json:"card_number"`
+	CardType       string          `json:"card_type"`
+	CardholderName string          `json:"cardholder_name"`
+	CVV            string          `json:"cvv"`
+	ExpirationDate string          `json:"expiration_date"`
+	IsVirtual      bool            `json:"is_virtual"`
+	Meta           json.RawMessage `json:"meta"`
+}
+
+type customerView struct {
+	Name     string           `json:"name"`
+	Surname  string           `json:"surname"`
+	Mail     *string          `json:"mail"`
+	Phone    *string          `json:"phone"`
+	Address  *string          `json:"address"`
+	City     *string          `json:"city"`
+	Zip      *string          `json:"zip"`
+	Country  *string          `json:"country"`
+	Language *string          `json:"language"`
+	Company  *keycard.Company `json:"company"`
+	Meta     json.RawMessage  `json:"meta"`
+}
+
+// nullJSON writes stored JSON as it is, or null.
+func nullJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
+func newBookingView(b *keycard.Booking) *bookingView {
+	money := func(v int64) string { return keycard.FormatMoney(v, b.Currency) }
+	v := &bookingView{
+		PropertyID: b.PropertyID, UniqueID: b.UniqueID, OTAReservationCode: b.OTAReservationCode, OTAName: b.OTAName,
+		Status: b.Status, Rooms: make([]roomView, 0, len(b.Rooms)), Services: servicesView(b.Services, money),
+		Deposits: make([]depositView, 0, len(b.Deposits)), Occupancy: occupancyView{b.Occupancy.Adults, b.Occupancy.Children, b.Occupancy.Infants},
+		ArrivalDate: b.ArrivalDate.String(), DepartureDate: b.DepartureDate.String(), ArrivalHour: nullable(b.ArrivalHour),
+		Amount: money(b.Amount), Currency: b.Currency, Notes: nullable(b.Notes),
+		PaymentCollect: nullable(b.PaymentCollect), PaymentType: nullable(b.PaymentType),
+		Meta: nullJSON(b.Meta), InsertedAt: timestamp(b.InsertedAt),
+	}
+	for _, r := range b.Rooms {
+		days := make(map[string]string, len(r.Days))
+		for _, d := range r.Days {
+			days[d.Date.String()] = money(d.Amount)
+		}
+		taxes := make([]taxView, 0, len(r.Taxes))
+		for _, t := range r.Taxes {
+			taxes = append(taxes, taxView{t.IsInclusive, t.Name, money(t.TotalPrice), t.Type})
+		}
+		guests := r.Guests
+		if guests == nil {
+			guests = []keycard.Guest{}
+		}
+		v.Rooms = append(v.Rooms, roomView{
+			BookingRoomID: r.BookingRoomID, RoomTypeID: nullable(r.RoomTypeID), RatePlanID: nullable(r.RatePlanID),
+			CheckinDate: r.CheckinDate.String(), CheckoutDate: r.CheckoutDate.String(), Amount: money(r.Amount),
+			Days: days, Occupancy: roomOccupancyOf(r.Occupancy), Guests: guests, Services: servicesView(r.Services, money),
+			Taxes: taxes, CollectedTaxes: []struct{}{}, Meta: nullJSON(r.Meta), OTAUniqueID: nullable(r.OTAUniqueID),
+		})
+	}
+	for _, d := range b.Deposits {
+		cur := d.Currency
+		if cur == "" {
+			cur = b.Currency
+		}
+		v.Deposits = append(v.Deposits, depositView{keycard.FormatMoney(d.Amount, cur), cur, nullable(d.Type)})
+	}
+	if b.OTACommission != nil {
+		c := money(*b.OTACommission)
+		v.OTACommission = &c
+	}
+	if c := b.Customer; c != nil {
+		v.Customer = &customerView{Name: c.Name, Surname: c.Surname, Mail: nullable(c.Mail), Phone: nullable(c.Phone),
+			Address: nullable(c.Address), City: nullable(c.City), Zip: nullable(c.Zip), Country: nullable(c.Country),
+			Language: nullable(c.Language), Company: c.Company, Meta: nullJSON(c.Meta)}
+	}
+	if g := b.Guarantee; g != nil {
+		v.Guarantee = &guaranteeView{CardNumber: g.CardNumber, CardType: g.CardType, CardholderName: g.CardholderName,
+			CVV: "***", ExpirationDate: g.ExpirationDate, IsVirtual: g.IsVirtual, Meta: nullJSON(g.Meta)}
+	}
+	return v
+}
+
+func roomOccupancyOf(o keycard.Occupancy) roomOccupancyView {
+	ages := o.Ages
+	if ages == nil {
+		ages = []int{}
+	}
+	return roomOccupancyView{Adults: o.Adults, Ages: ages, Children: o.Children, Infants: o.Infants}
+}
+
+func servicesView(ss []keycard.BookingService, money func(int64) string) []serviceView {
+	out := make([]serviceView, 0, len(ss))
+	for _, sv := range ss {
+		out = append(out, serviceView{Name: sv.Name, Type: nullable(sv.Type), Nights: sv.Nights, Persons: sv.Persons,
+			PriceMode: nullable(sv.PriceMode), PricePerUnit: money(sv.PricePerUnit), TotalPrice: money(sv.TotalPrice)})
+	}
+	return out
+}
+
+// rawObject writes stored JSON as it is, or null.
+func rawObject(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return raw
+}
+
+func bookingResource(b *keycard.Booking, p *keycard.Principal) resource {
+	b.HideCardFrom(p)
+	v := newBookingView(b)
+	v.ID, v.RevisionID = b.ID, b.RevisionID
+	return resource{Type: "booking", ID: b.ID, Attributes: v, Relationships: map[string]any{
+		"property": relation{ref{Type: "property", ID: b.PropertyID}},
+	}}
+}
+
+func revisionResource(b *keycard.Booking, p *keycard.Principal) resource {
+	b.HideCardFrom(p)
+	v := newBookingView(b)
+	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
+	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
+		"property": relation{ref{Type: "property", ID: b.PropertyID}},
+		"booking":  relation{ref{Type: "booking", ID: b.ID}},
+	}}
+}
