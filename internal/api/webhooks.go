@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/keycard/keycard/internal/keycard"
-	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/webhook"
 )
 
@@ -214,7 +213,7 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	} else if p.Restricted() {
 		return keycard.Invalid("property_id", "can't be blank for a key restricted to selected properties")
 	}
-	body := store.EnvelopeBody(keycard.EventTest, wh.PropertyID, p.UserID, map[string]string{"message": "keycard test delivery"}, wh.SendData, time.Now())
+	body := keycard.WebhookBody(keycard.EventTest, wh.PropertyID, p.UserID, map[string]string{"message": "keycard test delivery"}, wh.SendData, time.Now())
 	ans, err := s.webhooks.Send(r.Context(), webhook.Request{URL: wh.CallbackURL, Params: wh.RequestParams, Headers: wh.Headers,
 		Body: body, Event: keycard.EventTest})
 	if err != nil {

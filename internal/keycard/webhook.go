@@ -1,6 +1,7 @@
 package keycard
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -380,6 +381,60 @@ func (n RevisionNotice) Events() []string {
 		out = append(out, EventBookingUnmappedRate)
 	}
 	return out
+}
+
+// Payload returns what a booking event of the revision carries: the
+// booking, its property and the revision; for the unmapped events the
+// booking and the revision, as Channex names them.
+func (n RevisionNotice) Payload(event string) map[string]string {
+	if event == EventBookingUnmappedRoom || event == EventBookingUnmappedRate {
+		return map[string]string{"booking_id": n.BookingID, "booking_revision_id": n.RevisionID}
+	}
+	return map[string]string{"booking_id": n.BookingID, "property_id": n.PropertyID, "revision_id": n.RevisionID}
+}
+
+// ARIPayload returns one entry of an ari event's payload: what one write
+// set on one date of a room type (ratePlanID "" for availability) or rate
+// plan, with the values written.
+func ARIPayload(roomTypeID, ratePlanID string, day Date, values map[string]any) map[string]any {
+	m := make(map[string]any, len(values)+3)
+	for k, v := range values {
+		m[k] = v
+	}
+	m["date"] = day.String()
+	m["room_type_id"] = roomTypeID
+	if ratePlanID == "" {
+		m["rate_plan_id"] = nil
+	} else {
+		m["rate_plan_id"] = ratePlanID
+	}
+	return m
+}
+
+// webhookEnvelope is the body of a delivery, as in Channex.
+type webhookEnvelope struct {
+	Event      string  `json:"event"`
+	Payload    any     `json:"payload,omitempty"`
+	PropertyID *string `json:"property_id"`
+	UserID     *string `json:"user_id"`
+	Timestamp  string  `json:"timestamp"`
+}
+
+// WebhookBody returns the JSON body of an event, as Channex writes it: the
+// payload is left out unless sendData is set.
+func WebhookBody(event, propertyID, userID string, payload any, sendData bool, at time.Time) []byte {
+	env := webhookEnvelope{Event: event, Timestamp: at.UTC().Format("2006-01-02T15:04:05.0000Z")}
+	if propertyID != "" {
+		env.PropertyID = &propertyID
+	}
+	if userID != "" {
+		env.UserID = &userID
+	}
+	if sendData {
+		env.Payload = payload
+	}
+	b, _ := json.Marshal(env)
+	return b
 }
 
 // Delivery states.

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// maxARIEntriesPerDelivery splits a large ARI write into several
+// deliveries of at most this many changes each.
+const maxARIEntriesPerDelivery = 1000
+
+// hook is an active webhook an event may go to.
+type hook struct {
+	id       string
+	mask     keycard.EventMask
+	sendData bool
+}
+
+// makerKeySQL is a column of a query over webhooks w: the pause reason
+// the key that made w calls for (” when a user made w or the key is
+// live). Its one argument is the time now. A rolled key is the same key
+// and stays live.
+const makerKeySQL = `CASE WHEN w.api_key_id IS NULL THEN ''
+	WHEN EXISTS (SELECT 1 FROM api_keys mk WHERE mk.id = w.api_key_id AND mk.status <> 'active') THEN '` + keycard.WebhookPausedKeyWithdrawn + `'
+	WHEN EXISTS (SELECT 1 FROM api_keys mk WHERE mk.id = w.api_key_id AND mk.expires_at IS NOT NULL AND mk.expires_at <= ?) THEN '` + keycard.WebhookPausedKeyExpired + `'
+	ELSE '' END`
+
+// makerReachSQL returns a condition over webhooks w: the maker of w (its
+// user, narrowed when a key made it to its key's properties and to what
+// the property's organisation lets the key reach) reaches the property
+// whose id is the SQL expression prop. It is the reach of reach.go,
+// written for a maker and a property named by columns. (The production
+// gate is left out: a lapsed subscription stops keys, not deliveries.)
+func makerReachSQL(prop string) string {
+	return `((EXISTS (SELECT 1 FROM properties mp JOIN organizations mo ON mo.id = mp.organization_id WHERE mp.id = ` + prop + ` AND mo.owner_user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM property_users mpu WHERE mpu.property_id = ` + prop + ` AND mpu.user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM group_properties mgp JOIN group_users mgu ON mgu.group_id = mgp.group_id WHERE mgp.property_id = ` + prop + ` AND mgu.user_id = w.user_id))
+	AND (w.api_key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys mk JOIN properties kr ON kr.id = ` + prop + `
+		JOIN organizations ko ON ko.id = kr.organization_id WHERE mk.id = w.api_key_id AND ` + keyOrgSQL("mk.organization_id", "mk.id") + `
+		AND (mk.access_all_properties = TRUE OR EXISTS (SELECT 1 FROM api_key_properties mkp WHERE mkp.api_key_id = mk.id AND mkp.property_id = ` + prop + `)))))`
+}
+
+// activeReachSQL is makerReachSQL for a property bound as an argument
+// (as many times as it has placeholders).
+var activeReachSQL = makerReachSQL("?")
+
+// withheld says why a webhook may not carry data of a property now, and
+// whether it is to be paused for it: a key that made it and is no longer
+// live pauses it; a maker who no longer reaches the property pauses a
+// webhook of that property, while an all-properties webhook just leaves
+// that property out.
+func withheld(keyState string, reaches, allProperties bool) (reason string, pause bool) {
+	switch {
+	case keyState != "":
+		return keyState, true
+	case !reaches:
+		return keycard.WebhookPausedNoAccess, !allProperties
+	}
+	return "", false
+}
+
+// activeWebhooks returns the active webhooks that may deliver events of a
+// property now: its own, and the all-properties webhooks of the users who
+// reach it; each only while its maker could still read the property's
+// data. A webhook whose maker no longer may is paused (see withheld), in
+// t, so the pause commits with the change that found it.
+func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([]hook, error) {
+	args := []any{micros(s.now())}
+	for range strings.Count(activeReachSQL, "?") {
+		args = append(args, propertyID)
+	}
+	rows, err := t.Query(ctx, `SELECT w.id, w.event_mask, w.send_data, CASE WHEN w.property_id IS NULL THEN 1 ELSE 0 END,
+			`+makerKeySQL+`, CASE WHEN `+activeReachSQL+` THEN 1 ELSE 0 END
+		FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ?
+		OR (w.property_id IS NULL AND (
+			EXISTS (SELECT 1 FROM properties p JOIN organizations o ON o.id = p.organization_id WHERE p.id = ? AND o.owner_user_id = w.user_id)
+			OR EXISTS (SELECT 1 FROM property_users pu WHERE pu.property_id = ? AND pu.user_id = w.user_id)
+			OR EXISTS (SELECT 1 FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gp.property_id = ? AND gu.user_id = w.user_id))))
+		ORDER BY w.id`, append(args, true, propertyID, propertyID, propertyID, propertyID)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: webhooks of property: %w", err)
+	}
+	var out []hook
+	pause := map[string]string{}
+	for rows.Next() {
+		var h hook
+		var mask, keyState string
+		var all, reaches int
+		if err := rows.Scan(&h.id, &mask, &h.sendData, &all, &keyState, &reaches); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if reason, p := withheld(keyState, reaches == 1, all == 1); reason != "" {
+			if p {
+				pause[h.id] = reason
+			}
+			continue
+		}
+		h.mask, _ = keycard.ParseEventMask(mask)
+		out = append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range slices.Sorted(maps.Keys(pause)) {
+		if err := s.pauseWebhook(ctx, t, id, pause[id]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// pauseWebhook pauses an active webhook for reason, and records it. What
+// it had queued is not sent: it was queued for a maker who may no longer
+// read it.
+func (s *Store) pauseWebhook(ctx context.Context, t *tx, id, reason string) error {
+	res, err := t.Exec(ctx, `UPDATE webhooks SET is_active = ?, paused_reason = ?, updated_at = ? WHERE id = ? AND is_active = ?`,
+		false, reason, micros(s.now()), id, true)
+	if err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // paused already
+	}
+	if _, err := t.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, claimed_until = NULL, lease = NULL
+		WHERE webhook_id = ? AND status = ?`, keycard.DeliveryFailed, "not sent: "+reason, id, keycard.DeliveryPending); err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	w, err := s.scanWebhook(t.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = ?`, id))
+	if err != nil {
+		return fmt.Errorf("store: pause webhook: %w", err)
+	}
+	return s.auditWebhook(ctx, t, nil, w, keycard.AuditWebhookPaused, map[string]any{"reason": reason})
+}
+
+// insertDelivery queues one delivery, due at once.
+func (s *Store) insertDelivery(ctx context.Context, t *tx, webhookID, propertyID, event string, body []byte, now time.Time) error {
+	_, err := t.Exec(ctx, `INSERT INTO webhook_deliveries (id, webhook_id, property_id, event, body, status, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), webhookID, propertyID, event, string(body), keycard.DeliveryPending, micros(now), micros(now))
+	if err != nil {
+		return fmt.Errorf("store: queue webhook delivery: %w", err)
+	}
+	return nil
+}
+
+// enqueue queues an event of a property for every active webhook whose
+// mask selects it, inside t: the delivery exists if and only if the change
+// that made the event is committed.
+func (s *Store) enqueue(ctx context.Context, t *tx, propertyID, userID, event string, payload any) error {
+	hooks, err := s.activeWebhooks(ctx, t, propertyID)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	now := s.now()
+	for _, h := range hooks {
+		if !h.mask.Matches(event) {
+			continue
+		}
+		body := keycard.WebhookBody(event, propertyID, userID, payload, h.sendData, now)
+		if err := s.insertDelivery(ctx, t, h.id, propertyID, event, body, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Enqueue queues an event of a property in a transaction of its own, for
+// events not made by a store write (and for tests).
+func (s *Store) Enqueue(ctx context.Context, propertyID, userID, event string, payload any) error {
+	return s.write(ctx, func(t *tx) error { return s.enqueue(ctx, t, propertyID, userID, event, payload) })
+}
+
+// enqueueRevision queues the booking events of a revision just written in
+// t: booking, booking_new / booking_modification / booking_cancellation,
+// and booking_unmapped_room / booking_unmapped_rate when they apply. The
+// booking revision writer calls it, once per revision.
+func (s *Store) enqueueRevision(ctx context.Context, t *tx, n keycard.RevisionNotice) error {
+	for _, event := range n.Events() {
+		if err := s.enqueue(ctx, t, n.PropertyID, n.UserID, event, n.Payload(event)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NotifyNonAcked queues the non_acked_booking event for every revision
+// unacked for longer than after, once per revision, and returns how many
+// it found (at most limit per call). Servers sharing a PostgreSQL database
+// skip each other's rows.
+func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Duration, limit int) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		lock := ""
+		if s.dialect.name() == "postgres" {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := t.Query(ctx, `SELECT id, booking_id, property_id FROM booking_revisions
+			WHERE acked_at IS NULL AND non_acked_notified_at IS NULL AND inserted_at <= ?
+			ORDER BY inserted_at LIMIT `+strconv.Itoa(limit)+lock, micros(now.Add(-after)))
+		if err != nil {
+			return fmt.Errorf("store: non-acked revisions: %w", err)
+		}
+		type rev struct{ id, booking, property string }
+		var revs []rev
+		for rows.Next() {
+			var r rev
+			if err := rows.Scan(&r.id, &r.booking, &r.property); err != nil {
+				rows.Close()
+				return err
+			}
+			revs = append(revs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range revs {
+			n := keycard.RevisionNotice{PropertyID: r.property, BookingID: r.booking, RevisionID: r.id}
+			if err := s.enqueue(ctx, t, r.property, "", keycard.EventNonAckedBooking, n.Payload(keycard.EventNonAckedBooking)); err != nil {
+				return err
+			}
+			if _, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id = ?`, micros(now), r.id); err != nil {
+				return fmt.Errorf("store: mark non-acked revision: %w", err)
+			}
+		}
+		n = len(revs)
+		return nil
+	})
+	return n, err
+}
+
+// ariChange is one date of one room type (an availability change) or rate
+// plan option (a rate and restriction change) written.
+type ariChange struct {
+	roomTypeID string
+	ratePlanID string // "" for availability
+	day        keycard.Date
+	fields     []string
+	values     map[string]any
+}
+
+// enqueueARI queues ari events of one property: changes yields the
+// property's changes, and is called only when some webhook may hear them.
+func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string, changes func(yield func(ariChange) bool)) error {
+	hooks, err := s.activeWebhooks(ctx, t, propertyID)
+	if err != nil {
+		return err
+	}
+	var ari []hook
+	for _, h := range hooks {
+		if h.mask.Matches(keycard.EventARI) {
+			ari = append(ari, h)
+		}
+	}
+	if len(ari) == 0 {
+		return nil
+	}
+	now := s.now()
+	batches := make([][]map[string]any, len(ari))
+	flush := func(i int) error {
+		if len(batches[i]) == 0 {
+			return nil
+		}
+		body := keycard.WebhookBody(keycard.EventARI, propertyID, userID, batches[i], ari[i].sendData, now)
+		batches[i] = batches[i][:0]
+		return s.insertDelivery(ctx, t, ari[i].id, propertyID, keycard.EventARI, body, now)
+	}
+	var ferr error
+	for c := range changes {
+		var entry map[string]any
+		for i, h := range ari {
+			if !h.mask.MatchesARI(c.roomTypeID, c.ratePlanID, c.fields) {
+				continue
+			}
+			if entry == nil {
+				entry = keycard.ARIPayload(c.roomTypeID, c.ratePlanID, c.day, c.values)
+			}
+			batches[i] = append(batches[i], entry)
+			if len(batches[i]) >= maxARIEntriesPerDelivery {
+				if ferr = flush(i); ferr != nil {
+					return ferr
+				}
+			}
+		}
+	}
+	for i := range ari {
+		if err := flush(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
