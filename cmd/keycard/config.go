@@ -28,7 +28,7 @@ type Config struct {
 	// SecureCookies marks the UI's cookies Secure over plain HTTP, for a
 	// TLS-terminating proxy in front.
 	SecureCookies bool
-	// SignInLimits bound failed password sign-ins per minute.
+	// SignInLimits bound failed password sign-ins.
 	SignInLimits auth.SignInLimits
 	// MetricsPublic serves /metrics on the public address too.
 	MetricsPublic bool
@@ -91,6 +91,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.BoolVar(&c.cfg.SecureCookies, "secure-cookies", false, "mark the UI's cookies Secure even over plain HTTP, when HTTPS ends at a proxy in front (env KEYCARD_SECURE_COOKIES)")
 		fs.IntVar(&c.cfg.SignInLimits.PerEmail, "sign-in-rate-limit", 10, "failed password sign-ins per minute per email address from one client address; 0 is no limit (env KEYCARD_SIGN_IN_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.SignInLimits.PerAccount, "sign-in-account-limit", 50, "failed password sign-ins per hour per account from all addresses together, after which its password sign-ins pause for the hour; 0 is no limit (env KEYCARD_SIGN_IN_ACCOUNT_LIMIT)")
 		c.webhookFlags(fs)
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of proxies whose X-Forwarded-For names the client address (env KEYCARD_TRUSTED_PROXIES)")
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
@@ -156,7 +157,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}
-		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress, "auth-fail-limit": &c.cfg.AuthFailLimit} {
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress, "auth-fail-limit": &c.cfg.AuthFailLimit, "sign-in-account-limit": &c.cfg.SignInLimits.PerAccount} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {
 				n, err := strconv.Atoi(v)

@@ -427,7 +427,7 @@ func TestCLIErrors(t *testing.T) {
 
 func TestRateLimitFlags(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "keycard.db")
-	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ORG_RATE_LIMIT": "2"})
+	getenv := env(map[string]string{"KEYCARD_DB": db, "KEYCARD_ORG_RATE_LIMIT": "2", "KEYCARD_SIGN_IN_ACCOUNT_LIMIT": "2"})
 	migrateDB(t, getenv)
 	if _, err := cli(t, getenv, "user", "create", "--email", "o@hotel.example", "--password", "password1"); err != nil {
 		t.Fatal(err)
@@ -440,8 +440,21 @@ func TestRateLimitFlags(t *testing.T) {
 			t.Errorf("request %d with KEYCARD_ORG_RATE_LIMIT=2: %d, want %d", i+1, status, want)
 		}
 	}
+	for i, want := range []int{401, 401} {
+		if status, _ := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"wrong-password"}}`); status != want {
+			t.Errorf("wrong password %d with KEYCARD_SIGN_IN_ACCOUNT_LIMIT=2: %d, want %d", i+1, status, want)
+		}
+	}
+	status, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
+	errs, _ := m["errors"].(map[string]any)
+	if title, _ := errs["title"].(string); status != 429 || !strings.Contains(title, "paused") {
+		t.Errorf("right password after 2 failures with KEYCARD_SIGN_IN_ACCOUNT_LIMIT=2: %d %q, want 429, paused", status, title)
+	}
 	if _, err := cli(t, getenv, "serve", "--key-rate-limit", "-1"); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("negative limit: %v", err)
+	}
+	if _, err := cli(t, getenv, "serve", "--sign-in-account-limit", "-1"); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("negative account limit: %v", err)
 	}
 }
 

@@ -159,6 +159,13 @@ const (
 	credOwnerA    cred = "session owner A"
 	credOwnerB    cred = "session owner B"
 	credMember    cred = "session member A"
+
+	// Requests with more than one credential.
+	credTwoKeys      cred = "two user-api-key headers"
+	credJoinedKeys   cred = "two keys in one user-api-key header"
+	credKeyAndBearer cred = "a key and a bearer token"
+	credTwoBearers   cred = "two Authorization headers"
+	credKeyAndBasic  cred = "a key and Basic authorization"
 )
 
 func (f *fixture) headers(c cred) http.Header {
@@ -186,6 +193,18 @@ func (f *fixture) headers(c cred) http.Header {
 		h.Set("Authorization", "Bearer "+f.tokenB)
 	case credMember:
 		h.Set("Authorization", "Bearer "+f.tokenMem)
+	case credTwoKeys:
+		h["User-Api-Key"] = []string{f.keyAll, f.keyP1}
+	case credJoinedKeys:
+		h.Set("user-api-key", f.keyAll+", "+f.keyP1)
+	case credKeyAndBearer:
+		h.Set("user-api-key", f.keyAll)
+		h.Set("Authorization", "Bearer "+f.tokenA)
+	case credTwoBearers:
+		h["Authorization"] = []string{"Bearer " + f.tokenA, "Bearer " + f.tokenB}
+	case credKeyAndBasic:
+		h.Set("user-api-key", f.keyAll)
+		h.Set("Authorization", "Basic b3duZXI6cGFzc3dvcmQ=")
 	}
 	return h
 }

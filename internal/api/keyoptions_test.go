@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
@@ -436,12 +437,36 @@ func TestAuthFailThrottle(t *testing.T) {
 		if status, _ := f.from("GET", "/api/v1/properties", bad, "", keyHeader(unknownKey), ""); status != 429 {
 			t.Errorf("21st bad key: %d, want 429", status)
 		}
-		// The address cools off whatever it sends, sign-ins included...
-		if status, _ := f.from("GET", "/api/v1/properties", bad, "", keyHeader(f.keyAll), ""); status != 429 {
-			t.Errorf("valid key from the throttled address: %d, want 429", status)
+		// The address cools off for forged keys and tokens and for
+		// password sign-ins...
+		for _, tc := range []struct {
+			name string
+			h    http.Header
+		}{
+			{"forged key", keyHeader(unknownKey)},
+			{"malformed key", keyHeader("not-a-key")},
+			{"forged session token", http.Header{"Authorization": {"Bearer " + apikey.New(apikey.SessionPrefix)}}},
+		} {
+			status, body := f.from("GET", "/api/v1/properties", bad, "", tc.h, "")
+			if status != 429 || !strings.Contains(body, "Too many failed authentications") {
+				t.Errorf("%s from the throttled address: got %d %s, want 429", tc.name, status, body)
+			}
 		}
 		if status, _ := f.from("POST", "/api/v1/sign_in", bad, "", nil, `{"user":{"email":"owner-a@example.com","password":"password-owner-a@example.com"}}`); status != 429 {
 			t.Errorf("sign-in from the throttled address: %d, want 429", status)
+		}
+		// ...but a valid key or session token from it is served: anyone
+		// behind the same NAT could otherwise stop a PMS.
+		for _, tc := range []struct {
+			name string
+			h    http.Header
+		}{
+			{"valid key", keyHeader(f.keyAll)},
+			{"valid session token", http.Header{"Authorization": {"Bearer " + f.tokenA}}},
+		} {
+			if status, _ := f.from("GET", "/api/v1/properties", bad, "", tc.h, ""); status != 200 {
+				t.Errorf("%s from the throttled address: got %d, want 200", tc.name, status)
+			}
 		}
 		// ...while a valid key from elsewhere is not slowed.
 		if status, _ := f.from("GET", "/api/v1/properties", "203.0.113.5:1", "", keyHeader(f.keyAll), ""); status != 200 {

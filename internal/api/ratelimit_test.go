@@ -184,6 +184,54 @@ func TestSignInLimit(t *testing.T) {
 	}
 }
 
+// TestSignInAccountLimit guesses one account's password from a new client
+// address each time, through a trusted proxy: after 50 failures, the
+// account's password sign-ins pause for the hour, the right password
+// included, with a 429 that says so; another account, the account's key
+// and its existing session keep working.
+func TestSignInAccountLimit(t *testing.T) {
+	f, now := clockFixture(t, storetest.Config(t, "sqlite"))
+	clock := func() time.Time { return *now }
+	f.auth.SetSignInLimit(ratelimit.NewMemory(clock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 50})
+	f.auth.SetAuthFailLimit(ratelimit.NewMemory(clock), 20)
+	signIn := func(client, email, password string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest("POST", "/api/v1/sign_in", strings.NewReader(`{"user":{"email":"`+email+`","password":"`+password+`"}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "10.0.0.1:443"
+		req.Header.Set("X-Forwarded-For", client)
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec
+	}
+	client := func(i int) string { return "198.51.100." + strconv.Itoa(i+1) }
+	for i := range 51 {
+		want := 401
+		if i == 50 {
+			want = 429
+		}
+		if rec := signIn(client(i), "owner-a@example.com", "wrong-password"); rec.Code != want {
+			t.Fatalf("wrong password %d from its own address: got %d, want %d", i+1, rec.Code, want)
+		}
+	}
+	const paused = "Sign-ins to this account are paused after too many failed attempts"
+	rec := signIn("203.0.113.50", "owner-a@example.com", "password-owner-a@example.com")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "3600" ||
+		!strings.Contains(rec.Body.String(), `"code":"http_too_many_requests","title":"`+paused+`"`) {
+		t.Errorf("right password for the paused account: got %d, Retry-After %q, %s; want 429, 3600 and the title %q",
+			rec.Code, rec.Header().Get("Retry-After"), rec.Body, paused)
+	}
+	if rec := signIn("203.0.113.50", "owner-b@example.com", "password-owner-b@example.com"); rec.Code != 200 {
+		t.Errorf("another account: got %d, want 200", rec.Code)
+	}
+	f.run(t, scenario{name: "the paused account's key", method: "GET", path: "/api/v1/properties", cred: credKeyAll, status: 200})
+	f.run(t, scenario{name: "the paused account's session", method: "GET", path: "/api/v1/properties", cred: credOwnerA, status: 200})
+	*now = now.Add(auth.AccountWindow)
+	if rec := signIn("203.0.113.50", "owner-a@example.com", "password-owner-a@example.com"); rec.Code != 200 {
+		t.Errorf("right password once the hour is up: got %d, want 200", rec.Code)
+	}
+}
+
 // TestSignInLimitPerAddress checks both sign-in limits: guesses at an
 // email from one address do not lock its owner out elsewhere, and one
 // address cannot spray guesses across many emails.

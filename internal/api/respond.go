@@ -60,6 +60,9 @@ func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if !ok {
 		info = errorInfo[keycard.EInternal]
 	}
+	if e.Title != "" {
+		info.title = e.Title
+	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(e.RetryAfter))))
 	}

@@ -132,8 +132,13 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 
 // authenticate puts the request's principal into its context: from the
 // user-api-key header, else from an "Authorization: Bearer" session token.
+// A request with more than one credential is refused (see
+// credentialConflict).
 func (s *Server) authenticate(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := credentialConflict(r); err != nil {
+			return err
+		}
 		kind, p, err := s.principal(r)
 		s.metrics.Auth(kind, auth.Outcome(err))
 		if err != nil {
@@ -168,6 +173,45 @@ func (s *Server) principal(r *http.Request) (kind string, p *keycard.Principal, 
 		}
 	}
 	return "none", nil, &keycard.Error{Code: keycard.EUnauthorized}
+}
+
+// Errors of a request that carries more than one credential. They name
+// the headers, never their values.
+var (
+	errTwoKeys          = keycard.Errorf(keycard.EBadRequest, "The user-api-key header is given more than once; send one API key")
+	errTwoAuthorization = keycard.Errorf(keycard.EBadRequest, "The Authorization header is given more than once; send one")
+	errKeyAndBearer     = keycard.Errorf(keycard.EBadRequest, "Both a user-api-key header and an Authorization: Bearer token are given; send one credential, not both")
+)
+
+// credentialConflict refuses a request that carries more than one
+// credential rather than picking one: which one a client meant cannot be
+// known, and a proxy that adds its own header must not silently decide
+// who the request acts for. A user-api-key value with a comma is two
+// headers joined by a proxy (a key never holds one).
+func credentialConflict(r *http.Request) error {
+	var keys, authz int
+	for _, v := range r.Header.Values("user-api-key") {
+		if v = strings.TrimSpace(v); v != "" {
+			keys += 1 + strings.Count(v, ",")
+		}
+	}
+	bearer := false
+	for _, v := range r.Header.Values("Authorization") {
+		if v = strings.TrimSpace(v); v != "" {
+			authz++
+			scheme, _, _ := strings.Cut(v, " ")
+			bearer = bearer || strings.EqualFold(scheme, "Bearer")
+		}
+	}
+	switch {
+	case keys > 1:
+		return errTwoKeys
+	case authz > 1:
+		return errTwoAuthorization
+	case keys == 1 && bearer:
+		return errKeyAndBearer
+	}
+	return nil
 }
 
 // logPrincipal adds who the request acts for to its access line: ids,

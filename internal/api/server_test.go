@@ -82,6 +82,37 @@ func TestServerEdges(t *testing.T) {
 	})
 }
 
+// TestCredentialConflicts checks that a request with more than one
+// credential is refused with a 400 naming the conflict, never answered as
+// one of them.
+func TestCredentialConflicts(t *testing.T) {
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	const twoKeys, twoAuthz, keyAndBearer = "user-api-key header is given more than once",
+		"Authorization header is given more than once", "Both a user-api-key header and an Authorization: Bearer token are given"
+	for _, sc := range []scenario{
+		{name: "two keys", method: "GET", path: "/api/v1/properties", cred: credTwoKeys, status: 400,
+			want: []string{`"code":"bad_request"`, twoKeys}},
+		{name: "two keys joined by a proxy", method: "GET", path: "/api/v1/properties", cred: credJoinedKeys, status: 400,
+			want: []string{`"code":"bad_request"`, twoKeys}},
+		{name: "a key and a bearer token", method: "GET", path: "/api/v1/properties", cred: credKeyAndBearer, status: 400,
+			want: []string{`"code":"bad_request"`, keyAndBearer}},
+		{name: "two Authorization headers", method: "GET", path: "/api/v1/properties", cred: credTwoBearers, status: 400,
+			want: []string{`"code":"bad_request"`, twoAuthz}},
+		{name: "two Authorization headers on refresh", method: "POST", path: "/api/v1/refresh_token", cred: credTwoBearers, status: 400,
+			want: []string{`"code":"bad_request"`, twoAuthz}},
+		{name: "a write with two keys", method: "POST", path: "/api/v1/groups", cred: credTwoKeys, body: `{"group":{"title":"Porto"}}`, status: 400,
+			want: []string{twoKeys}},
+		// Basic authorization is no credential of keycard's: the key alone
+		// counts, as before.
+		{name: "a key and Basic authorization", method: "GET", path: "/api/v1/properties", cred: credKeyAndBasic, status: 200,
+			want: []string{"{p1}", "{p2}"}},
+	} {
+		t.Run(sc.name, func(t *testing.T) { f.run(t, sc) })
+	}
+	// Nothing was written by the refused write.
+	f.run(t, scenario{method: "GET", path: "/api/v1/groups", cred: credOwnerA, status: 200, never: []string{"Porto"}})
+}
+
 func TestRoutesBuild(t *testing.T) {
 	// The mux panics on conflicting patterns; building it is the test.
 	defer func() {

@@ -71,6 +71,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 // refreshToken is POST /api/v1/refresh_token with the refresh token as
 // "Authorization: Bearer": it ends that session and starts a new one.
 func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return errTwoAuthorization
+	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "Bearer") {
 		return &keycard.Error{Code: keycard.EUnauthorized}

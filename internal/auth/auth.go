@@ -14,9 +14,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,11 +206,17 @@ func (a *Authenticator) CacheStats() (hits, misses uint64) {
 // and checks the key's options against the request described in ctx (see
 // keycard.RequestInfo). Unknown, withdrawn and valid keys take the same
 // path: a hash and one lookup by hash.
+//
+// The failure throttle is asked only once the key has failed (see
+// failed): a valid key is never refused for its address's failures. A key
+// holds 238 random bits, so the throttle is against noise, not guessing,
+// and a PMS behind the NAT of a noisy neighbour must keep working. Checking
+// first costs little while an address cools off: a malformed key is
+// refused by its format before any storage, and a well-formed unknown one
+// costs a cache miss and one indexed lookup by hash, as it did before the
+// address was throttled, without the limiter's round trip.
 func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Principal, error) {
 	ri := keycard.RequestInfoFrom(ctx)
-	if err := a.throttled(ri.Addr); err != nil {
-		return nil, err
-	}
 	// Garbage and typos never reach the cache or the database.
 	if !apikey.Valid(apikey.KeyPrefix, key) {
 		err := errMalformed
@@ -251,12 +259,11 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	return &p, nil
 }
 
-// Session authenticates a request by its bearer session token.
+// Session authenticates a request by its bearer session token. As with
+// APIKey, a valid token is never refused for its address's failures; an
+// unknown or malformed one from an address that cools off gets the 429.
 func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Principal, error) {
 	addr := keycard.RequestInfoFrom(ctx).Addr
-	if err := a.throttled(addr); err != nil {
-		return nil, err
-	}
 	if !apikey.Valid(apikey.SessionPrefix, token) {
 		err := errUnauthorized
 		if apikey.Valid(apikey.KeyPrefix, token) {
@@ -393,15 +400,45 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 // from; for tests.
 func (a *Authenticator) SetClock(now func() time.Time) { a.now = now }
 
-// SignInLimits bound failed password sign-ins per minute; 0 turns a limit
-// off. Only failures count, so a user who signs in often is never held up.
+// SignInLimits bound failed password sign-ins; 0 turns a limit off. Only
+// failures count, so a user who signs in often is never held up.
 type SignInLimits struct {
-	// PerEmail counts an email's failures from one client address: a
-	// guesser elsewhere cannot lock its owner out.
+	// PerEmail counts an email's failures per minute from one client
+	// address: a guesser elsewhere cannot lock its owner out.
 	PerEmail int
-	// PerAddress counts a client address's failures, whatever the emails:
-	// one address cannot spray guesses across accounts.
+	// PerAddress counts a client address's failures per minute, whatever
+	// the emails: one address cannot spray guesses across accounts.
 	PerAddress int
+	// PerAccount counts an email's failures per AccountWindow from every
+	// address together: a guesser rotating addresses (through a botnet,
+	// or a forged hop behind a trusted proxy) gets no more. Once it is
+	// spent, the account's password sign-ins pause for AccountWindow, the
+	// right password included; its keys and sessions keep working.
+	PerAccount int
+}
+
+// AccountWindow is the window of SignInLimits.PerAccount, and how long an
+// account's password sign-ins pause once it is spent.
+const AccountWindow = time.Hour
+
+// accountPausedTitle names the refusal of a paused account's sign-in.
+const accountPausedTitle = "Sign-ins to this account are paused after too many failed attempts"
+
+// AccountPaused reports whether err refuses a sign-in because the
+// account's password sign-ins are paused (see SignInLimits.PerAccount).
+func AccountPaused(err error) bool {
+	e, ok := errors.AsType[*keycard.Error](err)
+	return ok && e.Title == accountPausedTitle
+}
+
+func accountPausedError(retry time.Duration) error {
+	minutes := max(1, int((retry+time.Minute-1)/time.Minute))
+	when := "in 1 minute"
+	if minutes > 1 {
+		when = "in " + strconv.Itoa(minutes) + " minutes"
+	}
+	return &keycard.Error{Code: keycard.ERateLimited, RetryAfter: retry, Title: accountPausedTitle,
+		Details: accountPausedTitle + "; try again " + when}
 }
 
 // SetSignInLimit limits failed password sign-ins as lim says, counted by
@@ -414,8 +451,9 @@ func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, lim SignInLimits) {
 // SignIn checks an email and password from a client at addr (host:port or
 // host) and starts a session, unless the email has failed too often from
 // that address this minute, or the address has failed too often with any
-// email: that stops passwords being guessed online, for the API and the UI
-// alike.
+// email, or the email's sign-ins are paused after too many failures from
+// anywhere (AccountPaused): that stops passwords being guessed online, for
+// the API and the UI alike.
 func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string) (*store.Session, error) {
 	client := keycard.RequestInfoFrom(ctx).Addr
 	if !client.IsValid() {
@@ -426,6 +464,16 @@ func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string
 	}
 	if client.IsValid() {
 		addr = client.String()
+	}
+	count, pause := a.accountRules(email)
+	if pause != nil {
+		res, err := a.signInLimiter.Peek(ctx, *pause)
+		switch {
+		case err != nil:
+			a.logErr(err, "check account sign-in pause")
+		case !res.Allowed:
+			return nil, accountPausedError(res.RetryAfter)
+		}
 	}
 	rules := a.signInRules(email, addr)
 	if len(rules) > 0 {
@@ -444,6 +492,9 @@ func (a *Authenticator) SignIn(ctx context.Context, email, password, addr string
 			if _, err := a.signInLimiter.Allow(ctx, rules...); err != nil {
 				a.logErr(err, "count failed sign-in")
 			}
+		}
+		if count != nil {
+			a.countAccountFailure(ctx, *count, *pause)
 		}
 		return nil, a.failed(ctx, client, err)
 	}
@@ -466,6 +517,38 @@ func (a *Authenticator) signInRules(email, addr string) []ratelimit.Rule {
 		rules = append(rules, ratelimit.Rule{Key: "sign-in-addr:" + apikey.Hash(client), Limit: a.signInLimits.PerAddress, Window: time.Minute})
 	}
 	return rules
+}
+
+// accountRules returns the counter of an email's failed sign-ins from
+// every address, and the pause that starts once it is spent; nil when the
+// limit is off. They are kept by email, whether or not an account has it:
+// pausing only real accounts would tell a guesser which emails have one.
+func (a *Authenticator) accountRules(email string) (count, pause *ratelimit.Rule) {
+	if a.signInLimiter == nil || a.signInLimits.PerAccount <= 0 {
+		return nil, nil
+	}
+	h := apikey.Hash(keycard.NormalizeEmail(email))
+	return &ratelimit.Rule{Key: "sign-in-account:" + h, Limit: a.signInLimits.PerAccount, Window: AccountWindow},
+		// Counting once in a bucket of one fills it for the whole window,
+		// shared by every server that counts in the same limiter.
+		&ratelimit.Rule{Key: "sign-in-paused:" + h, Limit: 1, Window: AccountWindow}
+}
+
+// countAccountFailure counts a failed sign-in against count, and starts
+// pause once count is spent. The counter alone would let a sign-in through
+// each time one failure's worth refilled; the pause holds for the window.
+func (a *Authenticator) countAccountFailure(ctx context.Context, count, pause ratelimit.Rule) {
+	res, err := a.signInLimiter.Allow(ctx, count)
+	if err != nil {
+		a.logErr(err, "count failed sign-in for the account")
+		return
+	}
+	if res.Allowed && res.Remaining > 0 {
+		return
+	}
+	if _, err := a.signInLimiter.Allow(ctx, pause); err != nil {
+		a.logErr(err, "pause the account's sign-ins")
+	}
 }
 
 // parseAddr reads the address of host:port or host; the zero Addr when

@@ -19,8 +19,10 @@ const CoolOff = time.Minute
 // failThrottle counts failed authentications (unknown or malformed keys,
 // unknown session tokens, wrong passwords) per client address, in the
 // limiter (Redis, when shared). An address over the limit is refused for
-// CoolOff, whatever it sends. Only failures touch the limiter: a valid key
-// costs one map look-up here, and only while some address is blocked.
+// CoolOff: its password sign-ins and any credential that fails, but not a
+// valid key or session token, so that a noisy neighbour behind the same
+// NAT cannot stop a PMS. Only failures touch the limiter and the blocked
+// map: a valid credential costs nothing here.
 type failThrottle struct {
 	limiter ratelimit.Limiter
 	limit   int
@@ -77,11 +79,15 @@ func (a *Authenticator) throttled(addr netip.Addr) error {
 }
 
 // failed counts a failed authentication from addr and returns err, or a
-// 429 error when addr is now over the limit.
+// 429 error when addr cools off or is now over the limit. While addr cools
+// off its failures are not counted again: the limiter is not asked.
 func (a *Authenticator) failed(ctx context.Context, addr netip.Addr, err error) error {
 	f := &a.fails
 	if f.limit <= 0 || !addr.IsValid() {
 		return err
+	}
+	if terr := a.throttled(addr); terr != nil {
+		return terr
 	}
 	k := throttleKey(addr)
 	// Counters are named by a hash: a shared Redis holds no addresses.

@@ -33,6 +33,10 @@ type Error struct {
 	Details any
 	// RetryAfter, for ERateLimited, is how long until a retry may pass.
 	RetryAfter time.Duration
+	// Title, when set, replaces the code's standard title (the Channex
+	// "title" member), for an error the caller must tell apart from
+	// others of its code.
+	Title string
 }
 
 func (e *Error) Error() string {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 )
 
@@ -54,6 +57,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		case keycard.ERateLimited:
 			s.metrics.RateLimited("sign_in")
 			view.Error = "Too many failed sign-in attempts. Wait a minute, then try again."
+			if e, ok := errors.AsType[*keycard.Error](err); ok && auth.AccountPaused(e) {
+				// Said as the API says it, with how long to wait.
+				view.Error = fmt.Sprint(e.Details) + "."
+			}
 			return s.render(w, r, http.StatusTooManyRequests, "sign_in", page{Title: "Sign in", Data: view})
 		}
 		return err

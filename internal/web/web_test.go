@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -788,6 +789,36 @@ func TestSignInLimit(t *testing.T) {
 	}
 	if c.sessionToken() != "" {
 		t.Errorf("a refused attempt set a session cookie")
+	}
+}
+
+// TestSignInAccountPaused checks that once an account's password
+// sign-ins pause after failures from many addresses, the sign-in page says
+// so, even for the right password, while a browser already signed in to
+// the account keeps working.
+func TestSignInAccountPaused(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 3})
+	signedIn := f.client()
+	signedIn.signIn(ownerEmail, ownerPassword)
+	for i := range 3 {
+		if _, err := f.auth.SignIn(context.Background(), ownerEmail, "guess", "198.51.100."+strconv.Itoa(i+1)+":4000"); keycard.ErrorCode(err) != keycard.EUnauthorized {
+			t.Fatalf("guess %d: got %v, want unauthorized", i+1, err)
+		}
+	}
+	c := f.client()
+	r := c.post("/sign_in", url.Values{"csrf_token": {c.csrf("/sign_in")}, "email": {ownerEmail}, "password": {ownerPassword}})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("right password for the paused account: got status %d, want 429", r.status)
+	}
+	if got, want := elementText(r.body, "sign-in-error"), "Sign-ins to this account are paused after too many failed attempts; try again in 60 minutes."; got != want {
+		t.Errorf("#sign-in-error: got %q, want %q", got, want)
+	}
+	if c.sessionToken() != "" {
+		t.Errorf("a refused attempt set a session cookie")
+	}
+	if r := signedIn.get("/organization/api-keys"); r.status != http.StatusOK {
+		t.Errorf("the browser already signed in: got status %d, want 200", r.status)
 	}
 }
 
