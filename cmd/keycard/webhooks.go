@@ -24,8 +24,9 @@ type WebhookConfig struct {
 	// Empty means next to the SQLite database; PostgreSQL needs it given,
 	// the same file on every server.
 	KeyFile string
-	// AllowPrivate lets callbacks reach loopback, private and link-local
-	// addresses (for tests and closed networks).
+	// AllowPrivate lets callbacks reach loopback, private, link-local and
+	// other special-purpose addresses, and this machine's own (for tests
+	// and closed networks).
 	AllowPrivate bool
 	// NonAckedAfter is how long a booking revision may stay unacked before
 	// the non_acked_booking event fires.
@@ -34,7 +35,7 @@ type WebhookConfig struct {
 
 func (c *configFlags) webhookFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.cfg.Webhooks.KeyFile, "webhook-key-file", "", "`file` with the key sealing webhook secrets; made if missing (default next to the SQLite database; required with --database-url) (env KEYCARD_WEBHOOK_KEY_FILE)")
-	fs.BoolVar(&c.cfg.Webhooks.AllowPrivate, "allow-private-webhooks", false, "let webhook callbacks reach loopback, private and link-local addresses (env KEYCARD_ALLOW_PRIVATE_WEBHOOKS)")
+	fs.BoolVar(&c.cfg.Webhooks.AllowPrivate, "allow-private-webhooks", false, "let webhook callbacks reach loopback, private, link-local and other special-purpose addresses, and this machine's own (env KEYCARD_ALLOW_PRIVATE_WEBHOOKS)")
 	fs.DurationVar(&c.cfg.Webhooks.NonAckedAfter, "non-acked-after", 30*time.Minute, "how long a booking revision may stay unacked before the non_acked_booking webhook fires (env KEYCARD_NON_ACKED_AFTER)")
 }
 

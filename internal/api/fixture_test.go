@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -286,5 +287,8 @@ func redact(f *fixture, body string) string {
 	if i := strings.Index(body, `"key":"kc_`); i >= 0 {
 		body = body[:i] + `"key":"[secret]"` + body[min(len(body), i+len(`"key":"`)+49+1):]
 	}
-	return body
+	return webhookSecret.ReplaceAllString(body, "whsec_[secret]")
 }
+
+// webhookSecret matches a webhook signing secret.
+var webhookSecret = regexp.MustCompile(`whsec_[0-9A-Za-z]+`)

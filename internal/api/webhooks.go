@@ -3,11 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/webhook"
 )
@@ -118,15 +121,19 @@ func decodeNewWebhook(r *http.Request) (*keycard.Webhook, *fields, error) {
 	return wh, f, nil
 }
 
-// checkCallback refuses a callback URL that points to a private address
-// (unless the server allows them).
-func (s *Server) checkCallback(r *http.Request, wh *keycard.Webhook, f *fields) {
+// checkCallback refuses a callback URL that points to a private,
+// special-purpose or this server's own address (unless the server allows
+// them).
+func (s *Server) checkCallback(r *http.Request, wh *keycard.Webhook, f *fields) error {
 	if f.errs.Has("callback_url") || keycard.CheckCallbackURL(wh.CallbackURL) != "" {
-		return
+		return nil
 	}
-	if err := s.webhooks.CheckCallback(r.Context(), wh.CallbackURL); err != nil {
-		f.errs.Add("callback_url", "is refused: it "+webhook.ErrPrivate.Error())
+	err := s.webhooks.CheckCallback(r.Context(), wh.CallbackURL)
+	if errors.Is(err, webhook.ErrNotAllowed) {
+		f.errs.Add("callback_url", "is refused: it "+webhook.ErrNotAllowed.Error())
+		return nil
 	}
+	return err
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +141,9 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.checkCallback(r, wh, f)
+	if err := s.checkCallback(r, wh, f); err != nil {
+		return err
+	}
 	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
 		return err
 	}
@@ -156,7 +165,9 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	if f.has("callback_url") {
 		pf := &fields{members: []member{{[]byte("callback_url"), f.raw("callback_url")}}, errs: keycard.FieldErrors{}}
 		applyWebhook(pf, &probe)
-		s.checkCallback(r, &probe, pf)
+		if err := s.checkCallback(r, &probe, pf); err != nil {
+			return err
+		}
 		for _, msg := range pf.errs["callback_url"] {
 			if strings.HasPrefix(msg, "is refused") {
 				f.errs.Add("callback_url", msg)
@@ -197,7 +208,9 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.checkCallback(r, wh, f)
+	if err := s.checkCallback(r, wh, f); err != nil {
+		return err
+	}
 	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
 		return err
 	}
@@ -217,6 +230,12 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	ans, err := s.webhooks.Send(r.Context(), webhook.Request{URL: wh.CallbackURL, Params: wh.RequestParams, Headers: wh.Headers,
 		Body: body, Event: keycard.EventTest})
 	if err != nil {
+		// The caller learns only connection failed, timeout or address
+		// not allowed (see webhook.SendError); the cause goes to the
+		// access log.
+		if cause := webhook.Cause(err); cause != nil {
+			handler.AddLogAttrs(w, slog.String("webhook_error", cause.Error()))
+		}
 		return keycard.Invalid("callback_url", "could not be reached: "+err.Error())
 	}
 	answer := ans.Body

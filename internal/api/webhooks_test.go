@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +150,108 @@ func TestWebhookTestCall(t *testing.T) {
 	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credOwnerA,
 		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*"}}`,
 		status: 422, want: []string{"could not be reached"}})
+}
+
+// TestWebhookFailuresSayLittle answers a closed port and a name that does
+// not resolve in the same words, in a test call and in the delivery log:
+// webhooks must not make keycard a port scanner of the networks it
+// reaches. (The server allows private addresses here, to reach a closed
+// loopback port at all.)
+func TestWebhookFailuresSayLittle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/hook"
+	ln.Close()
+	unresolvable := "http://nothing-here.invalid/hook"
+	leaks := []string{"refused", "no such host", "lookup", "dial", "connect:", ln.Addr().String()}
+
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	f.api.SetWebhookSender(webhook.NewSender(true))
+	answers := map[string]string{}
+	for _, url := range []string{closed, unresolvable} {
+		status, body := f.do("POST", "/api/v1/webhooks/test", credOwnerA,
+			`{"webhook":{"property_id":"`+f.p1+`","callback_url":"`+url+`","event_mask":"*"}}`)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, "could not be reached: connection failed") {
+			t.Errorf("test call to %s: %d %s, want 422 saying connection failed", url, status, body)
+		}
+		answers[url] = body
+	}
+	if answers[closed] != answers[unresolvable] {
+		t.Errorf("test calls answer a closed port with %s and an unresolvable host with %s, want the same", answers[closed], answers[unresolvable])
+	}
+
+	hooks := map[string]string{}
+	for _, url := range []string{closed, unresolvable} {
+		status, body := f.do("POST", "/api/v1/webhooks", credOwnerA,
+			`{"webhook":{"property_id":"`+f.p1+`","callback_url":"`+url+`","event_mask":"booking","is_active":true}}`)
+		if status != http.StatusCreated {
+			t.Fatalf("create webhook to %s: %d %s", url, status, redact(f, body))
+		}
+		hooks[url] = decode(t, body)["data"].(map[string]any)["id"].(string)
+	}
+	ctx := context.Background()
+	if err := f.st.Enqueue(ctx, f.p1, "", keycard.EventBooking,
+		map[string]string{"booking_id": keycard.NewID(), "property_id": f.p1, "revision_id": keycard.NewID()}); err != nil {
+		t.Fatal(err)
+	}
+	w := &webhook.Worker{Store: f.st, Sender: webhook.NewSender(true)}
+	if n, err := w.RunOnce(ctx); n != 2 || err != nil {
+		t.Fatalf("RunOnce = %d, %v; want the 2 deliveries", n, err)
+	}
+	for _, id := range hooks {
+		f.run(t, scenario{method: "GET", path: "/api/v1/webhooks/" + id + "/deliveries", cred: credOwnerA, status: 200,
+			want: []string{`"error":"connection failed"`, `"attempts":1`}, never: leaks})
+	}
+	for url, body := range answers {
+		for _, leak := range leaks {
+			if strings.Contains(body, leak) {
+				t.Errorf("test call to %s answers %s, which tells %q", url, body, leak)
+			}
+		}
+	}
+}
+
+// TestWebhookOwnAddress refuses a callback to an address of this machine
+// beyond loopback (issue 19: a documentation-range address on eth0 let a
+// test call read a service bound there).
+func TestWebhookOwnAddress(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ln net.Listener
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil || p.Addr().IsLoopback() || p.Addr().IsLinkLocalUnicast() {
+			continue
+		}
+		if ln, err = net.Listen("tcp", netip.AddrPortFrom(p.Addr(), 0).String()); err == nil {
+			break
+		}
+	}
+	if ln == nil {
+		t.Skip("this machine has no address beyond loopback to listen on")
+	}
+	hit := make(chan struct{}, 10)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit <- struct{}{}
+		io.WriteString(w, "internal service")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	url := "http://" + ln.Addr().String() + "/"
+
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	for _, path := range []string{"/api/v1/webhooks/test", "/api/v1/webhooks"} {
+		f.run(t, scenario{method: "POST", path: path, cred: credOwnerA,
+			body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + url + `","event_mask":"*"}}`,
+			status: 422, want: []string{`"callback_url"`, "is refused"}, never: []string{"internal service"}})
+	}
+	if len(hit) != 0 {
+		t.Errorf("the service on this machine's address %s was called", ln.Addr())
+	}
 }
 
 // TestBookingWebhooks checks that booking revisions queue their events in

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/webhooksig"
 )
 
@@ -22,18 +21,23 @@ const maxAnswer = 64 << 10
 
 // Sender posts deliveries.
 type Sender struct {
-	client       *http.Client
-	allowPrivate bool
-	now          func() time.Time
+	client *http.Client
+	// guard refuses addresses; nil when private addresses are allowed.
+	guard *Guard
+	now   func() time.Time
 }
 
 // NewSender returns a Sender whose client times out after Timeout, follows
 // no redirect, uses no proxy, and (unless allowPrivate) refuses to connect
-// to private addresses.
+// where a Guard refuses: special-purpose ranges and this machine's own
+// addresses. allowPrivate lifts both rules, for tests and closed networks:
+// whoever may reach loopback reaches this machine anyway.
 func NewSender(allowPrivate bool) *Sender {
 	d := &net.Dialer{Timeout: Timeout, KeepAlive: 30 * time.Second}
+	var g *Guard
 	if !allowPrivate {
-		d.Control = dialControl
+		g = NewGuard()
+		d.Control = g.control
 	}
 	tr := &http.Transport{
 		Proxy:                 nil,
@@ -51,21 +55,52 @@ func NewSender(allowPrivate bool) *Sender {
 			Timeout:       Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		allowPrivate: allowPrivate,
-		now:          time.Now,
+		guard: g,
+		now:   time.Now,
 	}
 }
 
 // AllowsPrivate reports whether the sender may call private addresses.
-func (s *Sender) AllowsPrivate() bool { return s.allowPrivate }
+func (s *Sender) AllowsPrivate() bool { return s.guard == nil }
 
 // CheckCallback checks a callback URL's destination at create time, unless
-// private addresses are allowed.
+// private addresses are allowed: an error wrapping ErrNotAllowed refuses
+// it; any other error is the server's.
 func (s *Sender) CheckCallback(ctx context.Context, raw string) error {
-	if s.allowPrivate {
+	if s.guard == nil {
 		return nil
 	}
-	return CheckCallback(ctx, raw, nil)
+	return s.guard.CheckCallback(ctx, raw, nil)
+}
+
+// What a caller is told of a failed send: no more, so that webhooks
+// cannot serve to tell a closed port from a filtered one, or a name that
+// does not resolve from a host that does not answer.
+const (
+	ReasonFailed     = "connection failed"
+	ReasonTimeout    = "timeout"
+	ReasonNotAllowed = "address not allowed"
+)
+
+// A SendError is a send that got no answer. Its Error is one of the
+// Reason constants, fit for the caller; Err is the cause, for the server
+// log only (it may name addresses, ports and DNS answers, never the URL
+// nor a header).
+type SendError struct {
+	Reason string
+	Err    error
+}
+
+func (e *SendError) Error() string { return e.Reason }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Cause returns the cause of a *SendError in err, for the server log, or
+// nil.
+func Cause(err error) error {
+	if se, ok := errors.AsType[*SendError](err); ok {
+		return se.Err
+	}
+	return nil
 }
 
 // Answer is what a callback answered.
@@ -89,8 +124,8 @@ type Request struct {
 	Secret string
 }
 
-// Send posts one request. Its error never holds the URL (which may carry
-// a secret in its query) nor any header.
+// Send posts one request. A request that got no answer returns a
+// *SendError.
 func (s *Sender) Send(ctx context.Context, r Request) (Answer, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
@@ -124,10 +159,13 @@ func (s *Sender) Send(ctx context.Context, r Request) (Answer, error) {
 		if ue, ok := errors.AsType[*url.Error](err); ok {
 			err = ue.Err
 		}
-		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-			return Answer{}, errors.New("timed out after 10s")
+		switch {
+		case errors.Is(err, ErrNotAllowed):
+			return Answer{}, &SendError{ReasonNotAllowed, err}
+		case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+			return Answer{}, &SendError{ReasonTimeout, err}
 		}
-		return Answer{}, errors.New(keycard.CleanText(err.Error()))
+		return Answer{}, &SendError{ReasonFailed, err}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))

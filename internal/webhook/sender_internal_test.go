@@ -23,7 +23,7 @@ func TestSendTimesOut(t *testing.T) {
 	s := NewSender(true)
 	s.client.Timeout = 200 * time.Millisecond
 	_, err := s.Send(context.Background(), Request{URL: rcv.URL + "/?token=s3cret", Body: []byte(`{}`), Event: "test"})
-	if err == nil || err.Error() != "timed out after 10s" {
+	if err == nil || err.Error() != ReasonTimeout {
 		t.Fatalf("Send = %v, want a timeout", err)
 	}
 	if s.client.Timeout != 200*time.Millisecond || NewSender(false).client.Timeout != Timeout {

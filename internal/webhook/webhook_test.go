@@ -1,9 +1,13 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -375,7 +379,7 @@ func TestPrivateCallbacksRefused(t *testing.T) {
 		t.Fatalf("a delivery reached a loopback receiver without --allow-private-webhooks")
 	}
 	d := e.deliveries(t)[0]
-	if d.Status != keycard.DeliveryPending || d.Attempts != 1 || !strings.Contains(d.LastError, "private") {
+	if d.Status != keycard.DeliveryPending || d.Attempts != 1 || d.LastError != webhook.ReasonNotAllowed {
 		t.Errorf("delivery = %s after %d tries (%q), want a refused try", d.Status, d.Attempts, d.LastError)
 	}
 	if strings.Contains(d.LastError, rcv.URL) {
@@ -386,7 +390,7 @@ func TestPrivateCallbacksRefused(t *testing.T) {
 func TestCheckCallback(t *testing.T) {
 	for _, tc := range []struct {
 		url     string
-		private bool
+		refused bool
 	}{
 		{"http://127.0.0.1:8080/x", true},
 		{"http://localhost/x", true},
@@ -397,21 +401,145 @@ func TestCheckCallback(t *testing.T) {
 		{"http://169.254.169.254/latest/meta-data", true},
 		{"http://100.64.0.1/", true},
 		{"http://0.0.0.0/", true},
+		{"http://192.0.2.2:8080/", true},
 		{"http://[::1]/", true},
 		{"http://[fe80::1]/", true},
 		{"http://[fd00::1]/", true},
 		{"http://[::ffff:127.0.0.1]/", true},
+		{"http://[2002:c000:202::1]/", true},
 		{"https://93.184.216.34/hook", false},
 		{"https://[2606:4700::1111]/hook", false},
 	} {
-		err := webhook.CheckCallback(context.Background(), tc.url, nil)
-		if got := errors.Is(err, webhook.ErrPrivate); got != tc.private {
-			t.Errorf("CheckCallback(%s) = %v, want private %v", tc.url, err, tc.private)
+		err := webhook.NewGuard().CheckCallback(context.Background(), tc.url, nil)
+		if got := errors.Is(err, webhook.ErrNotAllowed); got != tc.refused {
+			t.Errorf("CheckCallback(%s) = %v, want refused %v", tc.url, err, tc.refused)
 		}
 	}
-	if err := webhook.CheckAddr(netip.MustParseAddr("8.8.8.8")); err != nil {
-		t.Errorf("CheckAddr(8.8.8.8) = %v", err)
+}
+
+// TestCheckAddr holds the guard to the IANA IPv4 and IPv6 special-purpose
+// address registries, with the forms that carry an IPv4 address judged by
+// that address.
+func TestCheckAddr(t *testing.T) {
+	refused := []struct{ addr, why string }{
+		{"0.0.0.0", "this network"},
+		{"0.1.2.3", "this network"},
+		{"10.0.0.1", "private"},
+		{"100.64.0.1", "carrier-grade NAT"},
+		{"100.127.255.254", "carrier-grade NAT"},
+		{"127.0.0.1", "loopback"},
+		{"127.255.255.254", "loopback"},
+		{"169.254.169.254", "link-local, cloud metadata"},
+		{"172.16.0.1", "private"},
+		{"172.31.255.255", "private"},
+		{"192.0.0.1", "IETF protocol assignments"},
+		{"192.0.0.170", "NAT64 discovery"},
+		{"192.0.2.2", "documentation TEST-NET-1"},
+		{"192.31.196.1", "AS112"},
+		{"192.52.193.1", "AMT"},
+		{"192.88.99.1", "6to4 relay anycast"},
+		{"192.168.1.1", "private"},
+		{"192.175.48.1", "AS112 direct delegation"},
+		{"198.18.0.1", "benchmarking"},
+		{"198.19.255.255", "benchmarking"},
+		{"198.51.100.7", "documentation TEST-NET-2"},
+		{"203.0.113.9", "documentation TEST-NET-3"},
+		{"224.0.0.1", "multicast"},
+		{"239.255.255.250", "multicast"},
+		{"240.0.0.1", "reserved"},
+		{"255.255.255.255", "broadcast"},
+
+		{"::", "unspecified"},
+		{"::1", "loopback"},
+		{"::ffff:127.0.0.1", "IPv4-mapped loopback"},
+		{"::ffff:192.0.2.2", "IPv4-mapped documentation"},
+		{"::ffff:169.254.169.254", "IPv4-mapped metadata"},
+		{"::127.0.0.1", "IPv4-compatible (deprecated)"},
+		{"::ffff:0:a00:1", "IPv4-translated 10.0.0.1"},
+		{"64:ff9b::127.0.0.1", "NAT64 of loopback"},
+		{"64:ff9b::10.0.0.1", "NAT64 of private"},
+		{"64:ff9b::192.0.2.2", "NAT64 of documentation"},
+		{"64:ff9b:1::8.8.8.8", "local-use NAT64"},
+		{"100::1", "discard-only"},
+		{"100:0:0:1::1", "dummy prefix"},
+		{"2001::1", "Teredo"},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"},
+		{"2001:2::1", "benchmarking"},
+		{"2001:1ff::1", "IETF protocol assignments"},
+		{"2001:db8::1", "documentation"},
+		{"2002:7f00:1::1", "6to4 of loopback"},
+		{"2002:a9fe:a9fe::1", "6to4 of metadata"},
+		{"2002:c000:202::1", "6to4 of documentation"},
+		{"2620:4f:8000::1", "AS112"},
+		{"3fff::1", "documentation"},
+		{"3fff:fff::1", "documentation"},
+		{"5f00::1", "SRv6 SIDs"},
+		{"fc00::1", "unique local"},
+		{"fd00::2", "unique local"},
+		{"fe80::1", "link-local"},
+		{"fe80::1%eth0", "link-local with a zone"},
+		{"fec0::1", "site-local (deprecated)"},
+		{"ff02::1", "multicast"},
+		{"ff0e::1", "multicast"},
+		{"4000::1", "not global unicast"},
 	}
+	for _, tc := range refused {
+		t.Run(tc.addr, func(t *testing.T) {
+			if err := webhook.CheckAddr(netip.MustParseAddr(tc.addr)); !errors.Is(err, webhook.ErrNotAllowed) {
+				t.Errorf("CheckAddr(%s) (%s) = %v, want ErrNotAllowed", tc.addr, tc.why, err)
+			}
+		})
+	}
+	for _, addr := range []string{
+		"8.8.8.8", "93.184.216.34", "1.1.1.1", "100.63.255.255", "100.128.0.0", "172.32.0.1", "192.0.3.1", "198.17.255.255",
+		"198.20.0.1", "203.0.114.1", "223.255.255.254",
+		"2606:4700::1111", "2a00:1450:4001::200e", "2001:200::1", "2001:db9::1", "3fff:1000::1",
+		"::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2002:808:808::1",
+	} {
+		t.Run(addr, func(t *testing.T) {
+			if err := webhook.CheckAddr(netip.MustParseAddr(addr)); err != nil {
+				t.Errorf("CheckAddr(%s) = %v, want nil (a public address)", addr, err)
+			}
+			if err := webhook.NewGuard().Check(netip.MustParseAddr(addr)); err != nil {
+				t.Errorf("Guard.Check(%s) = %v, want nil (not this machine's)", addr, err)
+			}
+		})
+	}
+}
+
+// TestGuardRefusesOwnAddresses refuses every address of this machine's
+// own interfaces, whatever its range: a service bound to eth0 only is
+// as internal as one on loopback.
+func TestGuardRefusesOwnAddresses(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := webhook.NewGuard()
+	var other []netip.Addr
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil {
+			t.Fatalf("interface address %s: %v", a, err)
+		}
+		if err := g.Check(p.Addr()); !errors.Is(err, webhook.ErrNotAllowed) {
+			t.Errorf("Check(%s), an address of this machine = %v, want ErrNotAllowed", p.Addr(), err)
+		}
+		if !p.Addr().IsLoopback() {
+			other = append(other, p.Addr())
+		}
+	}
+	t.Run("non-loopback", func(t *testing.T) {
+		if len(other) == 0 {
+			t.Skip("this machine has no address beyond loopback")
+		}
+		for _, ip := range other {
+			err := g.CheckCallback(context.Background(), "http://"+netip.AddrPortFrom(ip.WithZone(""), 8080).String()+"/", nil)
+			if !errors.Is(err, webhook.ErrNotAllowed) {
+				t.Errorf("CheckCallback to %s, this machine's = %v, want ErrNotAllowed", ip, err)
+			}
+		}
+	})
 }
 
 func TestBackoffGrowsWithJitter(t *testing.T) {
@@ -445,7 +573,7 @@ func TestPrivateNameRefusedAtDelivery(t *testing.T) {
 	if n := len(rcv.Calls()); n != 0 {
 		t.Fatalf("a delivery to a name resolving to loopback reached the receiver")
 	}
-	if d := e.deliveries(t)[0]; !strings.Contains(d.LastError, "private") {
+	if d := e.deliveries(t)[0]; d.LastError != webhook.ReasonNotAllowed {
 		t.Errorf("delivery error = %q, want the private-address refusal", d.LastError)
 	}
 	// The same delivery goes through where private addresses are allowed.
@@ -453,5 +581,44 @@ func TestPrivateNameRefusedAtDelivery(t *testing.T) {
 	runOnce(t, e.worker(e.st, true))
 	if n := len(rcv.Calls()); n != 1 {
 		t.Errorf("with private addresses allowed the receiver got %d calls, want 1", n)
+	}
+}
+
+// closedPort returns a loopback URL where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/hook"
+	ln.Close()
+	return url
+}
+
+// TestDeliveryErrorsSayLittle records a closed port and a name that does
+// not resolve in the same words: the delivery log must not make keycard a
+// port scanner of the networks it reaches.
+func TestDeliveryErrorsSayLittle(t *testing.T) {
+	for _, tc := range []struct{ name, url string }{
+		{"closed port", closedPort(t)},
+		{"unresolvable host", "http://nothing-here.invalid/hook"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, storetest.Config(t, "sqlite"), tc.url)
+			e.event(t, e.st)
+			var log bytes.Buffer
+			w := e.worker(e.st, true)
+			w.Log = slog.New(slog.NewJSONHandler(&log, nil))
+			runOnce(t, w)
+			if d := e.deliveries(t)[0]; d.LastError != webhook.ReasonFailed {
+				t.Errorf("delivery error = %q, want %q", d.LastError, webhook.ReasonFailed)
+			}
+			// The operator still learns why, from the server log.
+			var line struct{ Error, Cause string }
+			if err := json.Unmarshal(log.Bytes(), &line); err != nil || line.Error != webhook.ReasonFailed || line.Cause == "" || line.Cause == line.Error {
+				t.Errorf("log line %s, want the reason and its cause", log.String())
+			}
+		})
 	}
 }

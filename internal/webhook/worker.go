@@ -132,8 +132,11 @@ func (w *Worker) deliver(ctx context.Context, c *keycard.WebhookCall) {
 	case !ok:
 		w.log().Warn("webhook: delivery claim expired before its outcome was recorded", "delivery_id", d.ID)
 	case !o.Delivered:
+		// The delivery log says only what o.Error says; the cause (which
+		// may tell a closed port from a name that does not resolve) is
+		// for the operator.
 		w.log().Info("webhook: delivery failed", "delivery_id", d.ID, "webhook_id", d.WebhookID, "event", d.Event,
-			"attempt", d.Attempts+1, "error", o.Error, "final", o.RetryAt.IsZero())
+			"attempt", d.Attempts+1, "error", o.Error, "cause", Cause(err), "final", o.RetryAt.IsZero())
 	}
 }
 
