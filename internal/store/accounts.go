@@ -71,6 +71,7 @@ func (s *Store) CreateOwner(ctx context.Context, email, password, name string) (
 		SubscriptionStatus: keycard.SubscriptionInactive, CreatedAt: now}
 	u.OrganizationID = org.ID
 	err = s.write(ctx, func(t *tx) error {
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `INSERT INTO organizations (id, name, owner_user_id, subscription_status, created_at) VALUES (?, ?, ?, ?, ?)`,
 			org.ID, org.Name, org.OwnerUserID, org.SubscriptionStatus, micros(now)); err != nil {
 			return fmt.Errorf("store: create organization: %w", err)
@@ -78,6 +79,7 @@ func (s *Store) CreateOwner(ctx context.Context, email, password, name string) (
 		if err := s.insertUser(ctx, t, u, hash); err != nil {
 			return err
 		}
+		t.changed(changeView)
 		_, err := t.Exec(ctx, `INSERT INTO groups (id, organization_id, title, is_default, created_at) VALUES (?, ?, ?, ?, ?)`,
 			newID(), org.ID, "Default group", true, micros(now))
 		return err
@@ -125,7 +127,7 @@ func (s *Store) SetPassword(ctx context.Context, email, password string) error {
 		if _, err := t.Exec(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email_key = ?)`, keycard.NormalizeEmail(email)); err != nil {
 			return fmt.Errorf("store: end sessions: %w", err)
 		}
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }
@@ -136,6 +138,7 @@ func (s *Store) SetSubscription(ctx context.Context, orgID, status string) error
 		return keycard.Invalid("status", "must be active or inactive")
 	}
 	return s.write(ctx, func(t *tx) error {
+		t.changed(changeView)
 		res, err := t.Exec(ctx, `UPDATE organizations SET subscription_status = ? WHERE id = ?`, status, orgID)
 		if err != nil {
 			return fmt.Errorf("store: set subscription: %w", err)
@@ -143,7 +146,7 @@ func (s *Store) SetSubscription(ctx context.Context, orgID, status string) error
 		if n, _ := res.RowsAffected(); n == 0 {
 			return keycard.Errorf(keycard.ENotFound, "no organisation has that id")
 		}
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }
@@ -258,7 +261,7 @@ func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, err
 		if err != nil {
 			return fmt.Errorf("store: end refreshed session: %w", err)
 		}
-		t.access = true // the old access token is cached by servers
+		t.changed(changeAccess) // the old access token is cached by servers
 		return nil
 	})
 	if err != nil {

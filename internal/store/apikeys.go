@@ -353,7 +353,7 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 		if err := setKeyProperties(ctx, t, id, k.PropertyIDs); err != nil {
 			return err
 		}
-		t.access = true
+		t.changed(changeAccess)
 		if out, err = s.apiKey(ctx, t, p, id); err != nil {
 			return err
 		}
@@ -416,7 +416,7 @@ func (s *Store) RollAPIKey(ctx context.Context, p *keycard.Principal, id string,
 		if _, err := t.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: roll api key: %w", err)
 		}
-		t.access = true
+		t.changed(changeAccess)
 		if out, err = s.apiKey(ctx, t, p, id); err != nil {
 			return err
 		}
@@ -441,7 +441,7 @@ func (s *Store) WithdrawAPIKey(ctx context.Context, p *keycard.Principal, id str
 			if _, err := t.Exec(ctx, `UPDATE api_keys SET status = ?, withdrawn_at = ? WHERE id = ?`, keycard.KeyWithdrawn, micros(s.now()), id); err != nil {
 				return fmt.Errorf("store: withdraw api key: %w", err)
 			}
-			t.access = true
+			t.changed(changeAccess)
 		}
 		if out, err = s.apiKey(ctx, t, p, id); err != nil {
 			return err

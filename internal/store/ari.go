@@ -87,7 +87,7 @@ func (s *Store) ariProperties(ctx context.Context, t *tx, p *keycard.Principal, 
 // one as a deadlock). SQLite runs one write at a time anyway (BEGIN
 // IMMEDIATE on one connection), so there it takes nothing. The lock is a
 // SELECT ... FOR UPDATE, not a write: a write to properties would drop
-// the property cache (see changesPropertyView) on every ARI write and
+// the property cache (see changeView) on every ARI write and
 // booking.
 func lockProperties(ctx context.Context, t *tx, ids []string) error {
 	if t.d.name() != "postgres" {

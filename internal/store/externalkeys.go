@@ -141,7 +141,7 @@ func (s *Store) BlockAPIKey(ctx context.Context, p *keycard.Principal, id string
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err // no change
 		}
-		t.access = true
+		t.changed(changeAccess)
 		e := auditEntry{event: event, keyID: k.ID, userID: k.UserID, actorType: keycard.ActorUser, actorID: p.UserID,
 			details: map[string]any{"organization_id": p.OrganizationID}}
 		for _, org := range []string{p.OrganizationID, k.OrganizationID} {
@@ -200,10 +200,11 @@ func (s *Store) SetAllowExternalKeys(ctx context.Context, p *keycard.Principal, 
 			return err
 		}
 		if before.AllowExternalKeys != allow {
+			t.changed(changeView)
 			if _, err := t.Exec(ctx, `UPDATE organizations SET allow_external_keys = ? WHERE id = ?`, allow, p.OrganizationID); err != nil {
 				return fmt.Errorf("store: organisation settings: %w", err)
 			}
-			t.access = true
+			t.changed(changeAccess)
 			if err := s.insertAudit(ctx, t, auditEntry{orgID: p.OrganizationID, event: keycard.AuditOrganizationChanged, userID: p.UserID,
 				actorType: keycard.ActorUser, actorID: p.UserID,
 				details: map[string]any{"allow_external_keys": map[string]any{"from": before.AllowExternalKeys, "to": allow}}}); err != nil {

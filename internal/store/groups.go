@@ -124,6 +124,7 @@ func (s *Store) CreateGroup(ctx context.Context, p *keycard.Principal, title str
 	var out *keycard.Group
 	err := s.write(ctx, func(t *tx) error {
 		id := newID()
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `INSERT INTO groups (id, organization_id, title, is_default, created_at) VALUES (?, ?, ?, ?, ?)`,
 			id, p.OrganizationID, title, false, micros(s.now())); err != nil {
 			return fmt.Errorf("store: create group: %w", err)
@@ -146,6 +147,7 @@ func (s *Store) UpdateGroup(ctx context.Context, p *keycard.Principal, id, title
 		if err := keycard.ValidateGroupTitle(title); err != nil {
 			return err
 		}
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `UPDATE groups SET title = ? WHERE id = ?`, title, id); err != nil {
 			return fmt.Errorf("store: update group: %w", err)
 		}
@@ -173,11 +175,12 @@ func (s *Store) DeleteGroup(ctx context.Context, p *keycard.Principal, id string
 		if n > 0 {
 			return keycard.Errorf(keycard.EBadRequest, "Group has properties; remove them from the group first")
 		}
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }
@@ -203,6 +206,7 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 		if propOrg != orgID {
 			return keycard.Invalid("hotel_id", "belongs to another organisation than the group")
 		}
+		t.changed(changeView)
 		_, err = t.Exec(ctx, `INSERT INTO group_properties (group_id, property_id) VALUES (?, ?)`, groupID, propertyID)
 		if s.dialect.isUnique(err) {
 			return keycard.Invalid("hotel_id", "Only one GroupHotel entity per Group and Hotel pair allowed!")
@@ -211,7 +215,7 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 			return fmt.Errorf("store: add property to group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }
@@ -241,11 +245,12 @@ func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principa
 		if total == 1 {
 			return keycard.Errorf(keycard.EBadRequest, "A property must belong to at least one group")
 		}
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `DELETE FROM group_properties WHERE group_id = ? AND property_id = ?`, groupID, propertyID); err != nil {
 			return fmt.Errorf("store: remove property from group: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }

@@ -169,7 +169,7 @@ func (s *Store) Invite(ctx context.Context, k MemberKind, p *keycard.Principal, 
 			return fmt.Errorf("store: invite: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		out, err = s.member(ctx, t, k, p, id)
 		return err
 	})
@@ -214,7 +214,7 @@ func (s *Store) UpdateMember(ctx context.Context, k MemberKind, p *keycard.Princ
 			return fmt.Errorf("store: update %s: %w", k.table, err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		out, err = s.member(ctx, t, k, p, id)
 		return err
 	})
@@ -241,7 +241,7 @@ func (s *Store) DeleteMember(ctx context.Context, k MemberKind, p *keycard.Princ
 			return fmt.Errorf("store: delete %s: %w", k.table, err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }

@@ -32,6 +32,9 @@ type owned[T any] struct {
 	load func(ctx context.Context, t *tx, rows []T) error
 	// save, when set, writes what a row holds in other tables.
 	save func(ctx context.Context, t *tx, v T) error
+	// view reports that a property's representation reads the table: a
+	// write changes how the property reads (see change).
+	view bool
 }
 
 // list returns a page of the rows of the properties p reaches, and their
@@ -128,6 +131,9 @@ func (k *owned[T]) create(ctx context.Context, s *Store, p *keycard.Principal, p
 		}
 		id, _ := k.ident(v)
 		cols, vals := k.values(v)
+		if k.view {
+			t.changed(changeView)
+		}
 		if _, err := t.Exec(ctx, `INSERT INTO `+k.table+` (id, property_id, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
 			append([]any{id, propertyID, micros(now)}, vals...)...); err != nil {
 			return fmt.Errorf("store: create %s: %w", k.name, err)
@@ -160,6 +166,9 @@ func (k *owned[T]) update(ctx context.Context, s *Store, p *keycard.Principal, i
 			return err
 		}
 		cols, vals := k.values(v)
+		if k.view {
+			t.changed(changeView)
+		}
 		if _, err := t.Exec(ctx, `UPDATE `+k.table+` SET `+setList(cols)+` WHERE id = ?`, append(vals, id)...); err != nil {
 			return fmt.Errorf("store: update %s: %w", k.name, err)
 		}
@@ -180,6 +189,9 @@ func (k *owned[T]) remove(ctx context.Context, s *Store, p *keycard.Principal, i
 	return s.write(ctx, func(t *tx) error {
 		if _, err := k.get(ctx, t, p, id); err != nil {
 			return err
+		}
+		if k.view || len(unlink) > 0 { // unlinking writes properties
+			t.changed(changeView)
 		}
 		for _, q := range append(unlink, `DELETE FROM `+k.table+` WHERE id = ?`) {
 			if _, err := t.Exec(ctx, q, id); err != nil {

@@ -39,7 +39,7 @@ func scanPhoto(row scanner) (*keycard.PhotoRecord, error) {
 }
 
 var photoRecords = &owned[*keycard.PhotoRecord]{
-	name: "photo", table: "photos", alias: "ph", columns: photoColumns, fields: photoFields,
+	view: true, name: "photo", table: "photos", alias: "ph", columns: photoColumns, fields: photoFields,
 	order: "ph.position ASC, ph.created_at ASC, ph.id ASC", scan: scanPhoto,
 	ident: func(ph *keycard.PhotoRecord) (string, string) { return ph.ID, ph.PropertyID },
 	values: func(ph *keycard.PhotoRecord) (string, []any) {
@@ -94,6 +94,7 @@ func (s *Store) CreatePhoto(ctx context.Context, p *keycard.Principal, ph *keyca
 // insertPhoto writes a new photo row.
 func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
 	cols, vals := photoRecords.values(ph)
+	t.changed(changeView)
 	_, err := t.Exec(ctx, `INSERT INTO photos (id, property_id, created_at, `+cols+`) VALUES (?, ?, ?, `+placeholders(len(vals))+`)`,
 		append([]any{ph.ID, ph.PropertyID, micros(ph.CreatedAt)}, vals...)...)
 	if err != nil {
@@ -188,6 +189,7 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 		rec := &keycard.PhotoRecord{Photo: *ph, PropertyID: propertyID, RoomTypeID: roomTypeID, CreatedAt: now, UpdatedAt: now}
 		if existing[ph.ID] && !kept[ph.ID] {
 			kept[ph.ID] = true
+			t.changed(changeView)
 			if _, err := t.Exec(ctx, `UPDATE photos SET url = ?, description = ?, author = ?, kind = ?, position = ?, updated_at = ? WHERE id = ?`,
 				ph.URL, ph.Description, ph.Author, ph.Kind, ph.Position, micros(now), ph.ID); err != nil {
 				return fmt.Errorf("store: update content photo: %w", err)
@@ -211,6 +213,7 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 	}
 	for id := range existing {
 		if !kept[id] {
+			t.changed(changeView)
 			if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("store: delete content photo: %w", err)
 			}

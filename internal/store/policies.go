@@ -53,7 +53,7 @@ func hotelPolicyValues(hp *keycard.HotelPolicy) (string, []any) {
 }
 
 var hotelPolicies = &owned[*keycard.HotelPolicy]{
-	name: "hotel policy", table: "hotel_policies", alias: "hp", columns: hotelPolicyColumns, fields: hotelPolicyFields,
+	view: true, name: "hotel policy", table: "hotel_policies", alias: "hp", columns: hotelPolicyColumns, fields: hotelPolicyFields,
 	order: "hp.title ASC, hp.id ASC", scan: scanHotelPolicy, values: hotelPolicyValues,
 	ident: func(hp *keycard.HotelPolicy) (string, string) { return hp.ID, hp.PropertyID },
 	check: validated[*keycard.HotelPolicy],

@@ -3,7 +3,6 @@ package store
 import (
 	"iter"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -14,9 +13,9 @@ import (
 // few properties all day, and they rarely change.
 //
 // It is dropped whole, never patched: in this process after any write
-// transaction that modified a table a property is read from (see
-// viewTables; such a transaction also moves the epoch's view_n, or its n
-// when access changed too), and when either moves because another server
+// transaction marked changeView or changeAccess (see change; such a
+// transaction also moves the epoch's view_n, or its n when access changed
+// too), and when either moves because another server
 // or process wrote (see Store.AuthEpoch). So a change is seen by the very
 // next request on the server that made it, and elsewhere within the auth
 // epoch's delay, as with cached credentials; a change to a property alone
@@ -91,36 +90,6 @@ func (c *propertyCache) observe(epoch [2]int64) {
 func (c *propertyCache) dropLocked() {
 	c.gen++
 	clear(c.m)
-}
-
-// viewTables are the tables a property's representation is read from, or
-// whose deletion changes it (through a cascade or a link set to null).
-var viewTables = []string{"properties", "groups", "group_properties", "photos", "hotel_policies", "tax_sets", "organizations"}
-
-// changesPropertyView reports whether the statement modifies one of
-// viewTables: it is an INSERT, UPDATE or DELETE whose target is one.
-func changesPropertyView(query string) bool {
-	q := strings.TrimSpace(query)
-	var rest string
-	for _, verb := range []string{"INSERT INTO ", "UPDATE ", "DELETE FROM "} {
-		if len(q) >= len(verb) && strings.EqualFold(q[:len(verb)], verb) {
-			rest = strings.TrimSpace(q[len(verb):])
-			break
-		}
-	}
-	if rest == "" {
-		return false
-	}
-	table := rest
-	if i := strings.IndexAny(rest, " (\n\t"); i >= 0 {
-		table = rest[:i]
-	}
-	for _, t := range viewTables {
-		if strings.EqualFold(table, t) {
-			return true
-		}
-	}
-	return false
 }
 
 // cloneProperty returns a copy of prop that the caller may change without

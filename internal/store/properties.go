@@ -313,10 +313,12 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 			return err
 		}
 		cols, vals := propertyValues(prop)
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `INSERT INTO properties (id, organization_id, is_active, created_at, `+cols+`) VALUES (?, ?, ?, ?, `+placeholders(len(vals))+`)`,
 			append([]any{prop.ID, prop.OrganizationID, true, micros(now)}, vals...)...); err != nil {
 			return fmt.Errorf("store: create property: %w", err)
 		}
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `INSERT INTO group_properties (group_id, property_id) VALUES (?, ?)`, groupID, prop.ID); err != nil {
 			return fmt.Errorf("store: add property to group: %w", err)
 		}
@@ -324,7 +326,7 @@ func (s *Store) CreateProperty(ctx context.Context, p *keycard.Principal, prop *
 			return err
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		// p's cached reach predates the new property: read it live.
 		live := *p
 		live.Reach = nil
@@ -380,6 +382,7 @@ func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id str
 		prop.UpdatedAt = s.now()
 		cols, vals := propertyValues(prop)
 		set := strings.ReplaceAll(cols, ", ", " = ?, ") + " = ?"
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `UPDATE properties SET `+set+` WHERE id = ?`, append(vals, prop.ID)...); err != nil {
 			return fmt.Errorf("store: update property: %w", err)
 		}
@@ -399,11 +402,12 @@ func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id str
 		if err := requireProperty(ctx, t, p, id, true); err != nil {
 			return err
 		}
+		t.changed(changeView)
 		if _, err := t.Exec(ctx, `DELETE FROM properties WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete property: %w", err)
 		}
 		// Reach changes: cached credentials carry it.
-		t.access = true
+		t.changed(changeAccess)
 		return nil
 	})
 }

@@ -369,20 +369,35 @@ type tx struct {
 	Tx *sql.Tx
 	q  querier // Tx, or the connection
 	d  dialect
-	// access is set by hand by a write that changes what cached
-	// credentials hold: a key, a membership, a subscription, a session,
-	// which properties exist or which groups hold them. view is set by
-	// Exec for a statement that modifies a table properties are read
-	// from. Only write acts on them.
-	access, view bool
+	// changes is what the transaction changed that servers cache, as
+	// marked by its writes (see changed). Only write acts on it.
+	changes change
 }
+
+// change is what a write changes that servers cache. A write marks its
+// transaction with t.changed right where it writes; write then moves the
+// auth epoch in the same transaction (which tells every other server) and
+// drops this server's caches once it commits. It is the one way caches
+// learn of a change.
+type change uint8
+
+const (
+	// changeAccess: what cached credentials hold (a key, a membership, a
+	// subscription, a session, which properties exist or which groups
+	// hold them, an organisation's rules for keys). It drops cached
+	// credentials and cached properties.
+	changeAccess change = 1 << iota
+	// changeView: how a property reads (its row, its groups, photos,
+	// hotel policy, tax set, organisation). It drops cached properties.
+	changeView
+)
+
+// changed marks the transaction as changing c.
+func (t *tx) changed(c change) { t.changes |= c }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
-	}
-	if !t.view && changesPropertyView(query) {
-		t.view = true
 	}
 	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
 }
@@ -450,11 +465,12 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if t.access || t.view {
+	access, view := t.changes&changeAccess != 0, t.changes&changeView != 0
+	if access || view {
 		// A change of access moves n, which drops cached credentials
 		// and properties; a property's new look moves view_n only, which
 		// drops cached properties (see AuthEpoch).
-		_, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + ?, view_n = view_n + ? WHERE id = 1`, oneIf(t.access), oneIf(t.view))
+		_, err := t.Exec(ctx, `UPDATE auth_epoch SET n = n + ?, view_n = view_n + ? WHERE id = 1`, oneIf(access), oneIf(view))
 		if err != nil {
 			return fmt.Errorf("store: bump auth epoch: %w", err)
 		}
@@ -465,10 +481,10 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if t.access || t.view {
+	if access || view {
 		s.props.drop()
 	}
-	if t.access {
+	if access {
 		s.onChange()
 	}
 	return nil

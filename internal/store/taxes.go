@@ -170,7 +170,7 @@ func loadTaxSetLinks(ctx context.Context, t *tx, sets []*keycard.TaxSet) error {
 }
 
 var taxSets = &owned[*keycard.TaxSet]{
-	name: "tax set", table: "tax_sets", alias: "ts", columns: taxSetColumns, fields: taxSetFields,
+	view: true, name: "tax set", table: "tax_sets", alias: "ts", columns: taxSetColumns, fields: taxSetFields,
 	order: "ts.title ASC, ts.id ASC", scan: scanTaxSet,
 	ident: func(ts *keycard.TaxSet) (string, string) { return ts.ID, ts.PropertyID },
 	values: func(ts *keycard.TaxSet) (string, []any) {

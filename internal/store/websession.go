@@ -22,7 +22,7 @@ func (s *Store) SignOut(ctx context.Context, token string) error {
 		// Servers cache the token; only a deleted session needs them to
 		// forget it.
 		if n, _ := res.RowsAffected(); n > 0 {
-			t.access = true
+			t.changed(changeAccess)
 		}
 		return nil
 	})
