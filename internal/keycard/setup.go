@@ -290,6 +290,12 @@ type PhotoFile struct {
 // MaxPhotoBytes is the largest photo upload.
 const MaxPhotoBytes = 10 << 20
 
+// MaxPhotoPixels is the largest area, in pixels, of an uploaded image: 40
+// megapixels, more than any camera a hotel photographer uses. It is read
+// from the image's header before the pixels are decoded, so that a small
+// file declaring a huge image cannot make the server allocate its pixels.
+const MaxPhotoPixels = 40_000_000
+
 // PropertyHealth says whether a property's set-up is complete enough to
 // sell: room types, rate plans, and availability and rates written for the
 // next HealthDays days.
