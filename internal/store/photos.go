@@ -221,7 +221,10 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 
 // SavePhotoFile keeps an uploaded image for p's organisation: in a file
 // under the data directory with SQLite, in the database with PostgreSQL.
-func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, contentType string, data []byte) (*keycard.PhotoFile, error) {
+// The organisation's quota is checked in the transaction that records the
+// file, under a lock on the organisation, so that uploads running at once
+// cannot together go past it.
+func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, contentType string, data []byte, quota keycard.PhotoQuota) (*keycard.PhotoFile, error) {
 	f := &keycard.PhotoFile{ID: newID(), OrganizationID: p.OrganizationID, ContentType: contentType, Size: int64(len(data)),
 		CreatedAt: s.now()}
 	var stored any = data
@@ -232,6 +235,9 @@ func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, content
 		stored = nil
 	}
 	err := s.write(ctx, func(t *tx) error {
+		if err := checkPhotoQuota(ctx, t, f, quota); err != nil {
+			return err
+		}
 		_, err := t.Exec(ctx, `INSERT INTO photo_files (id, organization_id, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			f.ID, f.OrganizationID, f.ContentType, f.Size, stored, micros(f.CreatedAt))
 		if err != nil {
@@ -242,7 +248,56 @@ func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, content
 	if err != nil && s.photoDir != "" {
 		os.Remove(filepath.Join(s.photoDir, f.ID))
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkPhotoQuota answers a validation error when f would take its
+// organisation past quota. With PostgreSQL it first locks the
+// organisation's row, which the uploads of one organisation take in turn
+// (SQLite runs one write at a time anyway). The lock is FOR NO KEY UPDATE:
+// it does not hold up the rows of other tables that reference the
+// organisation.
+func checkPhotoQuota(ctx context.Context, t *tx, f *keycard.PhotoFile, quota keycard.PhotoQuota) error {
+	if quota.Files <= 0 && quota.Bytes <= 0 {
+		return nil
+	}
+	if t.d.name() == "postgres" {
+		var id string
+		if err := t.QueryRow(ctx, `SELECT id FROM organizations WHERE id = ? FOR NO KEY UPDATE`, f.OrganizationID).Scan(&id); err != nil {
+			return fmt.Errorf("store: lock organisation for photo quota: %w", err)
+		}
+	}
+	var files, bytes int64
+	if err := t.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0) FROM photo_files WHERE organization_id = ?`, f.OrganizationID).
+		Scan(&files, &bytes); err != nil {
+		return fmt.Errorf("store: photo quota: %w", err)
+	}
+	if quota.Files > 0 && files+1 > int64(quota.Files) {
+		return keycard.Invalid("photo", fmt.Sprintf("the photo quota is reached: an organisation keeps at most %d uploaded files "+
+			"(it has %d); delete photos to make room", quota.Files, files))
+	}
+	if quota.Bytes > 0 && bytes+f.Size > quota.Bytes {
+		return keycard.Invalid("photo", fmt.Sprintf("the photo quota is reached: an organisation's uploaded files take at most %s "+
+			"(they take %s, and this one %s); delete photos to make room", byteSize(quota.Bytes), byteSize(bytes), byteSize(f.Size)))
+	}
+	return nil
+}
+
+// byteSize writes n bytes for a person: in whole GB, MB or KB (of 1024)
+// when it is one, else in bytes.
+func byteSize(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GB"}, {1 << 20, "MB"}, {1 << 10, "KB"}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // writeFileAtomic writes data to dir/name through a temporary file, so
