@@ -8,6 +8,8 @@ import (
 	"image/jpeg"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,14 +109,14 @@ func TestPhotoUploadIsRewritten(t *testing.T) {
 func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 // TestPhotoQuota fills an organisation's quota, by count then by size:
-// the upload past it is refused with a message naming it, and another
-// organisation is not touched.
+// the upload past it is refused with a message naming it, another
+// organisation is not touched, and deleting a photo makes room.
 func TestPhotoQuota(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		size := int64(len(pngImage(t))) // a Go-encoded PNG is kept as it is
 		f.api.SetPhotoQuota(keycard.PhotoQuota{Files: 2})
-		f.uploadedFile(t, credKeyP1)
+		first, _ := f.uploadedFile(t, credKeyP1)
 		f.uploadedFile(t, credOwnerA)
 		status, body := f.upload(credKeyAll, "photo", "room.png", "image/png", pngImage(t))
 		if want := `"photo":["the photo quota is reached: an organisation keeps at most 2 uploaded files (it has 2); delete photos to make room"]`; status != 422 ||
@@ -123,6 +125,16 @@ func TestPhotoQuota(t *testing.T) {
 		}
 		f.uploadedFile(t, credKeyOther) // organisation B has its own quota
 
+		if status, body := f.do("POST", "/api/v1/photos", credKeyP1, `{"photo":{"property_id":"{p1}","url":"http://keycard.example`+first+`"}}`); status != 201 {
+			t.Fatalf("create a photo of the upload: status %d; body %s", status, body)
+		}
+		list := decode(t, mustBody(t, f, "GET", "/api/v1/photos", credKeyP1))["data"].([]any)
+		id := list[0].(map[string]any)["id"].(string)
+		if status, body := f.do("DELETE", "/api/v1/photos/"+id, credKeyP1, ""); status != 200 {
+			t.Fatalf("delete the photo: status %d; body %s", status, body)
+		}
+		f.uploadedFile(t, credKeyAll) // its file went with it: room for one more
+
 		f.api.SetPhotoQuota(keycard.PhotoQuota{Bytes: 3*size + size/2})
 		f.uploadedFile(t, credKeyAll)
 		status, body = f.upload(credKeyAll, "photo", "room.png", "image/png", pngImage(t))
@@ -130,6 +142,15 @@ func TestPhotoQuota(t *testing.T) {
 			t.Fatalf("upload past the size quota: status %d, body %s; want 422 with %s", status, body, want)
 		}
 	})
+}
+
+func mustBody(t *testing.T, f *fixture, method, path string, c cred) string {
+	t.Helper()
+	status, body := f.do(method, path, c, "")
+	if status != 200 {
+		t.Fatalf("%s %s: status %d; body %s", method, path, status, body)
+	}
+	return body
 }
 
 // TestPhotoUploadRateLimit checks that uploads are limited per key, and
@@ -158,4 +179,101 @@ func TestPhotoUploadRateLimit(t *testing.T) {
 	if rec := f.response("GET", "/api/v1/photos", credKeyP1, ""); rec.Code != 200 {
 		t.Errorf("other requests of the key: status %d, want 200", rec.Code)
 	}
+}
+
+// TestDeletingPhotoDeletesFile checks that an uploaded file goes when the
+// last photo of its organisation that names it does, whichever way, and
+// is not served afterwards; with SQLite, it leaves the disk too.
+func TestDeletingPhotoDeletesFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		inv := newInventory(t, cfg)
+		f := inv.fixture
+		onDisk := func(id string) bool {
+			_, err := os.Stat(filepath.Join(filepath.Dir(cfg.SQLitePath), "photos", id))
+			return err == nil
+		}
+		newPhoto := func(t *testing.T, c cred, body string) string {
+			t.Helper()
+			return data(inv.get(t, "POST", "/api/v1/photos", c, `{"photo":`+body+`}`, 201))["id"].(string)
+		}
+		for _, c := range []struct {
+			name string
+			// photos makes the photos naming u; drop deletes or changes
+			// them.
+			photos func(t *testing.T, u string) []string
+			drop   func(t *testing.T, ids []string)
+		}{
+			{"DELETE the photo", func(t *testing.T, u string) []string {
+				return []string{newPhoto(t, credKeyP1, `{"property_id":"{p1}","url":"`+u+`"}`)}
+			}, func(t *testing.T, ids []string) {
+				inv.get(t, "DELETE", "/api/v1/photos/"+ids[0], credKeyP1, "", 200)
+			}},
+			{"PUT the photo with another url", func(t *testing.T, u string) []string {
+				return []string{newPhoto(t, credKeyP1, `{"property_id":"{p1}","url":"`+u+`"}`)}
+			}, func(t *testing.T, ids []string) {
+				inv.get(t, "PUT", "/api/v1/photos/"+ids[0], credKeyP1, `{"photo":{"url":"https://img.example/other.jpg"}}`, 200)
+			}},
+			{"property content written without it", func(t *testing.T, u string) []string {
+				return []string{newPhoto(t, credKeyP1, `{"property_id":"{p1}","url":"`+u+`"}`)}
+			}, func(t *testing.T, ids []string) {
+				inv.get(t, "PUT", "/api/v1/properties/{p1}", credKeyP1, `{"property":{"content":{"photos":[]}}}`, 200)
+			}},
+			{"room type deleted", func(t *testing.T, u string) []string {
+				return []string{newPhoto(t, credOwnerA, `{"property_id":"{p1}","room_type_id":"{rt2}","url":"`+u+`"}`)}
+			}, func(t *testing.T, ids []string) {
+				inv.get(t, "DELETE", "/api/v1/room_types/{rt2}", credOwnerA, "", 200)
+			}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				path, id := f.uploadedFile(t, credKeyP1)
+				ids := c.photos(t, "http://keycard.example"+path)
+				c.drop(t, ids)
+				if rec := f.fetch(path); rec.Code != 404 {
+					t.Errorf("GET %s after: status %d, want 404", path, rec.Code)
+				}
+				if cfg.Dialect() == "sqlite" && onDisk(id) {
+					t.Errorf("the file %s is still on disk", id)
+				}
+			})
+		}
+
+		t.Run("kept while another photo names it", func(t *testing.T) {
+			path, id := f.uploadedFile(t, credKeyP1)
+			u := "http://keycard.example" + path
+			a := newPhoto(t, credKeyP1, `{"property_id":"{p1}","url":"`+u+`"}`)
+			b := newPhoto(t, credKeyAll, `{"property_id":"{p2}","url":"https://CDN.example`+keycard.PhotoFilePath+strings.ToUpper(id)+`.png?w=800"}`)
+			inv.get(t, "DELETE", "/api/v1/photos/"+a, credKeyP1, "", 200)
+			if rec := f.fetch(path); rec.Code != 200 {
+				t.Errorf("GET %s: status %d, want 200: a photo of P2 still names it", path, rec.Code)
+			}
+			if cfg.Dialect() == "sqlite" && !onDisk(id) {
+				t.Errorf("the file %s left the disk while in use", id)
+			}
+			inv.get(t, "DELETE", "/api/v1/photos/"+b, credKeyAll, "", 200)
+			if rec := f.fetch(path); rec.Code != 404 {
+				t.Errorf("GET %s after its last photo went: status %d, want 404", path, rec.Code)
+			}
+		})
+		t.Run("another organisation's photo naming it does not delete it", func(t *testing.T) {
+			path, _ := f.uploadedFile(t, credKeyP1)
+			u := "http://keycard.example" + path
+			newPhoto(t, credKeyP1, `{"property_id":"{p1}","url":"`+u+`"}`)
+			b := newPhoto(t, credKeyOther, `{"property_id":"{p3}","url":"`+u+`"}`)
+			inv.get(t, "DELETE", "/api/v1/photos/"+b, credKeyOther, "", 200)
+			if rec := f.fetch(path); rec.Code != 200 {
+				t.Errorf("GET %s: status %d, want 200: organisation A's photo names it", path, rec.Code)
+			}
+		})
+		t.Run("property deleted", func(t *testing.T) {
+			path, id := f.uploadedFile(t, credOwnerA)
+			newPhoto(t, credOwnerA, `{"property_id":"{p2}","room_type_id":"{rt3}","url":"http://keycard.example`+path+`"}`)
+			inv.get(t, "DELETE", "/api/v1/properties/{p2}", credOwnerA, "", 200)
+			if rec := f.fetch(path); rec.Code != 404 {
+				t.Errorf("GET %s after: status %d, want 404", path, rec.Code)
+			}
+			if cfg.Dialect() == "sqlite" && onDisk(id) {
+				t.Errorf("the file %s is still on disk", id)
+			}
+		})
+	})
 }

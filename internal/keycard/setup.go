@@ -291,6 +291,23 @@ type PhotoFile struct {
 // followed by the file's id and extension.
 const PhotoFilePath = "/api/v1/photo_files/"
 
+// PhotoFileID returns the id of the uploaded file that a photo's url
+// names, on whatever host, and reports whether it names one.
+func PhotoFileID(url string) (string, bool) {
+	_, rest, ok := strings.Cut(url, PhotoFilePath)
+	if !ok {
+		return "", false
+	}
+	id := strings.ToLower(rest[:min(len(rest), 36)])
+	if !ValidID(id) {
+		return "", false
+	}
+	if len(rest) > 36 && !strings.ContainsRune(".?#", rune(rest[36])) {
+		return "", false
+	}
+	return id, true
+}
+
 // MaxPhotoBytes is the largest photo upload.
 const MaxPhotoBytes = 10 << 20
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -104,14 +105,46 @@ func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
 
 // UpdatePhoto loads a photo p reaches, lets change edit it, validates and
 // saves it. Its property cannot change; its room type may, within the
-// property.
+// property. A url changed away from an uploaded file lets the file go, as
+// DeletePhoto does.
 func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.PhotoRecord) keycard.FieldErrors) (*keycard.PhotoRecord, error) {
-	return photoRecords.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { ph.UpdatedAt = now }, change)
+	var before string
+	k := *photoRecords
+	k.save = func(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
+		if ph.URL == before {
+			return nil
+		}
+		return releasePropertyPhotoFiles(ctx, t, ph.PropertyID, before)
+	}
+	return k.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { before, ph.UpdatedAt = ph.URL, now }, change)
 }
 
-// DeletePhoto deletes a photo p reaches.
+// DeletePhoto deletes a photo p reaches, and the uploaded file its url
+// names when no other photo of the organisation uses it.
 func (s *Store) DeletePhoto(ctx context.Context, p *keycard.Principal, id string) error {
-	return photoRecords.remove(ctx, s, p, id)
+	return s.write(ctx, func(t *tx) error {
+		ph, err := photoRecords.get(ctx, t, p, id)
+		if err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("store: delete photo: %w", err)
+		}
+		return releasePropertyPhotoFiles(ctx, t, ph.PropertyID, ph.URL)
+	})
+}
+
+// releasePropertyPhotoFiles is releasePhotoFiles for photos of the
+// property propertyID.
+func releasePropertyPhotoFiles(ctx context.Context, t *tx, propertyID string, urls ...string) error {
+	if !slices.ContainsFunc(urls, func(u string) bool { _, ok := keycard.PhotoFileID(u); return ok }) {
+		return nil
+	}
+	var org string
+	if err := t.QueryRow(ctx, `SELECT organization_id FROM properties WHERE id = ?`, propertyID).Scan(&org); err != nil {
+		return fmt.Errorf("store: photo's organisation: %w", err)
+	}
+	return releasePhotoFiles(ctx, t, org, urls...)
 }
 
 // loadContentPhotos fills in the content photos of properties (their
@@ -164,18 +197,18 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 	if roomTypeID != "" {
 		where, args = `room_type_id = ?`, []any{roomTypeID}
 	}
-	rows, err := t.Query(ctx, `SELECT id FROM photos WHERE `+where, args...)
+	rows, err := t.Query(ctx, `SELECT id, url FROM photos WHERE `+where, args...)
 	if err != nil {
 		return fmt.Errorf("store: content photos: %w", err)
 	}
-	existing := map[string]bool{}
+	existing := map[string]string{} // id -> url
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, url string
+		if err := rows.Scan(&id, &url); err != nil {
 			rows.Close()
 			return err
 		}
-		existing[id] = true
+		existing[id] = url
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -186,7 +219,7 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 	for i := range photos {
 		ph := &photos[i]
 		rec := &keycard.PhotoRecord{Photo: *ph, PropertyID: propertyID, RoomTypeID: roomTypeID, CreatedAt: now, UpdatedAt: now}
-		if existing[ph.ID] && !kept[ph.ID] {
+		if _, ok := existing[ph.ID]; ok && !kept[ph.ID] {
 			kept[ph.ID] = true
 			if _, err := t.Exec(ctx, `UPDATE photos SET url = ?, description = ?, author = ?, kind = ?, position = ?, updated_at = ? WHERE id = ?`,
 				ph.URL, ph.Description, ph.Author, ph.Kind, ph.Position, micros(now), ph.ID); err != nil {
@@ -209,14 +242,16 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 			return err
 		}
 	}
-	for id := range existing {
+	var dropped []string // the urls before: those no photo names now let their files go
+	for id, url := range existing {
 		if !kept[id] {
 			if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("store: delete content photo: %w", err)
 			}
 		}
+		dropped = append(dropped, url)
 	}
-	return nil
+	return releasePropertyPhotoFiles(ctx, t, propertyID, dropped...)
 }
 
 // SavePhotoFile keeps an uploaded image for p's organisation: in a file
@@ -298,6 +333,70 @@ func byteSize(n int64) string {
 		}
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// releasePhotoFiles deletes the uploaded files that urls (those of photos
+// of organisation org just deleted or changed) named, when no photo of
+// the organisation names them any more. A file is the organisation's, so
+// only its own photos keep it; another organisation linking to its public
+// URL does not. With SQLite the files themselves are removed from disk
+// after the transaction commits.
+func releasePhotoFiles(ctx context.Context, t *tx, org string, urls ...string) error {
+	for _, u := range urls {
+		id, ok := keycard.PhotoFileID(u)
+		if !ok {
+			continue
+		}
+		var n int
+		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM photos ph JOIN properties pr ON pr.id = ph.property_id
+			WHERE pr.organization_id = ? AND LOWER(ph.url) LIKE ?`, org, "%"+keycard.PhotoFilePath+id+"%").Scan(&n)
+		if err != nil {
+			return fmt.Errorf("store: photo file in use: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		res, err := t.Exec(ctx, `DELETE FROM photo_files WHERE id = ? AND organization_id = ?`, id, org)
+		if err != nil {
+			return fmt.Errorf("store: delete photo file: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			t.removedFiles = append(t.removedFiles, id)
+		}
+	}
+	return nil
+}
+
+// photoURLsOf returns the urls of the photos whose column ("property_id"
+// or "room_type_id") is id, and their organisation, for
+// releasePhotoFiles once the property or room type is deleted with them.
+func photoURLsOf(ctx context.Context, t *tx, column, id string) (org string, urls []string, err error) {
+	rows, err := t.Query(ctx, `SELECT pr.organization_id, ph.url FROM photos ph JOIN properties pr ON pr.id = ph.property_id
+		WHERE ph.`+column+` = ?`, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("store: photos of %s: %w", column, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&org, &u); err != nil {
+			return "", nil, err
+		}
+		urls = append(urls, u)
+	}
+	return org, urls, rows.Err()
+}
+
+// removePhotoFiles removes the files of deleted photo_files rows from
+// disk. A file left behind by a failure here is harmless: with its row
+// gone it is never served.
+func (s *Store) removePhotoFiles(ids []string) {
+	if s.photoDir == "" {
+		return
+	}
+	for _, id := range ids {
+		os.Remove(filepath.Join(s.photoDir, id))
+	}
 }
 
 // writeFileAtomic writes data to dir/name through a temporary file, so

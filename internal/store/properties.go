@@ -399,8 +399,15 @@ func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id str
 		if err := requireProperty(ctx, t, p, id, true); err != nil {
 			return err
 		}
+		org, photoURLs, err := photoURLsOf(ctx, t, "property_id", id)
+		if err != nil {
+			return err
+		}
 		if _, err := t.Exec(ctx, `DELETE FROM properties WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete property: %w", err)
+		}
+		if err := releasePhotoFiles(ctx, t, org, photoURLs...); err != nil {
+			return err
 		}
 		// Reach changes: cached credentials carry it.
 		t.access = true

@@ -372,6 +372,9 @@ type tx struct {
 	// Exec for a statement that modifies a table properties are read
 	// from. Only write acts on them.
 	access, view bool
+	// removedFiles are the ids of photo files whose rows the transaction
+	// deleted: write removes them from disk once it commits.
+	removedFiles []string
 }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -468,6 +471,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if t.access {
 		s.onChange()
 	}
+	s.removePhotoFiles(t.removedFiles)
 	return nil
 }
 
