@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,8 @@ type Config struct {
 	// TaskRetention is how long tasks (the record of ARI writes and of
 	// booking changes that moved availability) are kept.
 	TaskRetention time.Duration
+	// PhotoQuota bounds each organisation's uploaded photo files.
+	PhotoQuota keycard.PhotoQuota
 }
 
 // Store returns the storage part of the configuration.
@@ -71,6 +74,7 @@ type configFlags struct {
 	trustedProxies string
 	auditRetention string
 	taskRetention  string
+	photoQuotaSize string
 	server         bool
 }
 
@@ -98,6 +102,9 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
 		fs.StringVar(&c.taskRetention, "task-retention", "720h", "how long tasks are kept, e.g. 720h for 30 days (env KEYCARD_TASK_RETENTION)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.Limits.PhotoUploads, "photo-upload-rate-limit", api.DefaultLimits.PhotoUploads, "photo uploads per minute per API key, or per user signed in; 0 is no limit (env KEYCARD_PHOTO_UPLOAD_RATE_LIMIT)")
+		fs.IntVar(&c.cfg.PhotoQuota.Files, "photo-quota-count", keycard.DefaultPhotoQuota.Files, "uploaded photo files an organisation may keep; 0 is no limit (env KEYCARD_PHOTO_QUOTA_COUNT)")
+		fs.StringVar(&c.photoQuotaSize, "photo-quota-bytes", "2GB", "total size of an organisation's uploaded photo files, in bytes or with KB, MB or GB (of 1024); 0 is no limit (env KEYCARD_PHOTO_QUOTA_BYTES)")
 	}
 	return c
 }
@@ -124,6 +131,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("trusted-proxies", "KEYCARD_TRUSTED_PROXIES", &c.trustedProxies)
 		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
 		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
+		env("photo-quota-bytes", "KEYCARD_PHOTO_QUOTA_BYTES", &c.photoQuotaSize)
 		res, err := clientip.Parse(c.trustedProxies)
 		if err != nil {
 			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
@@ -138,6 +146,9 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("--task-retention must be a duration of at least 1h, such as 720h, not %q", c.taskRetention)
 		}
 		c.cfg.TaskRetention = d
+		if c.cfg.PhotoQuota.Bytes, err = parseByteSize(c.photoQuotaSize); err != nil {
+			return Config{}, fmt.Errorf("--photo-quota-bytes must be a size such as 2GB, 500MB or 0 for no limit, not %q", c.photoQuotaSize)
+		}
 		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
 			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
 		}
@@ -157,7 +168,8 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if u := c.cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
 			return Config{}, errors.New("--redis-url must be a redis:// or rediss:// URL")
 		}
-		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress, "auth-fail-limit": &c.cfg.AuthFailLimit, "sign-in-account-limit": &c.cfg.SignInLimits.PerAccount} {
+		for name, dst := range map[string]*int{"key-rate-limit": &c.cfg.Limits.PerKey, "org-rate-limit": &c.cfg.Limits.PerOrganization, "ari-rate-limit": &c.cfg.Limits.ARI, "sign-in-rate-limit": &c.cfg.SignInLimits.PerEmail, "sign-in-address-rate-limit": &c.cfg.SignInLimits.PerAddress, "auth-fail-limit": &c.cfg.AuthFailLimit, "sign-in-account-limit": &c.cfg.SignInLimits.PerAccount,
+			"photo-upload-rate-limit": &c.cfg.Limits.PhotoUploads, "photo-quota-count": &c.cfg.PhotoQuota.Files} {
 			envName := "KEYCARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 			if v := getenv(envName); v != "" && !set[name] {
 				n, err := strconv.Atoi(v)
@@ -210,4 +222,25 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout 
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return cf.resolve(getenv)
+}
+
+// parseByteSize reads a size in bytes: a whole number, optionally followed
+// by KB, MB or GB (of 1024, as the upload limit's "10 MB").
+func parseByteSize(v string) (int64, error) {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	unit := int64(1)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, unit = strings.TrimSpace(n), u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return 0, errors.New("not a size")
+	}
+	return n * unit, nil
 }

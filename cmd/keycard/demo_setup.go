@@ -72,7 +72,7 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 	if err != nil {
 		return fmt.Errorf("tax set: %w", err)
 	}
-	file, err := st.SavePhotoFile(ctx, owner, "image/png", demoPhoto())
+	file, err := st.SavePhotoFile(ctx, owner, "image/png", demoPhoto(), keycard.DefaultPhotoQuota)
 	if err != nil {
 		return fmt.Errorf("photo: %w", err)
 	}

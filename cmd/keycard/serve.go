@@ -84,6 +84,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetWebhookSender(sender)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
+	apiSrv.SetPhotoQuota(cfg.PhotoQuota)
 	apiSrv.SetMetrics(m)
 	apiSrv.SetClientIP(cfg.TrustedProxies)
 	mux := http.NewServeMux()

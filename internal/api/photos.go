@@ -1,13 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
-	"image"
-	_ "image/jpeg" // registers JPEG for image.DecodeConfig
-	_ "image/png"  // registers PNG for image.DecodeConfig
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/photo"
 )
 
 // photoView is a photo as the API shows it, in a list, alone or in a
@@ -152,10 +147,23 @@ func applyPhoto(f *fields, ph *keycard.PhotoRecord) {
 // multipart envelope around it.
 const maxUploadBody = keycard.MaxPhotoBytes + 64<<10
 
+// decodeSlots is how many uploads a server decodes at once: an image of
+// the largest size may take a few hundred MB while it is decoded.
+const decodeSlots = 2
+
+// SetPhotoQuota sets the quota of each organisation's uploaded photo
+// files (keycard.DefaultPhotoQuota unless called). It must be called
+// before the server serves.
+func (s *Server) SetPhotoQuota(q keycard.PhotoQuota) { s.photoQuota = q }
+
 // uploadPhoto takes one image in a multipart body (field "photo" or
-// "file"), checks by its content that it is a JPEG, PNG or WebP of at
-// most 10 MB, keeps it and answers the stable URL it is served at.
+// "file"), of at most 10 MB: a JPEG or PNG, decoded whole and encoded
+// anew (see package photo), which it keeps within the organisation's
+// quota and answers the stable URL it is served at.
 func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) error {
+	if err := s.chargePhotoUpload(w, r); err != nil {
+		return err
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return keycard.Errorf(keycard.EBadRequest, "send the image as multipart/form-data, in a field named photo")
@@ -185,15 +193,21 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) error {
 	if data == nil {
 		return keycard.Invalid("photo", "can't be blank: send the image in a field named photo")
 	}
-	contentType, ext, ok := imageType(data)
-	if !ok {
-		return keycard.Invalid("photo", "must be a JPEG, PNG or WebP image")
+	select {
+	case s.decoding <- struct{}{}:
+		defer func() { <-s.decoding }()
+	case <-r.Context().Done():
+		return r.Context().Err()
 	}
-	f, err := s.store.SavePhotoFile(r.Context(), principal(r), contentType, data)
+	img, err := photo.Clean(data, keycard.MaxPhotoPixels)
 	if err != nil {
 		return err
 	}
-	u := photoFileURL(r, f.ID+ext)
+	f, err := s.store.SavePhotoFile(r.Context(), principal(r), img.ContentType, img.Data, s.photoQuota)
+	if err != nil {
+		return err
+	}
+	u := photoFileURL(r, f.ID+img.Ext)
 	return writeData(w, http.StatusCreated, resource{Type: "photo_file", ID: f.ID, Attributes: map[string]any{
 		"id": f.ID, "url": u, "content_type": f.ContentType, "size": f.Size,
 	}})
@@ -215,58 +229,6 @@ func readPart(part *multipart.Part) ([]byte, error) {
 	return data, nil
 }
 
-// imageType tells, from its content alone, whether data is a JPEG, PNG or
-// WebP image whose header holds together, and returns its type and file
-// extension. A name, a declared type, or a right first few bytes before
-// something else are not enough.
-func imageType(data []byte) (contentType, ext string, ok bool) {
-	switch http.DetectContentType(data) {
-	case "image/jpeg":
-		contentType, ext = "image/jpeg", ".jpg"
-	case "image/png":
-		contentType, ext = "image/png", ".png"
-	default:
-		// RIFF <little-endian size of the rest> WEBP, then a VP8 chunk.
-		if len(data) >= 16 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP" &&
-			string(data[12:15]) == "VP8" && int(binary.LittleEndian.Uint32(data[4:8])) == len(data)-8 {
-			return "image/webp", ".webp", true
-		}
-		return "", "", false
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || "image/"+format != contentType || cfg.Width <= 0 || cfg.Height <= 0 {
-		return "", "", false
-	}
-	// The whole file must hold together too, not only its header; this is
-	// checked without decoding the pixels, which could take far more
-	// memory than the file.
-	if contentType == "image/png" {
-		return contentType, ext, pngComplete(data)
-	}
-	return contentType, ext, bytes.HasSuffix(bytes.TrimRight(data, "\x00\r\n"), []byte{0xFF, 0xD9})
-}
-
-// pngComplete reports whether data is a sequence of PNG chunks, each with
-// its right CRC, that ends with IEND.
-func pngComplete(data []byte) bool {
-	rest := data[8:] // after the signature
-	for len(rest) >= 12 {
-		n := binary.BigEndian.Uint32(rest[:4])
-		if uint64(n)+12 > uint64(len(rest)) {
-			return false
-		}
-		chunk := rest[4 : 8+n]
-		if crc32.ChecksumIEEE(chunk) != binary.BigEndian.Uint32(rest[8+n:12+n]) {
-			return false
-		}
-		if string(chunk[:4]) == "IEND" {
-			return true
-		}
-		rest = rest[12+n:]
-	}
-	return false
-}
-
 // photoFileURL returns the absolute URL of an uploaded file, on the host
 // the request came to.
 func photoFileURL(r *http.Request, name string) string {
@@ -274,7 +236,7 @@ func photoFileURL(r *http.Request, name string) string {
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + "/api/v1/photo_files/" + name
+	return scheme + "://" + r.Host + keycard.PhotoFilePath + name
 }
 
 // servePhotoFile serves an uploaded image. The name is its id with an

@@ -15,10 +15,13 @@ type Limits struct {
 	PerKey          int // every request made with one API key
 	PerOrganization int // every authenticated request of one organisation
 	ARI             int // POST /restrictions, and separately POST /availability, per property
+	PhotoUploads    int // POST /photos/upload per API key, or per user for sessions
 }
 
-// DefaultLimits are Channex's announced limits.
-var DefaultLimits = Limits{PerKey: 600, PerOrganization: 1800, ARI: 10}
+// DefaultLimits are Channex's announced limits, and keycard's own for
+// photo uploads (each is decoded and encoded anew: far dearer than any
+// other request).
+var DefaultLimits = Limits{PerKey: 600, PerOrganization: 1800, ARI: 10, PhotoUploads: 30}
 
 // SetRateLimits turns on rate limiting with l, counted by limiter. Without
 // it nothing is limited. It must be called before the server serves.
@@ -92,4 +95,18 @@ func (s *Server) chargeARI(w http.ResponseWriter, r *http.Request, route string,
 		return nil
 	}
 	return s.applyLimit(w, r, "ari", rules)
+}
+
+// chargePhotoUpload counts a photo upload against the uploads limit of its
+// key, or of its user when it comes with a session.
+func (s *Server) chargePhotoUpload(w http.ResponseWriter, r *http.Request) error {
+	if s.limiter == nil || s.limits.PhotoUploads <= 0 {
+		return nil
+	}
+	p := principal(r)
+	key := "photo:user:" + p.UserID
+	if p.ViaAPIKey() {
+		key = "photo:key:" + p.APIKeyID
+	}
+	return s.applyLimit(w, r, "photo_upload", []ratelimit.Rule{{Key: key, Limit: s.limits.PhotoUploads, Window: time.Minute}})
 }

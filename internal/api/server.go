@@ -35,12 +35,17 @@ type Server struct {
 	// webhooks checks callback URLs and sends POST /webhooks/test.
 	webhooks *webhook.Sender
 	clientIP clientip.Resolver
+	// photoQuota bounds each organisation's uploaded files; decoding
+	// holds a place for each upload being decoded.
+	photoQuota keycard.PhotoQuota
+	decoding   chan struct{}
 }
 
 // New returns the API server. It builds the route table, which panics on
 // conflicting patterns.
 func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}, webhooks: webhook.NewSender(false)}
+	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}, webhooks: webhook.NewSender(false),
+		photoQuota: keycard.DefaultPhotoQuota, decoding: make(chan struct{}, decodeSlots)}
 	s.routes(s.mux)
 	return s
 }

@@ -287,8 +287,48 @@ type PhotoFile struct {
 	CreatedAt      time.Time
 }
 
+// PhotoFilePath is the path under which uploaded photo files are served,
+// followed by the file's id and extension.
+const PhotoFilePath = "/api/v1/photo_files/"
+
+// PhotoFileID returns the id of the uploaded file that a photo's url
+// names, on whatever host, and reports whether it names one.
+func PhotoFileID(url string) (string, bool) {
+	_, rest, ok := strings.Cut(url, PhotoFilePath)
+	if !ok {
+		return "", false
+	}
+	id := strings.ToLower(rest[:min(len(rest), 36)])
+	if !ValidID(id) {
+		return "", false
+	}
+	if len(rest) > 36 && !strings.ContainsRune(".?#", rune(rest[36])) {
+		return "", false
+	}
+	return id, true
+}
+
 // MaxPhotoBytes is the largest photo upload.
 const MaxPhotoBytes = 10 << 20
+
+// MaxPhotoPixels is the largest area, in pixels, of an uploaded image: 40
+// megapixels, more than any camera a hotel photographer uses. It is read
+// from the image's header before the pixels are decoded, so that a small
+// file declaring a huge image cannot make the server allocate its pixels.
+const MaxPhotoPixels = 40_000_000
+
+// PhotoQuota bounds the uploaded photo files an organisation keeps: their
+// number and their total size in bytes. A zero field is no limit. Files
+// belong to the organisation, not to a property: an upload names no
+// property (as in Channex), and its URL may be used by several.
+type PhotoQuota struct {
+	Files int
+	Bytes int64
+}
+
+// DefaultPhotoQuota is the quota of an organisation unless the operator
+// sets another.
+var DefaultPhotoQuota = PhotoQuota{Files: 2000, Bytes: 2 << 30}
 
 // PropertyHealth says whether a property's set-up is complete enough to
 // sell: room types, rate plans, and availability and rates written for the

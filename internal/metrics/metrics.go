@@ -43,7 +43,7 @@ func New() *Metrics {
 			Name: "keycard_auth_total", Help: "API authentications, by credential kind (api_key, session, none) and outcome (ok or the reason refused).",
 		}, []string{"kind", "outcome"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "keycard_rate_limited_total", Help: "Requests refused by a rate limit, by limit (request: key or organisation; ari; sign_in).",
+			Name: "keycard_rate_limited_total", Help: "Requests refused by a rate limit, by limit (request: key or organisation; ari; photo_upload; sign_in).",
 		}, []string{"limit"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keycard_webhook_deliveries_total", Help: "Webhook delivery tries, by outcome (delivered; retry: failed, to be tried again; failed: failed for good; lost: its claim ran out first).",

@@ -105,7 +105,7 @@ func TestBackupCopiesPhotoFiles(t *testing.T) {
 	st := storetest.Open(t, cfg)
 	owner := newOwner(t, st)
 	image := []byte("\x89PNG not checked by the store")
-	f, err := st.SavePhotoFile(ctx, owner, "image/png", image)
+	f, err := st.SavePhotoFile(ctx, owner, "image/png", image, keycard.PhotoQuota{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -105,14 +106,47 @@ func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
 
 // UpdatePhoto loads a photo p reaches, lets change edit it, validates and
 // saves it. Its property cannot change; its room type may, within the
-// property.
+// property. A url changed away from an uploaded file lets the file go, as
+// DeletePhoto does.
 func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.PhotoRecord) keycard.FieldErrors) (*keycard.PhotoRecord, error) {
-	return photoRecords.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { ph.UpdatedAt = now }, change)
+	var before string
+	k := *photoRecords
+	k.save = func(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
+		if ph.URL == before {
+			return nil
+		}
+		return releasePropertyPhotoFiles(ctx, t, ph.PropertyID, before)
+	}
+	return k.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { before, ph.UpdatedAt = ph.URL, now }, change)
 }
 
-// DeletePhoto deletes a photo p reaches.
+// DeletePhoto deletes a photo p reaches, and the uploaded file its url
+// names when no other photo of the organisation uses it.
 func (s *Store) DeletePhoto(ctx context.Context, p *keycard.Principal, id string) error {
-	return photoRecords.remove(ctx, s, p, id)
+	return s.write(ctx, func(t *tx) error {
+		ph, err := photoRecords.get(ctx, t, p, id)
+		if err != nil {
+			return err
+		}
+		t.changed(changeView)
+		if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("store: delete photo: %w", err)
+		}
+		return releasePropertyPhotoFiles(ctx, t, ph.PropertyID, ph.URL)
+	})
+}
+
+// releasePropertyPhotoFiles is releasePhotoFiles for photos of the
+// property propertyID.
+func releasePropertyPhotoFiles(ctx context.Context, t *tx, propertyID string, urls ...string) error {
+	if !slices.ContainsFunc(urls, func(u string) bool { _, ok := keycard.PhotoFileID(u); return ok }) {
+		return nil
+	}
+	var org string
+	if err := t.QueryRow(ctx, `SELECT organization_id FROM properties WHERE id = ?`, propertyID).Scan(&org); err != nil {
+		return fmt.Errorf("store: photo's organisation: %w", err)
+	}
+	return releasePhotoFiles(ctx, t, org, urls...)
 }
 
 // loadContentPhotos fills in the content photos of properties (their
@@ -165,18 +199,18 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 	if roomTypeID != "" {
 		where, args = `room_type_id = ?`, []any{roomTypeID}
 	}
-	rows, err := t.Query(ctx, `SELECT id FROM photos WHERE `+where, args...)
+	rows, err := t.Query(ctx, `SELECT id, url FROM photos WHERE `+where, args...)
 	if err != nil {
 		return fmt.Errorf("store: content photos: %w", err)
 	}
-	existing := map[string]bool{}
+	existing := map[string]string{} // id -> url
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, url string
+		if err := rows.Scan(&id, &url); err != nil {
 			rows.Close()
 			return err
 		}
-		existing[id] = true
+		existing[id] = url
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -187,7 +221,7 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 	for i := range photos {
 		ph := &photos[i]
 		rec := &keycard.PhotoRecord{Photo: *ph, PropertyID: propertyID, RoomTypeID: roomTypeID, CreatedAt: now, UpdatedAt: now}
-		if existing[ph.ID] && !kept[ph.ID] {
+		if _, ok := existing[ph.ID]; ok && !kept[ph.ID] {
 			kept[ph.ID] = true
 			t.changed(changeView)
 			if _, err := t.Exec(ctx, `UPDATE photos SET url = ?, description = ?, author = ?, kind = ?, position = ?, updated_at = ? WHERE id = ?`,
@@ -211,20 +245,25 @@ func (s *Store) syncContentPhotos(ctx context.Context, t *tx, propertyID, roomTy
 			return err
 		}
 	}
-	for id := range existing {
+	var dropped []string // the urls before: those no photo names now let their files go
+	for id, url := range existing {
 		if !kept[id] {
 			t.changed(changeView)
 			if _, err := t.Exec(ctx, `DELETE FROM photos WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("store: delete content photo: %w", err)
 			}
 		}
+		dropped = append(dropped, url)
 	}
-	return nil
+	return releasePropertyPhotoFiles(ctx, t, propertyID, dropped...)
 }
 
 // SavePhotoFile keeps an uploaded image for p's organisation: in a file
 // under the data directory with SQLite, in the database with PostgreSQL.
-func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, contentType string, data []byte) (*keycard.PhotoFile, error) {
+// The organisation's quota is checked in the transaction that records the
+// file, under a lock on the organisation, so that uploads running at once
+// cannot together go past it.
+func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, contentType string, data []byte, quota keycard.PhotoQuota) (*keycard.PhotoFile, error) {
 	f := &keycard.PhotoFile{ID: newID(), OrganizationID: p.OrganizationID, ContentType: contentType, Size: int64(len(data)),
 		CreatedAt: s.now()}
 	var stored any = data
@@ -235,6 +274,9 @@ func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, content
 		stored = nil
 	}
 	err := s.write(ctx, func(t *tx) error {
+		if err := checkPhotoQuota(ctx, t, f, quota); err != nil {
+			return err
+		}
 		_, err := t.Exec(ctx, `INSERT INTO photo_files (id, organization_id, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			f.ID, f.OrganizationID, f.ContentType, f.Size, stored, micros(f.CreatedAt))
 		if err != nil {
@@ -245,7 +287,120 @@ func (s *Store) SavePhotoFile(ctx context.Context, p *keycard.Principal, content
 	if err != nil && s.photoDir != "" {
 		os.Remove(filepath.Join(s.photoDir, f.ID))
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkPhotoQuota answers a validation error when f would take its
+// organisation past quota. With PostgreSQL it first locks the
+// organisation's row, which the uploads of one organisation take in turn
+// (SQLite runs one write at a time anyway). The lock is FOR NO KEY UPDATE:
+// it does not hold up the rows of other tables that reference the
+// organisation.
+func checkPhotoQuota(ctx context.Context, t *tx, f *keycard.PhotoFile, quota keycard.PhotoQuota) error {
+	if quota.Files <= 0 && quota.Bytes <= 0 {
+		return nil
+	}
+	if t.d.name() == "postgres" {
+		var id string
+		if err := t.QueryRow(ctx, `SELECT id FROM organizations WHERE id = ? FOR NO KEY UPDATE`, f.OrganizationID).Scan(&id); err != nil {
+			return fmt.Errorf("store: lock organisation for photo quota: %w", err)
+		}
+	}
+	var files, bytes int64
+	if err := t.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0) FROM photo_files WHERE organization_id = ?`, f.OrganizationID).
+		Scan(&files, &bytes); err != nil {
+		return fmt.Errorf("store: photo quota: %w", err)
+	}
+	if quota.Files > 0 && files+1 > int64(quota.Files) {
+		return keycard.Invalid("photo", fmt.Sprintf("the photo quota is reached: an organisation keeps at most %d uploaded files "+
+			"(it has %d); delete photos to make room", quota.Files, files))
+	}
+	if quota.Bytes > 0 && bytes+f.Size > quota.Bytes {
+		return keycard.Invalid("photo", fmt.Sprintf("the photo quota is reached: an organisation's uploaded files take at most %s "+
+			"(they take %s, and this one %s); delete photos to make room", byteSize(quota.Bytes), byteSize(bytes), byteSize(f.Size)))
+	}
+	return nil
+}
+
+// byteSize writes n bytes for a person: in whole GB, MB or KB (of 1024)
+// when it is one, else in bytes.
+func byteSize(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GB"}, {1 << 20, "MB"}, {1 << 10, "KB"}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// releasePhotoFiles deletes the uploaded files that urls (those of photos
+// of organisation org just deleted or changed) named, when no photo of
+// the organisation names them any more. A file is the organisation's, so
+// only its own photos keep it; another organisation linking to its public
+// URL does not. With SQLite the files themselves are removed from disk
+// after the transaction commits.
+func releasePhotoFiles(ctx context.Context, t *tx, org string, urls ...string) error {
+	for _, u := range urls {
+		id, ok := keycard.PhotoFileID(u)
+		if !ok {
+			continue
+		}
+		var n int
+		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM photos ph JOIN properties pr ON pr.id = ph.property_id
+			WHERE pr.organization_id = ? AND LOWER(ph.url) LIKE ?`, org, "%"+keycard.PhotoFilePath+id+"%").Scan(&n)
+		if err != nil {
+			return fmt.Errorf("store: photo file in use: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		res, err := t.Exec(ctx, `DELETE FROM photo_files WHERE id = ? AND organization_id = ?`, id, org)
+		if err != nil {
+			return fmt.Errorf("store: delete photo file: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			t.removedFiles = append(t.removedFiles, id)
+		}
+	}
+	return nil
+}
+
+// photoURLsOf returns the urls of the photos whose column ("property_id"
+// or "room_type_id") is id, and their organisation, for
+// releasePhotoFiles once the property or room type is deleted with them.
+func photoURLsOf(ctx context.Context, t *tx, column, id string) (org string, urls []string, err error) {
+	rows, err := t.Query(ctx, `SELECT pr.organization_id, ph.url FROM photos ph JOIN properties pr ON pr.id = ph.property_id
+		WHERE ph.`+column+` = ?`, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("store: photos of %s: %w", column, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&org, &u); err != nil {
+			return "", nil, err
+		}
+		urls = append(urls, u)
+	}
+	return org, urls, rows.Err()
+}
+
+// removePhotoFiles removes the files of deleted photo_files rows from
+// disk. A file left behind by a failure here is harmless: with its row
+// gone it is never served.
+func (s *Store) removePhotoFiles(ids []string) {
+	if s.photoDir == "" {
+		return
+	}
+	for _, id := range ids {
+		os.Remove(filepath.Join(s.photoDir, id))
+	}
 }
 
 // writeFileAtomic writes data to dir/name through a temporary file, so

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -103,6 +104,65 @@ func TestMigrationMovesContentPhotos(t *testing.T) {
 		for _, ph := range list {
 			if ph.ID == rtPhoto && ph.RoomTypeID != rt || ph.PropertyID != prop || !strings.HasPrefix(ph.URL, "https://img.example/") {
 				t.Errorf("photo %s: got %+v", ph.ID, ph)
+			}
+		}
+	})
+}
+
+// TestPhotoQuotaHoldsUnderParallelUploads starts more uploads at once
+// than the quota has room for: exactly the room is taken, the others are
+// refused with the quota's message, and the files on disk (SQLite) are
+// those recorded.
+func TestPhotoQuotaHoldsUnderParallelUploads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		st := storetest.Open(t, cfg)
+		owner := newOwner(t, st)
+		for _, c := range []struct {
+			name  string
+			quota keycard.PhotoQuota
+			room  int
+		}{
+			{"by count", keycard.PhotoQuota{Files: 4}, 4},
+			{"by size", keycard.PhotoQuota{Bytes: 8*100 + 7}, 4}, // after the first round's 4 files of 100 bytes, 4 more fit
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				const uploads = 12
+				errs := make(chan error, uploads)
+				var start sync.WaitGroup
+				start.Add(1)
+				for range uploads {
+					go func() {
+						start.Wait()
+						_, err := st.SavePhotoFile(ctx, owner, "image/png", make([]byte, 100), c.quota)
+						errs <- err
+					}()
+				}
+				start.Done()
+				var ok, refused int
+				for range uploads {
+					err := <-errs
+					switch {
+					case err == nil:
+						ok++
+					case keycard.ErrorCode(err) == keycard.EInvalid && strings.Contains(err.Error(), "the photo quota is reached"):
+						refused++
+					default:
+						t.Errorf("upload: %v", err)
+					}
+				}
+				if ok != c.room || refused != uploads-c.room {
+					t.Errorf("got %d kept and %d refused, want %d kept and %d refused", ok, refused, c.room, uploads-c.room)
+				}
+			})
+		}
+		if cfg.Dialect() == "sqlite" {
+			entries, err := os.ReadDir(filepath.Join(filepath.Dir(cfg.SQLitePath), "photos"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 8 {
+				t.Errorf("files on disk: got %d, want the 8 kept", len(entries))
 			}
 		}
 	})

@@ -403,8 +403,15 @@ func (s *Store) DeleteProperty(ctx context.Context, p *keycard.Principal, id str
 			return err
 		}
 		t.changed(changeView)
+		org, photoURLs, err := photoURLsOf(ctx, t, "property_id", id)
+		if err != nil {
+			return err
+		}
 		if _, err := t.Exec(ctx, `DELETE FROM properties WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete property: %w", err)
+		}
+		if err := releasePhotoFiles(ctx, t, org, photoURLs...); err != nil {
+			return err
 		}
 		// Reach changes: cached credentials carry it.
 		t.changed(changeAccess)

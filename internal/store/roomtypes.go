@@ -294,10 +294,14 @@ func (s *Store) DeleteRoomType(ctx context.Context, p *keycard.Principal, id str
 		if n > 0 {
 			return keycard.Invalid("room_type", "has rate plans that rate plans of other room types derive from; change their parent first")
 		}
+		org, photoURLs, err := photoURLsOf(ctx, t, "room_type_id", id)
+		if err != nil {
+			return err
+		}
 		if _, err := t.Exec(ctx, `DELETE FROM room_types WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("store: delete room type: %w", err)
 		}
-		return nil
+		return releasePhotoFiles(ctx, t, org, photoURLs...)
 	})
 }
 

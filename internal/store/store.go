@@ -372,6 +372,9 @@ type tx struct {
 	// changes is what the transaction changed that servers cache, as
 	// marked by its writes (see changed). Only write acts on it.
 	changes change
+	// removedFiles are the ids of photo files whose rows the transaction
+	// deleted: write removes them from disk once it commits.
+	removedFiles []string
 }
 
 // change is what a write changes that servers cache. A write marks its
@@ -487,6 +490,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	if access {
 		s.onChange()
 	}
+	s.removePhotoFiles(t.removedFiles)
 	return nil
 }
 
