@@ -54,6 +54,9 @@ type Config struct {
 	// TaskRetention is how long tasks (the record of ARI writes and of
 	// booking changes that moved availability) are kept.
 	TaskRetention time.Duration
+	// ShutdownTimeout is how long requests in flight may take to finish
+	// once the server begins to shut down.
+	ShutdownTimeout time.Duration
 }
 
 // Store returns the storage part of the configuration.
@@ -71,6 +74,7 @@ type configFlags struct {
 	trustedProxies string
 	auditRetention string
 	taskRetention  string
+	shutdownTO     string
 	server         bool
 }
 
@@ -96,6 +100,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
 		fs.StringVar(&c.taskRetention, "task-retention", "720h", "how long tasks are kept, e.g. 720h for 30 days (env KEYCARD_TASK_RETENTION)")
+		fs.StringVar(&c.shutdownTO, "shutdown-timeout", defaultShutdownTimeout.String(), "how long requests in flight may take to finish at shutdown (SIGINT, SIGTERM) before they are cut off (env KEYCARD_SHUTDOWN_TIMEOUT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 	}
 	return c
@@ -123,6 +128,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("trusted-proxies", "KEYCARD_TRUSTED_PROXIES", &c.trustedProxies)
 		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
 		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
+		env("shutdown-timeout", "KEYCARD_SHUTDOWN_TIMEOUT", &c.shutdownTO)
 		res, err := clientip.Parse(c.trustedProxies)
 		if err != nil {
 			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
@@ -137,6 +143,10 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("--task-retention must be a duration of at least 1h, such as 720h, not %q", c.taskRetention)
 		}
 		c.cfg.TaskRetention = d
+		if d, err = time.ParseDuration(c.shutdownTO); err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("--shutdown-timeout must be a positive duration, such as 15s, not %q", c.shutdownTO)
+		}
+		c.cfg.ShutdownTimeout = d
 		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
 			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
 		}
@@ -202,7 +212,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout 
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {
