@@ -84,6 +84,7 @@ const userUsage = `usage: keycard user COMMAND [flags]
 Commands:
   create     create a user and an organisation the user owns (its billing account owner)
   password   set a user's password
+  list       list the users, with their organisation and subscription
 
 The password is typed at a prompt (not echoed) or read from the first line
 of standard input; --password also works, but leaves it in the shell's
@@ -96,7 +97,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprint(stdout, userUsage)
 		if len(args) == 0 {
-			return errors.New("usage: keycard user create|password [flags]")
+			return errors.New("no user command given; they are listed above")
 		}
 		return flag.ErrHelp
 	}
@@ -107,6 +108,8 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fs.StringVar(&password, "password", "", "the password, at least 8 characters; better typed at the prompt or piped on stdin, where no one else sees it")
 	}
 	switch args[0] {
+	case "list":
+		return userListCmd(ctx, args[1:], getenv, stdout)
 	case "create":
 		st, err := openForCLI(ctx, "user create", args[1:], getenv, stdout, func(fs flagAdder) {
 			passwordFlag(fs)
@@ -118,7 +121,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer st.Close()
 		if password == "" {
-			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true); err != nil {
+			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true, ", or give --password"); err != nil {
 				return err
 			}
 		}
@@ -138,7 +141,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer st.Close()
 		if password == "" {
-			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true); err != nil {
+			if password, err = readPassword(bufio.NewReader(stdin), stdin, stdout, true, ", or give --password"); err != nil {
 				return err
 			}
 		}
@@ -148,13 +151,15 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, "password set")
 		return nil
 	}
-	return fmt.Errorf("unknown user command %q", args[0])
+	fmt.Fprint(stdout, userUsage)
+	return fmt.Errorf("unknown user command %q; the commands are listed above", args[0])
 }
 
 // readPassword reads a password: at a prompt without echo when stdin is a
 // terminal (twice, with confirm, for a new password); else the next line
-// of in, a buffered reader of stdin.
-func readPassword(in *bufio.Reader, stdin io.Reader, stdout io.Writer, confirm bool) (string, error) {
+// of in, a buffered reader of stdin. otherWays ends the error for no
+// password, naming any other way the command takes one.
+func readPassword(in *bufio.Reader, stdin io.Reader, stdout io.Writer, confirm bool, otherWays string) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		ask := func(prompt string) (string, error) {
 			fmt.Fprint(stdout, prompt)
@@ -184,19 +189,35 @@ func readPassword(in *bufio.Reader, stdin io.Reader, stdout io.Writer, confirm b
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", errors.New("no password: type it at the prompt, pipe it on stdin, or give --password")
+		return "", errors.New("no password: type it at the prompt, or pipe it on standard input" + otherWays)
 	}
 	return line, nil
 }
 
+const orgUsage = `usage: keycard org COMMAND [flags]
+
+Commands:
+  list           list the organisations, with their owner and subscription
+  subscription   --org ID --status active|inactive   set an organisation's subscription status
+
+Run "keycard org COMMAND --help" for a command's flags.
+`
+
 func orgCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	const orgUsage = "usage: keycard org subscription --org ID --status active|inactive"
-	if len(args) > 0 && isHelp(args[0]) {
-		fmt.Fprintln(stdout, orgUsage)
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(stdout, orgUsage)
+		if len(args) == 0 {
+			return errors.New("no org command given; they are listed above")
+		}
 		return flag.ErrHelp
 	}
-	if len(args) == 0 || args[0] != "subscription" {
-		return errors.New(orgUsage)
+	switch args[0] {
+	case "list":
+		return orgListCmd(ctx, args[1:], getenv, stdout)
+	case "subscription":
+	default:
+		fmt.Fprint(stdout, orgUsage)
+		return fmt.Errorf("unknown org command %q; the commands are listed above", args[0])
 	}
 	var orgID, status string
 	st, err := openForCLI(ctx, "org subscription", args[1:], getenv, stdout, func(fs flagAdder) {

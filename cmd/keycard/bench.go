@@ -104,7 +104,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	defer stop()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(sctx, cfg, st, ln, io.Discard, func(u string) { ready <- u }) }()
+	go func() { done <- serve(sctx, cfg, st, ln, io.Discard, serveHooks{ready: func(u string) { ready <- u }}) }()
 	var base string
 	select {
 	case base = <-ready:

@@ -57,6 +57,9 @@ type Config struct {
 	TaskRetention time.Duration
 	// PhotoQuota bounds each organisation's uploaded photo files.
 	PhotoQuota keycard.PhotoQuota
+	// ShutdownTimeout is how long requests in flight may take to finish
+	// once the server begins to shut down.
+	ShutdownTimeout time.Duration
 }
 
 // Store returns the storage part of the configuration.
@@ -75,6 +78,7 @@ type configFlags struct {
 	auditRetention string
 	taskRetention  string
 	photoQuotaSize string
+	shutdownTO     string
 	server         bool
 }
 
@@ -101,6 +105,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
 		fs.StringVar(&c.taskRetention, "task-retention", "720h", "how long tasks are kept, e.g. 720h for 30 days (env KEYCARD_TASK_RETENTION)")
+		fs.StringVar(&c.shutdownTO, "shutdown-timeout", defaultShutdownTimeout.String(), "how long requests in flight may take to finish at shutdown (SIGINT, SIGTERM) before they are cut off (env KEYCARD_SHUTDOWN_TIMEOUT)")
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PhotoUploads, "photo-upload-rate-limit", api.DefaultLimits.PhotoUploads, "photo uploads per minute per API key, or per user signed in; 0 is no limit (env KEYCARD_PHOTO_UPLOAD_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.PhotoQuota.Files, "photo-quota-count", keycard.DefaultPhotoQuota.Files, "uploaded photo files an organisation may keep; 0 is no limit (env KEYCARD_PHOTO_QUOTA_COUNT)")
@@ -132,6 +137,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
 		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
 		env("photo-quota-bytes", "KEYCARD_PHOTO_QUOTA_BYTES", &c.photoQuotaSize)
+		env("shutdown-timeout", "KEYCARD_SHUTDOWN_TIMEOUT", &c.shutdownTO)
 		res, err := clientip.Parse(c.trustedProxies)
 		if err != nil {
 			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
@@ -149,6 +155,10 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		if c.cfg.PhotoQuota.Bytes, err = parseByteSize(c.photoQuotaSize); err != nil {
 			return Config{}, fmt.Errorf("--photo-quota-bytes must be a size such as 2GB, 500MB or 0 for no limit, not %q", c.photoQuotaSize)
 		}
+		if d, err = time.ParseDuration(c.shutdownTO); err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("--shutdown-timeout must be a positive duration, such as 15s, not %q", c.shutdownTO)
+		}
+		c.cfg.ShutdownTimeout = d
 		if f := c.cfg.LogFormat; f != "" && f != "json" && f != "text" {
 			return Config{}, fmt.Errorf("--log-format must be json or text, not %q", f)
 		}
@@ -215,7 +225,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout 
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {

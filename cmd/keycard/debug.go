@@ -7,6 +7,7 @@ import (
 	"expvar"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -128,7 +129,7 @@ func isSchemeByte(c byte) bool {
 
 // serveDebug listens on addr and serves debugHandler. It
 // returns once listening (or failing to); stop shuts it down.
-func serveDebug(addr string, m *metrics.Metrics, stdout io.Writer) (stop func(), err error) {
+func serveDebug(addr string, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --debug-addr %s: %w", addr, err)
@@ -139,12 +140,12 @@ func serveDebug(addr string, m *metrics.Metrics, stdout io.Writer) (stop func(),
 		// A CPU profile or trace runs for as long as asked (?seconds=).
 		IdleTimeout: 120 * time.Second,
 	}
-	fmt.Fprintf(stdout, "keycard debug listening on http://%s (pprof, expvar, metrics)\n", ln.Addr())
+	log.Info("keycard debug listening", "url", "http://"+ln.Addr().String(), "serves", "pprof, expvar, metrics")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(stdout, "keycard debug server: %v\n", err)
+			log.Error("keycard debug server", "err", err)
 		}
 	}()
 	return func() {

@@ -23,7 +23,7 @@ import (
 func TestDebugAddr(t *testing.T) {
 	vars := map[string]string{"KEYCARD_DB": filepath.Join(t.TempDir(), "k.db"), "KEYCARD_ADDR": "127.0.0.1:0"}
 	public, out := start(t, env(vars), "serve", "--debug-addr", "127.0.0.1:0", "--log-level", "error")
-	debug := out.await(t, regexp.MustCompile(`keycard debug listening on (http://\S+)`), nil)
+	debug := out.await(t, lifecycleURL("keycard debug listening"), nil)
 	get := func(url string) (int, string) {
 		t.Helper()
 		resp, err := http.Get(url)

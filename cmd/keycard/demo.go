@@ -54,7 +54,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("demo key: %w", err)
 	}
-	return serve(ctx, cfg, st, ln, stdout, func(baseURL string) {
+	return serve(ctx, cfg, st, ln, stdout, serveHooks{ready: func(baseURL string) {
 		fmt.Fprintf(stdout, `
 keycard demo is running (staging mode, %s). Ctrl-C stops it.
 
@@ -71,7 +71,7 @@ POST /api/v1/booking_revisions/<id>/ack:
   curl -s -H 'user-api-key: %s' %s/api/v1/booking_revisions/feed
 
 `, demoDatabase(cfg), baseURL, demoEmail, demoPassword, key, key, baseURL, key, baseURL)
-	})
+	}})
 }
 
 // seedDemo fills an empty demo database: an organisation with an active

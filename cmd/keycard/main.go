@@ -8,11 +8,17 @@
 //	keycard migrate [--db file | --database-url ...]
 //	keycard bench   [--concurrency N] [--duration D] [--database-url ...]
 //	keycard backup  --to FILE [--db file]
+//	keycard restore --from FILE [--db file] [--force]
 //	keycard user create   --email E [--name N] [--json]    (the password is prompted for, or read from stdin)
 //	keycard user password --email E
+//	keycard user list [--json]
+//	keycard org list [--json]
 //	keycard org subscription --org ID --status active|inactive
-//	keycard login --server URL [--email E]
-//	keycard key create --name N (--all | --property ID ...) | list | show ID | withdraw ID [--json]
+//	keycard login --server URL [--email E]                 (the password is prompted for, or read from stdin)
+//	keycard logout
+//	keycard key create --name N (--all | --property ID ...) [--expires WHEN] [--read-only] [--ip CIDR ...]
+//	keycard key list | show ID | update ID [flags] | roll ID [--grace S] | withdraw ID [--yes]
+//	keycard audit [--key ID] [--event NAME] [--limit N | --all] [--json]
 //	keycard version
 //	keycard help [COMMAND]
 package main
@@ -32,9 +38,20 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The context ends with the signal as its cause, which the server
+	// logs as it shuts down.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			cancel(signalCause{sig})
+		}
+	}()
 	err := runIO(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout)
-	stop()
+	signal.Stop(sigs)
+	close(sigs)
+	cancel(nil)
 	if errors.Is(err, flag.ErrHelp) {
 		return // the usage asked for is printed
 	}
@@ -52,11 +69,15 @@ Commands:
   migrate                create or upgrade the database and exit
   bench                  measure a seeded server on a temporary database, route by route
   backup                 copy the SQLite database, consistently, while the server runs
+  restore                put a backup in place of the SQLite database (the server stopped)
   user create            create a user and an organisation the user owns
   user password          set a user's password
+  user list              list the users
+  org list               list the organisations
   org subscription       set an organisation's subscription status
   login                  sign in to a keycard server, for the key commands
-  key create|list|show|roll|withdraw
+  logout                 forget the session login kept
+  key create|list|show|update|roll|withdraw
                          manage your API keys on that server
   audit                  read the audit log of your keys and sign-ins on that server
   version                print the version and the revision it was built from
@@ -89,17 +110,29 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return migrateCmd(ctx, rest, getenv, stdout)
 	case "backup":
 		return backupCmd(ctx, rest, getenv, stdout)
+	case "restore":
+		return restoreCmd(ctx, rest, getenv, stdout)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdin, stdout)
 	case "org":
 		return orgCmd(ctx, rest, getenv, stdout)
 	case "login":
 		return loginCmd(ctx, rest, getenv, stdin, stdout)
+	case "logout":
+		return logoutCmd(rest, getenv, stdout)
 	case "key":
-		return keyCmd(ctx, rest, getenv, stdout)
+		return keyCmd(ctx, rest, getenv, stdin, stdout)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout)
 	case "version", "--version":
+		fs := newFlagSet("version", stdout)
+		setUsage(fs, stdout, "usage: keycard version\n\nPrints keycard's version, the VCS revision and time it was built from, and the Go release.\n")
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
 		fmt.Fprintln(stdout, version())
 		return nil
 	case "help", "-h", "-help", "--help":
@@ -114,7 +147,7 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return nil
 	}
 	fmt.Fprint(stdout, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return fmt.Errorf("unknown command %q; the commands are listed above", cmd)
 }
 
 // isHelp reports whether arg asks for help.
@@ -161,8 +194,37 @@ func version() string {
 	return out + ", " + bi.GoVersion
 }
 
+// newFlagSet returns the flag set of a command. Its usage (on --help, or
+// after a bad flag) goes to stdout; the flag package's own copy of a
+// parse error is dropped, since main prints the error, once.
 func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("keycard "+name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs.SetOutput(io.Discard)
+	setUsage(fs, stdout, "usage: keycard "+name+" [flags]\n")
 	return fs
+}
+
+// setUsage makes fs's usage text head followed by its flags.
+func setUsage(fs *flag.FlagSet, stdout io.Writer, head string) {
+	fs.Usage = func() {
+		fmt.Fprint(stdout, head)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			return
+		}
+		fmt.Fprint(stdout, "\nFlags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// parseFlags parses args into fs and names the command in an error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return fmt.Errorf("%s: %w", strings.TrimPrefix(fs.Name(), "keycard "), err)
+	}
+	return err
 }

@@ -68,7 +68,13 @@ func (o *output) await(t *testing.T, re *regexp.Regexp, done chan error) string 
 	}
 }
 
-var listening = regexp.MustCompile(`keycard listening on (http://\S+)`)
+// lifecycleURL matches the log record with msg that carries a url, in
+// JSON or in text, and captures the url.
+func lifecycleURL(msg string) *regexp.Regexp {
+	return regexp.MustCompile(`msg"?[:=]"` + regexp.QuoteMeta(msg) + `"[ ,]"?url"?[:=]"?(http://[^\s",]+)`)
+}
+
+var listening = lifecycleURL("keycard listening")
 
 // start runs keycard with args until the test ends, and returns its base
 // URL and output.
@@ -475,7 +481,7 @@ func TestSharedRateLimitInRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, out := start(t, getenv, "serve")
-	if !strings.Contains(out.String(), "rate limits in Redis") {
+	if !strings.Contains(out.String(), `"rate_limits":"in Redis"`) {
 		t.Errorf("the server does not say its limits are in Redis")
 	}
 	b, _ := start(t, getenv, "serve")

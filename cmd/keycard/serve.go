@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/keycard/keycard/internal/api"
@@ -24,6 +26,9 @@ import (
 // pollInterval is how often a server checks the database for credential
 // changes made by other processes; such a change applies within it.
 const pollInterval = time.Second
+
+// defaultShutdownTimeout is --shutdown-timeout's default.
+const defaultShutdownTimeout = 15 * time.Second
 
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig("serve", args, getenv, stdout, "keycard.db", true, nil)
@@ -42,7 +47,7 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, cfg, st, ln, stdout, nil)
+	return serve(ctx, cfg, st, ln, stdout, serveHooks{})
 }
 
 // listen opens the server's address.
@@ -71,7 +76,19 @@ func newLimiter(ctx context.Context, cfg Config, log *slog.Logger) (ratelimit.Li
 // newLogger returns the server's logger: JSON lines unless cfg asks for
 // text, at cfg's level.
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	return newLoggerAt(cfg, w, cfg.LogLevel)
+}
+
+// newLifecycleLogger returns a logger in the server's format that records
+// every level: the lines saying where the server listens and that it
+// stops are written whatever --log-level says, since an operator needs
+// them to know the server's state.
+func newLifecycleLogger(cfg Config, w io.Writer) *slog.Logger {
+	return newLoggerAt(cfg, w, slog.LevelDebug)
+}
+
+func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
@@ -79,8 +96,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 }
 
 // newHandler routes the JSON API (with /healthz and /readyz), its
-// reference at /docs/, and the HTML UI, which has every other path.
-func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) http.Handler {
+// reference at /docs/, and the HTML UI, which has every other path. It
+// returns the API server too, which is told when the server drains.
+func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
 	apiSrv := api.New(st, authn, cfg.Mode, log)
 	apiSrv.SetWebhookSender(sender)
 	apiSrv.SetRateLimits(cfg.Limits, limiter)
@@ -101,7 +119,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	ui.SetMetrics(m)
 	ui.SetClientIP(cfg.TrustedProxies)
 	mux.Handle("/", ui)
-	return mux
+	return mux, apiSrv
 }
 
 // newMetrics returns the server's metrics, reading the credential cache
@@ -128,11 +146,21 @@ func newMetrics(st *store.Store, authn *auth.Authenticator) *metrics.Metrics {
 	return m
 }
 
+// serveHooks let a caller follow a server's life: ready, if not nil, is
+// called with the base URL once the server serves; draining, if not nil,
+// once /readyz answers 503 at shutdown and before the listener closes.
+type serveHooks struct {
+	ready    func(baseURL string)
+	draining func()
+}
+
 // serve runs the HTTP server on ln until ctx ends, then shuts it down
-// gracefully. ready, if not nil, is called with the base URL once the
-// server serves.
-func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, stdout io.Writer, ready func(baseURL string)) error {
+// gracefully: /readyz answers 503 first, so that a load balancer stops
+// sending requests, then the listener closes and requests in flight get
+// cfg.ShutdownTimeout to finish.
+func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, stdout io.Writer, hooks serveHooks) error {
 	log := newLogger(cfg, stdout)
+	lifecycle := newLifecycleLogger(cfg, stdout)
 	st.SetTaskRetention(cfg.TaskRetention)
 	st.SetSubscriptionGate(cfg.Mode == keycard.ModeProduction)
 	authn := auth.New(st, cfg.Mode, log)
@@ -152,10 +180,10 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 		return err
 	}
 	defer stopWebhooks()
-	handler := newHandler(cfg, st, authn, limiter, m, sender, log)
+	handler, apiSrv := newHandler(cfg, st, authn, limiter, m, sender, log)
 
 	if cfg.DebugAddr != "" {
-		stopDebug, err := serveDebug(cfg.DebugAddr, m, stdout)
+		stopDebug, err := serveDebug(cfg.DebugAddr, m, lifecycle)
 		if err != nil {
 			return err
 		}
@@ -175,7 +203,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	if cfg.RedisURL != "" {
 		limits = "in Redis"
 	}
-	fmt.Fprintf(stdout, "keycard listening on %s (mode %s, database %s, rate limits %s)\n", baseURL, cfg.Mode, st.Dialect(), limits)
+	lifecycle.Info("keycard listening", "url", baseURL, "mode", string(cfg.Mode), "database", st.Dialect(), "rate_limits", limits)
 
 	bg, stopBG := context.WithCancel(context.Background())
 	bgDone := make(chan struct{})
@@ -192,17 +220,26 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	if ready != nil {
-		ready(baseURL)
+	if hooks.ready != nil {
+		hooks.ready(baseURL)
 	}
 
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		timeout := cmp.Or(cfg.ShutdownTimeout, defaultShutdownTimeout) // bench fills no server flags
+		lifecycle.Info("shutting down", shutdownCause(ctx), "timeout", timeout.String())
+		apiSrv.Drain()
+		if hooks.draining != nil {
+			hooks.draining()
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err = srv.Shutdown(sctx)
 		cancel()
 		<-errc
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("requests still running after --shutdown-timeout %s were cut off", timeout)
+		}
 	}
 	// The background loop flushes key usage once more as it stops.
 	stopBG()
@@ -211,8 +248,23 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	fmt.Fprintln(stdout, "keycard stopped")
+	lifecycle.Info("keycard stopped")
 	return err
+}
+
+// signalCause is the cause of a context ended by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (c signalCause) Error() string { return c.sig.String() + " signal received" }
+
+// shutdownCause names, for the "shutting down" line, what ended ctx: the
+// signal, or another reason.
+func shutdownCause(ctx context.Context) slog.Attr {
+	cause := context.Cause(ctx)
+	if sc, ok := errors.AsType[signalCause](cause); ok {
+		return slog.String("signal", sc.sig.String())
+	}
+	return slog.String("reason", cause.Error())
 }
 
 // purgeAudit deletes audit events older than retention now and then every

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/keycard/keycard/internal/auth"
@@ -39,6 +40,9 @@ type Server struct {
 	// holds a place for each upload being decoded.
 	photoQuota keycard.PhotoQuota
 	decoding   chan struct{}
+	// draining is set when the server begins to shut down: /readyz then
+	// answers 503, so that a load balancer sends no more requests.
+	draining atomic.Bool
 }
 
 // New returns the API server. It builds the route table, which panics on
@@ -244,7 +248,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// Drain makes /readyz answer 503 from now on: the server is shutting
+// down. Call it before closing the listener.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

@@ -42,7 +42,8 @@ type Surface struct {
 // the surface's WriteError, turns a panic into an error for it, and logs
 // one access line per request: its request id (the client's X-Request-Id
 // when it is a sane token, else a new one, returned in the answer's
-// X-Request-Id), method, route pattern, path, status, duration and client
+// X-Request-Id), method, route pattern, path, status, duration (took_ms,
+// in milliseconds, in every log format) and client
 // address, and what handlers added with AddLogAttrs (who the principal
 // is). Never a header's value, a query or a body, which may hold secrets.
 // An error after the client hung up is not written, and is logged as
@@ -66,7 +67,7 @@ func (s Surface) Adapt(h Func) http.Handler {
 			took := time.Since(start)
 			attrs := append([]slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", r.Pattern),
-				slog.String("path", apikey.Redact(r.URL.Path)), slog.Int("status", sw.status), slog.Duration("took", took),
+				slog.String("path", apikey.Redact(r.URL.Path)), slog.Int("status", sw.status), slog.Float64("took_ms", float64(took.Microseconds())/1000),
 				slog.String("client", r.RemoteAddr),
 			}, sw.attrs...)
 			s.Log.LogAttrs(r.Context(), slog.LevelInfo, s.Msg, attrs...)

@@ -96,7 +96,9 @@ func TestBookingApply(t *testing.T) {
 				}
 			}},
 		{name: "decimal money in a currency without minor units", before: &Booking{Currency: "JPY"},
-			change: func(c *BookingChange) { c.Rooms[0].Days = map[string]json.RawMessage{"2026-03-01": json.RawMessage(`"1000"`)} },
+			change: func(c *BookingChange) {
+				c.Rooms[0].Days = map[string]json.RawMessage{"2026-03-01": json.RawMessage(`"1000"`)}
+			},
 			check: func(t *testing.T, b *Booking) {
 				if b.Amount != 1000 {
 					t.Errorf("amount = %d, want 1000 yen", b.Amount)

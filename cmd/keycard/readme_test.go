@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// readmeSkip marks a curl line of README.md that TestREADMECurl does not
+// run; the line says why after it. Keep such lines few.
+const readmeSkip = "# readme-test: skip"
+
+// readmeCurlLines returns the curl commands of the code blocks of the
+// README, each with its continuation lines joined, as a reader copies
+// them.
+func readmeCurlLines(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	inBlock, cmd := false, ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "```") {
+			inBlock, cmd = !inBlock, ""
+			continue
+		}
+		if !inBlock {
+			continue
+		}
+		if cmd != "" || strings.HasPrefix(strings.TrimSpace(line), "curl ") {
+			cmd += line
+			if strings.HasSuffix(line, `\`) {
+				cmd = strings.TrimSuffix(cmd, `\`) + " "
+				continue
+			}
+			if !strings.Contains(cmd, readmeSkip) {
+				cmds = append(cmds, strings.TrimSpace(cmd))
+			}
+			cmd = ""
+		}
+	}
+	return cmds
+}
+
+// runCurl runs a command line as a reader's shell would, with the real
+// curl and the variables given, and returns curl's exit status, the HTTP
+// status and the body.
+func runCurl(t *testing.T, line string, vars map[string]string) (exit, status int, body string) {
+	t.Helper()
+	// curl is wrapped to print the status after the body; a clean HOME
+	// keeps a ~/.curlrc out, and no proxy variable is passed on.
+	script := `curl() { command curl -w '\n%{http_code}' "$@"; }` + "\n" + line
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), 0, string(out)
+	} else if err != nil {
+		t.Fatalf("run %q: %v", line, err)
+	}
+	text := strings.TrimRight(string(out), "\n")
+	i := strings.LastIndexByte(text, '\n')
+	status, _ = strconv.Atoi(text[i+1:])
+	return 0, status, text[:max(i, 0)]
+}
+
+// errorBody returns body for a failure message when it is an error
+// answer; a 2xx answer may hold a key or token, and is left out.
+func errorBody(status int, body string) string {
+	if status >= 300 {
+		return "body " + body
+	}
+	return "body not shown"
+}
+
+// TestREADMECurl runs every curl line of README.md, and the lines the
+// demo prints, with the real curl against a demo server: each must exit
+// 0 with a 2xx answer. The README's placeholders are filled from the
+// demo: $BASE its address, $TOKEN a session of its owner, $KEY its key,
+// <property id> Hotel Alfama, $REVISION_ID the revision its feed holds.
+// A README line marked with readmeSkip is not run.
+func TestREADMECurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but curl is not installed: the README's curl lines would go untested")
+		}
+		t.Skip("curl is not installed")
+	}
+	lines := readmeCurlLines(t)
+	if len(lines) < 5 {
+		t.Fatalf("found %d curl lines in README.md, want at least 5: %q", len(lines), lines)
+	}
+
+	base, out := start(t, env(nil), "demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"))
+	feedLine := regexp.MustCompile(`(?m)^\s+(curl .*/booking_revisions/feed)$`)
+	out.await(t, feedLine, nil)
+	key := regexp.MustCompile(`API key:\s+(kc_\w+)`).FindStringSubmatch(out.String())[1]
+	pms := map[string]string{"user-api-key": key}
+	_, sess := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"`+demoEmail+`","password":"`+demoPassword+`"}}`)
+	_, feed := call(t, "GET", base+"/api/v1/booking_revisions/feed", pms, "")
+	vars := map[string]string{
+		"BASE":        base,
+		"TOKEN":       attr(sess, "token").(string),
+		"KEY":         key,
+		"REVISION_ID": feed["data"].([]any)[0].(map[string]any)["id"].(string),
+	}
+	property := props0(t, base+"/api/v1", pms)
+
+	// Subtests are named by the line's path: a line may carry a password.
+	pathOf := regexp.MustCompile(`\$BASE(/[^"' ]*)`)
+	for i, line := range lines {
+		name := fmt.Sprintf("README curl %d", i+1)
+		if m := pathOf.FindStringSubmatch(line); m != nil {
+			name += " " + m[1]
+		}
+		t.Run(name, func(t *testing.T) {
+			exit, status, body := runCurl(t, strings.ReplaceAll(line, "<property id>", property), vars)
+			if exit != 0 || status < 200 || status > 299 {
+				t.Errorf("exit %d, HTTP %d, want exit 0 and 2xx; %s", exit, status, errorBody(status, body))
+			}
+		})
+	}
+
+	// The demo's own lines, as printed.
+	// The demo's own lines, as printed. They hold the key: the subtests
+	// are named by the line's path, never by the line.
+	printed := regexp.MustCompile(`(?m)^\s+(curl .*)$`).FindAllStringSubmatch(out.String(), -1)
+	if len(printed) < 2 {
+		t.Fatalf("the demo printed %d curl lines, want 2", len(printed))
+	}
+	for _, m := range printed {
+		_, path, _ := strings.Cut(m[1], base)
+		t.Run("demo "+path, func(t *testing.T) {
+			exit, status, body := runCurl(t, m[1], nil)
+			if exit != 0 || status != 200 || !strings.Contains(body, `"data"`) {
+				t.Errorf("exit %d, HTTP %d, want exit 0 and 200 with data; %s", exit, status, errorBody(status, body))
+			}
+		})
+	}
+}
