@@ -689,16 +689,10 @@ func (s *Store) moveAvailability(ctx context.Context, t *tx, p *keycard.Principa
 			return fmt.Errorf("store: booking holds: %w", err)
 		}
 	}
-	moved := slices.SortedFunc(maps.Keys(delta), compareNights)
-	for _, k := range moved {
-		if delta[k] > 0 {
-			given, err := giveToShortHolds(ctx, t, b.ID, k, delta[k])
-			if err != nil {
-				return err
-			}
-			delta[k] -= given
-		}
+	if err := giveToShortHolds(ctx, t, b.ID, delta); err != nil {
+		return err
 	}
+	moved := slices.SortedFunc(maps.Keys(delta), compareNights)
 	moved = slices.DeleteFunc(moved, func(k night) bool { return delta[k] == 0 })
 	if len(moved) == 0 {
 		return nil
@@ -767,14 +761,7 @@ func bookingHolds(ctx context.Context, t *tx, id string) (map[night]hold, error)
 // availabilityOf returns the availability of each of nights; a night
 // never written has none.
 func availabilityOf(ctx context.Context, t *tx, nights []night) (map[night]int, error) {
-	span := map[string][2]keycard.Date{}
-	for _, k := range nights {
-		if s, ok := span[k.roomType]; ok {
-			span[k.roomType] = [2]keycard.Date{min(s[0], k.day), max(s[1], k.day)}
-		} else {
-			span[k.roomType] = [2]keycard.Date{k.day, k.day}
-		}
-	}
+	span := spans(nights)
 	out := map[night]int{}
 	for _, rt := range slices.Sorted(maps.Keys(span)) {
 		rows, err := t.Query(ctx, `SELECT day, availability FROM room_type_days WHERE room_type_id = ? AND day >= ? AND day <= ?`,
@@ -798,45 +785,71 @@ func availabilityOf(ctx context.Context, t *tx, nights []night) (map[night]int, 
 	return out, nil
 }
 
-// giveToShortHolds gives up to n rooms of night k, which booking id lets
-// go, to the other bookings that still hold k for rooms they could not
-// take, oldest booking first, and returns how many it gave. Their rooms
-// are in the hotel already: what they take is no room for sale. A hold
-// whose booking no longer has the night (cancelled, or changed while
-// the property's settings moved nothing) takes none.
-func giveToShortHolds(ctx context.Context, t *tx, id string, k night, n int) (int, error) {
+// spans returns, per room type of nights, its first and last day among
+// them.
+func spans(nights []night) map[string][2]keycard.Date {
+	out := map[string][2]keycard.Date{}
+	for _, k := range nights {
+		if s, ok := out[k.roomType]; ok {
+			out[k.roomType] = [2]keycard.Date{min(s[0], k.day), max(s[1], k.day)}
+		} else {
+			out[k.roomType] = [2]keycard.Date{k.day, k.day}
+		}
+	}
+	return out
+}
+
+// giveToShortHolds gives the rooms that booking id gives back (each
+// positive delta) to the other bookings that still hold those nights for
+// rooms they could not take, oldest booking first, and takes what it
+// gave out of delta: those rooms are in the hotel already, and what they
+// take is no room for sale. A hold whose booking no longer has the night
+// (cancelled, or changed while the property's settings moved nothing)
+// takes none.
+func giveToShortHolds(ctx context.Context, t *tx, id string, delta map[night]int) error {
+	var giving []night
+	for k, n := range delta {
+		if n > 0 {
+			giving = append(giving, k)
+		}
+	}
+	span := spans(giving)
 	type short struct {
 		booking string
+		day     keycard.Date
 		rooms   int
 	}
-	// Each hold short is short of one room at least: n of them are enough.
-	shorts, err := scanAll(ctx, t, func(row scanner) (short, error) {
-		var s short
-		var rooms int64
-		err := row.Scan(&s.booking, &rooms)
-		s.rooms = int(rooms)
-		return s, err
-	}, `SELECT h.booking_id, h.rooms - h.taken FROM booking_holds h JOIN bookings b ON b.id = h.booking_id
-		WHERE h.room_type_id = ? AND h.day = ? AND h.taken < h.rooms AND h.booking_id <> ?
-			AND EXISTS (SELECT 1 FROM booking_nights bn WHERE bn.booking_id = h.booking_id AND bn.room_type_id = h.room_type_id AND bn.day = h.day)
-		ORDER BY b.created_at, h.booking_id LIMIT ?`, k.roomType, int64(k.day), id, int64(n))
-	if err != nil {
-		return 0, err
-	}
-	given := 0
-	for _, s := range shorts {
-		g := min(s.rooms, n-given)
-		if g == 0 {
-			break
-		}
-		_, err := t.Exec(ctx, `UPDATE booking_holds SET taken = taken + ? WHERE booking_id = ? AND room_type_id = ? AND day = ?`,
-			int64(g), s.booking, k.roomType, int64(k.day))
+	for _, rt := range slices.Sorted(maps.Keys(span)) {
+		// Few holds are ever short: the partial index booking_holds_short
+		// finds them.
+		shorts, err := scanAll(ctx, t, func(row scanner) (short, error) {
+			var s short
+			var day, rooms int64
+			err := row.Scan(&s.booking, &day, &rooms)
+			s.day, s.rooms = keycard.Date(day), int(rooms)
+			return s, err
+		}, `SELECT h.booking_id, h.day, h.rooms - h.taken FROM booking_holds h JOIN bookings b ON b.id = h.booking_id
+			WHERE h.room_type_id = ? AND h.day >= ? AND h.day <= ? AND h.taken < h.rooms AND h.booking_id <> ?
+				AND EXISTS (SELECT 1 FROM booking_nights bn WHERE bn.booking_id = h.booking_id AND bn.room_type_id = h.room_type_id AND bn.day = h.day)
+			ORDER BY h.day, b.created_at, h.booking_id`, rt, int64(span[rt][0]), int64(span[rt][1]), id)
 		if err != nil {
-			return 0, fmt.Errorf("store: booking holds: %w", err)
+			return err
 		}
-		given += g
+		for _, s := range shorts {
+			k := night{rt, s.day}
+			g := min(s.rooms, max(delta[k], 0))
+			if g == 0 {
+				continue
+			}
+			_, err := t.Exec(ctx, `UPDATE booking_holds SET taken = taken + ? WHERE booking_id = ? AND room_type_id = ? AND day = ?`,
+				int64(g), s.booking, rt, int64(s.day))
+			if err != nil {
+				return fmt.Errorf("store: booking holds: %w", err)
+			}
+			delta[k] -= g
+		}
 	}
-	return given, nil
+	return nil
 }
 
 // enqueueBookingARI queues ari events for the availability a booking
