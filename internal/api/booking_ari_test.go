@@ -69,6 +69,36 @@ func TestAvailabilityFollowsBookings(t *testing.T) {
 	})
 }
 
+// TestOverbookingsCancelled checks that bookings beyond availability,
+// which are accepted, take only the room there was, and that cancelling
+// them gives back only that: availability ends where it started, and
+// never shows the room while a booking is in it.
+func TestOverbookingsCancelled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		bk := newBookings(t, cfg)
+		avail := "/api/v1/availability?filter[property_id]={p1}&filter[date][gte]={d1}&filter[date][lte]={d2}&filter[room_type_id]={rt1}"
+		room := `"arrival_date":"{d1}","departure_date":"{d2}","rooms":[{"rate_plan_id":"{rp1}","days":{}}]`
+		bk.send(t, "PUT", "/api/v1/properties/{p1}", credKeyP1, `{"property":{"settings":{"allow_availability_autoupdate_on_confirmation":true,`+
+			`"allow_availability_autoupdate_on_modification":true,"allow_availability_autoupdate_on_cancellation":true}}}`, 200)
+		bk.send(t, "POST", "/api/v1/availability", credKeyP1,
+			`{"values":[{"property_id":"{p1}","room_type_id":"{rt1}","date_from":"{d1}","date_to":"{d2}","availability":1}]}`, 200)
+		bk.keep("a", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, `{"booking":{"property_id":"{p1}","ota_reservation_code":"A",`+room+`}}`, 201))
+		bk.keep("b", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, `{"booking":{"property_id":"{p1}","ota_reservation_code":"B",`+room+`}}`, 201))
+		bk.runAll(t, []scenario{
+			{name: "two bookings, one room: none left", method: "GET", path: avail, cred: credKeyP1, status: 200,
+				want: []string{`{"{d1}":0,"{d2}":1}`}},
+			{name: "the one that took the room is cancelled", method: "PUT", path: "/api/v1/bookings/{a}", cred: credKeyP1, status: 200,
+				body: `{"booking":{"status":"cancelled"}}`},
+			{name: "the other is in its room", method: "GET", path: avail, cred: credKeyP1, status: 200,
+				want: []string{`{"{d1}":0,"{d2}":1}`}},
+			{name: "the other is cancelled", method: "PUT", path: "/api/v1/bookings/{b}", cred: credKeyP1, status: 200,
+				body: `{"booking":{"status":"cancelled"}}`},
+			{name: "the room is back, once", method: "GET", path: avail, cred: credKeyP1, status: 200,
+				want: []string{`{"{d1}":1,"{d2}":1}`}},
+		})
+	})
+}
+
 // TestTasks checks that ARI writes and booking changes that move
 // availability record tasks, readable by id and in a filtered list.
 func TestTasks(t *testing.T) {
