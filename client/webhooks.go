@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/keycard/keycard/webhooksig"
+	"github.com/keycard/keycard/client/webhooksig"
 )
 
 // Webhook is a subscription to events, for one property or (PropertyID

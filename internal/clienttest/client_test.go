@@ -1,10 +1,14 @@
-package client
+package clienttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/keycard/keycard/client"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +26,8 @@ import (
 // owner (subscription active) signed in through the client.
 type server struct {
 	url     string
-	owner   *Client // a session
+	token   string         // the owner's session token
+	owner   *client.Client // a session
 	api     *api.Server
 	st      *store.Store
 	ownerID string
@@ -49,11 +54,12 @@ func newServer(t *testing.T, cfg store.Config) *server {
 	hs := httptest.NewServer(srv.api)
 	t.Cleanup(hs.Close)
 	srv.url = hs.URL
-	sess, err := New(hs.URL).SignIn(ctx, "owner@hotel.example", "a long password")
+	sess, err := client.New(hs.URL).SignIn(ctx, "owner@hotel.example", "a long password")
 	if err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
-	srv.owner = New(hs.URL, WithToken(sess.Token))
+	srv.token = sess.Token
+	srv.owner = client.New(hs.URL, client.WithToken(sess.Token))
 	return srv
 }
 
@@ -89,15 +95,15 @@ func TestPMSFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		srv := newServer(t, cfg)
-		k, err := srv.owner.CreateAPIKey(ctx, NewAPIKey{Name: "PMS", AccessAllProperties: true})
+		k, err := srv.owner.CreateAPIKey(ctx, client.NewAPIKey{Name: "PMS", AccessAllProperties: true})
 		if err != nil || k.Key == "" || k.Status != "active" {
 			t.Fatalf("create key: %+v, %v", k, err)
 		}
-		pms := New(srv.url, WithAPIKey(k.Key))
+		pms := client.New(srv.url, client.WithAPIKey(k.Key))
 
-		var first *Property
+		var first *client.Property
 		for i := range 23 {
-			p, err := pms.CreateProperty(ctx, NewProperty{Title: fmt.Sprintf("Hotel %02d", i), Currency: "EUR", Timezone: "Europe/Lisbon"})
+			p, err := pms.CreateProperty(ctx, client.NewProperty{Title: fmt.Sprintf("Hotel %02d", i), Currency: "EUR", Timezone: "Europe/Lisbon"})
 			if err != nil {
 				t.Fatalf("create property %d: %v", i, err)
 			}
@@ -105,31 +111,31 @@ func TestPMSFlow(t *testing.T) {
 				first = p
 			}
 		}
-		if got := collect(t, pms.Properties(ctx, ListOptions{})); len(got) != 23 {
+		if got := collect(t, pms.Properties(ctx, client.ListOptions{})); len(got) != 23 {
 			t.Errorf("iterating properties 10 a page: %d, want 23", len(got))
 		}
-		if got := collect(t, pms.Properties(ctx, ListOptions{Limit: 100, Filters: map[string]string{"title": "Hotel 07"}})); len(got) != 1 || got[0].Title != "Hotel 07" {
+		if got := collect(t, pms.Properties(ctx, client.ListOptions{Limit: 100, Filters: map[string]string{"title": "Hotel 07"}})); len(got) != 1 || got[0].Title != "Hotel 07" {
 			t.Errorf("filtered list: %+v", got)
 		}
 
-		rt, err := pms.CreateRoomType(ctx, NewRoomType{PropertyID: first.ID, Title: "Double", CountOfRooms: 4, OccAdults: 2, DefaultOccupancy: 2})
+		rt, err := pms.CreateRoomType(ctx, client.NewRoomType{PropertyID: first.ID, Title: "Double", CountOfRooms: 4, OccAdults: 2, DefaultOccupancy: 2})
 		if err != nil {
 			t.Fatalf("create room type: %v", err)
 		}
-		rp, err := pms.CreateRatePlan(ctx, NewRatePlan{PropertyID: first.ID, RoomTypeID: rt.ID, Title: "Standard", Currency: "EUR",
-			Options: []RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}})
+		rp, err := pms.CreateRatePlan(ctx, client.NewRatePlan{PropertyID: first.ID, RoomTypeID: rt.ID, Title: "Standard", Currency: "EUR",
+			Options: []client.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}})
 		if err != nil || len(rp.Options) != 1 || rp.Options[0].Rate != "100.00" {
 			t.Fatalf("create rate plan: %+v, %v", rp, err)
 		}
 
 		from := keycard.Today(time.Now(), "Europe/Lisbon") + 2
 		to := from + 29
-		res, err := pms.UpdateAvailability(ctx, []Availability{{PropertyID: first.ID, RoomTypeID: rt.ID, DateFrom: from.String(), DateTo: to.String(), Availability: 3}})
+		res, err := pms.UpdateAvailability(ctx, []client.Availability{{PropertyID: first.ID, RoomTypeID: rt.ID, DateFrom: from.String(), DateTo: to.String(), Availability: 3}})
 		if err != nil || len(res.TaskIDs) != 1 || len(res.Warnings) != 0 {
 			t.Fatalf("availability: %+v, %v", res, err)
 		}
 		stop := true
-		res, err = pms.UpdateRestrictions(ctx, []Restriction{
+		res, err = pms.UpdateRestrictions(ctx, []client.Restriction{
 			{PropertyID: first.ID, RatePlanID: rp.ID, DateFrom: from.String(), DateTo: to.String(), Rate: "120.50", StopSell: &stop},
 			{PropertyID: first.ID, RatePlanID: rp.ID, Date: from.String(), Rate: -5},
 		})
@@ -147,57 +153,68 @@ func TestPMSFlow(t *testing.T) {
 
 		// Errors carry the envelope.
 		_, err = pms.Property(ctx, "00000000-0000-4000-8000-000000000000")
-		if !HasCode(err, CodeNotFound) {
-			t.Errorf("unknown property: %v, want %s", err, CodeNotFound)
+		if !client.HasCode(err, client.CodeNotFound) {
+			t.Errorf("unknown property: %v, want %s", err, client.CodeNotFound)
 		}
-		_, err = pms.CreateProperty(ctx, NewProperty{Title: "", Currency: "XXX1"})
-		if e, ok := err.(*Error); !ok || e.Status != 422 || len(e.FieldErrors()["title"]) == 0 || len(e.FieldErrors()["currency"]) == 0 {
+		_, err = pms.CreateProperty(ctx, client.NewProperty{Title: "", Currency: "XXX1"})
+		if e, ok := err.(*client.Error); !ok || e.Status != 422 || len(e.FieldErrors()["title"]) == 0 || len(e.FieldErrors()["currency"]) == 0 {
 			t.Errorf("invalid property: %v, want a 422 naming title and currency", err)
 		}
-		if _, err := pms.CreateAPIKey(ctx, NewAPIKey{Name: "more", AccessAllProperties: true}); !HasCode(err, CodeForbidden) {
+		if _, err := pms.CreateAPIKey(ctx, client.NewAPIKey{Name: "more", AccessAllProperties: true}); !client.HasCode(err, client.CodeForbidden) {
 			t.Errorf("a key making a key: %v, want forbidden", err)
 		}
 
-		keys := collect(t, srv.owner.APIKeys(ctx, ListOptions{}))
+		keys := collect(t, srv.owner.APIKeys(ctx, client.ListOptions{}))
 		if len(keys) != 1 || keys[0].Key != "" || keys[0].KeyHint == "" {
 			t.Errorf("listed keys: %+v; want one, with its hint and never its secret", keys)
 		}
 		if w, err := srv.owner.WithdrawAPIKey(ctx, k.ID); err != nil || w.Status != "withdrawn" {
 			t.Fatalf("withdraw: %+v, %v", w, err)
 		}
-		if _, err := pms.Property(ctx, first.ID); !HasCode(err, CodeUnauthorized) {
+		if _, err := pms.Property(ctx, first.ID); !client.HasCode(err, client.CodeUnauthorized) {
 			t.Errorf("withdrawn key: %v, want unauthorized", err)
 		}
 	})
 }
 
-// TestRetriesRateLimited checks that a request refused with 429 is sent
-// again after the Retry-After the server gave, and that the error carries
-// it once the retries are spent.
+// TestRetriesRateLimited checks, against the server's own limiter, that a
+// request refused with 429 is sent again once its Retry-After has passed,
+// and that the error carries the Retry-After once the retries are spent.
 func TestRetriesRateLimited(t *testing.T) {
 	ctx := context.Background()
 	srv := newServer(t, storetest.Config(t, "sqlite"))
 	srv.api.SetRateLimits(api.Limits{PerOrganization: 2}, ratelimit.NewMemory(srv.clock))
-	var waits []time.Duration
-	c := New(srv.url, WithToken(srv.owner.token))
-	c.sleep = func(_ context.Context, d time.Duration) error {
-		waits = append(waits, d)
-		srv.advance(d)
-		return nil
-	}
-	for range 3 {
-		if _, err := c.CreateGroup(ctx, "g "+time.Now().String()); err != nil {
-			t.Fatalf("create group: %v", err)
+	// Each 429 moves the server's clock on by its Retry-After, as if the
+	// client had waited that long; the client waits a millisecond at most.
+	var retryAfters []string
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			ra := resp.Header.Get("Retry-After")
+			retryAfters = append(retryAfters, ra)
+			secs, _ := strconv.Atoi(ra)
+			srv.advance(time.Duration(secs) * time.Second)
+		}
+		return resp, err
+	})}
+	c := client.New(srv.url, client.WithToken(srv.token), client.WithHTTPClient(hc), client.WithRetries(3, time.Millisecond))
+	for i := range 3 {
+		if _, err := c.CreateGroup(ctx, fmt.Sprintf("g%d", i)); err != nil {
+			t.Fatalf("create group %d: %v", i, err)
 		}
 	}
-	if len(waits) != 1 || waits[0] != 30*time.Second {
-		t.Errorf("waits %v, want one of 30s (the Retry-After of a 2-a-minute limit)", waits)
+	if fmt.Sprint(retryAfters) != "[30]" {
+		t.Errorf("Retry-After of the 429s: got %v, want [30] (one, of a 2-a-minute limit)", retryAfters)
 	}
 
-	c.maxRetries = 0
-	_, err := c.CreateGroup(ctx, "refused")
-	e, ok := err.(*Error)
-	if !ok || e.Code != CodeRateLimited || e.RetryAfter != 30*time.Second {
-		t.Errorf("without retries: %v, want http_too_many_requests with RetryAfter 30s", err)
+	once := client.New(srv.url, client.WithToken(srv.token), client.WithRetries(0, time.Minute))
+	_, err := once.CreateGroup(ctx, "refused")
+	e, ok := errors.AsType[*client.Error](err)
+	if !ok || e.Code != client.CodeRateLimited || e.RetryAfter != 30*time.Second {
+		t.Errorf("without retries: got %v, want http_too_many_requests with RetryAfter 30s", err)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

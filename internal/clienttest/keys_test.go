@@ -1,7 +1,8 @@
-package client
+package clienttest
 
 import (
 	"context"
+	"github.com/keycard/keycard/client"
 	"testing"
 
 	"github.com/keycard/keycard/internal/store"
@@ -13,22 +14,22 @@ func TestKeyManagement(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		srv := newServer(t, cfg)
-		k, err := srv.owner.CreateAPIKey(ctx, NewAPIKey{Name: "PMS", AccessAllProperties: true, ReadOnly: true,
+		k, err := srv.owner.CreateAPIKey(ctx, client.NewAPIKey{Name: "PMS", AccessAllProperties: true, ReadOnly: true,
 			IPAllowlist: []string{"127.0.0.1"}, ExpiresAt: "2030-01-01T00:00:00Z"})
 		if err != nil || !k.ReadOnly || k.ExpiresAt == nil || len(k.IPAllowlist) != 1 {
 			t.Fatalf("create key: %+v, %v", k, err)
 		}
-		pms := New(srv.url, WithAPIKey(k.Key))
-		if _, err := pms.CreateProperty(ctx, NewProperty{Title: "X", Currency: "EUR"}); !HasCode(err, CodeForbidden) {
+		pms := client.New(srv.url, client.WithAPIKey(k.Key))
+		if _, err := pms.CreateProperty(ctx, client.NewProperty{Title: "X", Currency: "EUR"}); !client.HasCode(err, client.CodeForbidden) {
 			t.Errorf("a read-only key creating a property: %v, want forbidden", err)
 		}
 
 		name, writable, never := "PMS 2", false, "never"
-		k2, err := srv.owner.UpdateAPIKey(ctx, k.ID, APIKeyChange{Name: &name, ReadOnly: &writable, ExpiresAt: &never})
+		k2, err := srv.owner.UpdateAPIKey(ctx, k.ID, client.APIKeyChange{Name: &name, ReadOnly: &writable, ExpiresAt: &never})
 		if err != nil || k2.Name != "PMS 2" || k2.ReadOnly || k2.ExpiresAt != nil || len(k2.IPAllowlist) != 1 {
 			t.Fatalf("update key: %+v, %v", k2, err)
 		}
-		if _, err := pms.CreateProperty(ctx, NewProperty{Title: "X", Currency: "EUR"}); err != nil {
+		if _, err := pms.CreateProperty(ctx, client.NewProperty{Title: "X", Currency: "EUR"}); err != nil {
 			t.Errorf("a writable key creating a property: %v", err)
 		}
 
@@ -36,15 +37,15 @@ func TestKeyManagement(t *testing.T) {
 		if err != nil || rolled.Key == "" || rolled.Key == k.Key || rolled.ID != k.ID {
 			t.Fatalf("roll: %v", err)
 		}
-		if _, err := pms.Property(ctx, "00000000-0000-0000-0000-000000000000"); !HasCode(err, CodeUnauthorized) {
+		if _, err := pms.Property(ctx, "00000000-0000-0000-0000-000000000000"); !client.HasCode(err, client.CodeUnauthorized) {
 			t.Errorf("the old secret after a roll without grace: %v, want unauthorized", err)
 		}
-		if _, err := srv.owner.RollAPIKey(ctx, k.ID, -1); !HasCode(err, CodeValidation) {
+		if _, err := srv.owner.RollAPIKey(ctx, k.ID, -1); !client.HasCode(err, client.CodeValidation) {
 			t.Errorf("roll with a negative grace: %v, want a validation error", err)
 		}
 
 		var events []string
-		for e, err := range srv.owner.AuditEvents(ctx, ListOptions{Filters: map[string]string{"api_key_id": k.ID}}) {
+		for e, err := range srv.owner.AuditEvents(ctx, client.ListOptions{Filters: map[string]string{"api_key_id": k.ID}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
