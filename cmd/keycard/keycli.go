@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/keycard/keycard/client"
 )
@@ -87,7 +88,7 @@ func loginCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(credentials{Server: strings.TrimRight(*server, "/"), Email: *email, Token: sess.Token, ExpiresAt: sess.ExpiresAt}, "", "  ")
+	b, err := json.MarshalIndent(credentials{Server: strings.TrimRight(*server, "/"), Email: *email, Token: sess.Token, ExpiresAt: sess.ExpiresAt.Format(time.RFC3339)}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func loginCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed in to %s as %s; the session is kept in %s until %s\n", *server, *email, path, sess.ExpiresAt)
+	fmt.Fprintf(stdout, "signed in to %s as %s; the session is kept in %s until %s UTC\n", *server, *email, path, utc(sess.ExpiresAt))
 	return nil
 }
 
@@ -184,8 +185,14 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	var keys []*client.APIKey
 	switch sub {
 	case "create":
+		var expiresAt time.Time
+		if expires != "" {
+			if expiresAt, err = time.Parse(time.RFC3339, expires); err != nil {
+				return fmt.Errorf("--expires %q: want an RFC 3339 time, e.g. 2027-01-31T00:00:00Z", expires)
+			}
+		}
 		k, err := c.CreateAPIKey(ctx, client.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: props,
-			ExpiresAt: expires, ReadOnly: readOnly, IPAllowlist: ips})
+			ExpiresAt: expiresAt, ReadOnly: readOnly, IPAllowlist: ips})
 		if err != nil {
 			return err
 		}
@@ -212,7 +219,7 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		old := "The old secret stopped working at once."
 		if k.PreviousKeyExpiresAt != nil {
-			old = "The old secret keeps working until " + *k.PreviousKeyExpiresAt + " UTC: replace it before then."
+			old = "The old secret keeps working until " + utc(*k.PreviousKeyExpiresAt) + " UTC: replace it before then."
 		}
 		fmt.Fprintf(stdout, "%s\n\nThis is the new secret of API key %q. Copy it now and keep it safe: it is not shown again.\n%s\n", k.Key, k.Name, old)
 		return nil
@@ -292,12 +299,15 @@ func printKeys(w io.Writer, keys []*client.APIKey) {
 		}
 		last := "never"
 		if k.LastUsedAt != nil {
-			last = *k.LastUsedAt
+			last = utc(*k.LastUsedAt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Status, access, k.KeyHint, last, k.CreatedAt)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Status, access, k.KeyHint, last, utc(k.CreatedAt))
 	}
 	tw.Flush()
 }
+
+// utc writes a time of the API for a person: UTC, to the second.
+func utc(t time.Time) string { return t.UTC().Format(time.DateTime) }
 
 // stringList is a flag that may be repeated.
 type stringList []string
@@ -363,7 +373,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 			b, _ := json.Marshal(e.Details)
 			details = string(b)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", e.OccurredAt, e.Event, keyID, e.Actor.Type, e.Actor.ID, e.IP, details)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", utc(e.OccurredAt), e.Event, keyID, e.Actor.Type, e.Actor.ID, e.IP, details)
 	}
 	return tw.Flush()
 }

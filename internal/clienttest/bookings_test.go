@@ -105,7 +105,7 @@ func TestBookings(t *testing.T) {
 			t.Errorf("created booking's guarantee, customer, occupancy: %+v %+v %+v", b.Guarantee, b.Customer, b.Occupancy)
 		}
 		got, err := pms.Booking(ctx, b.ID)
-		if err != nil || got.RevisionID != b.RevisionID || got.Amount != "230.00" || got.InsertedAt == "" || got.Notes != "late arrival" {
+		if err != nil || got.RevisionID != b.RevisionID || got.Amount != "230.00" || time.Since(got.InsertedAt).Abs() > time.Hour || got.InsertedAt.Location() != time.UTC || got.Notes != "late arrival" {
 			t.Errorf("read back: %+v, %v", got, err)
 		}
 

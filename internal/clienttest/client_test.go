@@ -128,6 +128,22 @@ func TestPMSFlow(t *testing.T) {
 			t.Fatalf("create rate plan: %+v, %v", rp, err)
 		}
 
+		// A typed change sends what it names; the rest keeps its value.
+		up, err := pms.UpdateProperty(ctx, first.ID, client.PropertyChange{Email: new("desk@hotel.example"),
+			Settings: &client.PropertySettings{MinStayType: "arrival", AllowAvailabilityAutoupdateOnConfirmation: true}})
+		if err != nil || up.Title != first.Title || up.Email == nil || *up.Email != "desk@hotel.example" || up.MinStayType != "arrival" ||
+			up.UpdatedAt.Before(first.UpdatedAt) || !up.CreatedAt.Equal(first.CreatedAt) {
+			t.Errorf("update property: %+v, %v; want the email and min stay type changed, the rest kept", up, err)
+		}
+		rt2, err := pms.UpdateRoomType(ctx, rt.ID, client.RoomTypeChange{CountOfRooms: new(6)})
+		if err != nil || rt2.CountOfRooms != 6 || rt2.Title != "Double" || rt2.OccAdults != 2 {
+			t.Errorf("update room type: %+v, %v; want 6 rooms, the rest kept", rt2, err)
+		}
+		rp2, err := pms.UpdateRatePlan(ctx, rp.ID, client.RatePlanChange{ChildrenFee: new("10.00")})
+		if err != nil || rp2.ChildrenFee != "10.00" || rp2.Title != "Standard" || len(rp2.Options) != 1 || rp2.Options[0].Rate != "100.00" {
+			t.Errorf("update rate plan: %+v, %v; want a children fee, the rest kept", rp2, err)
+		}
+
 		from := keycard.Today(time.Now(), "Europe/Lisbon") + 2
 		to := from + 29
 		res, err := pms.UpdateAvailability(ctx, []client.Availability{{PropertyID: first.ID, RoomTypeID: rt.ID, DateFrom: from.String(), DateTo: to.String(), Availability: 3}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/keycard/keycard/client"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
@@ -14,18 +15,26 @@ func TestKeyManagement(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		srv := newServer(t, cfg)
+		expires := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 		k, err := srv.owner.CreateAPIKey(ctx, client.NewAPIKey{Name: "PMS", AccessAllProperties: true, ReadOnly: true,
-			IPAllowlist: []string{"127.0.0.1"}, ExpiresAt: "2030-01-01T00:00:00Z"})
-		if err != nil || !k.ReadOnly || k.ExpiresAt == nil || len(k.IPAllowlist) != 1 {
-			t.Fatalf("create key: %+v, %v", k, err)
+			IPAllowlist: []string{"127.0.0.1"}, ExpiresAt: expires.In(time.FixedZone("Lisbon", 3600))})
+		if err != nil || !k.ReadOnly || k.ExpiresAt == nil || !k.ExpiresAt.Equal(expires) || len(k.IPAllowlist) != 1 {
+			t.Fatalf("create key: %+v, %v; want it to expire at %v", k, err, expires)
+		}
+		if time.Since(k.CreatedAt).Abs() > time.Hour || k.LastUsedAt != nil {
+			t.Errorf("created at %v, last used %v; want about now, and never", k.CreatedAt, k.LastUsedAt)
 		}
 		pms := client.New(srv.url, client.WithAPIKey(k.Key))
 		if _, err := pms.CreateProperty(ctx, client.NewProperty{Title: "X", Currency: "EUR"}); !client.HasCode(err, client.CodeForbidden) {
 			t.Errorf("a read-only key creating a property: %v, want forbidden", err)
 		}
 
-		name, writable, never := "PMS 2", false, "never"
-		k2, err := srv.owner.UpdateAPIKey(ctx, k.ID, client.APIKeyChange{Name: &name, ReadOnly: &writable, ExpiresAt: &never})
+		later := expires.AddDate(1, 0, 0)
+		k2, err := srv.owner.UpdateAPIKey(ctx, k.ID, client.APIKeyChange{ExpiresAt: &later})
+		if err != nil || k2.ExpiresAt == nil || !k2.ExpiresAt.Equal(later) || k2.Name != "PMS" {
+			t.Fatalf("move the expiry: %+v, %v; want it to expire at %v", k2, err, later)
+		}
+		k2, err = srv.owner.UpdateAPIKey(ctx, k.ID, client.APIKeyChange{Name: new("PMS 2"), ReadOnly: new(false), NoExpiry: true})
 		if err != nil || k2.Name != "PMS 2" || k2.ReadOnly || k2.ExpiresAt != nil || len(k2.IPAllowlist) != 1 {
 			t.Fatalf("update key: %+v, %v", k2, err)
 		}
