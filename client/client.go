@@ -1,15 +1,3 @@
-// Package client is a Go client for keycard's API, the Channex API v1
-// dialect: typed calls for properties, groups, room types, rate plans,
-// availability and restrictions (ARI), bookings, booking revisions and the
-// feed, tasks, webhooks and API keys; iterators over pages; errors that
-// carry the Channex error envelope; retries, with backoff, of requests
-// refused with 429 that honour Retry-After; and VerifyWebhook, which checks
-// a webhook delivery's signature.
-//
-//	c := client.New("https://keycard.example", client.WithAPIKey(os.Getenv("KEYCARD_KEY")))
-//	for p, err := range c.Properties(ctx, client.ListOptions{}) {
-//		...
-//	}
 package client
 
 import (
