@@ -135,7 +135,7 @@ type BookingState struct {
 	Customer       *Customer        `json:"customer"`
 	Guarantee      *Guarantee       `json:"guarantee"`
 	Meta           json.RawMessage  `json:"meta"`
-	InsertedAt     string           `json:"inserted_at"`
+	InsertedAt     time.Time        `json:"inserted_at"`
 }
 
 // Booking is a booking as it stands: the state of its latest revision.
@@ -145,6 +145,14 @@ type Booking struct {
 	BookingState
 }
 
+func (b *Booking) UnmarshalJSON(data []byte) error {
+	type plain Booking
+	return json.Unmarshal(data, &struct {
+		*plain
+		InsertedAt timeField `json:"inserted_at"`
+	}{(*plain)(b), timeField{&b.InsertedAt}})
+}
+
 // BookingRevision is one change to a booking, with the booking's state
 // after it.
 type BookingRevision struct {
@@ -152,6 +160,14 @@ type BookingRevision struct {
 	BookingID string `json:"booking_id"`
 	SystemID  string `json:"system_id"`
 	BookingState
+}
+
+func (r *BookingRevision) UnmarshalJSON(data []byte) error {
+	type plain BookingRevision
+	return json.Unmarshal(data, &struct {
+		*plain
+		InsertedAt timeField `json:"inserted_at"`
+	}{(*plain)(r), timeField{&r.InsertedAt}})
 }
 
 // BookingInput is a booking to create, push or change. Fields left at
@@ -311,9 +327,10 @@ func (c *Client) BookingRevision(ctx context.Context, id string) (*BookingRevisi
 }
 
 // AckRevision acknowledges a revision: it leaves the feed. Acknowledging
-// one twice is harmless.
+// one twice is harmless, so an ack answered 502, 503 or 504 is sent again
+// (see WithRetries).
 func (c *Client) AckRevision(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/booking_revisions/"+pathID(id)+"/ack", nil, nil, nil)
+	return c.send(ctx, &request{method: http.MethodPost, path: "/api/v1/booking_revisions/" + pathID(id) + "/ack", idempotent: true})
 }
 
 // FeedOptions narrows the feed.
@@ -414,7 +431,15 @@ type Task struct {
 	BookingRevisionID string `json:"booking_revision_id"`
 	// Warnings are the values the write refused, field -> messages.
 	Warnings   []map[string][]string `json:"warnings"`
-	InsertedAt string                `json:"inserted_at"`
+	InsertedAt time.Time             `json:"inserted_at"`
+}
+
+func (t *Task) UnmarshalJSON(b []byte) error {
+	type plain Task
+	return json.Unmarshal(b, &struct {
+		*plain
+		InsertedAt timeField `json:"inserted_at"`
+	}{(*plain)(t), timeField{&t.InsertedAt}})
 }
 
 // Tasks iterates over tasks, newest first; filter by "property_id",

@@ -1,15 +1,3 @@
-// Package client is a Go client for keycard's API, the Channex API v1
-// dialect: typed calls for properties, groups, room types, rate plans,
-// availability and restrictions (ARI), bookings, booking revisions and the
-// feed, tasks, webhooks and API keys; iterators over pages; errors that
-// carry the Channex error envelope; retries, with backoff, of requests
-// refused with 429 that honour Retry-After; and VerifyWebhook, which checks
-// a webhook delivery's signature.
-//
-//	c := client.New("https://keycard.example", client.WithAPIKey(os.Getenv("KEYCARD_KEY")))
-//	for p, err := range c.Properties(ctx, client.ListOptions{}) {
-//		...
-//	}
 package client
 
 import (
@@ -55,9 +43,13 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 // 30-second timeout.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
-// WithRetries sets how many times a request refused with 429 is sent
-// again (default 3), waiting as its Retry-After says, but never longer than
-// maxWait at a time (default one minute).
+// WithRetries sets how many times a request is sent again (default 3)
+// after a 429, or, for a request that may be repeated (GET, HEAD, PUT,
+// DELETE, and acknowledging a booking revision), after a 502, 503 or 504.
+// Each wait is what the answer's Retry-After asks for, or else an
+// exponential backoff with jitter from one second, but never longer than
+// maxWait (default one minute); the request's context ending stops it.
+// n = 0 turns retries off.
 func WithRetries(n int, maxWait time.Duration) Option {
 	return func(c *Client) { c.maxRetries, c.maxWait = n, maxWait }
 }
@@ -99,7 +91,10 @@ type Error struct {
 	// Details is the envelope's details, as sent: a string, a list, or an
 	// object of field -> messages for a validation error.
 	Details json.RawMessage
-	// RetryAfter is the wait the server asked for, on a 429.
+	// RetryAfter is the wait before the request may be sent again, on an
+	// answer that the client retries (a 429; a 502, 503 or 504 to a
+	// request that may be repeated): the server's Retry-After, or the
+	// client's backoff.
 	RetryAfter time.Duration
 }
 
@@ -137,28 +132,80 @@ func HasCode(err error, code string) bool {
 	return ok && e.Code == code
 }
 
+// rawBody is a request body sent as it is, not encoded as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+// request is one call to the API.
+type request struct {
+	method, path string
+	query        url.Values
+	// body is JSON-encoded unless it is nil or a rawBody.
+	body any
+	// out receives a 2xx answer's JSON, unless nil.
+	out any
+	// idempotent marks a POST that the API treats as idempotent, so that
+	// it is sent again after a 502, 503 or 504 as GET, PUT, DELETE and
+	// HEAD are.
+	idempotent bool
+}
+
+// retryable reports whether the request may be sent again after an
+// answer of status. A 429 means the server did nothing, so any request is
+// sent again; a 502, 503 or 504 may come after the server did the work,
+// so only a request that does no more harm the second time is.
+func (r *request) retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests:
+		return true
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		switch r.method {
+		case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+			return true
+		}
+		return r.idempotent
+	}
+	return false
+}
+
 // do sends a request with body (JSON-encoded unless nil) and decodes a 2xx
-// answer's JSON into out (unless nil). A 429 is retried as Retry-After
-// says; any other non-2xx answer is an *Error.
+// answer's JSON into out (unless nil). See send for retries; any other
+// non-2xx answer is an *Error.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.send(ctx, &request{method: method, path: path, query: query, body: body, out: out})
+}
+
+// send sends r. A 429, and a 502, 503 or 504 when r may be repeated, is
+// sent again, up to maxRetries times, after the wait the answer's
+// Retry-After asks for or else an exponential backoff with jitter, never
+// longer than maxWait at a time; ctx ending stops the wait.
+func (c *Client) send(ctx context.Context, r *request) error {
 	var payload []byte
-	if body != nil {
+	contentType := ""
+	switch b := r.body.(type) {
+	case nil:
+	case rawBody:
+		payload, contentType = b.data, b.contentType
+	default:
 		var err error
-		if payload, err = json.Marshal(body); err != nil {
+		if payload, err = json.Marshal(b); err != nil {
 			return fmt.Errorf("keycard: encode request: %w", err)
 		}
+		contentType = "application/json"
 	}
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
+	u := c.base + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(payload))
+		req, err := http.NewRequestWithContext(ctx, r.method, u, bytes.NewReader(payload))
 		if err != nil {
 			return fmt.Errorf("keycard: %w", err)
 		}
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
 		}
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", c.userAgent)
@@ -170,19 +217,19 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return fmt.Errorf("keycard: %s %s: %w", method, path, err)
+			return fmt.Errorf("keycard: %s %s: %w", r.method, r.path, err)
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return fmt.Errorf("keycard: %s %s: read answer: %w", method, path, err)
+			return fmt.Errorf("keycard: %s %s: read answer: %w", r.method, r.path, err)
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			if out == nil || len(data) == 0 {
+			if r.out == nil || len(data) == 0 {
 				return nil
 			}
-			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("keycard: %s %s: decode answer: %w", method, path, err)
+			if err := json.Unmarshal(data, r.out); err != nil {
+				return fmt.Errorf("keycard: %s %s: decode answer: %w", r.method, r.path, err)
 			}
 			return nil
 		}
@@ -200,7 +247,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if apiErr.Code == "" {
 			apiErr.Code = http.StatusText(resp.StatusCode)
 		}
-		if resp.StatusCode != http.StatusTooManyRequests {
+		if !r.retryable(resp.StatusCode) {
 			return apiErr
 		}
 		apiErr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), attempt)
@@ -214,7 +261,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date); without
-// one it backs off exponentially from one second, with jitter.
+// one it backs off exponentially from one second (attempt 0) to about a
+// minute, with jitter: a wait between half and the whole of the step, so
+// that clients refused together do not come back together.
 func retryAfter(h string, attempt int) time.Duration {
 	if secs, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && secs >= 0 {
 		return time.Duration(secs) * time.Second

@@ -3,50 +3,61 @@ package client_test
 import (
 	"context"
 	"fmt"
-	"log"
-	"net/http"
-	"os"
+	"net/http/httptest"
+	"strings"
+	"time"
 
 	"github.com/keycard/keycard/client"
+	"github.com/keycard/keycard/client/webhooksig"
 )
 
-// A PMS takes new bookings and changes from the feed, and acknowledges
-// each once it has it.
-func ExampleClient_DrainFeed() {
-	ctx := context.Background()
-	c := client.New("https://keycard.example", client.WithAPIKey(os.Getenv("KEYCARD_KEY")))
-	n, err := c.DrainFeed(ctx, client.FeedOptions{PropertyID: os.Getenv("PROPERTY_ID")}, func(r *client.BookingRevision) error {
-		fmt.Println(r.Status, r.OTAReservationCode, r.ArrivalDate, r.DepartureDate, r.Amount, r.Currency)
-		return nil // returning an error stops the drain and leaves r in the feed
-	})
-	if client.HasCode(err, client.CodeUnauthorized) {
-		log.Fatal("the key was withdrawn")
-	}
-	log.Printf("%d revisions acknowledged, %v", n, err)
-}
+// The examples that call a server (setting a property up, pushing ARI,
+// draining the feed, errors, taxes) run against a real one in the
+// server's repository: internal/clienttest/example_test.go. These need
+// none.
 
-// Lists are iterators over every page.
-func ExampleClient_Bookings() {
-	ctx := context.Background()
-	c := client.New("https://keycard.example", client.WithAPIKey(os.Getenv("KEYCARD_KEY")))
-	for b, err := range c.Bookings(ctx, client.BookingFilter{ArrivalFrom: "2027-01-01", ArrivalTo: "2027-01-31", Limit: 100}) {
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println(b.UniqueID, b.Status)
-	}
-}
-
-// A webhook endpoint checks each delivery's signature before it trusts the
-// body.
+// A webhook endpoint checks each delivery's signature before it trusts
+// the body.
 func ExampleVerifyWebhook() {
-	secret := os.Getenv("KEYCARD_WEBHOOK_SECRET") // CreateWebhook's SigningSecret
-	http.HandleFunc("/keycard", func(w http.ResponseWriter, r *http.Request) {
-		body, err := client.VerifyWebhook(r, secret)
-		if err != nil {
-			http.Error(w, "bad signature", http.StatusUnauthorized)
-			return
-		}
-		log.Printf("event: %s", body)
+	secret := "whsec_example" // CreateWebhook's SigningSecret, kept by the receiver
+	body := `{"event":"booking_new","payload":{"booking_id":"b1"}}`
+
+	// A delivery as keycard sends it, and one whose body was changed on
+	// the way.
+	r := httptest.NewRequest("POST", "/keycard", strings.NewReader(body))
+	r.Header.Set(webhooksig.Header, webhooksig.Sign(secret, time.Now(), []byte(body)))
+	forged := httptest.NewRequest("POST", "/keycard", strings.NewReader(strings.Replace(body, "b1", "b2", 1)))
+	forged.Header = r.Header.Clone()
+
+	got, err := client.VerifyWebhook(r, secret)
+	fmt.Println(string(got), err)
+	_, err = client.VerifyWebhook(forged, secret)
+	fmt.Println(err)
+	// Output:
+	// {"event":"booking_new","payload":{"booking_id":"b1"}} <nil>
+	// webhooksig: signature does not match the body
+}
+
+// WebhookHandler is a whole endpoint: it answers 401 to a delivery
+// without a good signature, and 200 once the function has the event.
+func ExampleWebhookHandler() {
+	secret := "whsec_example"
+	h := client.WebhookHandler(secret, func(ctx context.Context, ev *client.WebhookEvent) error {
+		fmt.Println("got", ev.Event, "for", ev.PropertyID, "at", ev.Timestamp.Format(time.DateTime))
+		return nil // an error answers 500: keycard sends the delivery again later
 	})
+	body := `{"event":"ari","payload":null,"property_id":"p1","user_id":null,"timestamp":"2027-01-01T09:30:00.0000Z"}`
+	for _, sig := range []string{webhooksig.Sign(secret, time.Now(), []byte(body)), ""} {
+		r := httptest.NewRequest("POST", "/keycard", strings.NewReader(body))
+		if sig != "" {
+			r.Header.Set(webhooksig.Header, sig)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// got ari for p1 at 2027-01-01 09:30:00
+	// 200
+	// 401
 }

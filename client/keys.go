@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"net/http"
+	"time"
 )
 
 // APIKeyChange changes an API key; nil fields stay as they are.
@@ -14,27 +15,29 @@ type APIKeyChange struct {
 	PropertyIDs         *[]string `json:"property_ids,omitempty"`
 	ReadOnly            *bool     `json:"read_only,omitempty"`
 	IPAllowlist         *[]string `json:"ip_allowlist,omitempty"`
-	// ExpiresAt is an RFC 3339 time, or "never" to remove the expiry.
-	ExpiresAt *string `json:"-"`
+	// ExpiresAt sets when the key stops working.
+	ExpiresAt *time.Time `json:"-"`
+	// NoExpiry removes the key's expiry: it works until withdrawn. It
+	// wins over ExpiresAt.
+	NoExpiry bool `json:"-"`
 }
 
-// MarshalJSON sends ExpiresAt "never" as null.
+// MarshalJSON sends NoExpiry as an expires_at of null.
 func (c APIKeyChange) MarshalJSON() ([]byte, error) {
 	type plain APIKeyChange
-	b, err := json.Marshal(plain(c))
-	if err != nil || c.ExpiresAt == nil {
-		return b, err
+	var expires any
+	switch {
+	case c.NoExpiry:
+		expires = nil
+	case c.ExpiresAt != nil:
+		expires = *c.ExpiresAt
+	default:
+		return json.Marshal(plain(c))
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	if *c.ExpiresAt == "never" {
-		m["expires_at"] = nil
-	} else {
-		m["expires_at"] = *c.ExpiresAt
-	}
-	return json.Marshal(m)
+	return json.Marshal(struct {
+		plain
+		ExpiresAt any `json:"expires_at"`
+	}{plain(c), expires})
 }
 
 // UpdateAPIKey changes a key's name, properties or options; the change
@@ -53,18 +56,28 @@ func (c *Client) RollAPIKey(ctx context.Context, id string, graceSeconds int) (*
 
 // AuditEvent is an entry of the audit log.
 type AuditEvent struct {
-	ID         string  `json:"id"`
-	Event      string  `json:"event"`
-	OccurredAt string  `json:"occurred_at"`
-	APIKeyID   *string `json:"api_key_id"`
-	UserID     *string `json:"user_id"`
+	ID         string    `json:"id"`
+	Event      string    `json:"event"`
+	OccurredAt time.Time `json:"occurred_at"`
+	APIKeyID   *string   `json:"api_key_id"`
+	UserID     *string   `json:"user_id"`
 	Actor      struct {
+		// Type is "user", "api_key" or "keycard" (keycard itself, as
+		// when it pauses a webhook; ID is then "").
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	} `json:"actor"`
 	IP        string         `json:"ip"`
 	UserAgent string         `json:"user_agent"`
 	Details   map[string]any `json:"details"`
+}
+
+func (e *AuditEvent) UnmarshalJSON(b []byte) error {
+	type plain AuditEvent
+	return json.Unmarshal(b, &struct {
+		*plain
+		OccurredAt timeField `json:"occurred_at"`
+	}{(*plain)(e), timeField{&e.OccurredAt}})
 }
 
 // AuditEvents iterates over the audit log, newest first. Filter with

@@ -6,13 +6,22 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // Session is a signed-in user's session.
 type Session struct {
-	Token        string `json:"token"`
-	RefreshToken string `json:"refresh_token"`
-	ExpiresAt    string `json:"expires_at"`
+	Token        string    `json:"token"`
+	RefreshToken string    `json:"refresh_token"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+func (s *Session) UnmarshalJSON(b []byte) error {
+	type plain Session
+	return json.Unmarshal(b, &struct {
+		*plain
+		ExpiresAt timeField `json:"expires_at"`
+	}{(*plain)(s), timeField{&s.ExpiresAt}})
 }
 
 // SignIn signs in with an email and password and returns the session; use
@@ -24,23 +33,69 @@ func (c *Client) SignIn(ctx context.Context, email, password string) (*Session, 
 
 // Property is a property's attributes.
 type Property struct {
-	ID          string   `json:"id"`
-	Title       string   `json:"title"`
-	Currency    string   `json:"currency"`
-	IsActive    bool     `json:"is_active"`
-	Timezone    *string  `json:"timezone"`
-	Email       *string  `json:"email"`
-	Phone       *string  `json:"phone"`
-	Address     *string  `json:"address"`
-	City        *string  `json:"city"`
-	State       *string  `json:"state"`
-	ZipCode     *string  `json:"zip_code"`
-	Country     *string  `json:"country"`
-	Website     *string  `json:"website"`
-	MinStayType string   `json:"min_stay_type"`
-	Facilities  []string `json:"facilities"`
-	CreatedAt   string   `json:"created_at"`
-	UpdatedAt   string   `json:"updated_at"`
+	ID           string   `json:"id"`
+	Title        string   `json:"title"`
+	Currency     string   `json:"currency"`
+	IsActive     bool     `json:"is_active"`
+	Timezone     *string  `json:"timezone"`
+	Email        *string  `json:"email"`
+	Phone        *string  `json:"phone"`
+	Address      *string  `json:"address"`
+	City         *string  `json:"city"`
+	State        *string  `json:"state"`
+	ZipCode      *string  `json:"zip_code"`
+	Country      *string  `json:"country"`
+	Website      *string  `json:"website"`
+	PropertyType *string  `json:"property_type"`
+	LogoURL      *string  `json:"logo_url"`
+	Longitude    *string  `json:"longitude"`
+	Latitude     *string  `json:"latitude"`
+	MinStayType  string   `json:"min_stay_type"`
+	Facilities   []string `json:"facilities"`
+	// HotelPolicyID names the property's hotel policy; nil for none.
+	HotelPolicyID *string `json:"hotel_policy_id"`
+	// DefaultTaxSetID names the tax set a new rate plan takes; nil for
+	// none.
+	DefaultTaxSetID *string           `json:"default_tax_set_id"`
+	Content         PropertyContent   `json:"content"`
+	Settings        *PropertySettings `json:"settings"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+}
+
+func (p *Property) UnmarshalJSON(b []byte) error {
+	type plain Property
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt timeField `json:"created_at"`
+		UpdatedAt timeField `json:"updated_at"`
+	}{(*plain)(p), timeField{&p.CreatedAt}, timeField{&p.UpdatedAt}})
+}
+
+// PropertyContent is a property's description and photos. When written,
+// a nil member keeps its value; Photos, when not nil, replace the
+// property's photos that have no room type (a photo keeps its id when
+// given one).
+type PropertyContent struct {
+	Description          *string `json:"description,omitempty"`
+	ImportantInformation *string `json:"important_information,omitempty"`
+	Photos               []Photo `json:"photos,omitzero"`
+}
+
+// PropertySettings are a property's settings. They are written as a
+// whole: a key left out takes its default. Money is a decimal string.
+type PropertySettings struct {
+	AllowAvailabilityAutoupdate               bool    `json:"allow_availability_autoupdate"`
+	AllowAvailabilityAutoupdateOnConfirmation bool    `json:"allow_availability_autoupdate_on_confirmation"`
+	AllowAvailabilityAutoupdateOnModification bool    `json:"allow_availability_autoupdate_on_modification"`
+	AllowAvailabilityAutoupdateOnCancellation bool    `json:"allow_availability_autoupdate_on_cancellation"`
+	MinStayType                               string  `json:"min_stay_type,omitempty"`
+	MinPrice                                  *string `json:"min_price,omitempty"`
+	MaxPrice                                  *string `json:"max_price,omitempty"`
+	StateLength                               int     `json:"state_length,omitempty"`
+	CutOffTime                                *string `json:"cut_off_time,omitempty"`
+	CutOffDays                                *int    `json:"cut_off_days,omitempty"`
+	MaxDayAdvance                             *int    `json:"max_day_advance,omitempty"`
 }
 
 // NewProperty is a property to create.
@@ -72,10 +127,38 @@ func (c *Client) CreateProperty(ctx context.Context, p NewProperty) (*Property, 
 	return one[Property](c, ctx, http.MethodPost, "/api/v1/properties", map[string]any{"property": p})
 }
 
-// UpdateProperty changes the given attributes of a property (Channex's
-// names: "title", "settings", ...); others keep their values.
-func (c *Client) UpdateProperty(ctx context.Context, id string, attrs map[string]any) (*Property, error) {
-	return one[Property](c, ctx, http.MethodPut, "/api/v1/properties/"+pathID(id), map[string]any{"property": attrs})
+// PropertyChange changes a property: nil fields are not sent and keep
+// their values. A pointer to "" clears a text field.
+type PropertyChange struct {
+	Title        *string `json:"title,omitempty"`
+	Currency     *string `json:"currency,omitempty"`
+	IsActive     *bool   `json:"is_active,omitempty"`
+	Timezone     *string `json:"timezone,omitempty"`
+	Email        *string `json:"email,omitempty"`
+	Phone        *string `json:"phone,omitempty"`
+	Address      *string `json:"address,omitempty"`
+	City         *string `json:"city,omitempty"`
+	State        *string `json:"state,omitempty"`
+	ZipCode      *string `json:"zip_code,omitempty"`
+	Country      *string `json:"country,omitempty"`
+	Website      *string `json:"website,omitempty"`
+	PropertyType *string `json:"property_type,omitempty"`
+	LogoURL      *string `json:"logo_url,omitempty"`
+	Longitude    *string `json:"longitude,omitempty"`
+	Latitude     *string `json:"latitude,omitempty"`
+	// Facilities, when not nil, replace the property's facilities (ids of
+	// the property facilities catalogue); an empty list removes them.
+	Facilities      []string          `json:"facilities,omitzero"`
+	HotelPolicyID   *string           `json:"hotel_policy_id,omitempty"`
+	DefaultTaxSetID *string           `json:"default_tax_set_id,omitempty"`
+	Content         *PropertyContent  `json:"content,omitempty"`
+	Settings        *PropertySettings `json:"settings,omitempty"`
+}
+
+// UpdateProperty changes a property; the fields ch leaves nil keep their
+// values.
+func (c *Client) UpdateProperty(ctx context.Context, id string, ch PropertyChange) (*Property, error) {
+	return one[Property](c, ctx, http.MethodPut, "/api/v1/properties/"+pathID(id), map[string]any{"property": ch})
 }
 
 // DeleteProperty deletes a property.
@@ -134,15 +217,54 @@ func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 
 // RoomType is a room type's attributes.
 type RoomType struct {
-	ID               string `json:"id"`
-	Title            string `json:"title"`
-	CountOfRooms     int    `json:"count_of_rooms"`
-	OccAdults        int    `json:"occ_adults"`
-	OccChildren      int    `json:"occ_children"`
-	OccInfants       int    `json:"occ_infants"`
-	DefaultOccupancy int    `json:"default_occupancy"`
-	RoomKind         string `json:"room_kind"`
-	Position         int    `json:"position"`
+	ID               string          `json:"id"`
+	Title            string          `json:"title"`
+	CountOfRooms     int             `json:"count_of_rooms"`
+	OccAdults        int             `json:"occ_adults"`
+	OccChildren      int             `json:"occ_children"`
+	OccInfants       int             `json:"occ_infants"`
+	DefaultOccupancy int             `json:"default_occupancy"`
+	RoomKind         string          `json:"room_kind"`
+	Capacity         *int            `json:"capacity"`
+	Position         int             `json:"position"`
+	Facilities       []string        `json:"facilities"`
+	Content          RoomTypeContent `json:"content"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+}
+
+func (rt *RoomType) UnmarshalJSON(b []byte) error {
+	type plain RoomType
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt timeField `json:"created_at"`
+		UpdatedAt timeField `json:"updated_at"`
+	}{(*plain)(rt), timeField{&rt.CreatedAt}, timeField{&rt.UpdatedAt}})
+}
+
+// RoomTypeContent is a room type's description and photos; written as
+// PropertyContent is.
+type RoomTypeContent struct {
+	Description *string `json:"description,omitempty"`
+	Photos      []Photo `json:"photos,omitzero"`
+}
+
+// RoomTypeChange changes a room type: nil fields are not sent and keep
+// their values.
+type RoomTypeChange struct {
+	Title            *string `json:"title,omitempty"`
+	CountOfRooms     *int    `json:"count_of_rooms,omitempty"`
+	OccAdults        *int    `json:"occ_adults,omitempty"`
+	OccChildren      *int    `json:"occ_children,omitempty"`
+	OccInfants       *int    `json:"occ_infants,omitempty"`
+	DefaultOccupancy *int    `json:"default_occupancy,omitempty"`
+	RoomKind         *string `json:"room_kind,omitempty"`
+	Capacity         *int    `json:"capacity,omitempty"`
+	Position         *int    `json:"position,omitempty"`
+	// Facilities, when not nil, replace the room type's facilities (ids
+	// of the room facilities catalogue).
+	Facilities []string         `json:"facilities,omitzero"`
+	Content    *RoomTypeContent `json:"content,omitempty"`
 }
 
 // NewRoomType is a room type to create.
@@ -172,9 +294,10 @@ func (c *Client) CreateRoomType(ctx context.Context, rt NewRoomType) (*RoomType,
 	return one[RoomType](c, ctx, http.MethodPost, "/api/v1/room_types", map[string]any{"room_type": rt})
 }
 
-// UpdateRoomType changes the given attributes of a room type.
-func (c *Client) UpdateRoomType(ctx context.Context, id string, attrs map[string]any) (*RoomType, error) {
-	return one[RoomType](c, ctx, http.MethodPut, "/api/v1/room_types/"+pathID(id), map[string]any{"room_type": attrs})
+// UpdateRoomType changes a room type; the fields ch leaves nil keep their
+// values.
+func (c *Client) UpdateRoomType(ctx context.Context, id string, ch RoomTypeChange) (*RoomType, error) {
+	return one[RoomType](c, ctx, http.MethodPut, "/api/v1/room_types/"+pathID(id), map[string]any{"room_type": ch})
 }
 
 // DeleteRoomType deletes a room type and its rate plans.
@@ -192,16 +315,74 @@ type RateOption struct {
 	Rate      any    `json:"rate,omitempty"`
 }
 
-// RatePlan is a rate plan's attributes.
+// RatePlan is a rate plan's attributes. The restrictions by day of the
+// week (MaxStay ... StopSell) hold seven values, Monday first.
 type RatePlan struct {
-	ID        string       `json:"id"`
-	Title     string       `json:"title"`
-	Currency  string       `json:"currency"`
-	SellMode  string       `json:"sell_mode"`
-	RateMode  string       `json:"rate_mode"`
-	IsDerived bool         `json:"is_derived"`
-	Options   []RateOption `json:"options"`
-	MealType  *string      `json:"meal_type"`
+	ID                string       `json:"id"`
+	Title             string       `json:"title"`
+	Currency          string       `json:"currency"`
+	SellMode          string       `json:"sell_mode"`
+	RateMode          string       `json:"rate_mode"`
+	IsDerived         bool         `json:"is_derived"`
+	Options           []RateOption `json:"options"`
+	MealType          *string      `json:"meal_type"`
+	ChildrenFee       string       `json:"children_fee"`
+	InfantFee         string       `json:"infant_fee"`
+	MaxStay           []int        `json:"max_stay"`
+	MinStayArrival    []int        `json:"min_stay_arrival"`
+	MinStayThrough    []int        `json:"min_stay_through"`
+	ClosedToArrival   []bool       `json:"closed_to_arrival"`
+	ClosedToDeparture []bool       `json:"closed_to_departure"`
+	StopSell          []bool       `json:"stop_sell"`
+	// TaxSetID is the plan's tax set, from its relationships; "" for
+	// none.
+	TaxSetID  string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func (rp *RatePlan) UnmarshalJSON(b []byte) error {
+	type plain RatePlan
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt timeField `json:"created_at"`
+		UpdatedAt timeField `json:"updated_at"`
+	}{(*plain)(rp), timeField{&rp.CreatedAt}, timeField{&rp.UpdatedAt}})
+}
+
+func (rp *RatePlan) setRelationships(raw json.RawMessage) {
+	var rel struct {
+		TaxSet struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		} `json:"tax_set"`
+	}
+	if json.Unmarshal(raw, &rel) == nil {
+		rp.TaxSetID = rel.TaxSet.Data.ID
+	}
+}
+
+// RatePlanChange changes a rate plan: nil fields are not sent and keep
+// their values. Options, when not nil, replace the plan's options; the
+// restrictions by day of the week take seven values, Monday first.
+type RatePlanChange struct {
+	Title             *string      `json:"title,omitempty"`
+	SellMode          *string      `json:"sell_mode,omitempty"`
+	RateMode          *string      `json:"rate_mode,omitempty"`
+	MealType          *string      `json:"meal_type,omitempty"`
+	Options           []RateOption `json:"options,omitzero"`
+	ChildrenFee       *string      `json:"children_fee,omitempty"`
+	InfantFee         *string      `json:"infant_fee,omitempty"`
+	MaxStay           []int        `json:"max_stay,omitzero"`
+	MinStayArrival    []int        `json:"min_stay_arrival,omitzero"`
+	MinStayThrough    []int        `json:"min_stay_through,omitzero"`
+	ClosedToArrival   []bool       `json:"closed_to_arrival,omitzero"`
+	ClosedToDeparture []bool       `json:"closed_to_departure,omitzero"`
+	StopSell          []bool       `json:"stop_sell,omitzero"`
+	// TaxSetID names a tax set of the property; a pointer to "" takes the
+	// plan's away.
+	TaxSetID *string `json:"tax_set_id,omitempty"`
 }
 
 // NewRatePlan is a rate plan to create.
@@ -231,9 +412,10 @@ func (c *Client) CreateRatePlan(ctx context.Context, rp NewRatePlan) (*RatePlan,
 	return one[RatePlan](c, ctx, http.MethodPost, "/api/v1/rate_plans", map[string]any{"rate_plan": rp})
 }
 
-// UpdateRatePlan changes the given attributes of a rate plan.
-func (c *Client) UpdateRatePlan(ctx context.Context, id string, attrs map[string]any) (*RatePlan, error) {
-	return one[RatePlan](c, ctx, http.MethodPut, "/api/v1/rate_plans/"+pathID(id), map[string]any{"rate_plan": attrs})
+// UpdateRatePlan changes a rate plan; the fields ch leaves nil keep their
+// values.
+func (c *Client) UpdateRatePlan(ctx context.Context, id string, ch RatePlanChange) (*RatePlan, error) {
+	return one[RatePlan](c, ctx, http.MethodPut, "/api/v1/rate_plans/"+pathID(id), map[string]any{"rate_plan": ch})
 }
 
 // DeleteRatePlan deletes a rate plan.
@@ -342,25 +524,60 @@ func (c *Client) Restrictions(ctx context.Context, propertyID, from, to string, 
 // APIKey is an API key, as listed: never its secret, but for Key in the
 // answer that creates it.
 type APIKey struct {
-	ID                  string   `json:"id"`
-	Name                string   `json:"name"`
-	AccessAllProperties bool     `json:"access_all_properties"`
-	PropertyIDs         []string `json:"property_ids"`
-	Status              string   `json:"status"`
-	KeyHint             string   `json:"key_hint"`
-	UserEmail           string   `json:"user_email"`
-	CreatedAt           string   `json:"created_at"`
-	LastUsedAt          *string  `json:"last_used_at"`
-	WithdrawnAt         *string  `json:"withdrawn_at"`
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	AccessAllProperties bool       `json:"access_all_properties"`
+	PropertyIDs         []string   `json:"property_ids"`
+	Status              string     `json:"status"`
+	KeyHint             string     `json:"key_hint"`
+	UserID              string     `json:"user_id"`
+	UserEmail           string     `json:"user_email"`
+	CreatedAt           time.Time  `json:"created_at"`
+	LastUsedAt          *time.Time `json:"last_used_at"`
+	WithdrawnAt         *time.Time `json:"withdrawn_at"`
 	// ExpiresAt is when the key stops working; nil for never.
-	ExpiresAt   *string  `json:"expires_at"`
-	ReadOnly    bool     `json:"read_only"`
-	IPAllowlist []string `json:"ip_allowlist"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	ReadOnly    bool       `json:"read_only"`
+	IPAllowlist []string   `json:"ip_allowlist"`
 	// PreviousKeyExpiresAt, after a roll, is when the old secret stops
 	// working.
-	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
+	PreviousKeyExpiresAt *time.Time `json:"previous_key_expires_at"`
+	// External marks, in the billing owner's list, a key of a user from
+	// another organisation that reaches some of this organisation's
+	// properties (OrganizationPropertyIDs).
+	External                bool       `json:"external"`
+	OrganizationPropertyIDs []string   `json:"organization_property_ids"`
+	BlockedBy               []KeyBlock `json:"blocked_by"`
 	// Key is the secret: set only when the key was just created or rolled.
 	Key string `json:"key,omitempty"`
+}
+
+func (k *APIKey) UnmarshalJSON(b []byte) error {
+	type plain APIKey
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt            timeField    `json:"created_at"`
+		LastUsedAt           optTimeField `json:"last_used_at"`
+		WithdrawnAt          optTimeField `json:"withdrawn_at"`
+		ExpiresAt            optTimeField `json:"expires_at"`
+		PreviousKeyExpiresAt optTimeField `json:"previous_key_expires_at"`
+	}{(*plain)(k), timeField{&k.CreatedAt}, optTimeField{&k.LastUsedAt}, optTimeField{&k.WithdrawnAt},
+		optTimeField{&k.ExpiresAt}, optTimeField{&k.PreviousKeyExpiresAt}})
+}
+
+// KeyBlock is an organisation's block of a key for its properties.
+type KeyBlock struct {
+	OrganizationID   string    `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
+	BlockedAt        time.Time `json:"blocked_at"`
+}
+
+func (kb *KeyBlock) UnmarshalJSON(b []byte) error {
+	type plain KeyBlock
+	return json.Unmarshal(b, &struct {
+		*plain
+		BlockedAt timeField `json:"blocked_at"`
+	}{(*plain)(kb), timeField{&kb.BlockedAt}})
 }
 
 // NewAPIKey is an API key to create.
@@ -368,10 +585,10 @@ type NewAPIKey struct {
 	Name                string   `json:"name"`
 	AccessAllProperties bool     `json:"access_all_properties"`
 	PropertyIDs         []string `json:"property_ids,omitempty"`
-	// ExpiresAt is an RFC 3339 time; empty for never.
-	ExpiresAt   string   `json:"expires_at,omitempty"`
-	ReadOnly    bool     `json:"read_only,omitempty"`
-	IPAllowlist []string `json:"ip_allowlist,omitempty"`
+	// ExpiresAt is when the key stops working; the zero time for never.
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	ReadOnly    bool      `json:"read_only,omitempty"`
+	IPAllowlist []string  `json:"ip_allowlist,omitempty"`
 }
 
 // APIKeys iterates over the API keys the signed-in user manages. Keys are

@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/keycard/keycard/webhooksig"
+	"github.com/keycard/keycard/client/webhooksig"
 )
 
 // Webhook is a subscription to events, for one property or (PropertyID
@@ -25,12 +25,28 @@ type Webhook struct {
 	Headers       map[string]string `json:"headers"`
 	IsActive      bool              `json:"is_active"`
 	SendData      bool              `json:"send_data"`
-	CreatedAt     string            `json:"created_at"`
-	UpdatedAt     string            `json:"updated_at"`
+	// PausedReason says why keycard paused the webhook
+	// ("api_key_withdrawn", "api_key_expired", "maker_lost_access"); ""
+	// when it did not. Setting IsActive again resumes it.
+	PausedReason string `json:"paused_reason"`
+	// MadeWithAPIKey reports whether an API key made (or last re-enabled)
+	// the webhook: it delivers only while that key is live.
+	MadeWithAPIKey bool      `json:"made_with_api_key"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	// SigningSecret is set only in the answer that creates the webhook:
 	// keep it to check deliveries with VerifyWebhook. It is never shown
 	// again.
 	SigningSecret string `json:"signing_secret,omitempty"`
+}
+
+func (w *Webhook) UnmarshalJSON(b []byte) error {
+	type plain Webhook
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt timeField `json:"created_at"`
+		UpdatedAt timeField `json:"updated_at"`
+	}{(*plain)(w), timeField{&w.CreatedAt}, timeField{&w.UpdatedAt}})
 }
 
 // NewWebhook is a webhook to create (or to test).
@@ -84,11 +100,43 @@ func (c *Client) CreateWebhook(ctx context.Context, w NewWebhook) (*Webhook, err
 	return one[Webhook](c, ctx, http.MethodPost, "/api/v1/webhooks", w.body())
 }
 
-// UpdateWebhook changes the given attributes of a webhook ("callback_url",
-// "event_mask", "is_active", "send_data", "headers", "request_params",
-// "property_id"); others keep their values.
-func (c *Client) UpdateWebhook(ctx context.Context, id string, attrs map[string]any) (*Webhook, error) {
-	return one[Webhook](c, ctx, http.MethodPut, "/api/v1/webhooks/"+pathID(id), map[string]any{"webhook": attrs})
+// WebhookChange changes a webhook: nil fields are not sent and keep their
+// values.
+type WebhookChange struct {
+	// PropertyID moves the webhook to a property, or with "" to every
+	// property its user reaches.
+	PropertyID  *string `json:"-"`
+	CallbackURL *string `json:"callback_url,omitempty"`
+	EventMask   *string `json:"event_mask,omitempty"`
+	// RequestParams and Headers, when not nil, replace the webhook's.
+	// Their values are write-only (read back as "***"): a value "***"
+	// keeps the stored one. A new CallbackURL needs them sent again.
+	RequestParams map[string]string `json:"request_params,omitzero"`
+	Headers       map[string]string `json:"headers,omitzero"`
+	IsActive      *bool             `json:"is_active,omitempty"`
+	SendData      *bool             `json:"send_data,omitempty"`
+}
+
+// MarshalJSON sends PropertyID "" as null.
+func (ch WebhookChange) MarshalJSON() ([]byte, error) {
+	type plain WebhookChange
+	if ch.PropertyID == nil {
+		return json.Marshal(plain(ch))
+	}
+	var pid any
+	if *ch.PropertyID != "" {
+		pid = *ch.PropertyID
+	}
+	return json.Marshal(struct {
+		plain
+		PropertyID any `json:"property_id"`
+	}{plain(ch), pid})
+}
+
+// UpdateWebhook changes a webhook; the fields ch leaves nil keep their
+// values.
+func (c *Client) UpdateWebhook(ctx context.Context, id string, ch WebhookChange) (*Webhook, error) {
+	return one[Webhook](c, ctx, http.MethodPut, "/api/v1/webhooks/"+pathID(id), map[string]any{"webhook": ch})
 }
 
 // DeleteWebhook deletes a webhook and its delivery log.
@@ -125,10 +173,22 @@ type WebhookDelivery struct {
 	ResponseStatus int    `json:"response_status"`
 	Error          string `json:"error"`
 	// RequestBody is the body posted: a WebhookEvent.
-	RequestBody   json.RawMessage `json:"request_body"`
-	CreatedAt     string          `json:"created_at"`
-	NextAttemptAt string          `json:"next_attempt_at"`
-	DeliveredAt   string          `json:"delivered_at"`
+	RequestBody json.RawMessage `json:"request_body"`
+	CreatedAt   time.Time       `json:"created_at"`
+	// NextAttemptAt is when a pending delivery is tried again; nil when
+	// none is due.
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	DeliveredAt   *time.Time `json:"delivered_at"`
+}
+
+func (d *WebhookDelivery) UnmarshalJSON(b []byte) error {
+	type plain WebhookDelivery
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt     timeField    `json:"created_at"`
+		NextAttemptAt optTimeField `json:"next_attempt_at"`
+		DeliveredAt   optTimeField `json:"delivered_at"`
+	}{(*plain)(d), timeField{&d.CreatedAt}, optTimeField{&d.NextAttemptAt}, optTimeField{&d.DeliveredAt}})
 }
 
 // WebhookDeliveries iterates over a webhook's deliveries, newest first;
@@ -145,7 +205,15 @@ type WebhookEvent struct {
 	Payload    json.RawMessage `json:"payload"`
 	PropertyID string          `json:"property_id"`
 	UserID     string          `json:"user_id"`
-	Timestamp  string          `json:"timestamp"`
+	Timestamp  time.Time       `json:"timestamp"`
+}
+
+func (ev *WebhookEvent) UnmarshalJSON(b []byte) error {
+	type plain WebhookEvent
+	return json.Unmarshal(b, &struct {
+		*plain
+		Timestamp timeField `json:"timestamp"`
+	}{(*plain)(ev), timeField{&ev.Timestamp}})
 }
 
 // maxWebhookBody bounds the body VerifyWebhook reads.

@@ -105,7 +105,7 @@ func loginCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(credentials{Server: strings.TrimRight(*server, "/"), Email: *email, Token: sess.Token, ExpiresAt: sess.ExpiresAt}, "", "  ")
+	b, err := json.MarshalIndent(credentials{Server: strings.TrimRight(*server, "/"), Email: *email, Token: sess.Token, ExpiresAt: sess.ExpiresAt.Format(time.RFC3339)}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func loginCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed in to %s as %s; the session is kept in %s until %s\n", *server, *email, path, sess.ExpiresAt)
+	fmt.Fprintf(stdout, "signed in to %s as %s; the session is kept in %s until %s\n", *server, *email, path, when(sess.ExpiresAt))
 	return nil
 }
 
@@ -256,13 +256,11 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 	case needID:
 		id = pos[0]
 	}
-	var expiresAt string
+	var expiresAt time.Time
 	if expires != "" {
-		at, err := parseExpiry(expires, time.Now())
-		if err != nil {
+		if expiresAt, err = parseExpiry(expires, time.Now()); err != nil {
 			return err
 		}
-		expiresAt = at.Format(time.RFC3339)
 	}
 	var change client.APIKeyChange
 	if sub == "update" {
@@ -347,7 +345,7 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 }
 
 // keyChange builds the change "key update" asks for from its flags.
-func keyChange(fs *flag.FlagSet, name string, all bool, props []string, expiresAt string, noExpiry, readOnly, readWrite bool, ips []string, noIPs bool) (client.APIKeyChange, error) {
+func keyChange(fs *flag.FlagSet, name string, all bool, props []string, expiresAt time.Time, noExpiry, readOnly, readWrite bool, ips []string, noIPs bool) (client.APIKeyChange, error) {
 	var ch client.APIKeyChange
 	for _, pair := range [][2]string{{"all", "property"}, {"expires", "no-expiry"}, {"read-only", "read-write"}, {"ip", "no-ip-allowlist"}} {
 		if flagSet(fs, pair[0]) && flagSet(fs, pair[1]) {
@@ -366,11 +364,10 @@ func keyChange(fs *flag.FlagSet, name string, all bool, props []string, expiresA
 		ch.AccessAllProperties, ch.PropertyIDs = &restricted, &ids
 	}
 	switch {
-	case expiresAt != "":
+	case !expiresAt.IsZero():
 		ch.ExpiresAt = &expiresAt
 	case noExpiry:
-		never := "never"
-		ch.ExpiresAt = &never
+		ch.NoExpiry = true
 	}
 	switch {
 	case readOnly:
@@ -561,22 +558,16 @@ func properties(n int) string {
 	return fmt.Sprintf("%d properties", n)
 }
 
-// orNever returns the time s points to, or "never".
-func orNever(s *string) string {
-	if s == nil || *s == "" {
+// orNever returns the time t points to, or "never".
+func orNever(t *time.Time) string {
+	if t == nil || t.IsZero() {
 		return "never"
 	}
-	return when(*s)
+	return when(*t)
 }
 
-// when writes a time of the API (UTC, without a zone) for a person.
-func when(s string) string {
-	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
-	if err != nil {
-		return s
-	}
-	return t.Format("2006-01-02 15:04:05 UTC")
-}
+// when writes a time for a person, in UTC.
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // stringList is a flag that may be repeated.
 type stringList []string

@@ -80,7 +80,7 @@ func TestKeyCommandsOptions(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &k) != nil {
 		t.Fatalf("key create: %v %s", err, out)
 	}
-	if k.ExpiresAt == nil || !strings.HasPrefix(*k.ExpiresAt, "2027-07-01T00:00:00") {
+	if k.ExpiresAt == nil || !k.ExpiresAt.Equal(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("--expires 2027-06-30 made expires_at %v, want 2027-07-01T00:00:00Z (valid through the 30th, UTC)", k.ExpiresAt)
 	}
 

@@ -45,27 +45,34 @@ type stay struct{ from, to keycard.Date }
 // rooms unless status is cancelled. It returns the booking's id.
 func (h *hotel) save(t *testing.T, st *store.Store, id, code, status string, rooms ...stay) string {
 	t.Helper()
-	b, err := st.SaveBooking(context.Background(), h.owner, store.BookingWrite{BookingID: id, PropertyID: h.property, Status: status,
-		Apply: func(b *keycard.Booking) keycard.FieldErrors {
-			if id == "" {
-				b.OTAName, b.OTAReservationCode = "Offline", code
-			}
-			if status == keycard.StatusCancelled {
-				return nil
-			}
-			b.Rooms = nil
-			for _, r := range rooms {
-				b.Rooms = append(b.Rooms, keycard.BookingRoom{RoomTypeID: h.rt, RatePlanID: h.a.ID,
-					CheckinDate: h.d0 + r.from, CheckoutDate: h.d0 + r.to})
-			}
-			b.ArrivalDate, b.DepartureDate = b.Rooms[0].CheckinDate, b.Rooms[0].CheckoutDate
-			return nil
-		}})
+	c := h.change(id, code, status, rooms...)
+	b, err := st.SaveBooking(context.Background(), h.owner, store.BookingWrite{BookingID: id, PropertyID: h.property, Status: status, Change: c})
 	if err != nil {
 		t.Fatalf("save booking %s: %v", code, err)
 	}
 	return b.ID
 }
+
+// change is the body of a booking write of save.
+func (h *hotel) change(id, code, status string, rooms ...stay) *keycard.BookingChange {
+	c := &keycard.BookingChange{}
+	if id == "" {
+		c.OTAName, c.OTAReservationCode = ptr("Offline"), ptr(code)
+	}
+	if status != keycard.StatusCancelled {
+		from, to := rooms[0].from, rooms[0].to
+		c.RoomsSent = true
+		for i, r := range rooms {
+			from, to = min(from, r.from), max(to, r.to)
+			c.Rooms = append(c.Rooms, keycard.RoomChange{N: i + 1, RoomTypeID: ptr(h.rt), RatePlanID: ptr(h.a.ID),
+				CheckinDate: ptr((h.d0 + r.from).String()), CheckoutDate: ptr((h.d0 + r.to).String())})
+		}
+		c.ArrivalDate, c.DepartureDate = ptr((h.d0 + from).String()), ptr((h.d0 + to).String())
+	}
+	return c
+}
+
+func ptr(s string) *string { return &s }
 
 // avail returns the availability of h.rt on d0 and d0+1.
 func (h *hotel) avail(t *testing.T) [2]int32 {
@@ -200,12 +207,7 @@ func TestHoldsFromTwoServers(t *testing.T) {
 		// goroutine: these goroutines report through t.Errorf instead.
 		ids := all(func(i int, st *store.Store) string {
 			b, err := st.SaveBooking(context.Background(), h.owner, store.BookingWrite{PropertyID: h.property, Status: keycard.StatusNew,
-				Apply: func(b *keycard.Booking) keycard.FieldErrors {
-					b.OTAName, b.OTAReservationCode = "Offline", fmt.Sprint("R", i)
-					b.ArrivalDate, b.DepartureDate = h.d0, h.d0+1
-					b.Rooms = []keycard.BookingRoom{{RoomTypeID: h.rt, RatePlanID: h.a.ID, CheckinDate: h.d0, CheckoutDate: h.d0 + 1}}
-					return nil
-				}})
+				Change: h.change("", fmt.Sprint("R", i), keycard.StatusNew, stay{0, 1})})
 			if err != nil {
 				t.Errorf("book %d: %v", i, err)
 				return ""
@@ -220,7 +222,7 @@ func TestHoldsFromTwoServers(t *testing.T) {
 		}
 		all(func(i int, st *store.Store) string {
 			_, err := st.SaveBooking(context.Background(), h.owner, store.BookingWrite{BookingID: ids[i], Status: keycard.StatusCancelled,
-				Apply: func(*keycard.Booking) keycard.FieldErrors { return nil }})
+				Change: &keycard.BookingChange{}})
 			if err != nil {
 				t.Errorf("cancel %d: %v", i, err)
 			}

@@ -1,7 +1,8 @@
-package client
+package clienttest
 
 import (
 	"context"
+	"github.com/keycard/keycard/client"
 	"testing"
 
 	"github.com/keycard/keycard/internal/store"
@@ -19,7 +20,7 @@ func TestGroups(t *testing.T) {
 		if err != nil || g.Title != "Lisbon" || g.IsDefault || len(g.Properties) != 0 {
 			t.Fatalf("create group: %+v, %v", g, err)
 		}
-		p, err := c.CreateProperty(ctx, NewProperty{Title: "Casa Azul", Currency: "EUR"})
+		p, err := c.CreateProperty(ctx, client.NewProperty{Title: "Casa Azul", Currency: "EUR"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,11 +28,11 @@ func TestGroups(t *testing.T) {
 			t.Fatalf("add property: %v", err)
 		}
 		got, err := c.Group(ctx, g.ID)
-		if err != nil || len(got.Properties) != 1 || got.Properties[0] != (GroupProperty{ID: p.ID, Title: "Casa Azul"}) {
+		if err != nil || len(got.Properties) != 1 || got.Properties[0] != (client.GroupProperty{ID: p.ID, Title: "Casa Azul"}) {
 			t.Errorf("group after the add: %+v, %v", got, err)
 		}
 		found := false
-		for _, lg := range collect(t, c.Groups(ctx, ListOptions{})) {
+		for _, lg := range collect(t, c.Groups(ctx, client.ListOptions{})) {
 			if lg.ID == g.ID {
 				found = len(lg.Properties) == 1 && lg.Properties[0].ID == p.ID
 			}
@@ -43,7 +44,7 @@ func TestGroups(t *testing.T) {
 		if err != nil || up.Title != "Lisboa" || len(up.Properties) != 1 {
 			t.Errorf("rename: %+v, %v", up, err)
 		}
-		if _, err := c.UpdateGroup(ctx, g.ID, ""); !HasCode(err, CodeValidation) {
+		if _, err := c.UpdateGroup(ctx, g.ID, ""); !client.HasCode(err, client.CodeValidation) {
 			t.Errorf("blank title: %v, want validation_error", err)
 		}
 		if err := c.RemovePropertyFromGroup(ctx, g.ID, p.ID); err != nil {
@@ -52,7 +53,7 @@ func TestGroups(t *testing.T) {
 		if got, err := c.Group(ctx, g.ID); err != nil || len(got.Properties) != 0 {
 			t.Errorf("group after the removal: %+v, %v", got, err)
 		}
-		if _, err := c.Group(ctx, "00000000-0000-4000-8000-000000000000"); !HasCode(err, CodeNotFound) {
+		if _, err := c.Group(ctx, "00000000-0000-4000-8000-000000000000"); !client.HasCode(err, client.CodeNotFound) {
 			t.Errorf("unknown group: %v, want not found", err)
 		}
 	})

@@ -1,0 +1,3 @@
+module github.com/keycard/keycard/client
+
+go 1.26.8
