@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,7 @@ func seedDemoBookings(ctx context.Context, st *store.Store, owner *keycard.Princ
 		return err
 	}
 	if len(plans) == 0 {
-		return fmt.Errorf("Hotel Alfama has no rate plans")
+		return errors.New("the demo's Hotel Alfama has no rate plans")
 	}
 	plan := plans[0]
 	today := keycard.Today(time.Now(), prop.Timezone)

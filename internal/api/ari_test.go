@@ -721,7 +721,8 @@ func BenchmarkRestrictionsFullSync(b *testing.B) {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("user-api-key", inv.keyAll)
 		sink.Reset()
-		rec := &httptest.ResponseRecorder{HeaderMap: http.Header{}, Body: &sink, Code: http.StatusOK}
+		rec := httptest.NewRecorder()
+		rec.Body = &sink
 		inv.api.ServeHTTP(rec, req) // the bare server: the OpenAPI check would dwarf the sync
 		return rec
 	}

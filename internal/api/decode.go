@@ -37,18 +37,6 @@ func errNotAnObject() error {
 	return keycard.Errorf(keycard.EBadRequest, "the request body is not a valid JSON object")
 }
 
-// decodeBody decodes the whole body into v, which must take a JSON object.
-func decodeBody(r *http.Request, v any) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	if !json.Valid(body) || json.Unmarshal(body, v) != nil {
-		return errNotAnObject()
-	}
-	return nil
-}
-
 // readBody returns the request body, trimmed, if it may be a JSON object:
 // an empty body or one that does not start with "{" is a 400; one over the
 // limit is the MaxBytesError the error mapper answers 413.

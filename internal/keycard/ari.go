@@ -433,14 +433,9 @@ const (
 	ReasonZeroRate       = "zero_rate"
 )
 
-// UnavailableReasons returns why an option cannot be sold on a date with
-// values r and availability avail; empty when it can.
-func UnavailableReasons(r *Restrictions, avail int32) []string {
-	return AppendUnavailableReasons([]string{}, r, avail)
-}
-
-// AppendUnavailableReasons appends the reasons UnavailableReasons gives to
-// reasons: a read of thousands of dates reuses one slice.
+// AppendUnavailableReasons appends to reasons why an option cannot be sold
+// on a date with values r and availability avail (nothing when it can): a
+// read of thousands of dates reuses one slice.
 func AppendUnavailableReasons(reasons []string, r *Restrictions, avail int32) []string {
 	if r.StopSell {
 		reasons = append(reasons, ReasonStopSell)
@@ -452,4 +447,60 @@ func AppendUnavailableReasons(reasons []string, r *Restrictions, avail int32) []
 		reasons = append(reasons, ReasonZeroRate)
 	}
 	return reasons
+}
+
+// Sellable is what an option can sell of a room type's availability a,
+// when its rate plan's bookings hold booked rooms: max_sell caps what the
+// plan sells in all, so its bookings count against it.
+func Sellable(a int32, r *Restrictions, booked int32) int32 {
+	if r.Set&FieldAvailabilityOffset != 0 {
+		a -= r.AvailabilityOffset
+	}
+	if r.Set&FieldMaxAvailability != 0 {
+		a = min(a, r.MaxAvailability)
+	}
+	if r.Set&FieldMaxSell != 0 {
+		a = min(a, r.MaxSell-booked)
+	}
+	return max(a, 0)
+}
+
+// DeriveAll computes the values of derived plans from their parents', in
+// place, parents first.
+func DeriveAll(plans []*RatePlan, values map[string][]Restrictions) map[string][]Restrictions {
+	byID := make(map[string]*RatePlan, len(plans))
+	for _, rp := range plans {
+		byID[rp.ID] = rp
+	}
+	state := map[string]int{} // 1 while resolving, 2 when done
+	var resolve func(rp *RatePlan)
+	resolve = func(rp *RatePlan) {
+		if state[rp.ID] != 0 {
+			// Done, or a cycle (which writes refuse): leave it as it is.
+			return
+		}
+		state[rp.ID] = 1
+		defer func() { state[rp.ID] = 2 }()
+		parent := byID[rp.ParentRatePlanID]
+		if parent == nil || parent.Primary() == nil {
+			return
+		}
+		resolve(parent)
+		pp := values[parent.Primary().ID]
+		for i := range rp.Options {
+			o := &rp.Options[i]
+			src := parent.Option(o.Occupancy)
+			if src == nil {
+				src = parent.Primary()
+			}
+			ps, days := values[src.ID], values[o.ID]
+			for j := range days {
+				days[j] = rp.Derive(o, &days[j], &pp[j], &ps[j])
+			}
+		}
+	}
+	for _, rp := range plans {
+		resolve(rp)
+	}
+	return values
 }

@@ -167,6 +167,26 @@ func (b *Booking) HideCardFrom(p *Principal) {
 // checkout.
 func (r *BookingRoom) Nights() (from, to Date) { return r.CheckinDate, r.CheckoutDate - 1 }
 
+// NightsHeld returns the rooms b occupies per room type and rate plan
+// (a [room type id, rate plan id] key) and date, when a revision of the
+// status is written: nothing when it is cancelled.
+func (b *Booking) NightsHeld(status string) map[[2]string]map[Date]int {
+	out := map[[2]string]map[Date]int{}
+	if status == StatusCancelled {
+		return out
+	}
+	for _, room := range b.Rooms {
+		k := [2]string{room.RoomTypeID, room.RatePlanID}
+		if out[k] == nil {
+			out[k] = map[Date]int{}
+		}
+		for d := room.CheckinDate; d < room.CheckoutDate; d++ {
+			out[k][d]++
+		}
+	}
+	return out
+}
+
 // Unmapped reports whether some room has no room type, and whether some
 // room has no rate plan.
 func (b *Booking) Unmapped() (room, rate bool) {

@@ -23,6 +23,10 @@ type dialect interface {
 	// isUnique reports whether err is a unique-constraint violation.
 	isUnique(err error) bool
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
+	// skipLocked returns the clause that ends a SELECT of queue rows so
+	// that servers claiming at once skip each other's rows instead of
+	// waiting: "" where writes run one at a time anyway.
+	skipLocked() string
 	// announceChange tells other servers, when tx commits, that the auth
 	// epoch moved. SQLite has no channel for it; servers poll.
 	announceChange(ctx context.Context, tx *sql.Tx) error
@@ -62,6 +66,8 @@ func (sqlite) lockMigrations(context.Context, *sql.Tx) error { return nil }
 
 func (sqlite) announceChange(context.Context, *sql.Tx) error { return nil }
 
+func (sqlite) skipLocked() string { return "" }
+
 func (sqlite) idList() string { return `(SELECT value FROM json_each(?))` }
 
 func (sqlite) jsonArray(keys, values []string, from, orderBy string) string {
@@ -82,6 +88,8 @@ func jsonPairs(keys, values []string) string {
 type postgres struct{}
 
 func (postgres) name() string { return "postgres" }
+
+func (postgres) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 func (postgres) tableExists() string {
 	return `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`

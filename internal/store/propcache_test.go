@@ -67,7 +67,7 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 			}
 			return titles
 		}
-		if read().Title != "Alpha" || read().Title != "Alpha" { // the second from the cache
+		if first, second := read(), read(); first.Title != "Alpha" || second.Title != "Alpha" { // the second from the cache
 			t.Fatal("no property to start from")
 		}
 		// What a caller does with what it got does not reach the cache.
@@ -102,8 +102,7 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		}
 		credentialDrops := 0
 		st.OnChange(func() { credentialDrops++ })
-		epoch, err := st.AuthEpoch(ctx)
-		if err != nil {
+		if _, err := st.AuthEpoch(ctx); err != nil {
 			t.Fatal(err)
 		}
 		rename(st, "Beta")
@@ -148,7 +147,8 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		}
 
 		// Another server's change: seen once the epoch is read here.
-		if epoch, err = st.AuthEpoch(ctx); err != nil {
+		epoch, err := st.AuthEpoch(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
 		rename(other, "Gamma")

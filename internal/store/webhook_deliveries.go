@@ -89,10 +89,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	}
 	var withhold []withholding
 	err := s.write(ctx, func(t *tx) error {
-		lock := ""
-		if s.dialect.name() == "postgres" {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
+		lock := s.dialect.skipLocked()
 		_, err := t.Exec(ctx, `UPDATE webhook_deliveries SET claimed_until = ?, lease = ? WHERE id IN (
 			SELECT d.id FROM webhook_deliveries d WHERE d.status = ? AND d.next_attempt_at <= ?
 				AND (d.claimed_until IS NULL OR d.claimed_until <= ?)

@@ -198,10 +198,7 @@ func (s *Store) enqueueRevision(ctx context.Context, t *tx, n keycard.RevisionNo
 func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Duration, limit int) (int, error) {
 	var n int
 	err := s.write(ctx, func(t *tx) error {
-		lock := ""
-		if s.dialect.name() == "postgres" {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
+		lock := s.dialect.skipLocked()
 		rows, err := t.Query(ctx, `SELECT id, booking_id, property_id FROM booking_revisions
 			WHERE acked_at IS NULL AND non_acked_notified_at IS NULL AND inserted_at <= ?
 			ORDER BY inserted_at LIMIT `+strconv.Itoa(limit)+lock, micros(now.Add(-after)))
