@@ -138,6 +138,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := checkSQLiteFile(cfg.SQLitePath); err != nil {
 			return nil, fmt.Errorf("store: open sqlite database %s: %w", where, err)
 		}
+		if !cfg.MustExist {
+			if err := createPrivate(cfg.SQLitePath); err != nil && !errors.Is(err, os.ErrExist) {
+				return nil, fmt.Errorf("store: create sqlite database %s: %w", where, err)
+			}
+		}
 		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath, cfg.MustExist); err != nil {
 			return nil, err
 		}
@@ -228,6 +233,24 @@ func checkDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// createPrivate creates the empty file, readable and writable by its owner
+// alone, or fails with an error matching os.ErrExist if it exists. SQLite
+// would create a database 0644, readable by every user of the machine, and
+// gives its -wal and -shm files the mode of the database; a backup's file
+// (VACUUM INTO takes an empty one) the same.
+func createPrivate(file string) error {
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	// The umask only takes permissions away; Chmod sets exactly these.
+	if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+		os.Remove(file)
+		return err
+	}
+	return nil
 }
 
 // redactURL returns a database URL fit for a message: without a password.
