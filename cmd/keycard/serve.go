@@ -23,8 +23,9 @@ import (
 	"github.com/keycard/keycard/internal/webhook"
 )
 
-// pollInterval is how often a server checks the database for credential
-// changes made by other processes; such a change applies within it.
+// pollInterval is how often a server reads the auth epoch whatever it
+// heard, as a backstop to the store's Watch, through which credential
+// changes made by other processes apply within milliseconds.
 const pollInterval = time.Second
 
 // defaultShutdownTimeout is --shutdown-timeout's default.

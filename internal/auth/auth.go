@@ -5,9 +5,10 @@
 // The cache is correct across processes: every change that cached entries
 // depend on (withdrawal, scope change, subscription change, sign-out) bumps
 // an epoch counter in the database in the same transaction. A change made
-// in this process drops the cache at once; Poll, run every second by the
-// server, drops it when another process (the CLI, another server) changed
-// the epoch.
+// in this process drops the cache at once; Poll drops it when another
+// process (the CLI, another server) changed the epoch. The server runs
+// Poll when the store's Watch hears of a commit elsewhere (at once with
+// PostgreSQL, within 50 ms with SQLite), and every second as a backstop.
 package auth
 
 import (
@@ -98,18 +99,16 @@ func (a *Authenticator) Poll(ctx context.Context) error {
 }
 
 // Run polls the epoch and flushes key usage every interval until ctx ends,
-// then flushes usage one last time. With PostgreSQL it also listens for
-// other servers' changes, which then apply within milliseconds; the poll
-// stays as the backstop.
+// then flushes usage one last time. It also watches for other servers'
+// changes (see store.Watch), which then apply within milliseconds; the
+// poll stays as the backstop.
 func (a *Authenticator) Run(ctx context.Context, interval time.Duration) {
-	if a.store.CanWatch() {
-		watchDone := make(chan struct{})
-		defer func() { <-watchDone }()
-		go func() {
-			defer close(watchDone)
-			a.watch(ctx, interval)
-		}()
-	}
+	watchDone := make(chan struct{})
+	defer func() { <-watchDone }()
+	go func() {
+		defer close(watchDone)
+		a.watch(ctx, interval)
+	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	flushEvery := 0
@@ -131,15 +130,15 @@ func (a *Authenticator) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// watch keeps a LISTEN connection open, polling at each notification, and
-// opens a new one an interval after a failure.
+// watch keeps the store's Watch running, polling at each change it hears
+// of, and starts it again an interval after a failure.
 func (a *Authenticator) watch(ctx context.Context, retry time.Duration) {
 	for {
 		err := a.store.Watch(ctx, func() { a.logErr(a.Poll(ctx), "poll auth epoch") })
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() != nil || err == nil {
+			return // ctx ended, or the store is closed
 		}
-		a.logErr(err, "listen for changes")
+		a.logErr(err, "watch for changes")
 		select {
 		case <-ctx.Done():
 			return

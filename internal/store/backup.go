@@ -50,6 +50,14 @@ func (s *Store) backupDatabase(ctx context.Context, to string) error {
 	if err := checkDir(filepath.Dir(to)); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", to, err)
 	}
+	// Made here, empty and private, for VACUUM INTO to fill: it would
+	// make the file readable by all. O_EXCL also keeps a file made since
+	// the check above from being overwritten.
+	if err := createPrivate(to); errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("store: backup: %s already exists; give a new file", to)
+	} else if err != nil {
+		return fmt.Errorf("store: backup to %s: %w", to, err)
+	}
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, to); err != nil {
 		os.Remove(to)
 		return fmt.Errorf("store: backup to %s: %w", to, err)

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetNow makes s read the time from now, for tests.
 func SetNow(s *Store, now func() time.Time) { s.now = now }
@@ -11,4 +14,25 @@ func PropertyCacheDrops(s *Store) uint64 {
 	s.props.mu.Lock()
 	defer s.props.mu.Unlock()
 	return s.props.gen
+}
+
+// SQLiteReaders is how many readers the SQLite read pool admits at once.
+const SQLiteReaders = sqliteReaders
+
+// VersionWatch starts on s the check that Watch runs every
+// sqliteWatchInterval with SQLite, for tests to drive by hand: check calls
+// changed when another connection has committed since the last check,
+// and stop gives its connection back.
+func VersionWatch(ctx context.Context, s *Store) (check func(changed func()) error, stop func() error, err error) {
+	w, err := s.newVersionWatch(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(changed func()) error { return w.check(ctx, changed) }, w.close, nil
+}
+
+// ReadConn runs fn on a connection of s's read pool, in turn, as the hot
+// reads do.
+func ReadConn(ctx context.Context, s *Store, fn func()) error {
+	return s.readConn(ctx, func(*tx) error { fn(); return nil })
 }

@@ -404,9 +404,10 @@ func (s *Store) removePhotoFiles(ids []string) {
 }
 
 // writeFileAtomic writes data to dir/name through a temporary file, so
-// that a reader never sees half a file.
+// that a reader never sees half a file. Only keycard reads them: dir is
+// made 0700, and the file keeps CreateTemp's 0600.
 func writeFileAtomic(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".upload-*")
@@ -423,9 +424,6 @@ func writeFileAtomic(dir, name string, data []byte) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, name))

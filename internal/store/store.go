@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -95,12 +96,21 @@ type Store struct {
 
 	// props caches properties for reads by cached credentials.
 	props propertyCache
+
+	// closing ends when Close begins: a Watch then ends, and Close waits
+	// (watching) for it to give its connection back, which would else
+	// stay open after Close.
+	closeMu  sync.Mutex
+	closing  context.Context
+	closeNow context.CancelFunc
+	watching sync.WaitGroup
 }
 
 // Open opens the database, applies pending migrations and returns the
 // store.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{now: time.Now, onChange: func() {}}
+	s.closing, s.closeNow = context.WithCancel(context.Background())
 	var err error
 	where := cfg.SQLitePath
 	if cfg.PostgresURL != "" {
@@ -130,6 +140,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		if err := checkSQLiteFile(cfg.SQLitePath); err != nil {
 			return nil, fmt.Errorf("store: open sqlite database %s: %w", where, err)
+		}
+		if !cfg.MustExist {
+			if err := createPrivate(cfg.SQLitePath); err != nil && !errors.Is(err, os.ErrExist) {
+				return nil, fmt.Errorf("store: create sqlite database %s: %w", where, err)
+			}
 		}
 		if s.db, s.wdb, err = openSQLite(cfg.SQLitePath, cfg.MustExist); err != nil {
 			return nil, err
@@ -223,6 +238,24 @@ func checkDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
+// createPrivate creates the empty file, readable and writable by its owner
+// alone, or fails with an error matching os.ErrExist if it exists. SQLite
+// would create a database 0644, readable by every user of the machine, and
+// gives its -wal and -shm files the mode of the database; a backup's file
+// (VACUUM INTO takes an empty one) the same.
+func createPrivate(file string) error {
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	// The umask only takes permissions away; Chmod sets exactly these.
+	if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+		os.Remove(file)
+		return err
+	}
+	return nil
+}
+
 // redactURL returns a database URL fit for a message: without a password.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -232,8 +265,8 @@ func redactURL(raw string) string {
 	return u.Redacted()
 }
 
-// The pools' sizes: with SQLite, the connections that read (one more
-// writes); with PostgreSQL, the connections in all.
+// The pools' sizes: with SQLite, the connections that read in turns (one
+// more watches, one more writes); with PostgreSQL, the connections in all.
 const (
 	sqliteReaders = 4
 	postgresConns = 20
@@ -266,15 +299,22 @@ func openSQLite(file string, mustExist bool) (rdb, wdb *sql.DB, err error) {
 		wdb.Close()
 		return nil, nil, err
 	}
-	rdb.SetMaxOpenConns(sqliteReaders)
+	// One connection more than the read turns admit: a server's Watch
+	// holds it (see versionWatch), and a few short reads (the auth epoch,
+	// a backup) go straight to the pool.
+	rdb.SetMaxOpenConns(sqliteReaders + 1)
 	// Keep every connection: one closed when the pool's default of two
 	// idle ones is full loses its prepared statements.
-	rdb.SetMaxIdleConns(sqliteReaders)
+	rdb.SetMaxIdleConns(sqliteReaders + 1)
 	return rdb, wdb, nil
 }
 
-// Close closes the database.
+// Close ends any Watch and closes the database.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	s.closeNow()
+	s.closeMu.Unlock()
+	s.watching.Wait()
 	err := s.db.Close()
 	if s.wdb != s.db {
 		err = errors.Join(err, s.wdb.Close())
