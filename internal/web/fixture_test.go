@@ -56,6 +56,7 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.Config(t, "sqlite"))
+	st.SetSubscriptionGate(mode == keycard.ModeProduction)
 	f := &fixture{t: t, st: st, mode: mode}
 	must := func(err error) {
 		t.Helper()
