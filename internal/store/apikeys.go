@@ -15,11 +15,13 @@ import (
 
 // apiKeyFields are the fields a key list filters and orders by. Status
 // "expired" is an active key past its expiry, never stored: keysAt
-// computes it.
+// computes it. organization_id tells a billing owner's own keys from keys
+// from outside (see keysListed).
 var apiKeyFields = map[string]column{
 	"status":                {expr: "k.display_status"},
 	"name":                  {expr: "k.name"},
 	"user_id":               {expr: "k.user_id"},
+	"organization_id":       {expr: "k.organization_id"},
 	"created_at":            {expr: "k.created_at", kind: kindTime},
 	"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
 	"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},

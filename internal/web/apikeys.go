@@ -47,6 +47,13 @@ type keysView struct {
 	// Rolled, after a roll, says until when the old secret works (nil: it
 	// stopped at once).
 	Rolled *rolledKey
+	// Outside are, for the billing owner, the keys of other organisations'
+	// users that reach some of the organisation's properties: seen, and
+	// blocked or unblocked, but not managed here.
+	Outside      []keyRow
+	OutsidePager pager
+	// SettingsNotice confirms a change of the organisation's settings.
+	SettingsNotice string
 }
 
 // rolledKey is what the page says of a roll.
@@ -63,6 +70,9 @@ type keyRow struct {
 	Unseen         int
 	// ExpiresSoon marks an active key that expires within 7 days.
 	ExpiresSoon bool
+	// Block is, for a key from outside, the viewer's organisation's block
+	// of it; nil when it is not blocked.
+	Block *keycard.KeyBlock
 }
 
 // createdKey is a new key with its secret, which exists nowhere else.
@@ -104,29 +114,41 @@ type pager struct {
 }
 
 func newPager(base string, page, total, limit int) pager {
+	return paramPager(base, "page", page, total, limit)
+}
+
+// paramPager links the pages of a list whose page number is the query
+// parameter param (a page with two lists pages each apart).
+func paramPager(base, param string, page, total, limit int) pager {
 	p := pager{Page: page, Pages: max(1, (total+limit-1)/limit)}
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
 	if page > 1 {
-		p.Prev = base + sep + "page=" + strconv.Itoa(min(page-1, p.Pages))
+		p.Prev = base + sep + param + "=" + strconv.Itoa(min(page-1, p.Pages))
 	}
 	if page < p.Pages {
-		p.Next = base + sep + "page=" + strconv.Itoa(page+1)
+		p.Next = base + sep + param + "=" + strconv.Itoa(page+1)
 	}
 	return p
 }
 
 // pageNumber reads the page parameter; anything but a sensible page number
 // is the first page.
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+func pageNumber(r *http.Request) int { return pageParam(r, "page") }
+
+// pageParam reads a page number from the query parameter name.
+func pageParam(r *http.Request, name string) int {
+	n, err := strconv.Atoi(r.URL.Query().Get(name))
 	if err != nil || n < 1 || n > 100_000 {
 		return 1
 	}
 	return n
 }
+
+// outsidePageParam is the page number of the list of keys from outside.
+const outsidePageParam = "outside_page"
 
 // keyGate lets through only users allowed to manage API keys. The others
 // see the section replaced by the conditions they miss, read from the
@@ -152,27 +174,34 @@ func (s *Server) keyGate(h handlerFunc) handlerFunc {
 var keyFilters = []string{keycard.KeyActive, keycard.KeyExpired, keycard.KeyWithdrawn, "all"}
 
 // keysView loads the list of keys and the viewer's properties, whose
-// titles name a restricted key's selection.
+// titles name a restricted key's selection. The organisation's own keys
+// and, for its billing owner, the keys from outside are two lists, paged
+// apart and filtered by the same status.
 func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, error) {
 	ctx, p := r.Context(), keycard.PrincipalFrom(r.Context())
 	options, err := s.store.PropertyOptions(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}
-	n := pageNumber(r)
+	n, outsideN := pageNumber(r), pageParam(r, outsidePageParam)
 	filter := r.URL.Query().Get("status")
 	if !slices.Contains(keyFilters, filter) {
 		filter = keycard.KeyActive
 	}
-	q := keycard.ListQuery{Page: n, Limit: keysPerPage}
+	var status []keycard.Filter
 	base := pathAPIKeys
 	if filter != "all" {
-		q.Filters = []keycard.Filter{{Field: "status", Op: keycard.OpEq, Values: []string{filter}}}
+		status = []keycard.Filter{{Field: "status", Op: keycard.OpEq, Values: []string{filter}}}
 	}
 	if filter != keycard.KeyActive {
 		base += "?status=" + filter
 	}
-	keys, total, err := s.store.ListAPIKeys(ctx, p, q)
+	list := func(op string, page int) ([]*keycard.APIKey, int, error) {
+		q := keycard.ListQuery{Page: page, Limit: keysPerPage,
+			Filters: append([]keycard.Filter{{Field: "organization_id", Op: op, Values: []string{p.OrganizationID}}}, status...)}
+		return s.store.ListAPIKeys(ctx, p, q)
+	}
+	keys, total, err := list(keycard.OpEq, n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,7 +209,17 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 	for _, o := range options {
 		titles[o.ID] = o.Title
 	}
-	v := &keysView{Pager: newPager(base, n, total, keysPerPage), ViewerID: p.UserID, Filter: filter, Filters: keyFilters}
+	// Each list's pager keeps the other list on its page.
+	withPage := func(param string, page int) string {
+		if page == 1 {
+			return base
+		}
+		if strings.Contains(base, "?") {
+			return base + "&" + param + "=" + strconv.Itoa(page)
+		}
+		return base + "?" + param + "=" + strconv.Itoa(page)
+	}
+	v := &keysView{Pager: newPager(withPage(outsidePageParam, outsideN), n, total, keysPerPage), ViewerID: p.UserID, Filter: filter, Filters: keyFilters}
 	now := time.Now()
 	for _, k := range keys {
 		row := keyRow{APIKey: k}
@@ -197,7 +236,37 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 		}
 		v.Keys = append(v.Keys, row)
 	}
+	if !p.OrganizationOwner {
+		// Only the billing owner sees keys from outside.
+		return v, options, nil
+	}
+	outside, outsideTotal, err := list(keycard.OpNot, outsideN)
+	if err != nil {
+		return nil, nil, err
+	}
+	v.OutsidePager = paramPager(withPage("page", n), outsidePageParam, outsideN, outsideTotal, keysPerPage)
+	for _, k := range outside {
+		v.Outside = append(v.Outside, outsideRow(k, titles, p.OrganizationID))
+	}
 	return v, options, nil
+}
+
+// outsideRow is a key from outside as the organisation orgID sees it: the
+// titles of its properties that the key reaches (its billing owner reaches
+// them all), and its block of the key.
+func outsideRow(k *keycard.APIKey, titles map[string]string, orgID string) keyRow {
+	row := keyRow{APIKey: k}
+	for _, id := range k.OrganizationPropertyIDs {
+		if t, ok := titles[id]; ok {
+			row.PropertyTitles = append(row.PropertyTitles, t)
+		}
+	}
+	for i := range k.Blocks {
+		if k.Blocks[i].OrganizationID == orgID {
+			row.Block = &k.Blocks[i]
+		}
+	}
+	return row
 }
 
 func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, v *keysView) error {
@@ -213,6 +282,8 @@ func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range []struct{ param, format string }{
 		{"withdrawn", "API key “%s” was withdrawn: every request with it is now refused."},
 		{"updated", "API key “%s” was saved: the change applies to its next request."},
+		{"blocked", "API key “%s” is blocked: every request it makes to your organisation's properties is now refused."},
+		{"unblocked", "API key “%s” is unblocked: it reaches your organisation's properties again, as far as its user's access goes."},
 	} {
 		id := q.Get(n.param)
 		if id == "" {
@@ -226,6 +297,9 @@ func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Notice = fmt.Sprintf(n.format, k.Name)
+	}
+	if q.Get("settings") == "saved" {
+		v.SettingsNotice = "The settings were saved: they apply to the very next request."
 	}
 	return s.renderKeys(w, r, http.StatusOK, v)
 }
@@ -291,7 +365,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) editAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 	p := keycard.PrincipalFrom(r.Context())
-	k, err := s.store.APIKey(r.Context(), p, r.PathValue("id"))
+	k, err := s.ownKey(r)
 	if err != nil {
 		return err
 	}
@@ -358,7 +432,7 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 // withdrawAPIKeyPage asks for confirmation when the script that opens the
 // confirmation dialog in place did not run.
 func (s *Server) withdrawAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.store.APIKey(r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id"))
+	k, err := s.ownKey(r)
 	if err != nil {
 		return err
 	}

@@ -144,6 +144,13 @@ func (b *browser) present(selector string) bool {
 	return run(b, "look for "+selector, chromedp.Evaluate[bool](`document.querySelector(`+jsString(selector)+`) !== null`))
 }
 
+// fits reports whether the element with the given id shows all its
+// content, none of it cut off at its right edge.
+func (b *browser) fits(id string) bool {
+	b.t.Helper()
+	return run(b, "measure #"+id, chromedp.Evaluate[bool](`(() => { const e = document.getElementById(`+jsString(id)+`); return e.scrollWidth <= e.clientWidth; })()`))
+}
+
 // shot takes a screenshot of the whole page, kept for a failure report.
 func (b *browser) shot(name string) {
 	b.t.Helper()
@@ -305,6 +312,9 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 	}
 	openDialog()
 	b.shot("confirm-withdraw")
+	if !b.fits("withdraw-" + keys[0].ID) {
+		t.Error("the withdraw confirmation is cut off at its right edge")
+	}
 	// Tab reaches the Withdraw button first; Enter presses it.
 	b.do("confirm", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("notice")))
 	if got := run(b, "read the status", chromedp.AttributeValue(chromedp.CSS(row), "data-status")); got.Value != keycard.KeyWithdrawn {

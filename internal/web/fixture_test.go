@@ -26,6 +26,8 @@ const (
 	ownerPassword  = "owner-password"
 	memberEmail    = "member@example.com"
 	memberPassword = "member-password"
+	otherEmail     = "other@example.com"
+	otherPassword  = "other-password"
 )
 
 // fixture is keycard as `keycard serve` runs it (the JSON API under /api/,
@@ -33,7 +35,8 @@ const (
 //
 //   - an organisation owned by owner, with properties Alpha Hotel (p1) and
 //     Bravo Hotel (p2); member is a property user of Alpha Hotel only;
-//   - another organisation with Charlie Hotel (pOther).
+//   - another organisation, owned by other, with Charlie Hotel (pOther);
+//     its subscription is active when the first one's is.
 type fixture struct {
 	t    *testing.T
 	st   *store.Store
@@ -44,10 +47,10 @@ type fixture struct {
 	auth    *auth.Authenticator
 	ui      *Server
 
-	owner, member *keycard.Principal
-	orgID         string
-	p1, p2        string
-	pOther        string
+	owner, member, other *keycard.Principal
+	orgID, otherOrgID    string
+	p1, p2               string
+	pOther               string
 }
 
 // newFixture starts the server in mode; the organisation's subscription is
@@ -56,6 +59,7 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.Config(t, "sqlite"))
+	st.SetSubscriptionGate(mode == keycard.ModeProduction)
 	f := &fixture{t: t, st: st, mode: mode}
 	must := func(err error) {
 		t.Helper()
@@ -87,11 +91,15 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 	f.member, err = st.UserPrincipal(ctx, mu.ID)
 	must(err)
 
-	ou, _, err := st.CreateOwner(ctx, "other@example.com", "other-password", "")
+	ou, otherOrg, err := st.CreateOwner(ctx, otherEmail, otherPassword, "")
 	must(err)
-	other, err := st.UserPrincipal(ctx, ou.ID)
+	f.otherOrgID = otherOrg.ID
+	if active {
+		must(st.SetSubscription(ctx, otherOrg.ID, keycard.SubscriptionActive))
+	}
+	f.other, err = st.UserPrincipal(ctx, ou.ID)
 	must(err)
-	f.pOther = property(other, "Charlie Hotel")
+	f.pOther = property(f.other, "Charlie Hotel")
 
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(st, mode, log)

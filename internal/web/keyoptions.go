@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -73,7 +74,7 @@ type rollForm struct {
 }
 
 func (s *Server) rollAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.store.APIKey(r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id"))
+	k, err := s.ownKey(r)
 	if err != nil {
 		return err
 	}
@@ -127,6 +128,8 @@ type activityRow struct {
 	What    string
 	KeyName string
 	Actor   string
+	// Said is what the details say, in words; "" shows them as they are.
+	Said string
 }
 
 const eventsPerPage = 50
@@ -142,6 +145,10 @@ var eventWords = map[string]string{
 	keycard.AuditUseRefused:   "Use refused",
 	keycard.AuditSignedIn:     "Signed in",
 	keycard.AuditSignInFailed: "Sign-in failed",
+
+	keycard.AuditBlocked:             "Blocked for an organisation's properties",
+	keycard.AuditUnblocked:           "Unblocked for an organisation's properties",
+	keycard.AuditOrganizationChanged: "Organisation settings changed",
 
 	keycard.AuditWebhookCreated: "Webhook created",
 	keycard.AuditWebhookChanged: "Webhook changed",
@@ -180,8 +187,12 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 			names[k.ID] = k.Name
 		}
 	}
+	say, err := s.eventSayer(r)
+	if err != nil {
+		return err
+	}
 	for _, e := range events {
-		row := activityRow{AuditEvent: e, What: eventWords[e.Event], KeyName: names[e.APIKeyID]}
+		row := activityRow{AuditEvent: e, What: eventWords[e.Event], KeyName: names[e.APIKeyID], Said: say(e)}
 		if row.What == "" {
 			row.What = e.Event
 		}
@@ -201,4 +212,100 @@ func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Pager = newPager(base, n, total, eventsPerPage)
 	return s.render(w, r, http.StatusOK, "api_key_activity", page{Title: "Activity", Nav: "keys", Data: v})
+}
+
+// pausedWords says why keycard paused a webhook.
+var pausedWords = map[string]string{
+	keycard.WebhookPausedKeyWithdrawn: "its key was withdrawn",
+	keycard.WebhookPausedKeyExpired:   "its key expired",
+	keycard.WebhookPausedNoAccess:     "its maker lost access to the property",
+}
+
+// eventSayer returns a function that puts the details of the events of
+// keys from outside, organisation settings and webhooks into words, with
+// the names of the organisations and properties they give by id. It
+// returns "" for the other events, and for details it does not know.
+func (s *Server) eventSayer(r *http.Request) (func(*keycard.AuditEvent) string, error) {
+	ctx, p := r.Context(), keycard.PrincipalFrom(r.Context())
+	options, err := s.store.PropertyOptions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	titles := make(map[string]string, len(options))
+	for _, o := range options {
+		titles[o.ID] = o.Title
+	}
+	orgs := map[string]string{}
+	orgName := func(id string) string {
+		if name, ok := orgs[id]; ok {
+			return name
+		}
+		name := "another organisation"
+		if o, err := s.store.Organization(ctx, id); err == nil {
+			name = o.Name
+		}
+		orgs[id] = name
+		return name
+	}
+	onOff := func(v any) string {
+		if b, _ := v.(bool); b {
+			return "on"
+		}
+		return "off"
+	}
+	return func(e *keycard.AuditEvent) string {
+		var d map[string]any
+		if json.Unmarshal(e.Details, &d) != nil {
+			return ""
+		}
+		switch e.Event {
+		case keycard.AuditBlocked, keycard.AuditUnblocked:
+			org, _ := d["organization_id"].(string)
+			if org == "" {
+				return ""
+			}
+			if org == p.OrganizationID {
+				return "For your organisation's properties"
+			}
+			return "By " + orgName(org) + ", for its properties"
+		case keycard.AuditOrganizationChanged:
+			c, ok := d["allow_external_keys"].(map[string]any)
+			if !ok || len(d) != 1 {
+				return ""
+			}
+			return "Allow keys from other organisations: " + onOff(c["from"]) + " → " + onOff(c["to"])
+		case keycard.AuditWebhookCreated, keycard.AuditWebhookChanged, keycard.AuditWebhookPaused, keycard.AuditWebhookDeleted:
+			id, _ := d["webhook_id"].(string)
+			if id == "" {
+				return ""
+			}
+			out := "Webhook " + id + " for "
+			switch prop, _ := d["property_id"].(string); {
+			case prop == "":
+				out += "all properties"
+			case titles[prop] != "":
+				out += titles[prop]
+			default:
+				out += "a property you do not reach"
+			}
+			if changed, ok := d["changed"].([]any); ok && len(changed) > 0 {
+				var fields []string
+				for _, c := range changed {
+					if f, ok := c.(string); ok {
+						fields = append(fields, strings.ReplaceAll(f, "_", " "))
+					}
+				}
+				out += "; changed: " + strings.Join(fields, ", ")
+			}
+			if reason, ok := d["reason"].(string); ok {
+				why := pausedWords[reason]
+				if why == "" {
+					why = reason
+				}
+				out += "; " + why
+			}
+			return out
+		}
+		return ""
+	}, nil
 }
