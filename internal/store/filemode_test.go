@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/storetest"
 )
 
@@ -25,7 +26,7 @@ func TestFilesArePrivate(t *testing.T) {
 	cfg := storetest.Config(t, "sqlite")
 	st := storetest.Open(t, cfg)
 	owner := newOwner(t, st)
-	f, err := st.SavePhotoFile(ctx, owner, "image/png", []byte("\x89PNG not checked by the store"))
+	f, err := st.SavePhotoFile(ctx, owner, "image/png", []byte("\x89PNG not checked by the store"), keycard.DefaultPhotoQuota)
 	if err != nil {
 		t.Fatal(err)
 	}
