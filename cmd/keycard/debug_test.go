@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -97,7 +96,7 @@ func TestDebugHidesPasswords(t *testing.T) {
 	os.Args = append([]string{"keycard"}, args...)
 	t.Cleanup(func() { os.Args = saved })
 	_, out := start(t, env(nil), args...)
-	debug := out.await(t, regexp.MustCompile(`keycard debug listening on (http://\S+)`), nil)
+	debug := out.await(t, lifecycleURL("keycard debug listening"), nil)
 
 	secrets := map[string]string{"database password": pgPass, "Redis password": redisPass, "environment's password": envPass}
 	for _, tc := range []struct {

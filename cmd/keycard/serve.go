@@ -100,12 +100,8 @@ func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 // reference at /docs/, and the HTML UI, which has every other path. It
 // returns the API server too, which is told when the server drains.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
-	apiSrv := api.New(st, authn, cfg.Mode, log)
-	apiSrv.SetWebhookSender(sender)
-	apiSrv.SetRateLimits(cfg.Limits, limiter)
-	apiSrv.SetPhotoQuota(cfg.PhotoQuota)
-	apiSrv.SetMetrics(m)
-	apiSrv.SetClientIP(cfg.TrustedProxies)
+	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender,
+		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
@@ -115,10 +111,8 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	if cfg.MetricsPublic {
 		mux.Handle("GET /metrics", m.Handler())
 	}
-	ui := web.New(st, authn, cfg.Mode, log)
-	ui.SetSecureCookies(cfg.SecureCookies)
-	ui.SetMetrics(m)
-	ui.SetClientIP(cfg.TrustedProxies)
+	ui := web.New(web.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, SecureCookies: cfg.SecureCookies,
+		Metrics: m, ClientIP: cfg.TrustedProxies})
 	mux.Handle("/", ui)
 	return mux, apiSrv
 }
@@ -164,17 +158,16 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	lifecycle := newLifecycleLogger(cfg, stdout)
 	st.SetTaskRetention(cfg.TaskRetention)
 	st.SetSubscriptionGate(cfg.Mode == keycard.ModeProduction)
-	authn := auth.New(st, cfg.Mode, log)
-	if err := authn.Poll(ctx); err != nil {
-		return err
-	}
 	limiter, closeLimiter, err := newLimiter(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeLimiter()
-	authn.SetSignInLimit(limiter, cfg.SignInLimits)
-	authn.SetAuthFailLimit(limiter, cfg.AuthFailLimit)
+	authn := auth.New(auth.Config{Store: st, Mode: cfg.Mode, Log: log, Limiter: limiter,
+		SignInLimits: cfg.SignInLimits, AuthFailLimit: cfg.AuthFailLimit})
+	if err := authn.Poll(ctx); err != nil {
+		return err
+	}
 	m := newMetrics(st, authn)
 	sender, stopWebhooks, err := startWebhooks(cfg, st, m, log)
 	if err != nil {

@@ -33,7 +33,7 @@ func TestTinyPMS(t *testing.T) {
 			t.Fatal(err)
 		}
 		log := slog.New(slog.DiscardHandler)
-		hs := httptest.NewServer(api.New(st, auth.New(st, keycard.ModeProduction, log), keycard.ModeProduction, log))
+		hs := httptest.NewServer(api.New(api.Config{Store: st, Auth: auth.New(auth.Config{Store: st, Mode: keycard.ModeProduction, Log: log}), Mode: keycard.ModeProduction, Log: log}))
 		t.Cleanup(hs.Close)
 		sess, err := client.New(hs.URL).SignIn(ctx, "owner@hotel.example", "a long password")
 		if err != nil {

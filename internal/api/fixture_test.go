@@ -46,6 +46,11 @@ type fixture struct {
 
 	// rawKey, when set, authenticates every request instead of a cred.
 	rawKey string
+
+	// authCfg and apiCfg are what reload builds the authenticator and the
+	// API server of (Auth is set by reload).
+	authCfg auth.Config
+	apiCfg  Config
 }
 
 func newFixture(t testing.TB, cfg store.Config, mode keycard.Mode) *fixture {
@@ -122,9 +127,29 @@ func newFixture(t testing.TB, cfg store.Config, mode keycard.Mode) *fixture {
 // reload builds a fresh authenticator and handler over the same store, as
 // a server restart (or a server in another process) would.
 func (f *fixture) reload() {
-	f.auth = auth.New(f.st, f.mode, slog.New(slog.DiscardHandler))
-	f.api = New(f.st, f.auth, f.mode, slog.New(slog.DiscardHandler))
+	if f.authCfg.Store == nil {
+		log := slog.New(slog.DiscardHandler)
+		f.authCfg = auth.Config{Store: f.st, Mode: f.mode, Log: log}
+		f.apiCfg = Config{Store: f.st, Mode: f.mode, Log: log}
+	}
+	f.auth = auth.New(f.authCfg)
+	f.setAPI(func(*Config) {})
+}
+
+// setAPI changes the API server's configuration and builds it anew; the
+// authenticator stays.
+func (f *fixture) setAPI(change func(c *Config)) {
+	change(&f.apiCfg)
+	f.apiCfg.Auth = f.auth
+	f.api = New(f.apiCfg)
 	f.srv = docChecked{f: f, api: f.api}
+}
+
+// setAuth changes the authenticator's configuration and builds it, and
+// the API server over it, anew.
+func (f *fixture) setAuth(change func(c *auth.Config)) {
+	change(&f.authCfg)
+	f.reload()
 }
 
 func (f *fixture) signIn(email, password string) string {

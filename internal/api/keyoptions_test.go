@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
@@ -24,12 +25,12 @@ func clockFixture(t *testing.T, cfg store.Config) (*fixture, *time.Time) {
 	now := time.Now().UTC().Truncate(time.Second)
 	clock := func() time.Time { return now }
 	f.st.SetClock(clock)
-	f.auth.SetClock(clock)
 	proxies, err := clientip.Parse("10.0.0.0/8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.api.SetClientIP(proxies)
+	f.apiCfg.ClientIP = proxies
+	f.setAuth(func(c *auth.Config) { c.Now = clock })
 	return f, &now
 }
 
@@ -423,7 +424,9 @@ func TestAuditEvents(t *testing.T) {
 func TestAuthFailThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
-		f.auth.SetAuthFailLimit(ratelimit.NewMemory(func() time.Time { return *now }), 20)
+		f.setAuth(func(c *auth.Config) {
+			c.Limiter, c.AuthFailLimit = ratelimit.NewMemory(func() time.Time { return *now }), 20
+		})
 		bad := "198.51.100.66:1"
 		for i := 1; i <= 20; i++ {
 			h := keyHeader(unknownKey)

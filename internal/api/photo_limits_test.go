@@ -115,7 +115,7 @@ func TestPhotoQuota(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		size := int64(len(pngImage(t))) // a Go-encoded PNG is kept as it is
-		f.api.SetPhotoQuota(keycard.PhotoQuota{Files: 2})
+		f.setAPI(func(c *Config) { c.PhotoQuota = &keycard.PhotoQuota{Files: 2} })
 		first, _ := f.uploadedFile(t, credKeyP1)
 		f.uploadedFile(t, credOwnerA)
 		status, body := f.upload(credKeyAll, "photo", "room.png", "image/png", pngImage(t))
@@ -135,7 +135,7 @@ func TestPhotoQuota(t *testing.T) {
 		}
 		f.uploadedFile(t, credKeyAll) // its file went with it: room for one more
 
-		f.api.SetPhotoQuota(keycard.PhotoQuota{Bytes: 3*size + size/2})
+		f.setAPI(func(c *Config) { c.PhotoQuota = &keycard.PhotoQuota{Bytes: 3*size + size/2} })
 		f.uploadedFile(t, credKeyAll)
 		status, body = f.upload(credKeyAll, "photo", "room.png", "image/png", pngImage(t))
 		if want := `an organisation's uploaded files take at most`; status != 422 || !strings.Contains(body, want) {

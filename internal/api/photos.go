@@ -151,11 +151,6 @@ const maxUploadBody = keycard.MaxPhotoBytes + 64<<10
 // the largest size may take a few hundred MB while it is decoded.
 const decodeSlots = 2
 
-// SetPhotoQuota sets the quota of each organisation's uploaded photo
-// files (keycard.DefaultPhotoQuota unless called). It must be called
-// before the server serves.
-func (s *Server) SetPhotoQuota(q keycard.PhotoQuota) { s.photoQuota = q }
-
 // uploadPhoto takes one image in a multipart body (field "photo" or
 // "file"), of at most 10 MB: a JPEG or PNG, decoded whole and encoded
 // anew (see package photo), which it keeps within the organisation's

@@ -23,12 +23,6 @@ type Limits struct {
 // other request).
 var DefaultLimits = Limits{PerKey: 600, PerOrganization: 1800, ARI: 10, PhotoUploads: 30}
 
-// SetRateLimits turns on rate limiting with l, counted by limiter. Without
-// it nothing is limited. It must be called before the server serves.
-func (s *Server) SetRateLimits(l Limits, limiter ratelimit.Limiter) {
-	s.limits, s.limiter = l, limiter
-}
-
 // rateLimit counts the request against the key and organisation limits.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p *keycard.Principal) error {
 	if s.limiter == nil {

@@ -18,7 +18,7 @@ import (
 func limitedFixture(t *testing.T, l Limits) (*fixture, *time.Time) {
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	f.api.SetRateLimits(l, ratelimit.NewMemory(func() time.Time { return now }))
+	f.setAPI(func(c *Config) { c.Limits, c.Limiter = l, ratelimit.NewMemory(func() time.Time { return now }) })
 	return f, &now
 }
 
@@ -166,7 +166,9 @@ func stoppedClock() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time
 
 func TestSignInLimit(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{})
-	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2})
+	f.setAuth(func(c *auth.Config) {
+		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2}
+	})
 	attempt := func(email, password string) *httptest.ResponseRecorder {
 		return f.response("POST", "/api/v1/sign_in", noCred, `{"user":{"email":"`+email+`","password":"`+password+`"}}`)
 	}
@@ -192,8 +194,9 @@ func TestSignInLimit(t *testing.T) {
 func TestSignInAccountLimit(t *testing.T) {
 	f, now := clockFixture(t, storetest.Config(t, "sqlite"))
 	clock := func() time.Time { return *now }
-	f.auth.SetSignInLimit(ratelimit.NewMemory(clock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 50})
-	f.auth.SetAuthFailLimit(ratelimit.NewMemory(clock), 20)
+	f.setAuth(func(c *auth.Config) {
+		c.Limiter, c.SignInLimits, c.AuthFailLimit = ratelimit.NewMemory(clock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 50}, 20
+	})
 	signIn := func(client, email, password string) *httptest.ResponseRecorder {
 		t.Helper()
 		req := httptest.NewRequest("POST", "/api/v1/sign_in", strings.NewReader(`{"user":{"email":"`+email+`","password":"`+password+`"}}`))
@@ -237,7 +240,9 @@ func TestSignInAccountLimit(t *testing.T) {
 // address cannot spray guesses across many emails.
 func TestSignInLimitPerAddress(t *testing.T) {
 	f, _ := limitedFixture(t, Limits{})
-	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2, PerAddress: 4})
+	f.setAuth(func(c *auth.Config) {
+		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2, PerAddress: 4}
+	})
 	attempt := func(addr, email, password string) int {
 		req := httptest.NewRequest("POST", "/api/v1/sign_in", strings.NewReader(`{"user":{"email":"`+email+`","password":"`+password+`"}}`))
 		req.RemoteAddr = addr

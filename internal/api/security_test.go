@@ -139,7 +139,7 @@ func TestReferencesOutOfReachReadAsMissing(t *testing.T) {
 func TestAbandonedRequestIsNotAnError(t *testing.T) {
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	var logs bytes.Buffer
-	srv := New(f.st, auth.New(f.st, f.mode, slog.New(slog.DiscardHandler)), f.mode, slog.New(slog.NewTextHandler(&logs, nil)))
+	srv := New(Config{Store: f.st, Auth: auth.New(auth.Config{Store: f.st, Mode: f.mode, Log: slog.New(slog.DiscardHandler)}), Mode: f.mode, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, c := range []cred{credKeyAll, credOwnerA} {

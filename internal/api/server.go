@@ -45,22 +45,43 @@ type Server struct {
 	draining atomic.Bool
 }
 
-// New returns the API server. It builds the route table, which panics on
-// conflicting patterns.
-func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}, webhooks: webhook.NewSender(false),
-		photoQuota: keycard.DefaultPhotoQuota, decoding: make(chan struct{}, decodeSlots)}
+// Config is everything the API server is made of.
+type Config struct {
+	Store *store.Store
+	Auth  *auth.Authenticator
+	Mode  keycard.Mode
+	Log   *slog.Logger
+	// Webhooks checks callback URLs and makes test calls; nil is a sender
+	// that refuses private addresses.
+	Webhooks *webhook.Sender
+	// Limits are counted by Limiter; with no Limiter nothing is limited.
+	Limits  Limits
+	Limiter ratelimit.Limiter
+	// PhotoQuota bounds each organisation's uploaded files; nil is
+	// keycard.DefaultPhotoQuota.
+	PhotoQuota *keycard.PhotoQuota
+	// Metrics, when set, counts requests, authentications and refusals.
+	Metrics *metrics.Metrics
+	// ClientIP says how a request's client address is found (which
+	// proxies are trusted).
+	ClientIP clientip.Resolver
+}
+
+// New returns the API server made of cfg. It builds the route table,
+// which panics on conflicting patterns.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, auth: cfg.Auth, mode: cfg.Mode, log: cfg.Log, mux: &routeMux{ServeMux: http.NewServeMux()},
+		webhooks: cfg.Webhooks, limits: cfg.Limits, limiter: cfg.Limiter, photoQuota: keycard.DefaultPhotoQuota,
+		metrics: cfg.Metrics, clientIP: cfg.ClientIP, decoding: make(chan struct{}, decodeSlots)}
+	if s.webhooks == nil {
+		s.webhooks = webhook.NewSender(false)
+	}
+	if cfg.PhotoQuota != nil {
+		s.photoQuota = *cfg.PhotoQuota
+	}
 	s.routes(s.mux)
 	return s
 }
-
-// SetClientIP sets how the client address of a request is found (which
-// proxies are trusted). It must be called before the server serves.
-func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
-
-// SetMetrics makes the server count its requests, authentications and
-// rate-limit refusals in m. It must be called before the server serves.
-func (s *Server) SetMetrics(m *metrics.Metrics) { s.metrics = m }
 
 // ServeHTTP serves the API, accepting paths with a trailing slash
 // ("/api/v1/properties/") as Channex does, and ids in any case, and

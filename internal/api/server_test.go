@@ -120,5 +120,5 @@ func TestRoutesBuild(t *testing.T) {
 			t.Fatalf("route table: %v", r)
 		}
 	}()
-	New(nil, nil, keycard.ModeStaging, nil)
+	New(Config{Mode: keycard.ModeStaging})
 }

@@ -27,11 +27,6 @@ func (s *Server) webhookRoutes(mux *routeMux, authed func(handlerFunc) http.Hand
 	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", authed(s.listWebhookDeliveries))
 }
 
-// SetWebhookSender sets the sender that checks callback URLs and makes
-// test calls (by default one that refuses private addresses). It must be
-// called before the server serves.
-func (s *Server) SetWebhookSender(ws *webhook.Sender) { s.webhooks = ws }
-
 type webhookAttributes struct {
 	ID            string            `json:"id"`
 	PropertyID    *string           `json:"property_id"`

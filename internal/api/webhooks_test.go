@@ -137,7 +137,7 @@ func TestWebhookTestCall(t *testing.T) {
 	}))
 	defer rcv.Close()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
-	f.api.SetWebhookSender(webhook.NewSender(true))
+	f.setAPI(func(c *Config) { c.Webhooks = webhook.NewSender(true) })
 	f.run(t, scenario{method: "POST", path: "/api/v1/webhooks/test", cred: credKeyP1,
 		body:   `{"webhook":{"property_id":"{p1}","callback_url":"` + rcv.URL + `","event_mask":"*","headers":{"X-Pms":"yes"},"send_data":true}}`,
 		status: 200, want: []string{`"status_code":202`, `"body":"hello from the PMS"`}})
@@ -168,7 +168,7 @@ func TestWebhookFailuresSayLittle(t *testing.T) {
 	leaks := []string{"refused", "no such host", "lookup", "dial", "connect:", ln.Addr().String()}
 
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
-	f.api.SetWebhookSender(webhook.NewSender(true))
+	f.setAPI(func(c *Config) { c.Webhooks = webhook.NewSender(true) })
 	answers := map[string]string{}
 	for _, url := range []string{closed, unresolvable} {
 		status, body := f.do("POST", "/api/v1/webhooks/test", credOwnerA,

@@ -63,13 +63,36 @@ type Authenticator struct {
 	hits, misses atomic.Uint64 // credential cache lookups
 }
 
-// New returns an Authenticator over st and registers it to hear of the
-// store's changes.
-func New(st *store.Store, mode keycard.Mode, log *slog.Logger) *Authenticator {
-	a := &Authenticator{store: st, mode: mode, now: time.Now, log: log,
+// Config is everything an Authenticator is made of.
+type Config struct {
+	Store *store.Store
+	Mode  keycard.Mode
+	Log   *slog.Logger
+	// Limiter counts failed password sign-ins and failed authentications;
+	// nil limits neither.
+	Limiter      ratelimit.Limiter
+	SignInLimits SignInLimits
+	// AuthFailLimit is how many failed authentications a client address
+	// may make in a minute before it is refused for CoolOff; 0 is no
+	// limit.
+	AuthFailLimit int
+	// Now is the clock expiry and grace periods are read by; nil is
+	// time.Now.
+	Now func() time.Time
+}
+
+// New returns an Authenticator made of cfg and registers it to hear of
+// the store's changes.
+func New(cfg Config) *Authenticator {
+	a := &Authenticator{store: cfg.Store, mode: cfg.Mode, now: time.Now, log: cfg.Log,
 		entries: map[[sha256.Size]byte]*cached{}, usage: map[string]store.KeyUse{},
-		refused: map[string]time.Time{}}
-	st.OnChange(a.Invalidate)
+		refused:       map[string]time.Time{},
+		signInLimiter: cfg.Limiter, signInLimits: cfg.SignInLimits}
+	a.fails.limiter, a.fails.limit, a.fails.blocked = cfg.Limiter, cfg.AuthFailLimit, map[netip.Addr]time.Time{}
+	if cfg.Now != nil {
+		a.now = cfg.Now
+	}
+	cfg.Store.OnChange(a.Invalidate)
 	return a
 }
 
@@ -438,13 +461,6 @@ func accountPausedError(retry time.Duration) error {
 	}
 	return &keycard.Error{Code: keycard.ERateLimited, RetryAfter: retry, Title: accountPausedTitle,
 		Details: accountPausedTitle + "; try again " + when}
-}
-
-// SetSignInLimit limits failed password sign-ins as lim says, counted by
-// l; without it nothing is limited. It must be called before the
-// Authenticator is shared.
-func (a *Authenticator) SetSignInLimit(l ratelimit.Limiter, lim SignInLimits) {
-	a.signInLimiter, a.signInLimits = l, lim
 }
 
 // SignIn checks an email and password from a client at addr (host:port or

@@ -37,7 +37,7 @@ func setup(t *testing.T, cfg store.Config) (*store.Store, *keycard.Principal, st
 func TestRunFlushesUsageOnStop(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		st, p, id, secret := setup(t, cfg)
-		a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
+		a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler)})
 		used := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 		a.SetClock(func() time.Time { return used })
 		ctx, cancel := context.WithCancel(context.Background())
@@ -64,7 +64,7 @@ func TestRunFlushesUsageOnStop(t *testing.T) {
 // the key is withdrawn: once WithdrawAPIKey returns, no request may pass.
 func TestConcurrentUseAndWithdraw(t *testing.T) {
 	st, p, id, secret := setup(t, storetest.Config(t, "sqlite"))
-	a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
+	a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	var withdrawn sync.WaitGroup
 	withdrawn.Add(1)
@@ -96,7 +96,7 @@ func TestConcurrentUseAndWithdraw(t *testing.T) {
 
 func TestRejectsBeforeStorage(t *testing.T) {
 	st, _, _, secret := setup(t, storetest.Config(t, "sqlite"))
-	a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
+	a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler)})
 	st.Close() // nothing below may need the database
 	last := "x"
 	if secret[len(secret)-1] == 'x' {

@@ -34,13 +34,6 @@ type failThrottle struct {
 	blocked  map[netip.Addr]time.Time // client key -> end of its cool-off
 }
 
-// SetAuthFailLimit refuses, for CoolOff, a client address that failed to
-// authenticate more than perMinute times in a minute, counting in l; 0
-// turns it off. It must be called before the Authenticator is shared.
-func (a *Authenticator) SetAuthFailLimit(l ratelimit.Limiter, perMinute int) {
-	a.fails.limiter, a.fails.limit, a.fails.blocked = l, perMinute, map[netip.Addr]time.Time{}
-}
-
 // throttleKey is the address counted for addr: itself, or for IPv6 its
 // /64, which one host commonly holds whole.
 func throttleKey(addr netip.Addr) netip.Addr {

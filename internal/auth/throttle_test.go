@@ -31,8 +31,7 @@ func TestAuthFailThrottleSharedInRedis(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { closeRedis() })
-		a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
-		a.SetAuthFailLimit(l, 10)
+		a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler), Limiter: l, AuthFailLimit: 10})
 		servers = append(servers, a)
 	}
 	from := func(addr string) context.Context {
@@ -104,8 +103,8 @@ func TestSignInAccountLimit(t *testing.T) {
 			l0, l1 := newLimiters(t)
 			var servers []*auth.Authenticator
 			for _, l := range []ratelimit.Limiter{l0, l1} {
-				a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
-				a.SetSignInLimit(l, auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 50})
+				a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler),
+					Limiter: l, SignInLimits: auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 50}})
 				servers = append(servers, a)
 			}
 			addr := func(i int) string { return fmt.Sprintf("198.51.%d.%d:4000", 100+i/200, i%200+1) }
@@ -146,8 +145,8 @@ func TestSignInAccountPauseEnds(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	l := ratelimit.NewMemory(func() time.Time { return now })
-	a := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
-	a.SetSignInLimit(l, auth.SignInLimits{PerAccount: 3})
+	a := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler),
+		Limiter: l, SignInLimits: auth.SignInLimits{PerAccount: 3}})
 	for i := range 3 {
 		if _, err := a.SignIn(ctx, "o@hotel.example", "wrong-password", fmt.Sprintf("203.0.113.%d:1", i+1)); keycard.ErrorCode(err) != keycard.EUnauthorized {
 			t.Fatalf("wrong password %d: got %v, want unauthorized", i+1, err)
@@ -164,8 +163,8 @@ func TestSignInAccountPauseEnds(t *testing.T) {
 		t.Errorf("right password once the hour is up: got %v, want a session", err)
 	}
 
-	off := auth.New(st, keycard.ModeStaging, slog.New(slog.DiscardHandler))
-	off.SetSignInLimit(ratelimit.NewMemory(func() time.Time { return now }), auth.SignInLimits{PerAccount: 0})
+	off := auth.New(auth.Config{Store: st, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler),
+		Limiter: ratelimit.NewMemory(func() time.Time { return now }), SignInLimits: auth.SignInLimits{PerAccount: 0}})
 	for i := range 5 {
 		off.SignIn(ctx, "o@hotel.example", "wrong-password", fmt.Sprintf("203.0.113.%d:1", i+1))
 	}

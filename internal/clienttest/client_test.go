@@ -29,6 +29,7 @@ type server struct {
 	token   string         // the owner's session token
 	owner   *client.Client // a session
 	api     *api.Server
+	cfg     api.Config // what api was made of
 	st      *store.Store
 	ownerID string
 	now     time.Time
@@ -47,11 +48,13 @@ func newServer(t *testing.T, cfg store.Config) *server {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	srv := &server{api: api.New(st, auth.New(st, keycard.ModeProduction, log), keycard.ModeProduction, log),
-		st: st, ownerID: user.ID, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	// Webhook callbacks of the tests are on 127.0.0.1.
-	srv.api.SetWebhookSender(webhook.NewSender(true))
-	hs := httptest.NewServer(srv.api)
+	srv := &server{cfg: api.Config{Store: st, Auth: auth.New(auth.Config{Store: st, Mode: keycard.ModeProduction, Log: log}),
+		Mode: keycard.ModeProduction, Log: log, Webhooks: webhook.NewSender(true)},
+		st: st, ownerID: user.ID, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	srv.api = api.New(srv.cfg)
+	// The server always serves the API last built.
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { srv.api.ServeHTTP(w, r) }))
 	t.Cleanup(hs.Close)
 	srv.url = hs.URL
 	sess, err := client.New(hs.URL).SignIn(ctx, "owner@hotel.example", "a long password")
@@ -199,7 +202,8 @@ func TestPMSFlow(t *testing.T) {
 func TestRetriesRateLimited(t *testing.T) {
 	ctx := context.Background()
 	srv := newServer(t, storetest.Config(t, "sqlite"))
-	srv.api.SetRateLimits(api.Limits{PerOrganization: 2}, ratelimit.NewMemory(srv.clock))
+	srv.cfg.Limits, srv.cfg.Limiter = api.Limits{PerOrganization: 2}, ratelimit.NewMemory(srv.clock)
+	srv.api = api.New(srv.cfg)
 	// Each 429 moves the server's clock on by its Retry-After, as if the
 	// client had waited that long; the client waits a millisecond at most.
 	var retryAfters []string

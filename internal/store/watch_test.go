@@ -98,7 +98,7 @@ func TestVersionCheckSeesOtherServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.New(a, keycard.ModeStaging, slog.New(slog.DiscardHandler))
+	authn := auth.New(auth.Config{Store: a, Mode: keycard.ModeStaging, Log: slog.New(slog.DiscardHandler)})
 	if err := authn.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}

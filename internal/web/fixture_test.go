@@ -46,6 +46,10 @@ type fixture struct {
 	handler http.Handler
 	auth    *auth.Authenticator
 	ui      *Server
+	// authCfg and uiCfg are what build makes the authenticator and the UI
+	// of (Auth is set by build).
+	authCfg auth.Config
+	uiCfg   Config
 
 	owner, member, other *keycard.Principal
 	orgID, otherOrgID    string
@@ -102,19 +106,41 @@ func newFixture(t *testing.T, mode keycard.Mode, active bool) *fixture {
 	f.pOther = property(f.other, "Charlie Hotel")
 
 	log := slog.New(slog.DiscardHandler)
-	authn := auth.New(st, mode, log)
-	f.auth = authn
-	apiHandler := api.New(st, authn, mode, log)
+	f.authCfg = auth.Config{Store: st, Mode: mode, Log: log}
+	f.uiCfg = Config{Store: st, Mode: mode, Log: log}
+	f.build()
+	// The server always serves the handler last built.
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// build makes the authenticator, the API and the UI of the fixture's
+// configuration, as a server start does.
+func (f *fixture) build() {
+	f.auth = auth.New(f.authCfg)
+	apiHandler := api.New(api.Config{Store: f.st, Auth: f.auth, Mode: f.mode, Log: f.authCfg.Log})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiHandler)
 	mux.Handle("/healthz", apiHandler)
 	mux.Handle("/readyz", apiHandler)
-	f.ui = New(st, authn, mode, log)
+	f.uiCfg.Auth = f.auth
+	f.ui = New(f.uiCfg)
 	mux.Handle("/", f.ui)
 	f.handler = mux
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
+}
+
+// setAuth changes the authenticator's configuration and builds the
+// servers anew.
+func (f *fixture) setAuth(change func(c *auth.Config)) {
+	change(&f.authCfg)
+	f.build()
+}
+
+// setUI changes the UI's configuration and builds the servers anew.
+func (f *fixture) setUI(change func(c *Config)) {
+	change(&f.uiCfg)
+	f.build()
 }
 
 // keys returns the keys the owner sees, newest first.

@@ -42,24 +42,28 @@ type Server struct {
 	clientIP      clientip.Resolver
 }
 
-// SetClientIP sets how the client address of a request is found (which
-// proxies are trusted). It must be called before serving.
-func (s *Server) SetClientIP(r clientip.Resolver) { s.clientIP = r }
+// Config is everything the UI server is made of.
+type Config struct {
+	Store *store.Store
+	Auth  *auth.Authenticator
+	Mode  keycard.Mode
+	Log   *slog.Logger
+	// SecureCookies makes every cookie Secure even over plain HTTP: for
+	// operators whose HTTPS ends at a proxy in front of keycard, which is
+	// not trusted to say so in a header.
+	SecureCookies bool
+	// Metrics, when set, counts the UI's requests.
+	Metrics *metrics.Metrics
+	// ClientIP says how a request's client address is found.
+	ClientIP clientip.Resolver
+}
 
-// SetMetrics makes the UI count its requests in m. It must be called
-// before serving.
-func (s *Server) SetMetrics(m *metrics.Metrics) { s.metrics = m }
-
-// SetSecureCookies makes every cookie Secure even over plain HTTP: for
-// operators whose HTTPS ends at a proxy in front of keycard, which is not
-// trusted to say so in a header. It must be called before serving.
-func (s *Server) SetSecureCookies(on bool) { s.secureCookies = on }
-
-// New returns the UI server. It parses the templates and builds the route
-// table, and panics if either is broken: both are fixed at build time.
-func New(st *store.Store, a *auth.Authenticator, mode keycard.Mode, log *slog.Logger) *Server {
-	s := &Server{store: st, auth: a, mode: mode, log: log, mux: http.NewServeMux(),
-		origin: http.NewCrossOriginProtection()}
+// New returns the UI server made of cfg. It parses the templates and
+// builds the route table, and panics if either is broken: both are fixed
+// at build time.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, auth: cfg.Auth, mode: cfg.Mode, log: cfg.Log, mux: http.NewServeMux(),
+		origin: http.NewCrossOriginProtection(), secureCookies: cfg.SecureCookies, metrics: cfg.Metrics, clientIP: cfg.ClientIP}
 	s.static = loadAssets()
 	s.pages = parsePages(s.funcs())
 	s.routes(s.mux)

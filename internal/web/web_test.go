@@ -774,7 +774,9 @@ func stoppedClock() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time
 
 func TestSignInLimit(t *testing.T) {
 	f := newFixture(t, keycard.ModeStaging, true)
-	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 1})
+	f.setAuth(func(c *auth.Config) {
+		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 1}
+	})
 	c := f.client()
 	token := c.csrf("/sign_in")
 	if r := c.post("/sign_in", url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"guess"}}); r.status != http.StatusUnauthorized {
@@ -798,7 +800,9 @@ func TestSignInLimit(t *testing.T) {
 // the account keeps working.
 func TestSignInAccountPaused(t *testing.T) {
 	f := newFixture(t, keycard.ModeStaging, true)
-	f.auth.SetSignInLimit(ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 3})
+	f.setAuth(func(c *auth.Config) {
+		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 10, PerAddress: 30, PerAccount: 3}
+	})
 	signedIn := f.client()
 	signedIn.signIn(ownerEmail, ownerPassword)
 	for i := range 3 {
@@ -861,7 +865,7 @@ func TestCreateFormWorksOnce(t *testing.T) {
 // a proxy gets Secure cookies over the plain HTTP between the two.
 func TestSecureCookiesBehindProxy(t *testing.T) {
 	f := newFixture(t, keycard.ModeStaging, true)
-	f.ui.SetSecureCookies(true)
+	f.setUI(func(c *Config) { c.SecureCookies = true })
 	r := serveDirect(f, false, http.MethodGet, "/sign_in", "", nil)
 	csrf := cookieNamed(r, csrfCookie)
 	if csrf == nil || !csrf.Secure {
