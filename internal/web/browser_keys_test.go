@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -166,7 +167,8 @@ func TestBrowserKeyOptions(t *testing.T) {
 // 1280 px: a withdrawn key, even the organisation's only one, shows in the
 // default view, marked and greyed, below the live ones; a 40-character name
 // shows whole, its badges beside it; a "Created by" column appears once a
-// second person makes a key; and the last use says its time.
+// second person makes a key; the last use says its time; and the Activity
+// page names what it shows, its addresses on one line.
 func TestBrowserEveryKeyListed(t *testing.T) {
 	f := newFixture(t, keycard.ModeProduction, true)
 	ctx := context.Background()
@@ -189,12 +191,13 @@ func TestBrowserEveryKeyListed(t *testing.T) {
 	}
 
 	// A key with a 40-character name and both badges, used once; a key of
-	// the member's.
+	// the member's; and an address of another kind in the log.
 	const longName = "Channel manager for the Lisbon portfolio"
 	if len(longName) != 40 {
 		t.Fatalf("the long name has %d characters, want 40", len(longName))
 	}
-	long, secret, err := f.st.CreateKey(ctx, f.owner, store.NewAPIKey{Name: longName, AccessAllProperties: true, ReadOnly: true,
+	ipv6 := keycard.WithRequestInfo(ctx, keycard.RequestInfo{Addr: netip.MustParseAddr("2001:db8:85a3:1234:5678:8a2e:370:7334")})
+	long, secret, err := f.st.CreateKey(ipv6, f.owner, store.NewAPIKey{Name: longName, AccessAllProperties: true, ReadOnly: true,
 		IPAllowlist: []string{"127.0.0.1", "::1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -254,5 +257,24 @@ func TestBrowserEveryKeyListed(t *testing.T) {
 		t.Error("the key list is wider than its section")
 	}
 
+	// The Activity page: names, not ids or JSON; addresses on one line.
+	b.do("open the activity", chromedp.Click(chromedp.ID("activity")), chromedp.WaitVisible(chromedp.ID("activity-table")))
+	b.shot("activity-1280")
+	text := run(b, "read the activity", chromedp.Text(chromedp.ID("activity-table")))
+	if id := uuidRe.FindString(text); id != "" {
+		t.Errorf("the Activity page shows the id %s", id)
+	}
+	for _, want := range []string{longName, "Retired booking engine", "Member's PMS", memberEmail, "2001:db8:85a3:1234:5678:8a2e:370:7334", "read-only"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the Activity page lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "{") {
+		t.Errorf("the Activity page shows JSON: %s", text)
+	}
+	if wrapped := run(b, "measure the addresses", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#activity-table td.ip code")].filter(c =>
+		new Set([...c.getClientRects()].map(r => Math.round(r.top))).size > 1).map(c => c.textContent)`)); len(wrapped) > 0 {
+		t.Errorf("addresses wrap on the Activity page: %q", wrapped)
+	}
 	b.noConsoleProblems()
 }
