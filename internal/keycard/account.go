@@ -90,13 +90,27 @@ func ValidatePassword(password string) string {
 }
 
 // CanManageAccess returns nil when p may grant, change or take away
-// anyone's access: invite, change or remove property users and group
-// users, and put properties into groups or take them out. Only a signed-in
-// user may, never an API key: a leaked key must not hand out access (or a
-// way to make keys) that outlives its withdrawal.
+// people's access: invite, change or remove property users and group
+// users. Only a signed-in user may, never an API key: a leaked key must not
+// bring a new person in, nor hand out access (or a way to make keys) that
+// outlives its withdrawal.
 func CanManageAccess(p *Principal) error {
 	if p.ViaAPIKey() {
 		return Errorf(EForbidden, "access to properties and groups cannot be granted or changed with an API key; sign in as a user")
+	}
+	return nil
+}
+
+// CanMoveProperties returns nil when p's kind of credential may put
+// properties into groups or take them out: a signed-in user, or an API key
+// that may write (Channex clients do it while setting a property up). It
+// brings no one new in: the group's users are people a signed-in user gave
+// the group to. Whether p may move a given property, into or out of a given
+// group, is the store's to decide: a key only stops being refused for
+// being a key, and its user needs the same powers as without it.
+func CanMoveProperties(p *Principal) error {
+	if p.ReadOnly {
+		return Errorf(EForbidden, "a read-only API key cannot put properties into groups or take them out")
 	}
 	return nil
 }

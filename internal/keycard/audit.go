@@ -29,12 +29,19 @@ const (
 	AuditWebhookChanged = "webhook.changed"
 	AuditWebhookPaused  = "webhook.paused" // details.reason is a WebhookPaused constant
 	AuditWebhookDeleted = "webhook.deleted"
+
+	// A property was put into a group or taken out, by a user or a key
+	// (actor); details name the group and the property, with their titles
+	// at the time.
+	AuditGroupPropertyAdded   = "group.property_added"
+	AuditGroupPropertyRemoved = "group.property_removed"
 )
 
 // AuditEvents lists every audit event name.
 var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdrawn, AuditExpired,
 	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed, AuditBlocked, AuditUnblocked, AuditOrganizationChanged,
-	AuditWebhookCreated, AuditWebhookChanged, AuditWebhookPaused, AuditWebhookDeleted}
+	AuditWebhookCreated, AuditWebhookChanged, AuditWebhookPaused, AuditWebhookDeleted,
+	AuditGroupPropertyAdded, AuditGroupPropertyRemoved}
 
 // Reasons a known key's use is refused, in an AuditUseRefused event.
 const (

@@ -186,24 +186,19 @@ func (s *Store) DeleteGroup(ctx context.Context, p *keycard.Principal, id string
 }
 
 // AddPropertyToGroup puts a property into a group of the same organisation.
-// p must manage the group and own the property.
+// The user must be an owner of the property and manage the group (see
+// propertyMove). An API key may too, as Channex clients do while setting a
+// property up: the move is recorded in the audit log with the key.
 func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, groupID, propertyID string) error {
-	if err := keycard.CanManageAccess(p); err != nil {
+	if err := keycard.CanMoveProperties(p); err != nil {
 		return err
 	}
 	return s.write(ctx, func(t *tx) error {
-		orgID, err := requireGroupManager(ctx, t, p, groupID)
+		m, err := propertyMove(ctx, t, p, groupID, propertyID)
 		if err != nil {
 			return err
 		}
-		if err := requireProperty(ctx, t, p, propertyID, true); err != nil {
-			return err
-		}
-		var propOrg string
-		if err := t.QueryRow(ctx, `SELECT organization_id FROM properties WHERE id = ?`, propertyID).Scan(&propOrg); err != nil {
-			return err
-		}
-		if propOrg != orgID {
+		if m.propOrg != m.groupOrg {
 			return keycard.Invalid("hotel_id", "belongs to another organisation than the group")
 		}
 		t.changed(changeView)
@@ -216,21 +211,19 @@ func (s *Store) AddPropertyToGroup(ctx context.Context, p *keycard.Principal, gr
 		}
 		// Reach changes: cached credentials carry it.
 		t.changed(changeAccess)
-		return nil
+		return s.auditPropertyMove(ctx, t, p, keycard.AuditGroupPropertyAdded, m)
 	})
 }
 
 // RemovePropertyFromGroup takes a property out of a group, unless it is in
-// no other group.
+// no other group. Who may is as for AddPropertyToGroup.
 func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principal, groupID, propertyID string) error {
-	if err := keycard.CanManageAccess(p); err != nil {
+	if err := keycard.CanMoveProperties(p); err != nil {
 		return err
 	}
 	return s.write(ctx, func(t *tx) error {
-		if _, err := requireGroupManager(ctx, t, p, groupID); err != nil {
-			return err
-		}
-		if err := requireProperty(ctx, t, p, propertyID, true); err != nil {
+		m, err := propertyMove(ctx, t, p, groupID, propertyID)
+		if err != nil {
 			return err
 		}
 		var in, total int
@@ -251,6 +244,61 @@ func (s *Store) RemovePropertyFromGroup(ctx context.Context, p *keycard.Principa
 		}
 		// Reach changes: cached credentials carry it.
 		t.changed(changeAccess)
-		return nil
+		return s.auditPropertyMove(ctx, t, p, keycard.AuditGroupPropertyRemoved, m)
 	})
+}
+
+// move is a property and a group that a property is moved into or out of.
+type move struct {
+	groupID, groupTitle, groupOrg string
+	propID, propTitle, propOrg    string
+}
+
+// propertyMove returns the property and the group when p may move the
+// property into or out of the group: p reaches the property (a key within
+// its selection) and its user is an owner of it, and the user manages the
+// group (the billing owner of its organisation, or an owner group user of
+// it). A key acts with its user's powers: the group is looked for as the
+// user sees it, so a restricted key may put its property into a group that
+// holds none of its properties yet (which it then sees, as it sees every
+// group holding a property it reaches).
+func propertyMove(ctx context.Context, t *tx, p *keycard.Principal, groupID, propertyID string) (move, error) {
+	m := move{groupID: groupID, propID: propertyID}
+	// The property first: one out of the key's reach reads as missing,
+	// whatever the group.
+	if err := requireProperty(ctx, t, p, propertyID, true); err != nil {
+		return m, err
+	}
+	user := &keycard.Principal{UserID: p.UserID, OrganizationID: p.OrganizationID, OrganizationOwner: p.OrganizationOwner}
+	var err error
+	if m.groupOrg, err = requireGroupManager(ctx, t, user, groupID); err != nil {
+		return m, err
+	}
+	err = t.QueryRow(ctx, `SELECT g.title, pr.title, pr.organization_id FROM groups g, properties pr WHERE g.id = ? AND pr.id = ?`,
+		groupID, propertyID).Scan(&m.groupTitle, &m.propTitle, &m.propOrg)
+	return m, notFound(err)
+}
+
+// auditPropertyMove records a property put into a group or taken out, in
+// the log of the group's organisation and, when p's user belongs to
+// another, in the user's too. The titles are kept as they were, so that
+// the event still reads after a rename or a deletion.
+func (s *Store) auditPropertyMove(ctx context.Context, t *tx, p *keycard.Principal, event string, m move) error {
+	actorType, actorID := keycard.ActorUser, p.UserID
+	if p.ViaAPIKey() {
+		actorType, actorID = keycard.ActorAPIKey, p.APIKeyID
+	}
+	e := auditEntry{event: event, keyID: p.APIKeyID, userID: p.UserID, actorType: actorType, actorID: actorID,
+		details: map[string]any{"group_id": m.groupID, "group_title": m.groupTitle, "property_id": m.propID, "property_title": m.propTitle}}
+	orgs := []string{m.groupOrg}
+	if p.OrganizationID != "" && p.OrganizationID != m.groupOrg {
+		orgs = append(orgs, p.OrganizationID)
+	}
+	for _, org := range orgs {
+		e.orgID = org
+		if err := s.insertAudit(ctx, t, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

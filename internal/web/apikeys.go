@@ -38,8 +38,11 @@ type keysView struct {
 	// ViewerID is the signed-in user: the billing owner also sees other
 	// users' keys, marked with who made them.
 	ViewerID string
-	// Filter is the status the list shows: active (the default),
-	// withdrawn, expired or all.
+	// ShowMaker reports whether the list has a "Created by" column: some
+	// key of it was made by someone other than the viewer.
+	ShowMaker bool
+	// Filter is the status the list shows: all (the default), active,
+	// expired or withdrawn.
 	Filter  string
 	Filters []string
 	// Expiring names the active keys that expire within 7 days.
@@ -170,8 +173,15 @@ func (s *Server) keyGate(h handlerFunc) handlerFunc {
 	}
 }
 
-// keyFilters are the statuses the key list filters by.
-var keyFilters = []string{keycard.KeyActive, keycard.KeyExpired, keycard.KeyWithdrawn, "all"}
+// keyFilters are the statuses the key list filters by; the first, all, is
+// the default: a withdrawn key stays listed, marked, below the live ones.
+var keyFilters = []string{keyFilterAll, keycard.KeyActive, keycard.KeyExpired, keycard.KeyWithdrawn}
+
+const keyFilterAll = "all"
+
+// keyOrder lists live keys first: statuses sort active, expired,
+// withdrawn; newest first within each.
+var keyOrder = []keycard.Order{{Field: "status"}, {Field: "created_at", Desc: true}}
 
 // keysView loads the list of keys and the viewer's properties, whose
 // titles name a restricted key's selection. The organisation's own keys
@@ -186,18 +196,16 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 	n, outsideN := pageNumber(r), pageParam(r, outsidePageParam)
 	filter := r.URL.Query().Get("status")
 	if !slices.Contains(keyFilters, filter) {
-		filter = keycard.KeyActive
+		filter = keyFilterAll
 	}
 	var status []keycard.Filter
 	base := pathAPIKeys
-	if filter != "all" {
+	if filter != keyFilterAll {
 		status = []keycard.Filter{{Field: "status", Op: keycard.OpEq, Values: []string{filter}}}
-	}
-	if filter != keycard.KeyActive {
 		base += "?status=" + filter
 	}
 	list := func(op string, page int) ([]*keycard.APIKey, int, error) {
-		q := keycard.ListQuery{Page: page, Limit: keysPerPage,
+		q := keycard.ListQuery{Page: page, Limit: keysPerPage, Order: keyOrder,
 			Filters: append([]keycard.Filter{{Field: "organization_id", Op: op, Values: []string{p.OrganizationID}}}, status...)}
 		return s.store.ListAPIKeys(ctx, p, q)
 	}
@@ -223,6 +231,7 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 	now := time.Now()
 	for _, k := range keys {
 		row := keyRow{APIKey: k}
+		v.ShowMaker = v.ShowMaker || k.UserID != p.UserID
 		if k.Status == keycard.KeyActive && k.ExpiresAt != nil && k.ExpiresAt.Sub(now) < 7*24*time.Hour {
 			row.ExpiresSoon = true
 			v.Expiring = append(v.Expiring, k.Name)
@@ -445,7 +454,7 @@ func (s *Server) withdrawAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The list shows every key, so that the withdrawn one is seen marked.
-	http.Redirect(w, r, pathAPIKeys+"?status=all&withdrawn="+url.QueryEscape(k.ID), http.StatusSeeOther)
+	http.Redirect(w, r, pathAPIKeys+"?withdrawn="+url.QueryEscape(k.ID), http.StatusSeeOther)
 	return nil
 }
 

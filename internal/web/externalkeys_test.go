@@ -379,12 +379,18 @@ func TestActivityWebhookWords(t *testing.T) {
 	c.signIn(ownerEmail, ownerPassword)
 	body := html.UnescapeString(c.get(pathActivity).body)
 	for _, want := range []string{
-		"Webhook created", "Webhook " + w.ID + " for Alpha Hotel",
-		"Webhook changed", "Webhook " + w.ID + " for Alpha Hotel; changed: callback url",
-		"Webhook deleted", "Webhook " + all.ID + " for all properties",
+		"Webhook created", "Webhook to hooks.example.com for Alpha Hotel",
+		"Webhook changed", "Webhook to hooks.example.com for Alpha Hotel; changed: callback url",
+		// Gone, it has no address to say.
+		"Webhook deleted", "A webhook for all properties",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the Activity page lacks %q", want)
+		}
+	}
+	for _, id := range []string{w.ID, all.ID} {
+		if strings.Contains(body, id) {
+			t.Errorf("the Activity page shows the webhook id %s", id)
 		}
 	}
 	if strings.Contains(body, `"webhook_id"`) {

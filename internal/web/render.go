@@ -64,6 +64,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"when":     formatTime,
 		"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"clock":    func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"sentence": sentence,
 	}
