@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -28,31 +29,26 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 		return nil
 	}
 	prop := props[0]
-	policy, err := st.CreateHotelPolicy(ctx, owner, prop.ID, func(hp *keycard.HotelPolicy) keycard.FieldErrors {
-		hp.Title, hp.MaxCountOfGuests, hp.CheckinTime, hp.CheckoutTime = "Hotel Alfama policy", 4, "14:00", "11:00"
-		hp.InternetAccessType, hp.InternetAccessCoverage = "wifi", "entire_property"
-		hp.ParkingType, hp.ParkingReservation, hp.ParkingIsPrivate = "nearby", "needed", false
-		hp.PetsPolicy, hp.PetsNonRefundableFee = "by_arrangements", 2000
-		hp.SmokingPolicy = "no_smoking"
-		return nil
-	})
+	policy, err := st.CreateHotelPolicy(ctx, owner, prop.ID, &keycard.HotelPolicyChange{
+		Title: new("Hotel Alfama policy"), MaxCountOfGuests: new(4), CheckinTime: new("14:00"), CheckoutTime: new("11:00"),
+		InternetAccessType: new("wifi"), InternetAccessCoverage: new("entire_property"),
+		ParkingType: new("nearby"), ParkingReservation: new("needed"), ParkingIsPrivate: new(false),
+		PetsPolicy: new("by_arrangements"), PetsNonRefundableFee: json.RawMessage(`2000`),
+		SmokingPolicy: new("no_smoking"),
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("hotel policy: %w", err)
 	}
-	vat, err := st.CreateTax(ctx, owner, prop.ID, func(tx *keycard.Tax) keycard.FieldErrors {
-		tx.Title, tx.Logic, tx.Type, tx.Rate, tx.IsInclusive = "VAT", keycard.TaxPercent, "tax", 6_00, true
-		return nil
-	})
+	vat, err := st.CreateTax(ctx, owner, prop.ID, &keycard.TaxChange{Title: new("VAT"), Logic: new(keycard.TaxPercent),
+		Type: new("tax"), Rate: json.RawMessage(`6`), IsInclusive: new(true)}, nil)
 	if err != nil {
 		return fmt.Errorf("VAT: %w", err)
 	}
 	// Lisbon's tourist tax: 4.00 EUR per person per night, at most 7
 	// nights.
-	maxNights := 7
-	city, err := st.CreateTax(ctx, owner, prop.ID, func(tx *keycard.Tax) keycard.FieldErrors {
-		tx.Title, tx.Logic, tx.Type, tx.Rate, tx.MaxNights = "Lisbon tourist tax", "per_person_per_night", "city_tax", 400, &maxNights
-		return nil
-	})
+	city, err := st.CreateTax(ctx, owner, prop.ID, &keycard.TaxChange{Title: new("Lisbon tourist tax"),
+		Logic: new("per_person_per_night"), Type: new("city_tax"), Rate: json.RawMessage(`400`),
+		MaxNightsSent: true, MaxNights: new(7)}, nil)
 	if err != nil {
 		return fmt.Errorf("city tax: %w", err)
 	}
@@ -61,14 +57,12 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 	if err != nil {
 		return err
 	}
-	set, err := st.CreateTaxSet(ctx, owner, prop.ID, func(ts *keycard.TaxSet) keycard.FieldErrors {
-		ts.Title = "Lisbon taxes"
-		ts.Taxes = []keycard.TaxSetTax{{ID: vat.ID, Level: 0}, {ID: city.ID, Level: 1}}
-		for _, rp := range plans {
-			ts.RatePlanIDs = append(ts.RatePlanIDs, rp.ID)
-		}
-		return nil
-	})
+	set := &keycard.TaxSetChange{Title: new("Lisbon taxes"),
+		TaxesSent: true, Taxes: []keycard.TaxSetTax{{ID: vat.ID, Level: 0}, {ID: city.ID, Level: 1}}, RatePlanIDsSent: true}
+	for _, rp := range plans {
+		set.RatePlanIDs = append(set.RatePlanIDs, rp.ID)
+	}
+	taxSet, err := st.CreateTaxSet(ctx, owner, prop.ID, set, nil)
 	if err != nil {
 		return fmt.Errorf("tax set: %w", err)
 	}
@@ -88,7 +82,7 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 		return ids
 	}
 	_, err = st.UpdateProperty(ctx, owner, prop.ID, func(p *keycard.Property) keycard.FieldErrors {
-		p.HotelPolicyID, p.DefaultTaxSetID = policy.ID, set.ID
+		p.HotelPolicyID, p.DefaultTaxSetID = policy.ID, taxSet.ID
 		p.Facilities = facilities(keycard.PropertyFacility, "24-hour front desk", "Free WiFi", "Restaurant", "Bar", "Airport shuttle", "Terrace")
 		p.Content.Photos = []keycard.Photo{{URL: "http://" + addr + "/api/v1/photo_files/" + file.ID + ".png", Position: 0, Kind: "photo",
 			Description: "Hotel Alfama from the street", Author: "keycard demo"}}

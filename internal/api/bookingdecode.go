@@ -237,7 +237,7 @@ func decodeRooms(raw json.RawMessage, errs keycard.FieldErrors) []keycard.RoomCh
 			room.Services = decodeServices(in.Services, "rooms", errs)
 		}
 		for _, t := range in.Taxes {
-			room.Taxes = append(room.Taxes, keycard.TaxChange{IsInclusive: t.IsInclusive, Name: t.Name, TotalPrice: t.TotalPrice, Type: t.Type})
+			room.Taxes = append(room.Taxes, keycard.RoomTaxChange{IsInclusive: t.IsInclusive, Name: t.Name, TotalPrice: t.TotalPrice, Type: t.Type})
 		}
 		room.Meta = compactObject(errs, "rooms", n+"meta must be an object", in.Meta)
 		out = append(out, room)

@@ -82,8 +82,7 @@ func (s *Server) createPhoto(w http.ResponseWriter, r *http.Request) error {
 	if !f.has("url") {
 		f.errs.Add("url", "can't be blank")
 	}
-	applyPhoto(f, ph)
-	if err := f.errs.Merge(ph.Validate(f.errs)); err != nil {
+	if err := ph.Apply(photoChange(f), f.errs).Err(); err != nil {
 		return err
 	}
 	out, err := s.store.CreatePhoto(r.Context(), principal(r), ph)
@@ -98,11 +97,9 @@ func (s *Server) updatePhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdatePhoto(r.Context(), principal(r), r.PathValue("id"), func(ph *keycard.PhotoRecord) keycard.FieldErrors {
-		unchangeable(f, "property_id", ph.PropertyID)
-		applyPhoto(f, ph)
-		return f.errs
-	})
+	c := photoChange(f)
+	c.PropertyID = f.strPtrOrEmpty("property_id")
+	out, err := s.store.UpdatePhoto(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -116,31 +113,26 @@ func (s *Server) deletePhoto(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyPhoto copies the members present in f onto ph.
-func applyPhoto(f *fields, ph *keycard.PhotoRecord) {
-	for name, dst := range map[string]*string{"url": &ph.URL, "description": &ph.Description, "author": &ph.Author} {
-		f.str(name, dst)
-		*dst = strings.TrimSpace(*dst)
-	}
-	if f.has("kind") {
-		if isNull(f.raw("kind")) {
-			ph.Kind = "photo"
-		} else {
-			f.str("kind", &ph.Kind)
+// photoChange decodes a photo body into a change, typed but not judged
+// (keycard's PhotoRecord.Apply does that), recording type errors in
+// f.errs. property_id is left to the caller.
+func photoChange(f *fields) *keycard.PhotoChange {
+	c := &keycard.PhotoChange{URL: f.strPtrOrEmpty("url"), Description: f.strPtrOrEmpty("description"),
+		Author: f.strPtrOrEmpty("author"), RoomTypeID: f.strPtrOrEmpty("room_type_id")}
+	if raw := f.raw("kind"); raw != nil {
+		if isNull(raw) {
+			c.KindSent = true
+		} else if kind := f.strPtrOrEmpty("kind"); kind != nil {
+			c.KindSent, c.Kind = true, kind
 		}
 	}
-	if f.has("position") && isNull(f.raw("position")) {
-		ph.Position = 0
-	} else {
-		integer(f, "position", &ph.Position)
-	}
-	if f.has("room_type_id") {
-		f.str("room_type_id", &ph.RoomTypeID)
-		ph.RoomTypeID = strings.ToLower(strings.TrimSpace(ph.RoomTypeID))
-		if ph.RoomTypeID != "" && !f.errs.Has("room_type_id") && !keycard.ValidID(ph.RoomTypeID) {
-			f.errs.Add("room_type_id", "is not a valid id")
+	if raw := f.raw("position"); raw != nil {
+		var n int // null reads as 0
+		if isNull(raw) || integer(f, "position", &n) {
+			c.Position = &n
 		}
 	}
+	return c
 }
 
 // maxUploadBody bounds an upload's whole body: the image plus the

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -73,16 +72,12 @@ func (s *Server) createHotelPolicy(w http.ResponseWriter, r *http.Request) error
 			f.errs.Add(name, "can't be blank")
 		}
 	}
+	c := hotelPolicyChange(f)
 	if len(f.errs) > 0 {
 		// Report every field at once, before the property is looked up.
-		hp := &keycard.HotelPolicy{Currency: "EUR"}
-		applyHotelPolicy(f, hp)
-		return f.errs.Merge(hp.Validate(f.errs))
+		return (&keycard.HotelPolicy{Currency: "EUR"}).Apply(c, f.errs).Err()
 	}
-	out, err := s.store.CreateHotelPolicy(r.Context(), principal(r), propertyID, func(hp *keycard.HotelPolicy) keycard.FieldErrors {
-		applyHotelPolicy(f, hp)
-		return f.errs
-	})
+	out, err := s.store.CreateHotelPolicy(r.Context(), principal(r), propertyID, c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -94,11 +89,9 @@ func (s *Server) updateHotelPolicy(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateHotelPolicy(r.Context(), principal(r), r.PathValue("id"), func(hp *keycard.HotelPolicy) keycard.FieldErrors {
-		unchangeable(f, "property_id", hp.PropertyID)
-		applyHotelPolicy(f, hp)
-		return f.errs
-	})
+	c := hotelPolicyChange(f)
+	c.PropertyID = f.strPtrOrEmpty("property_id")
+	out, err := s.store.UpdateHotelPolicy(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -112,58 +105,22 @@ func (s *Server) deleteHotelPolicy(w http.ResponseWriter, r *http.Request) error
 	return writeSuccess(w)
 }
 
-// applyHotelPolicy copies the members present in f onto hp, the currency
-// first, since money is read in it.
-func applyHotelPolicy(f *fields, hp *keycard.HotelPolicy) {
-	if f.has("currency") && !isNull(f.raw("currency")) {
-		f.str("currency", &hp.Currency)
-		hp.Currency = strings.ToUpper(strings.TrimSpace(hp.Currency))
-	}
-	f.str("title", &hp.Title)
-	hp.Title = strings.TrimSpace(hp.Title)
-	for name, dst := range map[string]*string{
-		"checkin_time": &hp.CheckinTime, "checkout_time": &hp.CheckoutTime, "internet_access_type": &hp.InternetAccessType,
-		"internet_access_coverage": &hp.InternetAccessCoverage, "parking_type": &hp.ParkingType,
-		"parking_reservation": &hp.ParkingReservation, "pets_policy": &hp.PetsPolicy, "smoking_policy": &hp.SmokingPolicy,
+// hotelPolicyChange decodes a hotel policy body into a change, typed but
+// not judged (keycard's HotelPolicy.Apply does that), recording type
+// errors in f.errs. property_id is left to the caller.
+func hotelPolicyChange(f *fields) *keycard.HotelPolicyChange {
+	c := &keycard.HotelPolicyChange{Currency: f.strPtrUnlessNull("currency"),
+		IsAdultsOnly: f.boolPtr("is_adults_only"), ParkingIsPrivate: f.boolPtr("parking_is_private"),
+		MaxCountOfGuests:   f.intPtr("max_count_of_guests"),
+		InternetAccessCost: f.raw("internet_access_cost"), PetsNonRefundableFee: f.raw("pets_non_refundable_fee"),
+		PetsRefundableDeposit: f.raw("pets_refundable_deposit"), RefundableDeposit: f.raw("refundable_deposit")}
+	for name, dst := range map[string]**string{
+		"title": &c.Title, "checkin_time": &c.CheckinTime, "checkout_time": &c.CheckoutTime,
+		"internet_access_type": &c.InternetAccessType, "internet_access_coverage": &c.InternetAccessCoverage,
+		"parking_type": &c.ParkingType, "parking_reservation": &c.ParkingReservation, "pets_policy": &c.PetsPolicy,
+		"smoking_policy": &c.SmokingPolicy,
 	} {
-		f.str(name, dst)
-		*dst = strings.TrimSpace(*dst)
+		*dst = f.strPtrOrEmpty(name)
 	}
-	// "14:00:00" is understood as "14:00".
-	for _, dst := range []*string{&hp.CheckinTime, &hp.CheckoutTime} {
-		if len(*dst) == 8 && strings.HasSuffix(*dst, ":00") {
-			*dst = (*dst)[:5]
-		}
-	}
-	f.boolean("is_adults_only", &hp.IsAdultsOnly)
-	f.boolean("parking_is_private", &hp.ParkingIsPrivate)
-	integer(f, "max_count_of_guests", &hp.MaxCountOfGuests)
-	if raw := f.raw("internet_access_cost"); raw != nil {
-		if isNull(raw) {
-			hp.InternetAccessCost = nil
-		} else if v, msg := keycard.ParseMoney(raw, hp.Currency); msg != "" {
-			f.errs.Add("internet_access_cost", msg)
-		} else {
-			hp.InternetAccessCost = &v
-		}
-	}
-	deposit := "pets_refundable_deposit"
-	if !f.has(deposit) && f.has("refundable_deposit") {
-		deposit = "refundable_deposit"
-	}
-	for name, dst := range map[string]*int64{"pets_non_refundable_fee": &hp.PetsNonRefundableFee, deposit: &hp.PetsRefundableDeposit} {
-		raw := f.raw(name)
-		switch {
-		case raw == nil:
-		case isNull(raw):
-			*dst = 0
-		default:
-			v, msg := keycard.ParseMoney(raw, hp.Currency)
-			if msg != "" {
-				f.errs.Add(name, msg)
-				continue
-			}
-			*dst = v
-		}
-	}
+	return c
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -68,15 +67,12 @@ func (s *Server) createTax(w http.ResponseWriter, r *http.Request) error {
 			f.errs.Add(name, "can't be blank")
 		}
 	}
+	c := taxChange(f)
 	if len(f.errs) > 0 {
-		tx := &keycard.Tax{Logic: keycard.TaxPercent, Type: "tax", Currency: "EUR"}
-		applyTax(f, tx)
-		return f.errs.Merge(tx.Validate(f.errs))
+		// Report every field at once, before the property is looked up.
+		return keycard.NewTax("EUR").Apply(c, f.errs).Err()
 	}
-	out, err := s.store.CreateTax(r.Context(), principal(r), propertyID, func(tx *keycard.Tax) keycard.FieldErrors {
-		applyTax(f, tx)
-		return f.errs
-	})
+	out, err := s.store.CreateTax(r.Context(), principal(r), propertyID, c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -88,11 +84,9 @@ func (s *Server) updateTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateTax(r.Context(), principal(r), r.PathValue("id"), func(tx *keycard.Tax) keycard.FieldErrors {
-		unchangeable(f, "property_id", tx.PropertyID)
-		applyTax(f, tx)
-		return f.errs
-	})
+	c := taxChange(f)
+	c.PropertyID = f.strPtrOrEmpty("property_id")
+	out, err := s.store.UpdateTax(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -106,66 +100,34 @@ func (s *Server) deleteTax(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyTax copies the members present in f onto tx. The logic comes first:
-// a percent rate is read as a percent, any other as money.
-func applyTax(f *fields, tx *keycard.Tax) {
-	f.str("title", &tx.Title)
-	tx.Title = strings.TrimSpace(tx.Title)
-	for name, dst := range map[string]*string{"logic": &tx.Logic, "type": &tx.Type} {
-		if f.has(name) && !isNull(f.raw(name)) {
-			f.str(name, dst)
-			*dst = strings.TrimSpace(*dst)
-		}
-	}
-	f.boolean("is_inclusive", &tx.IsInclusive)
-	if raw := f.raw("rate"); raw != nil {
-		var v int64
-		var msg string
-		if tx.Logic == keycard.TaxPercent {
-			v, msg = keycard.ParsePercent(raw)
-		} else {
-			v, msg = keycard.ParseMoney(raw, tx.Currency)
-		}
-		if msg != "" {
-			f.errs.Add("rate", msg)
-		} else {
-			tx.Rate = v
-		}
-	}
-	for name, dst := range map[string]**int{"skip_nights": &tx.SkipNights, "max_nights": &tx.MaxNights} {
-		if !f.has(name) {
-			continue
-		}
-		if isNull(f.raw(name)) {
-			*dst = nil
-			continue
-		}
-		var n int
-		if integer(f, name, &n) {
-			*dst = &n
+// taxChange decodes a tax body into a change, typed but not judged
+// (keycard's Tax.Apply does that), recording type errors in f.errs.
+// property_id is left to the caller.
+func taxChange(f *fields) *keycard.TaxChange {
+	c := &keycard.TaxChange{Title: f.strPtrOrEmpty("title"), Logic: f.strPtrUnlessNull("logic"), Type: f.strPtrUnlessNull("type"),
+		IsInclusive: f.boolPtr("is_inclusive"), Rate: f.raw("rate")}
+	for _, m := range []struct {
+		name string
+		sent *bool
+		dst  **int
+	}{{"skip_nights", &c.SkipNightsSent, &c.SkipNights}, {"max_nights", &c.MaxNightsSent, &c.MaxNights}} {
+		if raw := f.raw(m.name); raw != nil {
+			if isNull(raw) {
+				*m.sent = true // and clears
+			} else if n := f.intPtr(m.name); n != nil {
+				*m.sent, *m.dst = true, n
+			}
 		}
 	}
 	if raw := f.raw("applicable_date_ranges"); raw != nil {
-		var in []struct {
-			After  *string `json:"after"`
-			Before *string `json:"before"`
-		}
-		if !isNull(raw) && json.Unmarshal(raw, &in) != nil {
+		if !isNull(raw) && json.Unmarshal(raw, &c.DateRanges) != nil {
 			f.errs.Add("applicable_date_ranges", "must be a list of {after, before} date ranges")
-			return
-		}
-		tx.DateRanges = []keycard.DateRange{}
-		for _, r := range in {
-			var dr keycard.DateRange
-			if r.After != nil {
-				dr.After = strings.TrimSpace(*r.After)
-			}
-			if r.Before != nil {
-				dr.Before = strings.TrimSpace(*r.Before)
-			}
-			tx.DateRanges = append(tx.DateRanges, dr)
+			c.DateRanges = nil
+		} else {
+			c.DateRangesSent = true
 		}
 	}
+	return c
 }
 
 func taxSetResource(ts *keycard.TaxSet) resource {
@@ -224,15 +186,12 @@ func (s *Server) createTaxSet(w http.ResponseWriter, r *http.Request) error {
 	if !f.has("title") {
 		f.errs.Add("title", "can't be blank")
 	}
+	c := taxSetChange(f)
 	if len(f.errs) > 0 {
-		ts := &keycard.TaxSet{}
-		applyTaxSet(f, ts)
-		return f.errs.Merge(ts.Validate(f.errs))
+		// Report every field at once, before the property is looked up.
+		return (&keycard.TaxSet{}).Apply(c, f.errs).Err()
 	}
-	out, err := s.store.CreateTaxSet(r.Context(), principal(r), propertyID, func(ts *keycard.TaxSet) keycard.FieldErrors {
-		applyTaxSet(f, ts)
-		return f.errs
-	})
+	out, err := s.store.CreateTaxSet(r.Context(), principal(r), propertyID, c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -244,11 +203,9 @@ func (s *Server) updateTaxSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateTaxSet(r.Context(), principal(r), r.PathValue("id"), func(ts *keycard.TaxSet) keycard.FieldErrors {
-		unchangeable(f, "property_id", ts.PropertyID)
-		applyTaxSet(f, ts)
-		return f.errs
-	})
+	c := taxSetChange(f)
+	c.PropertyID = f.strPtrOrEmpty("property_id")
+	out, err := s.store.UpdateTaxSet(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -262,46 +219,41 @@ func (s *Server) deleteTaxSet(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyTaxSet copies the members present in f onto ts; taxes and
-// associated_rate_plan_ids, when given, replace the set's.
-func applyTaxSet(f *fields, ts *keycard.TaxSet) {
-	f.str("title", &ts.Title)
-	ts.Title = strings.TrimSpace(ts.Title)
-	if f.has("currency") && !isNull(f.raw("currency")) {
-		f.str("currency", &ts.Currency)
-		ts.Currency = strings.ToUpper(strings.TrimSpace(ts.Currency))
+// taxSetChange decodes a tax set body into a change, typed but not judged
+// (keycard's TaxSet.Apply does that), recording type errors in f.errs.
+// property_id is left to the caller.
+func taxSetChange(f *fields) *keycard.TaxSetChange {
+	c := &keycard.TaxSetChange{Title: f.strPtrOrEmpty("title"), Currency: f.strPtrUnlessNull("currency")}
+	c.RatePlanIDsSent = f.stringList("associated_rate_plan_ids", &c.RatePlanIDs)
+	raw := f.raw("taxes")
+	if raw == nil {
+		return c
 	}
-	if f.has("associated_rate_plan_ids") {
-		f.stringList("associated_rate_plan_ids", &ts.RatePlanIDs)
-		for i, id := range ts.RatePlanIDs {
-			ts.RatePlanIDs[i] = strings.ToLower(strings.TrimSpace(id))
-		}
+	var in []struct {
+		ID    string          `json:"id"`
+		Level json.RawMessage `json:"level"`
 	}
-	if raw := f.raw("taxes"); raw != nil {
-		var in []struct {
-			ID    string          `json:"id"`
-			Level json.RawMessage `json:"level"`
-		}
-		if !isNull(raw) && json.Unmarshal(raw, &in) != nil {
-			f.errs.Add("taxes", "must be a list of {id, level}")
-			return
-		}
-		ts.Taxes = []keycard.TaxSetTax{}
-		for _, t := range in {
-			l := keycard.TaxSetTax{ID: strings.ToLower(strings.TrimSpace(t.ID))}
-			if len(t.Level) > 0 && !isNull(t.Level) {
-				n, ok := wholeNumber(t.Level)
-				if !ok {
-					f.errs.Add("taxes", "level must be a whole number")
-					return
-				}
-				l.Level = int(n)
+	if !isNull(raw) && json.Unmarshal(raw, &in) != nil {
+		f.errs.Add("taxes", "must be a list of {id, level}")
+		return c
+	}
+	taxes := []keycard.TaxSetTax{}
+	for _, t := range in {
+		l := keycard.TaxSetTax{ID: t.ID}
+		if len(t.Level) > 0 && !isNull(t.Level) {
+			n, ok := wholeNumber(t.Level)
+			if !ok {
+				f.errs.Add("taxes", "level must be a whole number")
+				return c
 			}
-			if !keycard.ValidText(l.ID) {
-				f.errs.Add("taxes", msgInvalidText)
-				return
-			}
-			ts.Taxes = append(ts.Taxes, l)
+			l.Level = int(n)
 		}
+		if !keycard.ValidText(l.ID) {
+			f.errs.Add("taxes", msgInvalidText)
+			return c
+		}
+		taxes = append(taxes, l)
 	}
+	c.TaxesSent, c.Taxes = true, taxes
+	return c
 }

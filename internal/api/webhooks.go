@@ -97,13 +97,13 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 // decodeNewWebhook reads a create (or test) body: property_id (null for
-// every property), callback_url and event_mask are required.
-func decodeNewWebhook(r *http.Request) (*keycard.Webhook, *fields, error) {
+// every property), callback_url and event_mask are required. It returns
+// the webhook keycard's rules made of it and every wrong field.
+func decodeNewWebhook(r *http.Request) (*keycard.Webhook, keycard.FieldErrors, error) {
 	f, err := decodeEnvelope(r, "webhook")
 	if err != nil {
 		return nil, nil, err
 	}
-	wh := &keycard.Webhook{}
 	if !f.has("property_id") {
 		f.errs.Add("property_id", "can't be blank")
 	}
@@ -112,34 +112,34 @@ func decodeNewWebhook(r *http.Request) (*keycard.Webhook, *fields, error) {
 			f.errs.Add(name, "can't be blank")
 		}
 	}
-	applyWebhook(f, wh)
-	return wh, f, nil
+	wh := &keycard.Webhook{}
+	return wh, wh.Apply(webhookChange(f), f.errs), nil
 }
 
 // checkCallback refuses a callback URL that points to a private,
 // special-purpose or this server's own address (unless the server allows
-// them).
-func (s *Server) checkCallback(r *http.Request, wh *keycard.Webhook, f *fields) error {
-	if f.errs.Has("callback_url") || keycard.CheckCallbackURL(wh.CallbackURL) != "" {
+// them), recording it in errs.
+func (s *Server) checkCallback(r *http.Request, callbackURL string, errs keycard.FieldErrors) error {
+	if errs.Has("callback_url") || keycard.CheckCallbackURL(callbackURL) != "" {
 		return nil
 	}
-	err := s.webhooks.CheckCallback(r.Context(), wh.CallbackURL)
+	err := s.webhooks.CheckCallback(r.Context(), callbackURL)
 	if errors.Is(err, webhook.ErrNotAllowed) {
-		f.errs.Add("callback_url", "is refused: it "+webhook.ErrNotAllowed.Error())
+		errs.Add("callback_url", "is refused: it "+webhook.ErrNotAllowed.Error())
 		return nil
 	}
 	return err
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	wh, f, err := decodeNewWebhook(r)
+	wh, fe, err := decodeNewWebhook(r)
 	if err != nil {
 		return err
 	}
-	if err := s.checkCallback(r, wh, f); err != nil {
+	if err := s.checkCallback(r, wh.CallbackURL, fe); err != nil {
 		return err
 	}
-	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
+	if err := fe.Err(); err != nil {
 		return err
 	}
 	out, secret, err := s.store.CreateWebhook(r.Context(), principal(r), wh)
@@ -154,31 +154,15 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	c := webhookChange(f)
 	// The callback's destination is checked before the transaction: it
 	// may take a DNS lookup.
-	var probe keycard.Webhook
-	if f.has("callback_url") {
-		pf := &fields{members: []member{{[]byte("callback_url"), f.raw("callback_url")}}, errs: keycard.FieldErrors{}}
-		applyWebhook(pf, &probe)
-		if err := s.checkCallback(r, &probe, pf); err != nil {
+	if u, ok := c.NewCallbackURL(); ok {
+		if err := s.checkCallback(r, u, f.errs); err != nil {
 			return err
 		}
-		for _, msg := range pf.errs["callback_url"] {
-			if strings.HasPrefix(msg, "is refused") {
-				f.errs.Add("callback_url", msg)
-			}
-		}
 	}
-	out, err := s.store.UpdateWebhook(r.Context(), principal(r), r.PathValue("id"), func(wh *keycard.Webhook) keycard.FieldErrors {
-		before := *wh // applyWebhook replaces the maps it sets, never edits them
-		applyWebhook(f, wh)
-		for field, msgs := range wh.KeepSecrets(&before, f.has("headers"), f.has("request_params")) {
-			if !f.errs.Has(field) {
-				f.errs[field] = msgs
-			}
-		}
-		return f.errs
-	})
+	out, err := s.store.UpdateWebhook(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -199,14 +183,14 @@ const maxTestAnswer = 16 << 10
 // as for create (nothing is stored), and returns what the endpoint
 // answered. The test call is not signed: the webhook has no secret yet.
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
-	wh, f, err := decodeNewWebhook(r)
+	wh, fe, err := decodeNewWebhook(r)
 	if err != nil {
 		return err
 	}
-	if err := s.checkCallback(r, wh, f); err != nil {
+	if err := s.checkCallback(r, wh.CallbackURL, fe); err != nil {
 		return err
 	}
-	if err := f.errs.Merge(wh.Validate(f.errs)); err != nil {
+	if err := fe.Err(); err != nil {
 		return err
 	}
 	p := principal(r)
@@ -244,49 +228,38 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// applyWebhook copies the members present in f onto wh, recording type
-// errors in f.errs.
-func applyWebhook(f *fields, wh *keycard.Webhook) {
-	if f.has("property_id") {
-		if isNull(f.raw("property_id")) {
-			wh.PropertyID = ""
-		} else {
-			var id string
-			f.str("property_id", &id)
-			id = strings.ToLower(strings.TrimSpace(id))
-			if !f.errs.Has("property_id") && !keycard.ValidID(id) {
-				f.errs.Add("property_id", "is not a valid id")
-			}
-			wh.PropertyID = id
+// webhookChange decodes a webhook body into a change, typed but not
+// judged (keycard's Webhook.Apply does that), recording type errors in
+// f.errs.
+func webhookChange(f *fields) *keycard.WebhookChange {
+	c := &keycard.WebhookChange{CallbackURL: f.strPtrOrEmpty("callback_url"), EventMask: f.strPtrOrEmpty("event_mask"),
+		IsActive: f.boolPtr("is_active"), SendData: f.boolPtr("send_data")}
+	if raw := f.raw("property_id"); raw != nil {
+		if isNull(raw) {
+			c.PropertyIDSent = true
+		} else if id := f.strPtrOrEmpty("property_id"); id != nil {
+			c.PropertyIDSent, c.PropertyID = true, id
 		}
 	}
-	if f.has("callback_url") {
-		f.str("callback_url", &wh.CallbackURL)
-		wh.CallbackURL = strings.TrimSpace(wh.CallbackURL)
-	}
-	if f.has("event_mask") {
-		f.str("event_mask", &wh.EventMask)
-		wh.EventMask = strings.TrimSpace(wh.EventMask)
-	}
-	stringMap(f, "request_params", &wh.RequestParams)
-	stringMap(f, "headers", &wh.Headers)
-	f.boolean("is_active", &wh.IsActive)
-	f.boolean("send_data", &wh.SendData)
+	c.RequestParams, c.RequestParamsSent = stringMap(f, "request_params")
+	c.Headers, c.HeadersSent = stringMap(f, "headers")
+	return c
 }
 
-// stringMap reads an object of scalar members into dst, numbers and
-// booleans as their JSON text; null reads as empty.
-func stringMap(f *fields, name string, dst *map[string]string) {
+// stringMap reads an object of scalar members, numbers and booleans as
+// their JSON text; null reads as empty. It reports whether the member was
+// there and of that shape.
+func stringMap(f *fields, name string) (map[string]string, bool) {
 	raw, ok := f.get(name)
 	if !ok {
-		return
+		return nil, false
 	}
 	out := map[string]string{}
 	if !isNull(raw) {
 		var m map[string]json.RawMessage
 		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(raw, &m) != nil {
 			f.errs.Add(name, "must be an object of strings")
-			return
+			return nil, false
 		}
 		for k, v := range m {
 			var str string
@@ -294,22 +267,22 @@ func stringMap(f *fields, name string, dst *map[string]string) {
 			case len(t) > 0 && t[0] == '"':
 				if json.Unmarshal(t, &str) != nil {
 					f.errs.Add(name, "must be an object of strings")
-					return
+					return nil, false
 				}
 			case len(t) > 0 && (t[0] == '{' || t[0] == '[') || string(t) == "null":
 				f.errs.Add(name, "must be an object of strings")
-				return
+				return nil, false
 			default:
 				str = string(t)
 			}
 			if !keycard.ValidText(k) || !keycard.ValidText(str) || !utf8.ValidString(k) {
 				f.errs.Add(name, msgInvalidText)
-				return
+				return nil, false
 			}
 			out[k] = str
 		}
 	}
-	*dst = out
+	return out, true
 }
 
 type deliveryAttributes struct {

@@ -93,13 +93,13 @@ type RoomChange struct {
 	Guests                    []Guest
 	ServicesSent              bool
 	Services                  []ServiceChange
-	Taxes                     []TaxChange
+	Taxes                     []RoomTaxChange
 	Meta                      json.RawMessage // a compact object, or nil
 	OTAUniqueID               string
 }
 
-// TaxChange is a room's tax as sent.
-type TaxChange struct {
+// RoomTaxChange is a booked room's tax as sent.
+type RoomTaxChange struct {
 	IsInclusive bool
 	Name, Type  string
 	TotalPrice  json.RawMessage

@@ -70,7 +70,7 @@ func TestBookingApply(t *testing.T) {
 			want: map[string]string{"rooms": "room 1: rate_plan_id must be an id or null"}},
 		{name: "occupancy out of bounds", change: func(c *BookingChange) { c.Rooms[0].Occupancy = &Occupancy{Adults: -1} },
 			want: map[string]string{"rooms": "room 1: occupancy counts must be between 0 and 1000"}},
-		{name: "tax type", change: func(c *BookingChange) { c.Rooms[0].Taxes = []TaxChange{{Type: "vat"}} },
+		{name: "tax type", change: func(c *BookingChange) { c.Rooms[0].Taxes = []RoomTaxChange{{Type: "vat"}} },
 			want: map[string]string{"rooms": "tax type must be fee, tax or city_tax"}},
 		{name: "too many rooms", change: func(c *BookingChange) { c.Rooms = make([]RoomChange, MaxBookingRooms+1) },
 			want: map[string]string{"rooms": "at most 100 rooms"}},

@@ -25,8 +25,10 @@ type owned[T any] struct {
 	// values returns the writable columns (updated_at among them) and
 	// their values, in the same order.
 	values func(T) (string, []any)
-	// check validates a row, in the transaction that writes it, leaving
-	// out the fields in skip (they failed to decode).
+	// check, when set, checks what keycard's rules cannot see from the row
+	// alone (that what it names is its property's), in the transaction
+	// that writes it, leaving out the fields in skip (they are wrong
+	// already).
 	check func(ctx context.Context, t *tx, v T, skip keycard.FieldErrors) error
 	// load, when set, fills in what a row holds in other tables.
 	load func(ctx context.Context, t *tx, rows []T) error
@@ -110,10 +112,11 @@ func (k *owned[T]) get(ctx context.Context, t *tx, p *keycard.Principal, id stri
 }
 
 // create makes a row of a property p reaches: start gives the new row its
-// id, property, currency (the property's) and times, build fills it in
-// from the request and returns the field errors it met decoding.
+// id, property, currency (the property's) and times, apply (keycard's
+// Apply of the row, bound to the change the request sent) writes the
+// change onto it and returns what is wrong with it.
 func (k *owned[T]) create(ctx context.Context, s *Store, p *keycard.Principal, propertyID string,
-	start func(id, propertyID, currency string, now time.Time) T, build func(T) keycard.FieldErrors) (T, error) {
+	start func(id, propertyID, currency string, now time.Time) T, apply func(T) keycard.FieldErrors) (T, error) {
 	var out T
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
@@ -125,8 +128,7 @@ func (k *owned[T]) create(ctx context.Context, s *Store, p *keycard.Principal, p
 		}
 		now := s.now()
 		v := start(newID(), propertyID, currency, now)
-		decodeErrs := build(v)
-		if err := decodeErrs.Merge(k.check(ctx, t, v, decodeErrs)); err != nil {
+		if err := k.judge(ctx, t, v, apply); err != nil {
 			return err
 		}
 		id, _ := k.ident(v)
@@ -150,10 +152,11 @@ func (k *owned[T]) create(ctx context.Context, s *Store, p *keycard.Principal, p
 	return out, err
 }
 
-// update loads a row p reaches, lets change edit it (stamping now, its
-// update time, first), checks and saves it, in one transaction.
+// update loads a row p reaches, lets apply (as for create) write the
+// change onto it (stamping now, its update time, first), checks and saves
+// it, in one transaction.
 func (k *owned[T]) update(ctx context.Context, s *Store, p *keycard.Principal, id string, stamp func(T, time.Time),
-	change func(T) keycard.FieldErrors) (T, error) {
+	apply func(T) keycard.FieldErrors) (T, error) {
 	var out T
 	err := s.write(ctx, func(t *tx) error {
 		v, err := k.get(ctx, t, p, id)
@@ -161,8 +164,7 @@ func (k *owned[T]) update(ctx context.Context, s *Store, p *keycard.Principal, i
 			return err
 		}
 		stamp(v, s.now())
-		decodeErrs := change(v)
-		if err := decodeErrs.Merge(k.check(ctx, t, v, decodeErrs)); err != nil {
+		if err := k.judge(ctx, t, v, apply); err != nil {
 			return err
 		}
 		cols, vals := k.values(v)
@@ -183,6 +185,16 @@ func (k *owned[T]) update(ctx context.Context, s *Store, p *keycard.Principal, i
 	return out, err
 }
 
+// judge applies a change to v and runs the table's own check, returning
+// one validation error that names every wrong field, or nil.
+func (k *owned[T]) judge(ctx context.Context, t *tx, v T, apply func(T) keycard.FieldErrors) error {
+	fe := apply(v)
+	if k.check == nil {
+		return fe.Err()
+	}
+	return fe.Merge(k.check(ctx, t, v, fe))
+}
+
 // remove deletes a row p reaches, after running unlink (statements taking
 // the id) to clear what points to it.
 func (k *owned[T]) remove(ctx context.Context, s *Store, p *keycard.Principal, id string, unlink ...string) error {
@@ -200,11 +212,4 @@ func (k *owned[T]) remove(ctx context.Context, s *Store, p *keycard.Principal, i
 		}
 		return nil
 	})
-}
-
-// validated adapts a row's own Validate to owned.check.
-func validated[T interface {
-	Validate(keycard.FieldErrors) error
-}](ctx context.Context, t *tx, v T, skip keycard.FieldErrors) error {
-	return v.Validate(skip)
 }

@@ -48,8 +48,8 @@ var photoRecords = &owned[*keycard.PhotoRecord]{
 			[]any{nullID(ph.RoomTypeID), ph.URL, ph.Description, ph.Author, ph.Kind, ph.Position, micros(ph.UpdatedAt)}
 	},
 	check: func(ctx context.Context, t *tx, ph *keycard.PhotoRecord, skip keycard.FieldErrors) error {
-		if err := ph.Validate(skip); err != nil {
-			return err
+		if skip.Has("room_type_id") {
+			return nil
 		}
 		return checkPhotoRoomType(ctx, t, ph)
 	},
@@ -89,7 +89,10 @@ func (s *Store) CreatePhoto(ctx context.Context, p *keycard.Principal, ph *keyca
 		out := *ph
 		out.ID, out.PropertyID, out.CreatedAt, out.UpdatedAt = id, propertyID, now, now
 		return &out
-	}, func(*keycard.PhotoRecord) keycard.FieldErrors { return nil })
+	}, func(ph *keycard.PhotoRecord) keycard.FieldErrors {
+		// ph is whole: keycard's rules judge it as it is.
+		return ph.Apply(&keycard.PhotoChange{}, nil)
+	})
 }
 
 // insertPhoto writes a new photo row.
@@ -104,11 +107,11 @@ func insertPhoto(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
 	return nil
 }
 
-// UpdatePhoto loads a photo p reaches, lets change edit it, validates and
-// saves it. Its property cannot change; its room type may, within the
-// property. A url changed away from an uploaded file lets the file go, as
-// DeletePhoto does.
-func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.PhotoRecord) keycard.FieldErrors) (*keycard.PhotoRecord, error) {
+// UpdatePhoto loads a photo p reaches, applies c to it by keycard's rules
+// (decodeErrs is what went wrong decoding c), and saves it. Its property
+// cannot change; its room type may, within the property. A url changed
+// away from an uploaded file lets the file go, as DeletePhoto does.
+func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string, c *keycard.PhotoChange, decodeErrs keycard.FieldErrors) (*keycard.PhotoRecord, error) {
 	var before string
 	k := *photoRecords
 	k.save = func(ctx context.Context, t *tx, ph *keycard.PhotoRecord) error {
@@ -117,7 +120,8 @@ func (s *Store) UpdatePhoto(ctx context.Context, p *keycard.Principal, id string
 		}
 		return releasePropertyPhotoFiles(ctx, t, ph.PropertyID, before)
 	}
-	return k.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { before, ph.UpdatedAt = ph.URL, now }, change)
+	return k.update(ctx, s, p, id, func(ph *keycard.PhotoRecord, now time.Time) { before, ph.UpdatedAt = ph.URL, now },
+		func(ph *keycard.PhotoRecord) keycard.FieldErrors { return ph.Apply(c, decodeErrs.Clone()) })
 }
 
 // DeletePhoto deletes a photo p reaches, and the uploaded file its url

@@ -56,7 +56,6 @@ var hotelPolicies = &owned[*keycard.HotelPolicy]{
 	view: true, name: "hotel policy", table: "hotel_policies", alias: "hp", columns: hotelPolicyColumns, fields: hotelPolicyFields,
 	order: "hp.title ASC, hp.id ASC", scan: scanHotelPolicy, values: hotelPolicyValues,
 	ident: func(hp *keycard.HotelPolicy) (string, string) { return hp.ID, hp.PropertyID },
-	check: validated[*keycard.HotelPolicy],
 }
 
 // ListHotelPolicies returns a page of the hotel policies of the properties
@@ -70,20 +69,22 @@ func (s *Store) HotelPolicy(ctx context.Context, p *keycard.Principal, id string
 	return hotelPolicies.one(ctx, s, p, id)
 }
 
-// CreateHotelPolicy creates a hotel policy of a property p reaches. build
-// fills it in, starting from the property's currency (so that money is
-// read in the one the request gives, if any), and returns the field errors
-// it met decoding.
-func (s *Store) CreateHotelPolicy(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.HotelPolicy) keycard.FieldErrors) (*keycard.HotelPolicy, error) {
+// CreateHotelPolicy creates a hotel policy of a property p reaches: c
+// applied by keycard's rules (decodeErrs is what went wrong decoding it)
+// to a policy in the property's currency (so that money is read in the
+// one c gives, if any).
+func (s *Store) CreateHotelPolicy(ctx context.Context, p *keycard.Principal, propertyID string, c *keycard.HotelPolicyChange, decodeErrs keycard.FieldErrors) (*keycard.HotelPolicy, error) {
 	return hotelPolicies.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.HotelPolicy {
 		return &keycard.HotelPolicy{ID: id, PropertyID: propertyID, Currency: currency, CreatedAt: now, UpdatedAt: now}
-	}, build)
+	}, func(hp *keycard.HotelPolicy) keycard.FieldErrors { return hp.Apply(c, decodeErrs.Clone()) })
 }
 
-// UpdateHotelPolicy loads a hotel policy p reaches, lets change edit it,
-// validates and saves it, in one transaction.
-func (s *Store) UpdateHotelPolicy(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.HotelPolicy) keycard.FieldErrors) (*keycard.HotelPolicy, error) {
-	return hotelPolicies.update(ctx, s, p, id, func(hp *keycard.HotelPolicy, now time.Time) { hp.UpdatedAt = now }, change)
+// UpdateHotelPolicy loads a hotel policy p reaches, applies c to it by
+// keycard's rules (decodeErrs is what went wrong decoding c) and saves
+// it, in one transaction.
+func (s *Store) UpdateHotelPolicy(ctx context.Context, p *keycard.Principal, id string, c *keycard.HotelPolicyChange, decodeErrs keycard.FieldErrors) (*keycard.HotelPolicy, error) {
+	return hotelPolicies.update(ctx, s, p, id, func(hp *keycard.HotelPolicy, now time.Time) { hp.UpdatedAt = now },
+		func(hp *keycard.HotelPolicy) keycard.FieldErrors { return hp.Apply(c, decodeErrs.Clone()) })
 }
 
 // DeleteHotelPolicy deletes a hotel policy p reaches; a property that

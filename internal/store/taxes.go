@@ -69,7 +69,6 @@ var taxes = &owned[*keycard.Tax]{
 	name: "tax", table: "taxes", alias: "tt", columns: taxColumns, fields: taxFields,
 	order: "tt.title ASC, tt.id ASC", scan: scanTax, values: taxValues,
 	ident: func(tx *keycard.Tax) (string, string) { return tx.ID, tx.PropertyID },
-	check: validated[*keycard.Tax],
 }
 
 // ListTaxes returns a page of the taxes of the properties p reaches, and
@@ -83,20 +82,23 @@ func (s *Store) Tax(ctx context.Context, p *keycard.Principal, id string) (*keyc
 	return taxes.one(ctx, s, p, id)
 }
 
-// CreateTax creates a tax of a property p reaches. build fills it in,
-// starting from the property's currency and a percent tax, and returns
-// the field errors it met decoding.
-func (s *Store) CreateTax(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.Tax) keycard.FieldErrors) (*keycard.Tax, error) {
+// CreateTax creates a tax of a property p reaches: c applied by keycard's
+// rules (decodeErrs is what went wrong decoding it) to a new tax in the
+// property's currency.
+func (s *Store) CreateTax(ctx context.Context, p *keycard.Principal, propertyID string, c *keycard.TaxChange, decodeErrs keycard.FieldErrors) (*keycard.Tax, error) {
 	return taxes.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.Tax {
-		return &keycard.Tax{ID: id, PropertyID: propertyID, Currency: currency, Logic: keycard.TaxPercent, Type: "tax",
-			CreatedAt: now, UpdatedAt: now}
-	}, build)
+		tx := keycard.NewTax(currency)
+		tx.ID, tx.PropertyID, tx.CreatedAt, tx.UpdatedAt = id, propertyID, now, now
+		return tx
+	}, func(tx *keycard.Tax) keycard.FieldErrors { return tx.Apply(c, decodeErrs.Clone()) })
 }
 
-// UpdateTax loads a tax p reaches, lets change edit it, validates and
-// saves it, in one transaction.
-func (s *Store) UpdateTax(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Tax) keycard.FieldErrors) (*keycard.Tax, error) {
-	return taxes.update(ctx, s, p, id, func(tx *keycard.Tax, now time.Time) { tx.UpdatedAt = now }, change)
+// UpdateTax loads a tax p reaches, applies c to it by keycard's rules
+// (decodeErrs is what went wrong decoding c) and saves it, in one
+// transaction.
+func (s *Store) UpdateTax(ctx context.Context, p *keycard.Principal, id string, c *keycard.TaxChange, decodeErrs keycard.FieldErrors) (*keycard.Tax, error) {
+	return taxes.update(ctx, s, p, id, func(tx *keycard.Tax, now time.Time) { tx.UpdatedAt = now },
+		func(tx *keycard.Tax) keycard.FieldErrors { return tx.Apply(c, decodeErrs.Clone()) })
 }
 
 // DeleteTax deletes a tax p reaches; it leaves the tax sets it was in.
@@ -190,19 +192,22 @@ func (s *Store) TaxSet(ctx context.Context, p *keycard.Principal, id string) (*k
 	return taxSets.one(ctx, s, p, id)
 }
 
-// CreateTaxSet creates a tax set of a property p reaches, with its taxes,
-// and makes it the tax set of the rate plans it names.
-func (s *Store) CreateTaxSet(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.TaxSet) keycard.FieldErrors) (*keycard.TaxSet, error) {
+// CreateTaxSet creates a tax set of a property p reaches, c applied by
+// keycard's rules (decodeErrs is what went wrong decoding it), with its
+// taxes, and makes it the tax set of the rate plans it names.
+func (s *Store) CreateTaxSet(ctx context.Context, p *keycard.Principal, propertyID string, c *keycard.TaxSetChange, decodeErrs keycard.FieldErrors) (*keycard.TaxSet, error) {
 	return taxSets.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.TaxSet {
 		return &keycard.TaxSet{ID: id, PropertyID: propertyID, Currency: currency, Taxes: []keycard.TaxSetTax{},
 			RatePlanIDs: []string{}, CreatedAt: now, UpdatedAt: now}
-	}, build)
+	}, func(ts *keycard.TaxSet) keycard.FieldErrors { return ts.Apply(c, decodeErrs.Clone()) })
 }
 
-// UpdateTaxSet loads a tax set p reaches, lets change edit it, checks and
-// saves it with its taxes and rate plans, in one transaction.
-func (s *Store) UpdateTaxSet(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.TaxSet) keycard.FieldErrors) (*keycard.TaxSet, error) {
-	return taxSets.update(ctx, s, p, id, func(ts *keycard.TaxSet, now time.Time) { ts.UpdatedAt = now }, change)
+// UpdateTaxSet loads a tax set p reaches, applies c to it by keycard's
+// rules (decodeErrs is what went wrong decoding c), checks and saves it
+// with its taxes and rate plans, in one transaction.
+func (s *Store) UpdateTaxSet(ctx context.Context, p *keycard.Principal, id string, c *keycard.TaxSetChange, decodeErrs keycard.FieldErrors) (*keycard.TaxSet, error) {
+	return taxSets.update(ctx, s, p, id, func(ts *keycard.TaxSet, now time.Time) { ts.UpdatedAt = now },
+		func(ts *keycard.TaxSet) keycard.FieldErrors { return ts.Apply(c, decodeErrs.Clone()) })
 }
 
 // DeleteTaxSet deletes a tax set p reaches; its rate plans, and a property
@@ -212,36 +217,33 @@ func (s *Store) DeleteTaxSet(ctx context.Context, p *keycard.Principal, id strin
 		`UPDATE properties SET default_tax_set_id = NULL WHERE default_tax_set_id = ?`)
 }
 
-// checkTaxSet validates ts and checks that its taxes and rate plans are
-// its property's, leaving out the fields in skip.
+// checkTaxSet checks that the taxes and rate plans of ts are its
+// property's, leaving out the fields in skip.
 func checkTaxSet(ctx context.Context, t *tx, ts *keycard.TaxSet, skip keycard.FieldErrors) error {
-	ts.RatePlanIDs = keycard.TrimIDs(ts.RatePlanIDs)
 	fe := keycard.FieldErrors{}
-	if err := ts.Validate(skip); err != nil {
-		return err
-	}
-	count := func(table string, ids []string) (int, error) {
-		if len(ids) == 0 {
-			return 0, nil
-		}
-		var n int
-		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE property_id = ? AND id IN (`+placeholders(len(ids))+`)`,
-			append([]any{ts.PropertyID}, anys(ids)...)...).Scan(&n)
-		return n, err
-	}
 	taxIDs := make([]string, 0, len(ts.Taxes))
 	for _, l := range ts.Taxes {
 		taxIDs = append(taxIDs, l.ID)
 	}
-	if n, err := count("taxes", taxIDs); err != nil {
-		return fmt.Errorf("store: check tax set taxes: %w", err)
-	} else if n != len(taxIDs) && !skip.Has("taxes") {
-		fe.Add("taxes", "must be taxes of the property")
-	}
-	if n, err := count("rate_plans", ts.RatePlanIDs); err != nil {
-		return fmt.Errorf("store: check tax set rate plans: %w", err)
-	} else if n != len(ts.RatePlanIDs) && !skip.Has("associated_rate_plan_ids") {
-		fe.Add("associated_rate_plan_ids", "must be rate plans of the property")
+	for _, c := range []struct {
+		field, table, msg string
+		ids               []string
+	}{
+		{"taxes", "taxes", "must be taxes of the property", taxIDs},
+		{"associated_rate_plan_ids", "rate_plans", "must be rate plans of the property", ts.RatePlanIDs},
+	} {
+		if len(c.ids) == 0 || skip.Has(c.field) {
+			continue
+		}
+		var n int
+		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM `+c.table+` WHERE property_id = ? AND id IN (`+placeholders(len(c.ids))+`)`,
+			append([]any{ts.PropertyID}, anys(c.ids)...)...).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("store: check tax set %s: %w", c.field, err)
+		}
+		if n != len(c.ids) {
+			fe.Add(c.field, c.msg)
+		}
 	}
 	return fe.Err()
 }

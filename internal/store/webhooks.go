@@ -251,11 +251,12 @@ func (s *Store) CreateWebhook(ctx context.Context, p *keycard.Principal, w *keyc
 	return out, secret, nil
 }
 
-// UpdateWebhook loads a webhook p sees, lets change edit it, validates the
-// result and saves it, in one transaction. A key may change only the
-// webhooks it made. Re-enabling a webhook keycard paused makes p its
-// maker: p reaches its property, and from then on answers for it.
-func (s *Store) UpdateWebhook(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Webhook) keycard.FieldErrors) (*keycard.Webhook, error) {
+// UpdateWebhook loads a webhook p sees, applies c to it by keycard's rules
+// (decodeErrs is what went wrong decoding c) and saves it, in one
+// transaction. A key may change only the webhooks it made. Re-enabling a
+// webhook keycard paused makes p its maker: p reaches its property, and
+// from then on answers for it.
+func (s *Store) UpdateWebhook(ctx context.Context, p *keycard.Principal, id string, c *keycard.WebhookChange, decodeErrs keycard.FieldErrors) (*keycard.Webhook, error) {
 	var out *keycard.Webhook
 	err := s.write(ctx, func(t *tx) error {
 		w, err := s.changeableWebhook(ctx, t, p, id)
@@ -263,8 +264,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, p *keycard.Principal, id stri
 			return err
 		}
 		before := *w
-		decodeErrs := change(w)
-		if err := decodeErrs.Merge(w.Validate(decodeErrs)); err != nil {
+		if err := w.Apply(c, decodeErrs.Clone()).Err(); err != nil {
 			return err
 		}
 		if w.PropertyID != before.PropertyID {

@@ -63,17 +63,11 @@ func TestWebhookCRUDKeepsSecretsSealed(t *testing.T) {
 		if got.Headers["Authorization"] != "Basic dXNlcjpzM2NyM3Q=" || got.RequestParams["src"] != "kc" || !got.IsActive || got.PropertyID != h.property {
 			t.Errorf("webhook read back = %+v", got)
 		}
-		upd, err := h.st.UpdateWebhook(ctx, h.owner, w.ID, func(w *keycard.Webhook) keycard.FieldErrors {
-			w.EventMask, w.IsActive = "*", false
-			return nil
-		})
+		upd, err := h.st.UpdateWebhook(ctx, h.owner, w.ID, &keycard.WebhookChange{EventMask: new("*"), IsActive: new(false)}, nil)
 		if err != nil || upd.EventMask != "*" || upd.IsActive {
 			t.Fatalf("update = %+v, %v", upd, err)
 		}
-		if _, err := h.st.UpdateWebhook(ctx, h.owner, w.ID, func(w *keycard.Webhook) keycard.FieldErrors {
-			w.EventMask = "nonsense"
-			return nil
-		}); keycard.ErrorCode(err) != keycard.EInvalid {
+		if _, err := h.st.UpdateWebhook(ctx, h.owner, w.ID, &keycard.WebhookChange{EventMask: new("nonsense")}, nil); keycard.ErrorCode(err) != keycard.EInvalid {
 			t.Errorf("update with a bad mask: %v, want a validation error", err)
 		}
 		list, total, err := h.st.ListWebhooks(ctx, h.owner, keycard.ListQuery{Page: 1, Limit: 10})
@@ -117,7 +111,7 @@ func TestWebhookScope(t *testing.T) {
 			if _, _, err := h.st.ListDeliveries(ctx, restricted, id, keycard.ListQuery{Page: 1, Limit: 10}); keycard.ErrorCode(err) != keycard.ENotFound {
 				t.Errorf("restricted deliveries of an out-of-reach webhook: %v, want not found", err)
 			}
-			if _, err := h.st.UpdateWebhook(ctx, restricted, id, func(*keycard.Webhook) keycard.FieldErrors { return nil }); keycard.ErrorCode(err) != keycard.ENotFound {
+			if _, err := h.st.UpdateWebhook(ctx, restricted, id, &keycard.WebhookChange{}, nil); keycard.ErrorCode(err) != keycard.ENotFound {
 				t.Errorf("restricted update of an out-of-reach webhook: %v, want not found", err)
 			}
 			if err := h.st.DeleteWebhook(ctx, restricted, id); keycard.ErrorCode(err) != keycard.ENotFound {
@@ -131,10 +125,7 @@ func TestWebhookScope(t *testing.T) {
 				t.Errorf("restricted key created a webhook for property %q", w.PropertyID)
 			}
 		}
-		if _, err := h.st.UpdateWebhook(ctx, restricted, mine.ID, func(w *keycard.Webhook) keycard.FieldErrors {
-			w.PropertyID = other.ID
-			return nil
-		}); keycard.ErrorCode(err) != keycard.ENotFound {
+		if _, err := h.st.UpdateWebhook(ctx, restricted, mine.ID, &keycard.WebhookChange{PropertyIDSent: true, PropertyID: new(other.ID)}, nil); keycard.ErrorCode(err) != keycard.ENotFound {
 			t.Errorf("restricted key moved its webhook to another property: %v", err)
 		}
 		// The owner sees all three.

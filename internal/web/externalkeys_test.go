@@ -362,10 +362,7 @@ func TestActivityWebhookWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.UpdateWebhook(ctx, f.owner, w.ID, func(w *keycard.Webhook) keycard.FieldErrors {
-		w.CallbackURL = "https://hooks.example.com/b"
-		return nil
-	}); err != nil {
+	if _, err := f.st.UpdateWebhook(ctx, f.owner, w.ID, &keycard.WebhookChange{CallbackURL: new("https://hooks.example.com/b")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	all, _, err := f.st.CreateWebhook(ctx, f.owner, &keycard.Webhook{EventMask: "*", CallbackURL: "https://hooks.example.com/all", IsActive: true})
