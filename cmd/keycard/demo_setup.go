@@ -103,10 +103,9 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 		return err
 	}
 	for _, rt := range rooms {
-		if _, err := st.UpdateRoomType(ctx, owner, rt.ID, false, func(rt *keycard.RoomType) keycard.FieldErrors {
-			rt.Facilities = facilities(keycard.RoomFacility, "Air conditioning", "Private bathroom", "Flat-screen TV", "Free toiletries", "City view")
-			return nil
-		}); err != nil {
+		if _, err := st.UpdateRoomType(ctx, owner, rt.ID, false, &keycard.RoomTypeChange{FacilitiesSent: true,
+			Facilities: facilities(keycard.RoomFacility, "Air conditioning", "Private bathroom", "Flat-screen TV", "Free toiletries", "City view"),
+		}, nil); err != nil {
 			return fmt.Errorf("room type %s: %w", rt.Title, err)
 		}
 	}
