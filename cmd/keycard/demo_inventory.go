@@ -62,42 +62,37 @@ func seedPropertyInventory(ctx context.Context, st *store.Store, owner *keycard.
 	for range keycard.CurrencyExponent(prop.Currency) {
 		unit *= 10
 	}
-	plan := func(title string, build func(rp *keycard.RatePlan)) (*keycard.RatePlan, error) {
-		return st.CreateRatePlan(ctx, owner, propertyID, func(rp *keycard.RatePlan) keycard.FieldErrors {
-			rp.Title = title
-			build(rp)
-			return nil
-		})
+	money := func(units int64) json.RawMessage { return json.RawMessage(fmt.Sprint(units * unit)) }
+	option := func(occupancy int, primary bool, units int64) keycard.RateOptionChange {
+		return keycard.RateOptionChange{Occupancy: &occupancy, IsPrimary: &primary, Rate: money(units)}
 	}
-	bar, err := plan("Best Available Rate", func(rp *keycard.RatePlan) {
-		rp.RoomTypeID, rp.MealType = double.ID, "breakfast"
-		rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 120 * unit}}
-		rp.MinStayArrival[5] = 2 // Saturday arrivals stay two nights
-	})
+	plan := func(title string, c *keycard.RatePlanChange) (*keycard.RatePlan, error) {
+		c.Title, c.OptionsSent = &title, true
+		return st.CreateRatePlan(ctx, owner, propertyID, c, nil)
+	}
+	bar, err := plan("Best Available Rate", &keycard.RatePlanChange{RoomTypeID: &double.ID, MealType: new("breakfast"),
+		Options: []keycard.RateOptionChange{option(2, true, 120)},
+		// Saturday arrivals stay two nights.
+		MinStayArrival: &[7]int{1, 1, 1, 1, 1, 2, 1}})
 	if err != nil {
 		return err
 	}
 	// Derived: its rates follow Best Available Rate, 10 % less, so nothing
-	// is written for it.
-	if _, err := plan("Non-Refundable", func(rp *keycard.RatePlan) {
-		rp.RoomTypeID, rp.ParentRatePlanID, rp.RateMode, rp.Inherit = double.ID, bar.ID, keycard.RateDerived, keycard.InheritAll
-		rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true,
-			Derived: keycard.DerivedOption{"rate": {{Op: keycard.DecreaseByPercent, Value: 1000}}}}}
-	}); err != nil {
+	// is written for it. A plan with a parent inherits everything.
+	derived := option(2, true, 0)
+	derived.DerivedOption = json.RawMessage(`{"rate": [["decrease_by_percent", "10.00"]]}`)
+	if _, err := plan("Non-Refundable", &keycard.RatePlanChange{RoomTypeID: &double.ID, ParentRatePlanID: &bar.ID,
+		Options: []keycard.RateOptionChange{derived}}); err != nil {
 		return err
 	}
-	flex, err := plan("Family Flexible", func(rp *keycard.RatePlan) {
-		rp.RoomTypeID, rp.SellMode = family.ID, keycard.SellPerPerson
-		rp.Options = []keycard.RateOption{{Occupancy: 4, IsPrimary: true, Rate: 220 * unit}, {Occupancy: 3, Rate: 200 * unit},
-			{Occupancy: 2, Rate: 180 * unit}}
-	})
+	flex, err := plan("Family Flexible", &keycard.RatePlanChange{RoomTypeID: &family.ID, SellMode: new(keycard.SellPerPerson),
+		Options: []keycard.RateOptionChange{option(4, true, 220), option(3, false, 200), option(2, false, 180)}})
 	if err != nil {
 		return err
 	}
 	today := keycard.Today(time.Now(), prop.Timezone)
 	var avail []*keycard.AvailabilityChange
 	var restrictions []*keycard.RestrictionChange
-	money := func(units int64) json.RawMessage { return json.RawMessage(fmt.Sprint(units * unit)) }
 	for i := range demoARIDays {
 		d := today + keycard.Date(i)
 		one := keycard.Dates{From: d, To: d, Days: keycard.EveryDay, Single: true}

@@ -81,13 +81,13 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 		}
 		return ids
 	}
-	_, err = st.UpdateProperty(ctx, owner, prop.ID, func(p *keycard.Property) keycard.FieldErrors {
-		p.HotelPolicyID, p.DefaultTaxSetID = policy.ID, taxSet.ID
-		p.Facilities = facilities(keycard.PropertyFacility, "24-hour front desk", "Free WiFi", "Restaurant", "Bar", "Airport shuttle", "Terrace")
-		p.Content.Photos = []keycard.Photo{{URL: "http://" + addr + "/api/v1/photo_files/" + file.ID + ".png", Position: 0, Kind: "photo",
-			Description: "Hotel Alfama from the street", Author: "keycard demo"}}
-		return nil
-	})
+	_, err = st.UpdateProperty(ctx, owner, prop.ID, &keycard.PropertyChange{HotelPolicyID: &policy.ID, DefaultTaxSetID: &taxSet.ID,
+		FacilitiesSent: true,
+		Facilities:     facilities(keycard.PropertyFacility, "24-hour front desk", "Free WiFi", "Restaurant", "Bar", "Airport shuttle", "Terrace"),
+		ContentSent:    true,
+		Content: &keycard.PropertyContentChange{PhotosSent: true, Photos: []keycard.Photo{{URL: "http://" + addr + "/api/v1/photo_files/" + file.ID + ".png",
+			Position: 0, Kind: "photo", Description: "Hotel Alfama from the street", Author: "keycard demo"}}},
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("property: %w", err)
 	}
@@ -97,10 +97,9 @@ func seedDemoSetup(ctx context.Context, st *store.Store, owner *keycard.Principa
 		return err
 	}
 	for _, rt := range rooms {
-		if _, err := st.UpdateRoomType(ctx, owner, rt.ID, false, func(rt *keycard.RoomType) keycard.FieldErrors {
-			rt.Facilities = facilities(keycard.RoomFacility, "Air conditioning", "Private bathroom", "Flat-screen TV", "Free toiletries", "City view")
-			return nil
-		}); err != nil {
+		if _, err := st.UpdateRoomType(ctx, owner, rt.ID, false, &keycard.RoomTypeChange{FacilitiesSent: true,
+			Facilities: facilities(keycard.RoomFacility, "Air conditioning", "Private bathroom", "Flat-screen TV", "Free toiletries", "City view"),
+		}, nil); err != nil {
 			return fmt.Errorf("room type %s: %w", rt.Title, err)
 		}
 	}

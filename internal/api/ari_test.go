@@ -657,11 +657,9 @@ func fullSyncHotel(b *testing.B, plans int) (*inventory, *keycard.Property, []st
 	}
 	var ids []string
 	for i := range plans {
-		rp, err := inv.st.CreateRatePlan(ctx, inv.ownerA, prop.ID, func(rp *keycard.RatePlan) keycard.FieldErrors {
-			rp.Title, rp.RoomTypeID = "Plan "+strconv.Itoa(i), rt.ID
-			rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}
-			return nil
-		})
+		rp, err := inv.st.CreateRatePlan(ctx, inv.ownerA, prop.ID, &keycard.RatePlanChange{Title: new("Plan " + strconv.Itoa(i)),
+			RoomTypeID: &rt.ID, OptionsSent: true,
+			Options: []keycard.RateOptionChange{{Occupancy: new(2), IsPrimary: new(true), Rate: json.RawMessage(`10000`)}}}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

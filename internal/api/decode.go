@@ -157,6 +157,28 @@ func (f *fields) strPtrOrEmpty(name string) *string {
 	return &s
 }
 
+// strSent reads a string member as str reads it into a value not set yet:
+// nil when absent or not a string (which is recorded), "" for null and
+// for text str refuses (which is recorded too).
+func (f *fields) strSent(name string) *string {
+	raw, ok := f.get(name)
+	if !ok {
+		return nil
+	}
+	var s string
+	if !isNull(raw) {
+		if json.Unmarshal(raw, &s) != nil {
+			f.fail(name, "must be a string")
+			return nil
+		}
+		if !keycard.ValidText(s) {
+			s = ""
+			f.fail(name, msgInvalidText)
+		}
+	}
+	return &s
+}
+
 // strPtr reads a string member into *dst, allocating it; null is an error.
 func (f *fields) strPtr(name string) *string {
 	if !f.has(name) {

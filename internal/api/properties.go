@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -54,14 +53,14 @@ func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	prop := &keycard.Property{Settings: keycard.DefaultPropertySettings()}
-	applyProperty(f, prop)
+	c := propertyChange(f)
 	var groupID string
 	f.str("group_id", &groupID)
 	groupID = strings.ToLower(strings.TrimSpace(groupID))
 	if groupID != "" && !keycard.ValidID(groupID) {
 		f.errs.Add("group_id", "is not a valid id")
 	}
-	if err := f.errs.Merge(prop.Validate(f.errs)); err != nil {
+	if err := prop.Apply(c, f.errs).Err(); err != nil {
 		return err
 	}
 	out, err := s.store.CreateProperty(r.Context(), principal(r), prop, groupID)
@@ -78,10 +77,8 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateProperty(r.Context(), principal(r), r.PathValue("id"), func(p *keycard.Property) keycard.FieldErrors {
-		applyProperty(f, p)
-		return f.errs
-	})
+	c := propertyChange(f)
+	out, err := s.store.UpdateProperty(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -95,92 +92,79 @@ func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyProperty copies the members present in f onto p, recording type
-// errors in f.errs.
-func applyProperty(f *fields, p *keycard.Property) {
-	for name, dst := range map[string]*string{
-		"title": &p.Title, "currency": &p.Currency, "email": &p.Email, "phone": &p.Phone, "zip_code": &p.ZipCode,
-		"country": &p.Country, "state": &p.State, "city": &p.City, "address": &p.Address, "timezone": &p.Timezone,
-		"property_type": &p.PropertyType, "logo_url": &p.LogoURL, "website": &p.Website,
+// propertyChange decodes a property body into a change, typed but not
+// judged (the domain's Property.Apply does that), recording type errors
+// in f.errs.
+func propertyChange(f *fields) *keycard.PropertyChange {
+	c := &keycard.PropertyChange{}
+	for _, m := range []struct {
+		name string
+		dst  **string
+	}{
+		{"title", &c.Title}, {"currency", &c.Currency}, {"email", &c.Email}, {"phone", &c.Phone}, {"zip_code", &c.ZipCode},
+		{"country", &c.Country}, {"state", &c.State}, {"city", &c.City}, {"address", &c.Address}, {"timezone", &c.Timezone},
+		{"property_type", &c.PropertyType}, {"logo_url", &c.LogoURL}, {"website", &c.Website},
+		{"hotel_policy_id", &c.HotelPolicyID}, {"default_tax_set_id", &c.DefaultTaxSetID},
 	} {
-		f.str(name, dst)
+		*m.dst = f.strSent(m.name)
 	}
-	for name, dst := range map[string]*string{"hotel_policy_id": &p.HotelPolicyID, "default_tax_set_id": &p.DefaultTaxSetID} {
-		f.str(name, dst)
-		*dst = strings.ToLower(strings.TrimSpace(*dst))
-	}
-	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
-	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
-	p.Title = strings.TrimSpace(p.Title)
 	// Coordinates are decimal strings; a client sending a number is
 	// understood too.
-	for name, dst := range map[string]*string{"longitude": &p.Longitude, "latitude": &p.Latitude} {
-		raw := f.raw(name)
+	for _, m := range []struct {
+		name string
+		dst  **string
+	}{{"longitude", &c.Longitude}, {"latitude", &c.Latitude}} {
+		raw := f.raw(m.name)
 		if raw == nil {
 			continue
 		}
 		var n json.Number
 		if json.Unmarshal(raw, &n) == nil {
-			*dst = n.String()
+			s := n.String()
+			*m.dst = &s
 			continue
 		}
-		f.str(name, dst)
+		*m.dst = f.strSent(m.name)
 	}
 	if f.has("facilities") {
-		f.stringList("facilities", &p.Facilities)
-		for i, id := range p.Facilities {
-			p.Facilities[i] = strings.ToLower(strings.TrimSpace(id))
-		}
+		c.FacilitiesSent = f.stringList("facilities", &c.Facilities)
 	}
 	if f.has("settings") {
-		settings, errs := decodeSettings(f.raw("settings"), p.Currency)
-		for _, msg := range errs {
-			f.errs.Add("settings", msg)
-		}
-		p.Settings = settings
+		c.SettingsSent = true
+		c.Settings = settingsChange(f.errs, f.raw("settings"))
 	}
 	if f.has("content") {
-		var c struct {
+		var in struct {
 			Description          *string         `json:"description"`
 			ImportantInformation *string         `json:"important_information"`
 			Photos               []keycard.Photo `json:"photos"`
 		}
 		if isNull(f.raw("content")) {
-			p.Content = keycard.PropertyContent{}
-		} else if f.object("content", &c, "must be an object with description, important_information and photos") {
-			if c.Description != nil {
-				p.Content.Description = *c.Description
-			}
-			if c.ImportantInformation != nil {
-				p.Content.ImportantInformation = *c.ImportantInformation
-			}
-			if c.Photos != nil {
-				p.Content.Photos = c.Photos
-				for i := range p.Content.Photos {
-					ph := &p.Content.Photos[i]
-					if ph.Kind == "" {
-						ph.Kind = "photo"
-					}
-					if !keycard.ValidID(ph.ID) {
-						ph.ID = keycard.NewID()
-					}
-				}
-			}
+			c.ContentSent = true
+		} else if f.object("content", &in, "must be an object with description, important_information and photos") {
+			c.ContentSent = true
+			c.Content = &keycard.PropertyContentChange{Description: in.Description, ImportantInformation: in.ImportantInformation,
+				PhotosSent: in.Photos != nil, Photos: in.Photos}
 		}
 	}
+	return c
 }
 
-// decodeSettings reads a settings object; keys left out take their
-// defaults. Money may be minor units or a decimal string.
-func decodeSettings(raw json.RawMessage, currency string) (keycard.PropertySettings, []string) {
-	st := keycard.DefaultPropertySettings()
+// settingsChange decodes a settings object; keys left out take their
+// defaults. A member of the wrong type is recorded in the change, to be
+// reported with the prices, which are read in the property's currency; a
+// value that is not an object is recorded in errs.
+func settingsChange(errs keycard.FieldErrors, raw json.RawMessage) keycard.PropertySettingsChange {
+	c := keycard.PropertySettingsChange{Values: keycard.DefaultPropertySettings()}
 	if isNull(raw) {
-		return st, nil
+		return c
 	}
 	f, ok := readFields(raw)
 	if !ok {
-		return st, []string{"must be an object"}
+		errs.Add("settings", "must be an object")
+		return c
 	}
+	st := &c.Values
 	f.boolean("allow_availability_autoupdate", &st.AllowAvailabilityAutoupdate)
 	f.boolean("allow_availability_autoupdate_on_confirmation", &st.AllowAvailabilityAutoupdateOnConfirmation)
 	f.boolean("allow_availability_autoupdate_on_modification", &st.AllowAvailabilityAutoupdateOnModification)
@@ -189,16 +173,7 @@ func decodeSettings(raw json.RawMessage, currency string) (keycard.PropertySetti
 		f.str("min_stay_type", &st.MinStayType)
 	}
 	f.str("cut_off_time", &st.CutOffTime)
-	for name, dst := range map[string]**int64{"min_price": &st.MinPrice, "max_price": &st.MaxPrice} {
-		if raw := f.raw(name); raw != nil && !isNull(raw) {
-			v, msg := keycard.ParseMoney(raw, currency)
-			if msg != "" {
-				f.errs.Add(name, msg)
-				continue
-			}
-			*dst = &v
-		}
-	}
+	c.MinPrice, c.MaxPrice = f.raw("min_price"), f.raw("max_price")
 	for name, dst := range map[string]**int{"cut_off_days": &st.CutOffDays, "max_day_advance": &st.MaxDayAdvance} {
 		if raw := f.raw(name); raw != nil && !isNull(raw) {
 			var n int
@@ -214,12 +189,6 @@ func decodeSettings(raw json.RawMessage, currency string) (keycard.PropertySetti
 			f.errs.Add("state_length", "must be a whole number")
 		}
 	}
-	var msgs []string
-	for name, list := range f.errs {
-		for _, m := range list {
-			msgs = append(msgs, name+" "+m)
-		}
-	}
-	sort.Strings(msgs)
-	return st, msgs
+	c.DecodeErrs = f.errs
+	return c
 }

@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -146,10 +143,8 @@ func (s *Server) createRatePlan(w http.ResponseWriter, r *http.Request) error {
 		// Without a property there is no currency to read the rest in.
 		return f.errs.Err()
 	}
-	out, err := s.store.CreateRatePlan(r.Context(), principal(r), propertyID, func(rp *keycard.RatePlan) keycard.FieldErrors {
-		applyRatePlan(f, rp, "")
-		return f.errs
-	})
+	c := ratePlanChange(f)
+	out, err := s.store.CreateRatePlan(r.Context(), principal(r), propertyID, c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -161,11 +156,9 @@ func (s *Server) updateRatePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateRatePlan(r.Context(), principal(r), r.PathValue("id"), func(rp *keycard.RatePlan) keycard.FieldErrors {
-		unchangeable(f, "property_id", rp.PropertyID)
-		applyRatePlan(f, rp, rp.ParentRatePlanID)
-		return f.errs
-	})
+	c := ratePlanChange(f)
+	c.PropertyID = f.strSent("property_id")
+	out, err := s.store.UpdateRatePlan(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -179,141 +172,100 @@ func (s *Server) deleteRatePlan(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyRatePlan copies the members present in f onto rp, recording type
-// errors in f.errs. oldParent is the plan's parent before the change ("" for
-// a new plan): a plan that gains a parent inherits everything and becomes
-// derived unless the request says otherwise, and one that loses it
-// inherits nothing and becomes manual.
-func applyRatePlan(f *fields, rp *keycard.RatePlan, oldParent string) {
-	// The currency first: money is read in it.
-	if f.has("currency") {
-		f.str("currency", &rp.Currency)
-		rp.Currency = strings.ToUpper(strings.TrimSpace(rp.Currency))
+// ratePlanChange decodes a rate plan body, but its property_id, into a
+// change, typed but not judged (the domain's RatePlan.Apply does that),
+// recording type errors in f.errs.
+func ratePlanChange(f *fields) *keycard.RatePlanChange {
+	c := &keycard.RatePlanChange{}
+	for _, m := range []struct {
+		name string
+		dst  **string
+	}{
+		{"currency", &c.Currency}, {"title", &c.Title}, {"sell_mode", &c.SellMode}, {"rate_mode", &c.RateMode},
+		{"meal_type", &c.MealType}, {"room_type_id", &c.RoomTypeID}, {"parent_rate_plan_id", &c.ParentRatePlanID},
+		{"tax_set_id", &c.TaxSetID},
+	} {
+		*m.dst = f.strSent(m.name)
 	}
-	f.str("title", &rp.Title)
-	rp.Title = strings.TrimSpace(rp.Title)
-	for name, dst := range map[string]*string{"sell_mode": &rp.SellMode, "rate_mode": &rp.RateMode, "meal_type": &rp.MealType} {
-		f.str(name, dst)
-		*dst = strings.TrimSpace(*dst)
-	}
-	for name, dst := range map[string]*string{"room_type_id": &rp.RoomTypeID, "parent_rate_plan_id": &rp.ParentRatePlanID} {
-		f.str(name, dst)
-		*dst = strings.ToLower(strings.TrimSpace(*dst))
-		if *dst != "" && !f.errs.Has(name) && !keycard.ValidID(*dst) {
-			f.errs.Add(name, "is not a valid id")
-		}
-	}
-	f.str("tax_set_id", &rp.TaxSetID)
-	rp.TaxSetID = strings.ToLower(strings.TrimSpace(rp.TaxSetID))
-	if rp.TaxSetID != "" && !f.errs.Has("tax_set_id") && !keycard.ValidID(rp.TaxSetID) {
-		f.errs.Add("tax_set_id", "is not a valid id")
-	}
-	for name, dst := range map[string]*int64{"children_fee": &rp.ChildrenFee, "infant_fee": &rp.InfantFee} {
-		raw := f.raw(name)
-		switch {
-		case raw == nil:
-		case isNull(raw):
-			*dst = 0
-		default:
-			v, msg := keycard.ParseMoney(raw, rp.Currency)
-			if msg != "" {
-				f.errs.Add(name, msg)
-				continue
-			}
-			*dst = v
-		}
-	}
-	for name, dst := range map[string]*[7]int{"max_stay": &rp.MaxStay, "min_stay_arrival": &rp.MinStayArrival, "min_stay_through": &rp.MinStayThrough} {
-		weeklyInts(f, name, dst)
-	}
-	for name, dst := range map[string]*[7]bool{"closed_to_arrival": &rp.ClosedToArrival, "closed_to_departure": &rp.ClosedToDeparture, "stop_sell": &rp.StopSell} {
-		weeklyBools(f, name, dst)
-	}
-	given := uint16(0)
+	c.ChildrenFee, c.InfantFee = f.raw("children_fee"), f.raw("infant_fee")
+	c.MaxStay, c.MinStayArrival, c.MinStayThrough = weeklyInts(f, "max_stay"), weeklyInts(f, "min_stay_arrival"), weeklyInts(f, "min_stay_through")
+	c.ClosedToArrival, c.ClosedToDeparture, c.StopSell = weeklyBools(f, "closed_to_arrival"), weeklyBools(f, "closed_to_departure"), weeklyBools(f, "stop_sell")
 	for _, flag := range keycard.InheritFlags {
 		var v bool
 		if f.boolean(flag.Name, &v) {
-			given |= flag.Bit
+			c.InheritSent |= flag.Bit
 			if v {
-				rp.Inherit |= flag.Bit
-			} else {
-				rp.Inherit &^= flag.Bit
+				c.Inherit |= flag.Bit
 			}
 		}
 	}
-	switch {
-	case rp.ParentRatePlanID != "" && oldParent == "":
-		rp.Inherit |= keycard.InheritAll &^ given
-		if !f.has("rate_mode") {
-			rp.RateMode = keycard.RateDerived
-		}
-	case rp.ParentRatePlanID == "" && oldParent != "":
-		rp.Inherit &= given
-		if !f.has("rate_mode") && rp.RateMode == keycard.RateDerived {
-			rp.RateMode = keycard.RateManual
-		}
-	}
 	if f.has("options") {
-		rp.Options = readOptions(f, rp.Currency)
+		c.OptionsSent = true
+		c.Options = readOptions(f)
 	}
+	return c
 }
 
 // weeklyInts reads a weekday default: one whole number for every day, or
-// a list of seven, Monday first.
-func weeklyInts(f *fields, name string, dst *[7]int) {
+// a list of seven, Monday first. It returns nil when the member is absent
+// or of the wrong shape (which is recorded).
+func weeklyInts(f *fields, name string) *[7]int {
 	raw, ok := f.get(name)
 	if !ok {
-		return
+		return nil
 	}
+	var out [7]int
 	if n, ok := wholeNumber(raw); ok {
-		for i := range dst {
-			dst[i] = int(n)
+		for i := range out {
+			out[i] = int(n)
 		}
-		return
+		return &out
 	}
 	var list []json.RawMessage
 	if json.Unmarshal(raw, &list) == nil && len(list) == 7 {
-		var out [7]int
 		for i, item := range list {
 			n, ok := wholeNumber(item)
 			if !ok {
 				f.errs.Add(name, "must be a whole number or a list of 7 whole numbers (Monday first)")
-				return
+				return nil
 			}
 			out[i] = int(n)
 		}
-		*dst = out
-		return
+		return &out
 	}
 	f.errs.Add(name, "must be a whole number or a list of 7 whole numbers (Monday first)")
+	return nil
 }
 
 // weeklyBools reads a weekday default: one boolean for every day, or a
-// list of seven, Monday first.
-func weeklyBools(f *fields, name string, dst *[7]bool) {
+// list of seven, Monday first. It returns nil when the member is absent
+// or of the wrong shape (which is recorded).
+func weeklyBools(f *fields, name string) *[7]bool {
 	raw, ok := f.get(name)
 	if !ok {
-		return
+		return nil
 	}
+	var out [7]bool
 	var b bool
 	if json.Unmarshal(raw, &b) == nil && !isNull(raw) {
-		for i := range dst {
-			dst[i] = b
+		for i := range out {
+			out[i] = b
 		}
-		return
+		return &out
 	}
 	var list []bool
 	if json.Unmarshal(raw, &list) == nil && len(list) == 7 {
-		copy(dst[:], list)
-		return
+		copy(out[:], list)
+		return &out
 	}
 	f.errs.Add(name, "must be true or false, or a list of 7 of them (Monday first)")
+	return nil
 }
 
 // readOptions reads the options member: a list of {occupancy, is_primary,
-// rate, derived_option}. A single option is primary unless it says
-// otherwise.
-func readOptions(f *fields, currency string) []keycard.RateOption {
+// rate, derived_option}, each with the type errors of its members; nil
+// when it is not such a list (which is recorded).
+func readOptions(f *fields) []keycard.RateOptionChange {
 	const msg = "must be a list of occupancy options ({occupancy, is_primary, rate})"
 	var list []json.RawMessage
 	if raw := f.raw("options"); isNull(raw) || json.Unmarshal(raw, &list) != nil {
@@ -331,35 +283,14 @@ func readOptions(f *fields, currency string) []keycard.RateOption {
 			options[i] = &fields{errs: keycard.FieldErrors{}}
 		}
 	}
-	out := make([]keycard.RateOption, 0, len(list))
+	out := make([]keycard.RateOptionChange, 0, len(list))
 	for _, of := range options {
-		var o keycard.RateOption
-		if !of.has("occupancy") {
-			of.errs.Add("occupancy", "can't be blank")
+		o := keycard.RateOptionChange{Occupancy: intSent(of, "occupancy"), Rate: of.raw("rate"), DerivedOption: of.raw("derived_option")}
+		var primary bool
+		if of.boolean("is_primary", &primary) {
+			o.IsPrimary = &primary
 		}
-		integer(of, "occupancy", &o.Occupancy)
-		if !of.boolean("is_primary", &o.IsPrimary) && !of.has("is_primary") {
-			o.IsPrimary = len(list) == 1
-		}
-		if raw := of.raw("rate"); raw != nil && !isNull(raw) {
-			v, msg := keycard.ParseMoney(raw, currency)
-			if msg != "" {
-				of.errs.Add("rate", msg)
-			}
-			o.Rate = v
-		}
-		if raw := of.raw("derived_option"); raw != nil {
-			d, msg := keycard.ParseDerivedOption(raw, currency)
-			if msg != "" {
-				f.errs.Add("options", msg)
-			}
-			o.Derived = d
-		}
-		for _, field := range slices.Sorted(maps.Keys(of.errs)) {
-			for _, msg := range of.errs[field] {
-				f.errs.Add("options", field+" "+msg)
-			}
-		}
+		o.DecodeErrs = of.errs
 		out = append(out, o)
 	}
 	return out

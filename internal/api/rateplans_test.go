@@ -198,11 +198,8 @@ func TestRatePlanLimits(t *testing.T) {
 	inv.run(t, scenario{method: "PUT", path: "/api/v1/rate_plans/{rpPP}", cred: credOwnerA, status: 422,
 		body: `{"rate_plan":{"options":[` + strings.Join(options, ",") + `]}}`, want: []string{`"options":["must have at most 10 occupancy options"]`}})
 	for i := range keycard.MaxRatePlans - 4 {
-		_, err := inv.st.CreateRatePlan(context.Background(), inv.ownerA, inv.p1, func(rp *keycard.RatePlan) keycard.FieldErrors {
-			rp.Title, rp.RoomTypeID = "Plan "+strconv.Itoa(i), inv.rt1
-			rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true}}
-			return nil
-		})
+		_, err := inv.st.CreateRatePlan(context.Background(), inv.ownerA, inv.p1, &keycard.RatePlanChange{Title: new("Plan " + strconv.Itoa(i)),
+			RoomTypeID: &inv.rt1, OptionsSent: true, Options: []keycard.RateOptionChange{{Occupancy: new(2), IsPrimary: new(true)}}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -113,8 +113,7 @@ func (s *Server) createRoomType(w http.ResponseWriter, r *http.Request) error {
 			f.errs.Add(name, "can't be blank")
 		}
 	}
-	applyRoomType(f, rt)
-	if err := f.errs.Merge(rt.Validate(f.errs)); err != nil {
+	if err := rt.Apply(roomTypeChange(f), f.errs).Err(); err != nil {
 		return err
 	}
 	out, err := s.store.CreateRoomType(r.Context(), principal(r), rt)
@@ -131,11 +130,9 @@ func (s *Server) updateRoomType(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateRoomType(r.Context(), principal(r), r.PathValue("id"), force(r), func(rt *keycard.RoomType) keycard.FieldErrors {
-		unchangeable(f, "property_id", rt.PropertyID)
-		applyRoomType(f, rt)
-		return f.errs
-	})
+	c := roomTypeChange(f)
+	c.PropertyID = f.strSent("property_id")
+	out, err := s.store.UpdateRoomType(r.Context(), principal(r), r.PathValue("id"), force(r), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -149,65 +146,61 @@ func (s *Server) deleteRoomType(w http.ResponseWriter, r *http.Request) error {
 	return writeSuccess(w)
 }
 
-// applyRoomType copies the members present in f onto rt, recording type
-// errors in f.errs.
-func applyRoomType(f *fields, rt *keycard.RoomType) {
-	f.str("title", &rt.Title)
-	rt.Title = strings.TrimSpace(rt.Title)
-	for name, dst := range map[string]*int{
-		"count_of_rooms": &rt.CountOfRooms, "occ_adults": &rt.OccAdults, "occ_children": &rt.OccChildren,
-		"occ_infants": &rt.OccInfants, "default_occupancy": &rt.DefaultOccupancy, "position": &rt.Position,
+// roomTypeChange decodes a room type body, but its property_id, into a
+// change, typed but not judged (the domain's RoomType.Apply does that),
+// recording type errors in f.errs.
+func roomTypeChange(f *fields) *keycard.RoomTypeChange {
+	c := &keycard.RoomTypeChange{Title: f.strSent("title")}
+	for _, m := range []struct {
+		name string
+		dst  **int
+	}{
+		{"count_of_rooms", &c.CountOfRooms}, {"occ_adults", &c.OccAdults}, {"occ_children", &c.OccChildren},
+		{"occ_infants", &c.OccInfants}, {"default_occupancy", &c.DefaultOccupancy}, {"position", &c.Position},
 	} {
-		integer(f, name, dst)
+		*m.dst = intSent(f, m.name)
 	}
 	if f.has("room_kind") {
-		if isNull(f.raw("room_kind")) {
-			rt.RoomKind = keycard.RoomKindRoom
-		} else {
-			f.str("room_kind", &rt.RoomKind)
+		c.RoomKindSent = true
+		if !isNull(f.raw("room_kind")) {
+			// A kind that is not a string keeps the room type's.
+			c.RoomKind = f.strSent("room_kind")
+			c.RoomKindSent = c.RoomKind != nil
 		}
 	}
 	if f.has("capacity") {
 		if isNull(f.raw("capacity")) {
-			rt.Capacity = nil
-		} else {
-			var n int
-			if integer(f, "capacity", &n) {
-				rt.Capacity = &n
-			}
+			c.CapacitySent = true
+		} else if c.Capacity = intSent(f, "capacity"); c.Capacity != nil {
+			c.CapacitySent = true
 		}
 	}
 	if f.has("facilities") {
-		f.stringList("facilities", &rt.Facilities)
-		for i, id := range rt.Facilities {
-			rt.Facilities[i] = strings.ToLower(strings.TrimSpace(id))
-		}
+		c.FacilitiesSent = f.stringList("facilities", &c.Facilities)
 	}
 	if f.has("content") {
-		var c struct {
+		var in struct {
 			Description *string         `json:"description"`
 			Photos      []keycard.Photo `json:"photos"`
 		}
 		if isNull(f.raw("content")) {
-			rt.Content = keycard.RoomTypeContent{}
-		} else if f.object("content", &c, "must be an object with description and photos") {
-			if c.Description != nil {
-				rt.Content.Description = *c.Description
-			}
-			if c.Photos != nil {
-				rt.Content.Photos = c.Photos
-				for i := range rt.Content.Photos {
-					ph := &rt.Content.Photos[i]
-					if ph.Kind == "" {
-						ph.Kind = "photo"
-					}
-					if !keycard.ValidID(ph.ID) {
-						ph.ID = keycard.NewID()
-					}
-				}
-			}
+			c.ContentSent = true
+		} else if f.object("content", &in, "must be an object with description and photos") {
+			c.ContentSent = true
+			c.Content = &keycard.RoomTypeContentChange{Description: in.Description, PhotosSent: in.Photos != nil, Photos: in.Photos}
 		}
 	}
+	return c
+}
+
+// intSent reads a whole-number member as integer does: nil when absent or
+// not a whole number (which is recorded).
+func intSent(f *fields, name string) *int {
+	var n int
+	if !integer(f, name, &n) {
+		return nil
+	}
+	return &n
 }
 
 // integer reads a whole-number member into dst; a string of digits is

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,37 +46,31 @@ func newInventory(t testing.TB, cfg store.Config) *inventory {
 		}
 		return rt.ID
 	}
-	ratePlan := func(p *keycard.Principal, property, title string, build func(rp *keycard.RatePlan)) *keycard.RatePlan {
-		rp, err := f.st.CreateRatePlan(ctx, p, property, func(rp *keycard.RatePlan) keycard.FieldErrors {
-			rp.Title = title
-			build(rp)
-			return nil
-		})
+	option := func(occupancy int, primary bool, rate int64) keycard.RateOptionChange {
+		return keycard.RateOptionChange{Occupancy: &occupancy, IsPrimary: &primary, Rate: json.RawMessage(strconv.FormatInt(rate, 10))}
+	}
+	ratePlan := func(p *keycard.Principal, property, title string, c *keycard.RatePlanChange) *keycard.RatePlan {
+		c.Title = &title
+		rp, err := f.st.CreateRatePlan(ctx, p, property, c, nil)
 		if err != nil {
 			t.Fatalf("inventory: rate plan %s: %v", title, err)
 		}
 		return rp
 	}
-	perRoom := func(rt string, rate int64) func(*keycard.RatePlan) {
-		return func(rp *keycard.RatePlan) {
-			rp.RoomTypeID = rt
-			rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: rate}}
-		}
+	perRoom := func(rt string, rate int64) *keycard.RatePlanChange {
+		return &keycard.RatePlanChange{RoomTypeID: &rt, OptionsSent: true, Options: []keycard.RateOptionChange{option(2, true, rate)}}
 	}
 	inv.rt1 = roomType(f.ownerA, f.p1, "Double", 2)
 	inv.rt2 = roomType(f.ownerA, f.p1, "Family", 4)
 	inv.rt3 = roomType(f.ownerA, f.p2, "Twin", 2)
 	inv.rtB = roomType(f.ownerB, f.p3, "Single", 2)
 	inv.rp1 = ratePlan(f.ownerA, f.p1, "Standard", perRoom(inv.rt1, 10000)).ID
-	inv.rpD = ratePlan(f.ownerA, f.p1, "Saver", func(rp *keycard.RatePlan) {
-		perRoom(inv.rt1, 0)(rp)
-		rp.ParentRatePlanID, rp.RateMode, rp.Inherit = inv.rp1, keycard.RateDerived, keycard.InheritAll
-		rp.Options[0].Derived = keycard.DerivedOption{"rate": {{Op: keycard.DecreaseByPercent, Value: 1000}}}
-	}).ID
-	pp := ratePlan(f.ownerA, f.p1, "Family Flex", func(rp *keycard.RatePlan) {
-		rp.RoomTypeID, rp.SellMode = inv.rt2, keycard.SellPerPerson
-		rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 15000}, {Occupancy: 1, Rate: 12000}}
-	})
+	saver := perRoom(inv.rt1, 0)
+	saver.ParentRatePlanID, saver.RateMode = &inv.rp1, new(keycard.RateDerived)
+	saver.Options[0].DerivedOption = json.RawMessage(`{"rate": [["decrease_by_percent", "10.00"]]}`)
+	inv.rpD = ratePlan(f.ownerA, f.p1, "Saver", saver).ID
+	pp := ratePlan(f.ownerA, f.p1, "Family Flex", &keycard.RatePlanChange{RoomTypeID: &inv.rt2, SellMode: new(keycard.SellPerPerson),
+		OptionsSent: true, Options: []keycard.RateOptionChange{option(2, true, 15000), option(1, false, 12000)}})
 	inv.rpPP, inv.ppOpt1 = pp.ID, pp.Option(1).ID
 	inv.rp2 = ratePlan(f.ownerA, f.p2, "Twin Rate", perRoom(inv.rt3, 8000)).ID
 	inv.rpB = ratePlan(f.ownerB, f.p3, "B Rate", perRoom(inv.rtB, 5000)).ID

@@ -107,7 +107,10 @@ var (
 // Validate checks every field of p and returns a validation Error naming
 // each field that is wrong, or nil. Fields already in skip (because they
 // failed to decode) are not checked again.
-func (p *Property) Validate(skip FieldErrors) error {
+func (p *Property) Validate(skip FieldErrors) error { return p.check(skip).Err() }
+
+// check is Validate returning the field errors themselves.
+func (p *Property) check(skip FieldErrors) FieldErrors {
 	c := newChecker(skip)
 	check := c.check
 	check("title", requiredText(p.Title, 255))
@@ -138,7 +141,7 @@ func (p *Property) Validate(skip FieldErrors) error {
 	check("facilities", facilitiesMessage(PropertyFacility, p.Facilities))
 	p.Settings.validate(check)
 	p.Content.validate(check)
-	return c.fe.Err()
+	return c.fe
 }
 
 func (s *PropertySettings) validate(check func(field, msg string)) {

@@ -63,7 +63,10 @@ type RoomTypeContent struct {
 // Validate checks every field of rt and returns a validation Error naming
 // each field that is wrong, or nil. Fields already in skip (because they
 // failed to decode) are not checked again.
-func (rt *RoomType) Validate(skip FieldErrors) error {
+func (rt *RoomType) Validate(skip FieldErrors) error { return rt.check(skip).Err() }
+
+// check is Validate returning the field errors themselves.
+func (rt *RoomType) check(skip FieldErrors) FieldErrors {
 	c := newChecker(skip)
 	check := c.check
 	check("title", requiredText(rt.Title, 255))
@@ -101,7 +104,7 @@ func (rt *RoomType) Validate(skip FieldErrors) error {
 			break
 		}
 	}
-	return c.fe.Err()
+	return c.fe
 }
 
 // photoMessage returns what is wrong with a photo, or "".

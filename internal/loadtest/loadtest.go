@@ -8,6 +8,7 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -202,11 +203,9 @@ func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 			rooms = append(rooms, rt.ID)
 		}
 		for j := range RatePlans {
-			rp, err := st.CreateRatePlan(ctx, owner, prop.ID, func(rp *keycard.RatePlan) keycard.FieldErrors {
-				rp.Title, rp.RoomTypeID = "Plan "+strconv.Itoa(j), rooms[j%len(rooms)]
-				rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}
-				return nil
-			})
+			rp, err := st.CreateRatePlan(ctx, owner, prop.ID, &keycard.RatePlanChange{Title: new("Plan " + strconv.Itoa(j)),
+				RoomTypeID: new(rooms[j%len(rooms)]), OptionsSent: true,
+				Options: []keycard.RateOptionChange{{Occupancy: new(2), IsPrimary: new(true), Rate: json.RawMessage(`10000`)}}}, nil)
 			if err != nil {
 				return nil, err
 			}

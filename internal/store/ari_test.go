@@ -59,35 +59,37 @@ func newHotel(t *testing.T, cfg store.Config) *hotel {
 		return rt.ID
 	}
 	h.rt, h.rt2 = roomType("Double", 2), roomType("Triple", 3)
-	plan := func(title string, build func(rp *keycard.RatePlan)) *keycard.RatePlan {
-		rp, err := st.CreateRatePlan(ctx, h.owner, prop.ID, func(rp *keycard.RatePlan) keycard.FieldErrors {
-			rp.Title, rp.RoomTypeID = title, h.rt
-			rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 10000}}
-			build(rp)
-			return nil
-		})
+	option := func(occupancy int, primary bool, rate string) keycard.RateOptionChange {
+		return keycard.RateOptionChange{Occupancy: &occupancy, IsPrimary: &primary, Rate: json.RawMessage(rate)}
+	}
+	// plan makes a rate plan on rt, by default with one option for 2 at
+	// 100.00.
+	plan := func(title string, c *keycard.RatePlanChange) *keycard.RatePlan {
+		c.Title = &title
+		if c.RoomTypeID == nil {
+			c.RoomTypeID = &h.rt
+		}
+		if !c.OptionsSent {
+			c.OptionsSent, c.Options = true, []keycard.RateOptionChange{option(2, true, "10000")}
+		}
+		rp, err := st.CreateRatePlan(ctx, h.owner, prop.ID, c, nil)
 		must(err)
 		return rp
 	}
-	h.a = plan("A", func(rp *keycard.RatePlan) {
-		rp.MinStayArrival[5], rp.StopSell[6] = 2, true
+	h.a = plan("A", &keycard.RatePlanChange{
+		MinStayArrival: &[7]int{1, 1, 1, 1, 1, 2, 1}, StopSell: &[7]bool{6: true},
 	})
-	h.b = plan("B", func(rp *keycard.RatePlan) {
-		rp.RoomTypeID, rp.SellMode = h.rt2, keycard.SellPerPerson
-		rp.Options = []keycard.RateOption{{Occupancy: 2, IsPrimary: true, Rate: 9000}, {Occupancy: 1, Rate: 8000}}
-	})
-	h.d = plan("D", func(rp *keycard.RatePlan) {
-		rp.ParentRatePlanID, rp.RateMode = h.a.ID, keycard.RateDerived
-		rp.Inherit = keycard.InheritAll &^ (keycard.FieldStopSell | keycard.FieldMaxAvailability)
-		rp.Options[0].Derived = keycard.DerivedOption{
-			"rate":             {{Op: keycard.IncreaseByPercent, Value: 1000}, {Op: keycard.IncreaseByAmount, Value: 500}},
-			"min_stay_arrival": {{Op: keycard.IncreaseByAmount, Value: 1}},
-		}
-	})
-	h.e = plan("E", func(rp *keycard.RatePlan) {
-		rp.ParentRatePlanID, rp.RateMode, rp.Inherit = h.d.ID, keycard.RateDerived, keycard.InheritAll
-		rp.Options[0].Derived = keycard.DerivedOption{"rate": {{Op: keycard.DecreaseByAmount, Value: 500}}}
-	})
+	h.b = plan("B", &keycard.RatePlanChange{RoomTypeID: &h.rt2, SellMode: new(keycard.SellPerPerson), OptionsSent: true,
+		Options: []keycard.RateOptionChange{option(2, true, "9000"), option(1, false, "8000")}})
+	d := option(2, true, "10000")
+	d.DerivedOption = json.RawMessage(`{"rate": [["increase_by_percent", "10.00"], ["increase_by_amount", "5.00"]],
+		"min_stay_arrival": [["increase_by_amount", 1]]}`)
+	h.d = plan("D", &keycard.RatePlanChange{ParentRatePlanID: &h.a.ID, RateMode: new(keycard.RateDerived),
+		InheritSent: keycard.FieldStopSell | keycard.FieldMaxAvailability, OptionsSent: true, Options: []keycard.RateOptionChange{d}})
+	e := option(2, true, "10000")
+	e.DerivedOption = json.RawMessage(`{"rate": [["decrease_by_amount", "5.00"]]}`)
+	h.e = plan("E", &keycard.RatePlanChange{ParentRatePlanID: &h.d.ID, RateMode: new(keycard.RateDerived), OptionsSent: true,
+		Options: []keycard.RateOptionChange{e}})
 	return h
 }
 

@@ -16,12 +16,12 @@ func autoHotel(t *testing.T, cfg store.Config, avail int32) *hotel {
 	t.Helper()
 	h := newHotel(t, cfg)
 	ctx := context.Background()
-	_, err := h.st.UpdateProperty(ctx, h.owner, h.property, func(p *keycard.Property) keycard.FieldErrors {
-		p.Settings.AllowAvailabilityAutoupdateOnConfirmation = true
-		p.Settings.AllowAvailabilityAutoupdateOnModification = true
-		p.Settings.AllowAvailabilityAutoupdateOnCancellation = true
-		return nil
-	})
+	settings := keycard.DefaultPropertySettings()
+	settings.AllowAvailabilityAutoupdateOnConfirmation = true
+	settings.AllowAvailabilityAutoupdateOnModification = true
+	settings.AllowAvailabilityAutoupdateOnCancellation = true
+	_, err := h.st.UpdateProperty(ctx, h.owner, h.property, &keycard.PropertyChange{SettingsSent: true,
+		Settings: keycard.PropertySettingsChange{Values: settings}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

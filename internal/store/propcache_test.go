@@ -90,10 +90,7 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 
 		rename := func(s *store.Store, title string) {
 			t.Helper()
-			if _, err := s.UpdateProperty(ctx, owner, prop.ID, func(p *keycard.Property) keycard.FieldErrors {
-				p.Title = title
-				return nil
-			}); err != nil {
+			if _, err := s.UpdateProperty(ctx, owner, prop.ID, &keycard.PropertyChange{Title: &title}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -362,18 +362,17 @@ func nonNil(ss []string) []string {
 	return ss
 }
 
-// UpdateProperty loads a property p reaches, lets change edit it, validates
-// the result and saves it, all in one transaction. change receives the
-// property as stored and returns the field errors it met decoding.
-func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.Property) keycard.FieldErrors) (*keycard.Property, error) {
+// UpdateProperty loads a property p reaches, applies c to it by keycard's
+// rules and saves it, all in one transaction. decodeErrs is what went
+// wrong decoding c.
+func (s *Store) UpdateProperty(ctx context.Context, p *keycard.Principal, id string, c *keycard.PropertyChange, decodeErrs keycard.FieldErrors) (*keycard.Property, error) {
 	var out *keycard.Property
 	err := s.write(ctx, func(t *tx) error {
 		prop, err := s.property(ctx, t, p, id)
 		if err != nil {
 			return err
 		}
-		decodeErrs := change(prop)
-		if err := decodeErrs.Merge(prop.Validate(decodeErrs)); err != nil {
+		if err := prop.Apply(c, decodeErrs.Clone()).Err(); err != nil {
 			return err
 		}
 		if err := checkPropertyLinks(ctx, t, prop); err != nil {

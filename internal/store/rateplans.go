@@ -215,11 +215,11 @@ func (s *Store) ratePlan(ctx context.Context, t *tx, p *keycard.Principal, id st
 	return plans[0], nil
 }
 
-// CreateRatePlan creates a rate plan in a property p reaches. build fills
-// in the plan from the request, starting from Channex's defaults and the
-// property's currency, and returns the field errors it met decoding; the
-// result is validated against the property's room types and rate plans.
-func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, propertyID string, build func(*keycard.RatePlan) keycard.FieldErrors) (*keycard.RatePlan, error) {
+// CreateRatePlan creates a rate plan in a property p reaches: c applied by
+// keycard's rules to Channex's defaults in the property's currency, then
+// checked against the property's room types and rate plans. decodeErrs is
+// what went wrong decoding c.
+func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, propertyID string, c *keycard.RatePlanChange, decodeErrs keycard.FieldErrors) (*keycard.RatePlan, error) {
 	var out *keycard.RatePlan
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
@@ -230,17 +230,15 @@ func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, proper
 		if err := lockProperties(ctx, t, []string{propertyID}); err != nil {
 			return err
 		}
-		id := newID()
 		rp := keycard.NewRatePlan()
-		rp.ID, rp.PropertyID = id, propertyID
+		rp.ID, rp.PropertyID = newID(), propertyID
 		// A new plan takes the property's currency and default tax set.
 		var taxSet sql.NullString
 		if err := t.QueryRow(ctx, `SELECT currency, default_tax_set_id FROM properties WHERE id = ?`, propertyID).Scan(&rp.Currency, &taxSet); err != nil {
 			return fmt.Errorf("store: property currency: %w", err)
 		}
 		rp.TaxSetID = taxSet.String
-		decodeErrs := build(rp)
-		rp.ID, rp.PropertyID = id, propertyID
+		decodeErrs := rp.Apply(c, decodeErrs.Clone())
 		fe, err := s.checkRatePlan(ctx, t, rp, nil, decodeErrs)
 		if err != nil {
 			return err
@@ -275,11 +273,6 @@ func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, proper
 	return out, err
 }
 
-// UpdateRatePlan loads a rate plan p reaches, lets change edit it,
-// validates the result and saves it, in one transaction. change receives
-// the plan as stored and returns the field errors it met decoding. Options
-// keep their ids (and rates) by occupancy; an option left out is removed
-// with its rates.
 // lockedRatePlan reads a rate plan after taking its property's lock (see
 // CreateRatePlan), so that what it reads is what the update builds on.
 func (s *Store) lockedRatePlan(ctx context.Context, t *tx, p *keycard.Principal, id string) (*keycard.RatePlan, error) {
@@ -293,7 +286,12 @@ func (s *Store) lockedRatePlan(ctx context.Context, t *tx, p *keycard.Principal,
 	return s.ratePlan(ctx, t, p, id)
 }
 
-func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id string, change func(*keycard.RatePlan) keycard.FieldErrors) (*keycard.RatePlan, error) {
+// UpdateRatePlan loads a rate plan p reaches, applies c to it by keycard's
+// rules, checks the result against its property's room types and rate
+// plans and saves it, in one transaction. decodeErrs is what went wrong
+// decoding c. Options keep their ids (and rates) by occupancy; an option
+// left out is removed with its rates.
+func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id string, c *keycard.RatePlanChange, decodeErrs keycard.FieldErrors) (*keycard.RatePlan, error) {
 	var out *keycard.RatePlan
 	err := s.write(ctx, func(t *tx) error {
 		rp, err := s.lockedRatePlan(ctx, t, p, id)
@@ -302,8 +300,7 @@ func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id str
 		}
 		old := *rp
 		old.Options = append([]keycard.RateOption(nil), rp.Options...)
-		decodeErrs := change(rp)
-		rp.ID, rp.PropertyID = old.ID, old.PropertyID
+		decodeErrs := rp.Apply(c, decodeErrs.Clone())
 		fe, err := s.checkRatePlan(ctx, t, rp, &old, decodeErrs)
 		if err != nil {
 			return err

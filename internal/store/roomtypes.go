@@ -196,23 +196,22 @@ func roomTypeValues(rt *keycard.RoomType) (string, []any) {
 			rt.Position, string(facilities), string(content), micros(rt.UpdatedAt)}
 }
 
-// UpdateRoomType loads a room type p reaches, lets change edit it,
-// validates the result and saves it, in one transaction. change receives
-// the room type as stored and returns the field errors it met decoding.
+// UpdateRoomType loads a room type p reaches, applies c to it by keycard's
+// rules and saves it, in one transaction. decodeErrs is what went wrong
+// decoding c.
 //
 // Lowering occ_adults below the occupancy of some of the room type's rate
 // plan options is refused unless force is set; with force, those options
 // are removed with their rates, and a primary option above the new
 // occ_adults is lowered to it (replacing any option already there).
-func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id string, force bool, change func(*keycard.RoomType) keycard.FieldErrors) (*keycard.RoomType, error) {
+func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id string, force bool, c *keycard.RoomTypeChange, decodeErrs keycard.FieldErrors) (*keycard.RoomType, error) {
 	var out *keycard.RoomType
 	err := s.write(ctx, func(t *tx) error {
 		rt, err := s.roomType(ctx, t, p, id)
 		if err != nil {
 			return err
 		}
-		decodeErrs := change(rt)
-		if err := decodeErrs.Merge(rt.Validate(decodeErrs)); err != nil {
+		if err := rt.Apply(c, decodeErrs.Clone()).Err(); err != nil {
 			return err
 		}
 		if err := s.fitOptions(ctx, t, rt, force); err != nil {
