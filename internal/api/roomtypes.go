@@ -246,19 +246,6 @@ func requiredID(f *fields, name string) string {
 	return id
 }
 
-// unchangeable records an error when f changes a member that cannot
-// change after creation, such as the property of a room type.
-func unchangeable(f *fields, name, current string) {
-	if !f.has(name) {
-		return
-	}
-	var v string
-	f.str(name, &v)
-	if !f.errs.Has(name) && !strings.EqualFold(strings.TrimSpace(v), current) {
-		f.errs.Add(name, "can't be changed")
-	}
-}
-
 // force reports whether the request asks for ?force=true.
 func force(r *http.Request) bool { return r.URL.Query().Get("force") == "true" }
 
