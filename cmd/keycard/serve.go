@@ -97,8 +97,9 @@ func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // newHandler routes the JSON API (with /healthz and /readyz), its
-// reference at /docs/, and the HTML UI, which has every other path. It
-// returns the API server too, which is told when the server drains.
+// reference at /docs/, and the HTML UI, which has every other path, each
+// path read with its repeated slashes as one. It returns the API server
+// too, which is told when the server drains.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
 	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender,
 		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies})
@@ -114,7 +115,22 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	ui := web.New(web.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, SecureCookies: cfg.SecureCookies,
 		Metrics: m, ClientIP: cfg.TrustedProxies})
 	mux.Handle("/", ui)
-	return mux, apiSrv
+	return singleSlashes(mux), apiSrv
+}
+
+// singleSlashes reads a path with repeated slashes as if it had one, as
+// the API itself does: http.ServeMux would answer "//api/v1/bookings/push"
+// with a redirect, which a client that joins URLs carelessly may not
+// follow on a POST.
+func singleSlashes(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := api.SingleSlashes(r.URL.Path); p != r.URL.Path {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = p, api.SingleSlashes(r.URL.RawPath)
+			r = r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // newMetrics returns the server's metrics, reading the credential cache

@@ -45,6 +45,9 @@ func (s *Server) listBookings(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range list {
 		items = append(items, bookingResource(b, principal(r)))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -55,7 +58,7 @@ func (s *Server) getBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, bookingResource(b, principal(r)))
+	return s.writeRelated(w, r, http.StatusOK, bookingResource(b, principal(r)))
 }
 
 // createBooking is POST /bookings: {"booking": {...}} makes a new booking.
@@ -69,7 +72,7 @@ func (s *Server) createBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, bookingResource(b, principal(r)))
+	return s.writeRelated(w, r, http.StatusCreated, bookingResource(b, principal(r)))
 }
 
 // updateBooking is PUT /bookings/:id: the fields given replace the
@@ -85,7 +88,7 @@ func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, bookingResource(b, principal(r)))
+	return s.writeRelated(w, r, http.StatusOK, bookingResource(b, principal(r)))
 }
 
 // pushBooking is POST /bookings/push, the Booking CRS push: the booking
@@ -195,6 +198,9 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 		for _, b := range list {
 			items = append(items, revisionResource(b, principal(r)))
 		}
+		if err := s.relate(r, items...); err != nil {
+			return err
+		}
 		return writeList(w, items, total, q)
 	}
 }
@@ -204,7 +210,7 @@ func (s *Server) getRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, revisionResource(b, principal(r)))
+	return s.writeRelated(w, r, http.StatusOK, revisionResource(b, principal(r)))
 }
 
 // ackRevision is POST /booking_revisions/:id/ack, with no body or {}.

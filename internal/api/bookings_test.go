@@ -106,7 +106,7 @@ func TestBookings(t *testing.T) {
 					`"total_price":"20.00"`, `"price_per_unit":"5.00"`,
 					`"card_number":"411111******1111"`, `"cvv":"***"`, `"expiration_date":"10/2030"`, `"card_type":"VI"`,
 					`"mail":"ana@example.com"`, `"company":{"title":"ACME","number":"1","number_type":"vat","type":"company"}`,
-					`"occupancy":{"adults":2,"children":0,"infants":0}`, `"property":{"data":{"type":"property","id":"{p1}"}}`},
+					`"occupancy":{"adults":2,"children":0,"infants":0}`, `"property":{"data":{"type":"property","id":"{p1}","attributes":{"id":"{p1}","title":"Alpha Hotel"}}}`},
 				never: []string{`"cvv":"737"`, `"data":null`}},
 			{name: "a full card number is refused and not repeated", method: "POST", path: "/api/v1/bookings", cred: credKeyP1, status: 422,
 				body: strings.Replace(bookingBody("R101", ""), "411111******1111", "4111111111111111", 1),

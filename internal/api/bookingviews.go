@@ -220,6 +220,6 @@ func revisionResource(b *keycard.Booking, p *keycard.Principal) resource {
 	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
 	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
 		"property": relation{ref{Type: "property", ID: b.PropertyID}},
-		"booking":  relation{ref{Type: "booking", ID: b.ID}},
+		"booking":  relation{ref{Type: "booking", ID: b.ID, Attributes: map[string]string{"id": b.ID, "unique_id": b.UniqueID}}},
 	}}
 }

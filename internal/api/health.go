@@ -26,7 +26,8 @@ func (s *Server) propertiesHealth(w http.ResponseWriter, r *http.Request) error 
 			"has_ari":           h.RoomTypes > 0 && h.RatePlans > 0 && h.AvailabilityDays == keycard.HealthDays && h.RateDays == keycard.HealthDays,
 			"availability_days": h.AvailabilityDays, "rate_days": h.RateDays,
 			"from": h.From.String(), "to": h.To.String(), "issues": issues,
-		}, Relationships: map[string]any{"property": relation{ref{Type: "property", ID: h.PropertyID}}}})
+		}, Relationships: map[string]any{"property": relation{ref{Type: "property", ID: h.PropertyID,
+			Attributes: newTitleAttributes(h.PropertyID, h.Title, true)}}}})
 	}
 	return writeList(w, items, total, q)
 }

@@ -29,7 +29,10 @@ func (m memberRoutes) resource(mb *keycard.Membership) resource {
 		Attributes: map[string]any{"id": mb.ID, field: mb.TargetID, "user_id": mb.UserID, "role": mb.Role, "overrides": mb.Overrides},
 		Relationships: map[string]any{
 			m.target: relation{ref{Type: m.target, ID: mb.TargetID}},
-			"user":   relation{map[string]string{"type": "user", "id": mb.UserID, "email": mb.UserEmail, "name": mb.UserName}},
+			// Channex's documentation gives the user's email and name
+			// beside its id, its answers give them in attributes: both.
+			"user": relation{map[string]any{"type": "user", "id": mb.UserID, "email": mb.UserEmail, "name": mb.UserName,
+				"attributes": map[string]string{"id": mb.UserID, "email": mb.UserEmail, "name": mb.UserName}}},
 		},
 	}
 }
@@ -48,6 +51,9 @@ func (s *Server) listMembers(m memberRoutes) handlerFunc {
 		for _, mb := range list {
 			items = append(items, m.resource(mb))
 		}
+		if err := s.relate(r, items...); err != nil {
+			return err
+		}
 		return writeList(w, items, total, q)
 	}
 }
@@ -58,7 +64,7 @@ func (s *Server) getMember(m memberRoutes) handlerFunc {
 		if err != nil {
 			return err
 		}
-		return writeData(w, http.StatusOK, m.resource(mb))
+		return s.writeRelated(w, r, http.StatusOK, m.resource(mb))
 	}
 }
 
@@ -80,7 +86,7 @@ func (s *Server) inviteMember(m memberRoutes) handlerFunc {
 		if err != nil {
 			return err
 		}
-		return writeData(w, http.StatusCreated, m.resource(mb))
+		return s.writeRelated(w, r, http.StatusCreated, m.resource(mb))
 	}
 }
 
@@ -100,7 +106,7 @@ func (s *Server) updateMember(m memberRoutes) handlerFunc {
 		if err != nil {
 			return err
 		}
-		return writeData(w, http.StatusOK, m.resource(mb))
+		return s.writeRelated(w, r, http.StatusOK, m.resource(mb))
 	}
 }
 

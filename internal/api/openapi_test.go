@@ -109,6 +109,28 @@ func TestOpenAPI(t *testing.T) {
 			t.Error("a list without meta and with a bad id passed the document")
 		}
 	})
+
+	t.Run("a relationship item without attributes fails", func(t *testing.T) {
+		// Every answer of the API tests is walked for relationship items
+		// without attributes; the walk must be able to find one.
+		const rt = `{"type":"room_type","id":"r1","attributes":{"id":"r1"},"relationships":{`
+		for body, want := range map[string]string{
+			rt + `"property":{"data":{"type":"property","id":"p1"}}}}`:                                                     "has no attributes",
+			rt + `"facilities":{"data":[{"type":"facility","id":"f1","attributes":{"id":"f1"}}]}}}`:                        "has attributes.title <nil>",
+			rt + `"property":{"data":{"type":"property","id":"p1","attributes":{"id":"p2","title":"A"}}}}}`:                "has attributes.id p2",
+			`{"data":[{"type":"x","id":"x","attributes":{},"relationships":{"user":{"data":{"type":"user","id":"u1"}}}}]}`: "has no attributes",
+		} {
+			got := relationshipProblems([]byte(`{"data":` + body + `}`))
+			if len(got) != 1 || !strings.Contains(got[0], want) {
+				t.Errorf("%s: got %q, want one problem saying %q", body, got, want)
+			}
+		}
+		ok := rt + `"property":{"data":{"type":"property","id":"p1","attributes":{"id":"p1","title":"A"}}},` +
+			`"users":{"data":[{"type":"user","id":"u1","attributes":{"id":"u1","name":""}}]}}}`
+		if got := relationshipProblems([]byte(`{"data":` + ok + `}`)); len(got) != 0 {
+			t.Errorf("a well-formed answer: got %q, want no problem", got)
+		}
+	})
 }
 
 // docChecked wraps the API handler of a fixture: every request and answer
@@ -135,11 +157,105 @@ func (d docChecked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		d.f.t.Errorf("%s %s: %d answer does not match openapi.yaml: %s", r.Method, r.URL.Path, res.StatusCode, msg)
 	}
+	for _, msg := range relationshipProblems(rec.Body.Bytes()) {
+		d.f.t.Errorf("%s %s: %d answer: %s", r.Method, r.URL.Path, res.StatusCode, msg)
+	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(rec.Code)
 	w.Write(rec.Body.Bytes())
+}
+
+// relationshipProblems walks every relationship of every resource in a
+// JSON answer and says which items lack what Channex gives each one, to-one
+// and to-many alike: attributes with the item's id and its name (title, or
+// the member that names such a resource; see relationNameField). Channex's
+// own JavaScript library reads attributes.id of every item.
+func relationshipProblems(body []byte) []string {
+	var v struct{ Data any }
+	if json.Unmarshal(body, &v) != nil {
+		return nil // not JSON, or not a JSON object: checkExchange says so
+	}
+	var problems []string
+	var walk func(at string, v any)
+	walk = func(at string, v any) {
+		switch v := v.(type) {
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s[%d]", at, i), e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				if k != "relationships" {
+					walk(at+"."+k, e)
+					continue
+				}
+				rels, ok := e.(map[string]any)
+				if !ok {
+					problems = append(problems, fmt.Sprintf("%s.relationships is %T, want an object", at, e))
+					continue
+				}
+				for name, rel := range rels {
+					problems = append(problems, relationProblems(at+".relationships."+name, rel)...)
+				}
+			}
+		}
+	}
+	walk("data", v.Data)
+	return problems
+}
+
+// relationProblems checks one relationship, {"data": item or [items]}.
+func relationProblems(at string, rel any) []string {
+	obj, _ := rel.(map[string]any)
+	data, ok := obj["data"]
+	if !ok {
+		return []string{fmt.Sprintf("%s has no data", at)}
+	}
+	items, many := data.([]any)
+	if !many {
+		items = []any{data}
+	}
+	var problems []string
+	for i, item := range items {
+		where := at + ".data"
+		if many {
+			where = fmt.Sprintf("%s[%d]", where, i)
+		}
+		obj, _ := item.(map[string]any)
+		typ, _ := obj["type"].(string)
+		id, _ := obj["id"].(string)
+		attrs, _ := obj["attributes"].(map[string]any)
+		field := relationNameField(typ)
+		switch name, named := attrs[field].(string); {
+		case typ == "" || id == "":
+			problems = append(problems, fmt.Sprintf("%s = %v, want a type and an id", where, item))
+		case attrs == nil:
+			problems = append(problems, fmt.Sprintf("%s (a %s) has no attributes, want {id, %s}", where, typ, field))
+		case attrs["id"] != id:
+			problems = append(problems, fmt.Sprintf("%s (a %s) has attributes.id %v, want %q", where, typ, attrs["id"], id))
+		case field != "" && (!named || (name == "" && field != "name")):
+			problems = append(problems, fmt.Sprintf("%s (a %s) has attributes.%s %v, want its %s", where, typ, field, attrs[field], field))
+		}
+	}
+	return problems
+}
+
+// relationNameField is the attribute that names a related resource of a
+// type: its title, unless it has none, or "" when nothing names it. A
+// user's name may be empty (users are created without one); a title never
+// is.
+func relationNameField(typ string) string {
+	switch typ {
+	case "user":
+		return "name"
+	case "booking":
+		return "unique_id"
+	case "webhook":
+		return "" // a webhook has no name
+	}
+	return "title"
 }
 
 func checkExchange(doc *openapi3.T, s *Server, r *http.Request, reqBody []byte, res *http.Response) error {

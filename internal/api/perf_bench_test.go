@@ -121,7 +121,7 @@ func BenchmarkEnvelope(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w := &countingWriter{h: http.Header{}}
-		if err := writeProperty(w, http.StatusOK, p); err != nil {
+		if err := writeProperty(w, http.StatusOK, p, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -61,6 +61,9 @@ func (s *Server) listPhotos(w http.ResponseWriter, r *http.Request) error {
 	for _, ph := range list {
 		items = append(items, photoResource(ph))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -69,7 +72,7 @@ func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, photoResource(ph))
+	return s.writeRelated(w, r, http.StatusOK, photoResource(ph))
 }
 
 func (s *Server) createPhoto(w http.ResponseWriter, r *http.Request) error {
@@ -89,7 +92,7 @@ func (s *Server) createPhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, photoResource(out))
+	return s.writeRelated(w, r, http.StatusCreated, photoResource(out))
 }
 
 func (s *Server) updatePhoto(w http.ResponseWriter, r *http.Request) error {
@@ -103,7 +106,7 @@ func (s *Server) updatePhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, photoResource(out))
+	return s.writeRelated(w, r, http.StatusOK, photoResource(out))
 }
 
 func (s *Server) deletePhoto(w http.ResponseWriter, r *http.Request) error {

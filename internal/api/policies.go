@@ -46,6 +46,9 @@ func (s *Server) listHotelPolicies(w http.ResponseWriter, r *http.Request) error
 	for _, hp := range list {
 		items = append(items, hotelPolicyResource(hp))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -54,7 +57,7 @@ func (s *Server) getHotelPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, hotelPolicyResource(hp))
+	return s.writeRelated(w, r, http.StatusOK, hotelPolicyResource(hp))
 }
 
 // hotelPolicyRequired are the members a new hotel policy must have.
@@ -81,7 +84,7 @@ func (s *Server) createHotelPolicy(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, hotelPolicyResource(out))
+	return s.writeRelated(w, r, http.StatusCreated, hotelPolicyResource(out))
 }
 
 func (s *Server) updateHotelPolicy(w http.ResponseWriter, r *http.Request) error {
@@ -95,7 +98,7 @@ func (s *Server) updateHotelPolicy(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, hotelPolicyResource(out))
+	return s.writeRelated(w, r, http.StatusOK, hotelPolicyResource(out))
 }
 
 func (s *Server) deleteHotelPolicy(w http.ResponseWriter, r *http.Request) error {

@@ -17,7 +17,11 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writePropertyList(w, props, total, q)
+	titles, err := s.propertyTitles(r, props...)
+	if err != nil {
+		return err
+	}
+	return writePropertyList(w, props, total, q, titles)
 }
 
 // propertyOptions lists every reachable property, unpaginated, with the
@@ -44,7 +48,11 @@ func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeProperty(w, http.StatusOK, p)
+	titles, err := s.propertyTitles(r, p)
+	if err != nil {
+		return err
+	}
+	return writeProperty(w, http.StatusOK, p, titles)
 }
 
 func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +75,11 @@ func (s *Server) createProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeProperty(w, http.StatusCreated, out)
+	titles, err := s.propertyTitles(r, out)
+	if err != nil {
+		return err
+	}
+	return writeProperty(w, http.StatusCreated, out, titles)
 }
 
 // updateProperty changes the fields given; settings, when given, are
@@ -82,7 +94,11 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeProperty(w, http.StatusOK, out)
+	titles, err := s.propertyTitles(r, out)
+	if err != nil {
+		return err
+	}
+	return writeProperty(w, http.StatusOK, out, titles)
 }
 
 func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
 )
 
 // The property routes are what a PMS polls most, and encoding a property
@@ -23,11 +24,12 @@ import (
 const maxUsers = 20
 
 // writeProperty writes {"data": <property>} with its settings, as
-// writeData(w, status, propertyResource(p, true)) does.
-func writeProperty(w http.ResponseWriter, status int, p *keycard.Property) error {
+// writeData(w, status, propertyResource(p, true, titles)) does. titles
+// are those of its hotel policy and tax set (see propertyTitles).
+func writeProperty(w http.ResponseWriter, status int, p *keycard.Property, titles map[store.Ref]string) error {
 	writeAppended(w, status, func(b []byte) []byte {
 		b = append(b, `{"data":`...)
-		b = appendProperty(b, p, true)
+		b = appendProperty(b, p, true, titles)
 		return append(b, "}\n"...)
 	})
 	return nil
@@ -35,14 +37,14 @@ func writeProperty(w http.ResponseWriter, status int, p *keycard.Property) error
 
 // writePropertyList writes a page of properties without their settings,
 // as writeList does with their propertyResource.
-func writePropertyList(w http.ResponseWriter, props []*keycard.Property, total int, q keycard.ListQuery) error {
+func writePropertyList(w http.ResponseWriter, props []*keycard.Property, total int, q keycard.ListQuery, titles map[store.Ref]string) error {
 	writeAppended(w, http.StatusOK, func(b []byte) []byte {
 		b = append(b, `{"data":[`...)
 		for i, p := range props {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendProperty(b, p, false)
+			b = appendProperty(b, p, false, titles)
 		}
 		b = append(b, `],"meta":{"total":`...)
 		b = strconv.AppendInt(b, int64(total), 10)
@@ -66,8 +68,9 @@ func writeAppended(w http.ResponseWriter, status int, appendBody func([]byte) []
 	writeBody(w, status, body)
 }
 
-// appendProperty appends p as propertyResource(p, withSettings) encodes.
-func appendProperty(b []byte, p *keycard.Property, withSettings bool) []byte {
+// appendProperty appends p as propertyResource(p, withSettings, titles)
+// encodes.
+func appendProperty(b []byte, p *keycard.Property, withSettings bool, titles map[store.Ref]string) []byte {
 	b = append(b, `{"type":"property","id":`...)
 	b = appendString(b, p.ID)
 	b = append(b, `,"attributes":{"id":`...)
@@ -156,18 +159,16 @@ func appendProperty(b []byte, p *keycard.Property, withSettings bool) []byte {
 	// Relationships in encoding/json's order for a map: by name.
 	b = append(b, `},"relationships":{`...)
 	if p.DefaultTaxSetID != "" {
-		b = append(b, `"default_tax_set":{"data":{"type":"tax_set","id":`...)
-		b = appendString(b, p.DefaultTaxSetID)
-		b = append(b, "}},"...)
+		b = append(b, `"default_tax_set":{"data":`...)
+		b = appendTitledRef(b, "tax_set", p.DefaultTaxSetID, titles)
+		b = append(b, "},"...)
 	}
 	b = append(b, `"facilities":{"data":[`...)
 	for i, id := range p.Facilities {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"type":"facility","id":`...)
-		b = appendString(b, id)
-		b = append(b, '}')
+		b = appendTitledRef(b, "facility", id, titles)
 	}
 	b = append(b, `]},"groups":{"data":[`...)
 	for i, g := range p.Groups {
@@ -184,11 +185,48 @@ func appendProperty(b []byte, p *keycard.Property, withSettings bool) []byte {
 	}
 	b = append(b, "]}"...)
 	if p.HotelPolicyID != "" {
-		b = append(b, `,"hotel_policy":{"data":{"type":"hotel_policy","id":`...)
-		b = appendString(b, p.HotelPolicyID)
-		b = append(b, "}}"...)
+		b = append(b, `,"hotel_policy":{"data":`...)
+		b = appendTitledRef(b, "hotel_policy", p.HotelPolicyID, titles)
+		b = append(b, '}')
 	}
 	return append(b, "}}"...)
+}
+
+// appendTitledRef appends a relationship item of kind with the
+// titleAttributes relate would give it.
+func appendTitledRef(b []byte, kind, id string, titles map[store.Ref]string) []byte {
+	b = append(b, `{"type":"`...)
+	b = append(b, kind...) // a constant of ours, nothing to escape
+	b = append(b, `","id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"attributes":{"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"title":`...)
+	if title, ok := relationTitle(titles, kind, id); ok {
+		b = appendString(b, title)
+	} else {
+		b = append(b, "null"...)
+	}
+	return append(b, "}}"...)
+}
+
+// propertyTitles returns the titles of the hotel policies and tax sets
+// that props name, which their relationships carry: one query, and none
+// when no property names one.
+func (s *Server) propertyTitles(r *http.Request, props ...*keycard.Property) (map[store.Ref]string, error) {
+	var want []store.Ref
+	for _, p := range props {
+		if p.HotelPolicyID != "" {
+			want = append(want, store.Ref{Kind: "hotel_policy", ID: p.HotelPolicyID})
+		}
+		if p.DefaultTaxSetID != "" {
+			want = append(want, store.Ref{Kind: "tax_set", ID: p.DefaultTaxSetID})
+		}
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	return s.store.Titles(r.Context(), principal(r), want)
 }
 
 // appendPhoto appends a photo as newPhotoView renders it.

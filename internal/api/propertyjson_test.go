@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
 )
 
 // The reflective model of a property resource, as it was written before
@@ -74,8 +75,9 @@ type settingsView struct {
 }
 
 // propertyResource renders a property; lists leave out settings, as
-// Channex does.
-func propertyResource(p *keycard.Property, withSettings bool) resource {
+// Channex does. Its relationships are given their attributes as relate
+// gives them, with titles.
+func propertyResource(p *keycard.Property, withSettings bool, titles map[store.Ref]string) resource {
 	a := propertyAttributes{
 		ID: p.ID, Title: p.Title, IsActive: p.IsActive, Currency: p.Currency,
 		Email: nullable(p.Email), Phone: nullable(p.Phone), ZipCode: nullable(p.ZipCode), Country: nullable(p.Country),
@@ -109,9 +111,13 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	for _, g := range p.Groups {
 		groups = append(groups, ref{Type: "group", ID: g.ID, Attributes: groupRefAttributes{ID: g.ID, Title: g.Title}})
 	}
+	titled := func(kind, id string) ref {
+		title, ok := relationTitle(titles, kind, id)
+		return ref{Type: kind, ID: id, Attributes: newTitleAttributes(id, title, ok)}
+	}
 	facilities := make([]ref, 0, len(a.Facilities))
 	for _, id := range a.Facilities {
-		facilities = append(facilities, ref{Type: "facility", ID: id})
+		facilities = append(facilities, titled("facility", id))
 	}
 	rels := map[string]any{
 		"groups":     relation{groups},
@@ -119,10 +125,10 @@ func propertyResource(p *keycard.Property, withSettings bool) resource {
 	}
 	// A link that is not set is left out, not written as {"data": null}.
 	if p.HotelPolicyID != "" {
-		rels["hotel_policy"] = relation{ref{Type: "hotel_policy", ID: p.HotelPolicyID}}
+		rels["hotel_policy"] = relation{titled("hotel_policy", p.HotelPolicyID)}
 	}
 	if p.DefaultTaxSetID != "" {
-		rels["default_tax_set"] = relation{ref{Type: "tax_set", ID: p.DefaultTaxSetID}}
+		rels["default_tax_set"] = relation{titled("tax_set", p.DefaultTaxSetID)}
 	}
 	return resource{Type: "property", ID: p.ID, Attributes: a, Relationships: rels}
 }
@@ -146,27 +152,27 @@ func referenceJSON(t testing.TB, v any) string {
 
 // checkPropertyJSON compares both envelopes of p, the single one (with
 // settings) and a list of it (without), with the reference.
-func checkPropertyJSON(t *testing.T, p *keycard.Property) {
+func checkPropertyJSON(t *testing.T, p *keycard.Property, titles map[store.Ref]string) {
 	t.Helper()
-	single := propertyResource(p, true)
+	single := propertyResource(p, true, titles)
 	pruneData(single)
 	want := referenceJSON(t, struct {
 		Data any `json:"data"`
 	}{single})
 	rec := httptest.NewRecorder()
-	writeProperty(rec, 200, p)
+	writeProperty(rec, 200, p, titles)
 	if got := rec.Body.String(); got != want {
 		t.Fatalf("writeProperty:\n got %s\nwant %s", got, want)
 	}
 	q := keycard.ListQuery{Page: 2, Limit: 10}
-	items := []resource{propertyResource(p, false), propertyResource(p, false)}
+	items := []resource{propertyResource(p, false, titles), propertyResource(p, false, titles)}
 	pruneData(items)
 	want = referenceJSON(t, struct {
 		Data []resource `json:"data"`
 		Meta listMeta   `json:"meta"`
 	}{items, listMeta{Total: 12, Page: q.Page, Limit: q.Limit}})
 	rec = httptest.NewRecorder()
-	writePropertyList(rec, []*keycard.Property{p, p}, 12, q)
+	writePropertyList(rec, []*keycard.Property{p, p}, 12, q, titles)
 	if got := rec.Body.String(); got != want {
 		t.Fatalf("writePropertyList:\n got %s\nwant %s", got, want)
 	}
@@ -182,7 +188,7 @@ func fullProperty(s string, n int) *keycard.Property {
 		ID: "0b8c2f1e-7a7d-4a51-9c7e-3f0e6c1d2b00", Title: s, Currency: "JOD", IsActive: n%2 == 0,
 		Email: s + "@x.test", Phone: s, ZipCode: s, Country: "PT", State: s, City: s, Address: s, Longitude: "-9.1", Latitude: "38.7",
 		Timezone: "Europe/Lisbon", PropertyType: "hotel", LogoURL: "https://x.test/" + s, Website: s,
-		Facilities:    []string{"f1", s},
+		Facilities:    []string{"f1", s, keycard.FacilityCatalogue(keycard.PropertyFacility)[(n%3+3)%3].ID},
 		HotelPolicyID: "hp-" + s, DefaultTaxSetID: "ts-" + s,
 		Settings: keycard.PropertySettings{AllowAvailabilityAutoupdate: true, AllowAvailabilityAutoupdateOnModification: n%3 == 0,
 			MinStayType: "through", MinPrice: &minPrice, MaxPrice: &maxPrice, StateLength: 500 + n, CutOffTime: "18:30:00",
@@ -195,13 +201,19 @@ func fullProperty(s string, n int) *keycard.Property {
 	}
 }
 
+// fullTitles returns the titles of fullProperty(s, n)'s relationships:
+// its hotel policy's, titled s; its tax set's is missing.
+func fullTitles(s string) map[store.Ref]string {
+	return map[store.Ref]string{{Kind: "hotel_policy", ID: "hp-" + s}: s}
+}
+
 // TestPropertyJSON checks appendProperty against the reference for a bare
 // property, a full one, and strings that need every kind of escaping.
 func TestPropertyJSON(t *testing.T) {
-	checkPropertyJSON(t, &keycard.Property{ID: "p", Title: "Bare", Currency: "EUR", Settings: keycard.DefaultPropertySettings()})
+	checkPropertyJSON(t, &keycard.Property{ID: "p", Title: "Bare", Currency: "EUR", Settings: keycard.DefaultPropertySettings()}, nil)
 	for i, s := range []string{"Plain Hotel", `Quote " and \ back`, "<b>&amp;</b>", "tab\tnew\nline\x01\x1f\x7f", "Ação 東京 🏨",
 		"bad \xff\xfe utf-8", "line\u2028para\u2029", ""} {
-		checkPropertyJSON(t, fullProperty(s, i))
+		checkPropertyJSON(t, fullProperty(s, i), fullTitles(s))
 	}
 }
 
@@ -212,6 +224,6 @@ func FuzzPropertyJSON(f *testing.F) {
 		f.Add(s, 3)
 	}
 	f.Fuzz(func(t *testing.T, s string, n int) {
-		checkPropertyJSON(t, fullProperty(s, n%100000))
+		checkPropertyJSON(t, fullProperty(s, n%100000), fullTitles(s))
 	})
 }

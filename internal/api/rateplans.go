@@ -91,6 +91,9 @@ func (s *Server) listRatePlans(w http.ResponseWriter, r *http.Request) error {
 	for _, rp := range list {
 		items = append(items, ratePlanResource(rp, false))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeOrderedList(w, items, total, q)
 }
 
@@ -124,7 +127,7 @@ func (s *Server) getRatePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, ratePlanResource(rp, true))
+	return s.writeRelated(w, r, http.StatusOK, ratePlanResource(rp, true))
 }
 
 func (s *Server) createRatePlan(w http.ResponseWriter, r *http.Request) error {
@@ -148,7 +151,7 @@ func (s *Server) createRatePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, ratePlanResource(out, true))
+	return s.writeRelated(w, r, http.StatusCreated, ratePlanResource(out, true))
 }
 
 func (s *Server) updateRatePlan(w http.ResponseWriter, r *http.Request) error {
@@ -162,7 +165,7 @@ func (s *Server) updateRatePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, ratePlanResource(out, true))
+	return s.writeRelated(w, r, http.StatusOK, ratePlanResource(out, true))
 }
 
 func (s *Server) deleteRatePlan(w http.ResponseWriter, r *http.Request) error {

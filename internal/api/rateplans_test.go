@@ -29,7 +29,7 @@ func TestRatePlans(t *testing.T) {
 					`"inherit_availability_offset":false`, `"cancellation_policy_id":null`, `"children_fee":"0.00"`, `"infant_fee":"0.00"`,
 					`"meal_type":null`, `"rate_mode":"manual"`, `"sell_mode":"per_room"`, `"tax_set_id":null`, `"ui_read_only":false`,
 					`"is_derived":false`, `"parent_rate_plan_id":null`,
-					`"property":{"data":{"type":"property","id":"{p1}"}}`, `"room_type":{"data":{"type":"room_type","id":"{rt1}"}}`}},
+					`"property":{"data":{"type":"property","id":"{p1}","attributes":{"id":"{p1}","title":"Alpha Hotel"}}}`, `"room_type":{"data":{"type":"room_type","id":"{rt1}","attributes":{"id":"{rt1}","title":"Double"}}}`}},
 			{name: "duplicate title in the property", method: "POST", path: "/api/v1/rate_plans", cred: credKeyP1, body: cert, status: 422,
 				want: []string{`"title":["Duplication in Rate Plan title is not allowed!"]`}},
 			{name: "money as a decimal string, currency defaults to the property's", method: "POST", path: "/api/v1/rate_plans", cred: credOwnerA,

@@ -67,6 +67,9 @@ func (s *Server) listRoomTypes(w http.ResponseWriter, r *http.Request) error {
 	for _, rt := range list {
 		items = append(items, roomTypeResource(rt))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeOrderedList(w, items, total, q)
 }
 
@@ -95,7 +98,7 @@ func (s *Server) getRoomType(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, roomTypeResource(rt))
+	return s.writeRelated(w, r, http.StatusOK, roomTypeResource(rt))
 }
 
 // roomTypeRequired are the members a new room type must have.
@@ -120,7 +123,7 @@ func (s *Server) createRoomType(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, roomTypeResource(out))
+	return s.writeRelated(w, r, http.StatusCreated, roomTypeResource(out))
 }
 
 // updateRoomType changes the members given. With ?force=true, lowering
@@ -136,7 +139,7 @@ func (s *Server) updateRoomType(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, roomTypeResource(out))
+	return s.writeRelated(w, r, http.StatusOK, roomTypeResource(out))
 }
 
 func (s *Server) deleteRoomType(w http.ResponseWriter, r *http.Request) error {

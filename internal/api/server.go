@@ -84,8 +84,9 @@ func New(cfg Config) *Server {
 }
 
 // ServeHTTP serves the API, accepting paths with a trailing slash
-// ("/api/v1/properties/") as Channex does, and ids in any case, and
-// answering CORS preflights.
+// ("/api/v1/properties/") as Channex does, with repeated slashes
+// ("//api/v1//properties", as clients that join URLs carelessly send), and
+// ids in any case, and answering CORS preflights.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := canonicalPath(r.URL.Path); p != r.URL.Path {
 		r2 := r.Clone(r.Context())
@@ -130,9 +131,12 @@ var (
 	hdrJSON      = []string{"application/json; charset=utf-8"}
 )
 
-// canonicalPath returns path without trailing slashes and with its ids
-// (UUIDs) in lower case, the form they are stored in.
+// canonicalPath returns path with no slash repeated, none trailing, and its
+// ids (UUIDs) in lower case, the form they are stored in. The route table
+// would answer a repeated slash with a redirect (http.ServeMux cleans
+// paths), which a client need not follow on a POST: it is read as one here.
 func canonicalPath(path string) string {
+	path = SingleSlashes(path)
 	if len(path) > 1 {
 		path = strings.TrimRight(path, "/")
 	}
@@ -147,6 +151,22 @@ func canonicalPath(path string) string {
 		i += len(seg) + 1
 	}
 	return path
+}
+
+// SingleSlashes returns path with every run of slashes made one slash.
+func SingleSlashes(path string) string {
+	if !strings.Contains(path, "//") {
+		return path // the common case, without allocating
+	}
+	var b strings.Builder
+	b.Grow(len(path))
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' && i > 0 && path[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
 }
 
 // handle adapts a handlerFunc to net/http (see package handler).

@@ -122,3 +122,25 @@ func TestRoutesBuild(t *testing.T) {
 	}()
 	New(Config{Mode: keycard.ModeStaging})
 }
+
+// TestRepeatedSlashes checks that a path written with repeated slashes, as
+// clients that join a base URL ending in "/" to a path starting with one
+// build it, is answered as if single-slashed: never with a redirect, which
+// a client may not follow on a POST.
+func TestRepeatedSlashes(t *testing.T) {
+	bk := newBookings(t, storetest.Config(t, "sqlite"))
+	push := `{"booking":{"status":"new","reservation_id":"R-SLASH","arrival_date":"{d1}","departure_date":"{d2}","currency":"EUR",
+		"customer":{"name":"A","surname":"B"},"rooms":[{"occupancy":{"adults":2},"rate_plan_id":"{rp1}","days":{"{d1}":100}}]}}`
+	bk.runAll(t, []scenario{
+		{name: "POST //api/v1/bookings/push", method: "POST", path: "//api/v1/bookings/push", cred: credKeyP1, body: push, status: 201,
+			want: []string{`"type":"booking"`, `"ota_reservation_code":"R-SLASH"`}},
+		{name: "GET //api/v1//properties", method: "GET", path: "//api/v1//properties", cred: credKeyP1, status: 200,
+			want: []string{`"total":1`, "{p1}"}},
+		{name: "slashes everywhere, and a trailing one", method: "GET", path: "///api//v1///properties//{p1}//", cred: credKeyP1, status: 200,
+			want: []string{`"id":"{p1}"`}},
+		{name: "a query string keeps its slashes", method: "GET", path: "//api/v1/properties?filter[title]=a//b", cred: credKeyP1, status: 200,
+			want: []string{`"total":0`}},
+		{name: "an unknown path is still a 404", method: "GET", path: "//api/v1//nothing", cred: credKeyP1, status: 404,
+			want: []string{"resource_not_found"}},
+	})
+}

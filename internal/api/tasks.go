@@ -45,6 +45,9 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range list {
 		items = append(items, taskResource(t))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -53,5 +56,5 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, taskResource(t))
+	return s.writeRelated(w, r, http.StatusOK, taskResource(t))
 }

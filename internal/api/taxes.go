@@ -45,6 +45,9 @@ func (s *Server) listTaxes(w http.ResponseWriter, r *http.Request) error {
 	for _, tx := range list {
 		items = append(items, taxResource(tx))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -53,7 +56,7 @@ func (s *Server) getTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, taxResource(tx))
+	return s.writeRelated(w, r, http.StatusOK, taxResource(tx))
 }
 
 func (s *Server) createTax(w http.ResponseWriter, r *http.Request) error {
@@ -76,7 +79,7 @@ func (s *Server) createTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, taxResource(out))
+	return s.writeRelated(w, r, http.StatusCreated, taxResource(out))
 }
 
 func (s *Server) updateTax(w http.ResponseWriter, r *http.Request) error {
@@ -90,7 +93,7 @@ func (s *Server) updateTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, taxResource(out))
+	return s.writeRelated(w, r, http.StatusOK, taxResource(out))
 }
 
 func (s *Server) deleteTax(w http.ResponseWriter, r *http.Request) error {
@@ -130,10 +133,24 @@ func taxChange(f *fields) *keycard.TaxChange {
 	return c
 }
 
+// taxRefAttributes are the attributes of a tax in a tax set's
+// relationships: its level in the set, and its title (see relate).
+type taxRefAttributes struct {
+	ID    string  `json:"id"`
+	Title *string `json:"title"`
+	Level int     `json:"level"`
+}
+
+func (a *taxRefAttributes) setTitle(title string, ok bool) {
+	if ok {
+		a.Title = &title
+	}
+}
+
 func taxSetResource(ts *keycard.TaxSet) resource {
 	taxes := make([]ref, 0, len(ts.Taxes))
 	for _, l := range ts.Taxes {
-		taxes = append(taxes, ref{Type: "tax", ID: l.ID, Attributes: map[string]any{"id": l.ID, "level": l.Level}})
+		taxes = append(taxes, ref{Type: "tax", ID: l.ID, Attributes: &taxRefAttributes{ID: l.ID, Level: l.Level}})
 	}
 	plans := make([]ref, 0, len(ts.RatePlanIDs))
 	for _, id := range ts.RatePlanIDs {
@@ -166,6 +183,9 @@ func (s *Server) listTaxSets(w http.ResponseWriter, r *http.Request) error {
 	for _, ts := range list {
 		items = append(items, taxSetResource(ts))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -174,7 +194,7 @@ func (s *Server) getTaxSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, taxSetResource(ts))
+	return s.writeRelated(w, r, http.StatusOK, taxSetResource(ts))
 }
 
 func (s *Server) createTaxSet(w http.ResponseWriter, r *http.Request) error {
@@ -195,7 +215,7 @@ func (s *Server) createTaxSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, taxSetResource(out))
+	return s.writeRelated(w, r, http.StatusCreated, taxSetResource(out))
 }
 
 func (s *Server) updateTaxSet(w http.ResponseWriter, r *http.Request) error {
@@ -209,7 +229,7 @@ func (s *Server) updateTaxSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, taxSetResource(out))
+	return s.writeRelated(w, r, http.StatusOK, taxSetResource(out))
 }
 
 func (s *Server) deleteTaxSet(w http.ResponseWriter, r *http.Request) error {

@@ -85,6 +85,9 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	for _, wh := range list {
 		items = append(items, webhookResource(wh, ""))
 	}
+	if err := s.relate(r, items...); err != nil {
+		return err
+	}
 	return writeList(w, items, total, q)
 }
 
@@ -93,7 +96,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, webhookResource(wh, ""))
+	return s.writeRelated(w, r, http.StatusOK, webhookResource(wh, ""))
 }
 
 // decodeNewWebhook reads a create (or test) body: property_id (null for
@@ -146,7 +149,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusCreated, webhookResource(out, secret))
+	return s.writeRelated(w, r, http.StatusCreated, webhookResource(out, secret))
 }
 
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -166,7 +169,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeData(w, http.StatusOK, webhookResource(out, ""))
+	return s.writeRelated(w, r, http.StatusOK, webhookResource(out, ""))
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -322,7 +325,9 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 			a.NextAttemptAt = timestampPtr(&d.NextAttemptAt)
 		}
 		items = append(items, resource{Type: "webhook_delivery", ID: d.ID, Attributes: a,
-			Relationships: map[string]any{"webhook": relation{ref{Type: "webhook", ID: d.WebhookID}}}})
+			// A webhook has no title; its callback is not repeated here.
+			Relationships: map[string]any{"webhook": relation{ref{Type: "webhook", ID: d.WebhookID,
+				Attributes: map[string]string{"id": d.WebhookID}}}}})
 	}
 	return writeList(w, items, total, q)
 }

@@ -41,7 +41,7 @@ func TestWebhookRoutes(t *testing.T) {
 		for _, sc := range []scenario{
 			{name: "create for P1 with the restricted key", method: "POST", path: "/api/v1/webhooks", cred: credKeyP1,
 				body:   `{"webhook":{"property_id":"{p1}",` + valid + `,"headers":{"Authorization":"Basic x"},"request_params":{"a":"1","n":2},"send_data":true}}`,
-				status: 201, want: []string{`"type":"webhook"`, `"signing_secret":"whsec_`, `"property":{"data":{"type":"property","id":"{p1}"}}`,
+				status: 201, want: []string{`"type":"webhook"`, `"signing_secret":"whsec_`, `"property":{"data":{"type":"property","id":"{p1}","attributes":{"id":"{p1}","title":"Alpha Hotel"}}}`,
 					`"headers":{"Authorization":"***"}`, `"request_params":{"a":"***","n":"***"}`, `"is_active":false`, `"send_data":true`,
 					`"made_with_api_key":true`, `"paused_reason":null`},
 				never: []string{"Basic x"}},

@@ -25,8 +25,9 @@ var facilitiesJSON []byte
 
 // Facilities is the read-only catalogue shipped with the binary.
 type Facilities struct {
-	lists map[string][]Facility
-	ids   map[string]map[string]bool
+	lists  map[string][]Facility
+	ids    map[string]map[string]bool
+	titles map[string]string // by id, of every kind
 }
 
 // catalogue is parsed once from the embedded file and never changed.
@@ -45,7 +46,7 @@ func parseFacilities(b []byte) (*Facilities, error) {
 	if err := json.Unmarshal(b, &lists); err != nil {
 		return nil, fmt.Errorf("keycard: facilities catalogue: %w", err)
 	}
-	c := &Facilities{lists: lists, ids: map[string]map[string]bool{}}
+	c := &Facilities{lists: lists, ids: map[string]map[string]bool{}, titles: map[string]string{}}
 	seen := map[string]bool{}
 	for kind, list := range lists {
 		c.ids[kind] = map[string]bool{}
@@ -55,6 +56,7 @@ func parseFacilities(b []byte) (*Facilities, error) {
 			}
 			seen[f.ID] = true
 			c.ids[kind][f.ID] = true
+			c.titles[f.ID] = f.Title
 		}
 	}
 	return c, nil
@@ -66,6 +68,13 @@ func FacilityCatalogue(kind string) []Facility { return catalogue.lists[kind] }
 
 // KnownFacility reports whether id is in the catalogue of kind.
 func KnownFacility(kind, id string) bool { return catalogue.ids[kind][id] }
+
+// FacilityTitle returns the title of the facility id, of either kind, and
+// whether the catalogue has it.
+func FacilityTitle(id string) (string, bool) {
+	title, ok := catalogue.titles[id]
+	return title, ok
+}
 
 // facilitiesMessage returns what is wrong with a list of facility ids of
 // a kind, or "".

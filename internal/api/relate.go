@@ -1,0 +1,107 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/store"
+)
+
+// Channex gives every relationship item, to-one and to-many, attributes
+// with at least its id and its title, and clients read them: Channex's own
+// JavaScript library reads attributes.id of every item of every list it
+// gets, and fails on an item without. A resource builder sets them when
+// they are at hand (a group's properties, a user's name); relate fills in
+// the others.
+
+// titleAttributes are the attributes of a relationship item named by its
+// title. Title is null only when the related resource is gone (a race with
+// its deletion).
+type titleAttributes struct {
+	ID    string  `json:"id"`
+	Title *string `json:"title"`
+}
+
+func newTitleAttributes(id, title string, ok bool) titleAttributes {
+	if !ok {
+		return titleAttributes{ID: id}
+	}
+	return titleAttributes{ID: id, Title: &title}
+}
+
+// titleSetter is relationship attributes of more than an id and a title,
+// whose title relate sets.
+type titleSetter interface {
+	setTitle(title string, ok bool)
+}
+
+// relate gives every relationship item of items that has no attributes its
+// titleAttributes, and sets the title of those whose attributes are a
+// titleSetter: a facility's from the catalogue, the others' from the store,
+// in one query for the whole answer at most (see store.Titles).
+func (s *Server) relate(r *http.Request, items ...resource) error {
+	var want []store.Ref
+	eachRef(items, func(rf *ref) {
+		if _, setter := rf.Attributes.(titleSetter); (rf.Attributes == nil || setter) && rf.Type != "facility" {
+			want = append(want, store.Ref{Kind: rf.Type, ID: rf.ID})
+		}
+	})
+	var titles map[store.Ref]string
+	if len(want) > 0 {
+		var err error
+		if titles, err = s.store.Titles(r.Context(), principal(r), want); err != nil {
+			return err
+		}
+	}
+	eachRef(items, func(rf *ref) {
+		switch a := rf.Attributes.(type) {
+		case nil:
+			title, ok := relationTitle(titles, rf.Type, rf.ID)
+			rf.Attributes = newTitleAttributes(rf.ID, title, ok)
+		case titleSetter:
+			a.setTitle(relationTitle(titles, rf.Type, rf.ID))
+		}
+	})
+	return nil
+}
+
+// relationTitle returns the title of the related resource of kind and id:
+// from the catalogue for a facility, else from titles.
+func relationTitle(titles map[store.Ref]string, kind, id string) (string, bool) {
+	if kind == "facility" {
+		return keycard.FacilityTitle(id)
+	}
+	title, ok := titles[store.Ref{Kind: kind, ID: id}]
+	return title, ok
+}
+
+// writeRelated is writeData for a resource whose relationships relate
+// completes.
+func (s *Server) writeRelated(w http.ResponseWriter, r *http.Request, status int, res resource) error {
+	if err := s.relate(r, res); err != nil {
+		return err
+	}
+	return writeData(w, status, res)
+}
+
+// eachRef calls fn with every relationship item of items, which it may
+// change.
+func eachRef(items []resource, fn func(*ref)) {
+	for _, it := range items {
+		for name, v := range it.Relationships {
+			rel, ok := v.(relation)
+			if !ok {
+				continue
+			}
+			switch d := rel.Data.(type) {
+			case ref:
+				fn(&d)
+				it.Relationships[name] = relation{d}
+			case []ref:
+				for i := range d {
+					fn(&d[i])
+				}
+			}
+		}
+	}
+}
