@@ -74,10 +74,8 @@ func TestTitles(t *testing.T) {
 		}
 
 		t.Run("a renamed property", func(t *testing.T) {
-			if _, err := st.UpdateProperty(ctx, owner, alpha, func(p *keycard.Property) keycard.FieldErrors {
-				p.Title = "Alpha Renamed"
-				return nil
-			}); err != nil {
+			title := "Alpha Renamed"
+			if _, err := st.UpdateProperty(ctx, owner, alpha, &keycard.PropertyChange{Title: &title}, nil); err != nil {
 				t.Fatal(err)
 			}
 			got, err := st.Titles(ctx, &cached, []store.Ref{{"property", alpha}})
