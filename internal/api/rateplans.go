@@ -60,8 +60,8 @@ func ratePlanResource(rp *keycard.RatePlan, withParent bool) resource {
 		"children_fee": keycard.FormatMoney(rp.ChildrenFee, rp.Currency), "infant_fee": keycard.FormatMoney(rp.InfantFee, rp.Currency),
 		"max_stay": rp.MaxStay, "min_stay_arrival": rp.MinStayArrival, "min_stay_through": rp.MinStayThrough,
 		"closed_to_arrival": rp.ClosedToArrival, "closed_to_departure": rp.ClosedToDeparture, "stop_sell": rp.StopSell,
-		"options": options, "auto_rate_settings": nil, "cancellation_policy_id": nil, "tax_set_id": nullable(rp.TaxSetID),
-		"ui_read_only": false, "is_derived": rp.IsDerived(),
+		"options": options, "auto_rate_settings": nil, "tax_set_id": nullable(rp.TaxSetID),
+		"cancellation_policy_id": nullable(rp.CancellationPolicyID), "ui_read_only": false, "is_derived": rp.IsDerived(),
 		"created_at": timestamp(rp.CreatedAt), "updated_at": timestamp(rp.UpdatedAt),
 	}
 	for _, f := range keycard.InheritFlags {
@@ -203,10 +203,12 @@ func applyRatePlan(f *fields, rp *keycard.RatePlan, oldParent string) {
 			f.errs.Add(name, "is not a valid id")
 		}
 	}
-	f.str("tax_set_id", &rp.TaxSetID)
-	rp.TaxSetID = strings.ToLower(strings.TrimSpace(rp.TaxSetID))
-	if rp.TaxSetID != "" && !f.errs.Has("tax_set_id") && !keycard.ValidID(rp.TaxSetID) {
-		f.errs.Add("tax_set_id", "is not a valid id")
+	for name, dst := range map[string]*string{"tax_set_id": &rp.TaxSetID, "cancellation_policy_id": &rp.CancellationPolicyID} {
+		f.str(name, dst)
+		*dst = strings.ToLower(strings.TrimSpace(*dst))
+		if *dst != "" && !f.errs.Has(name) && !keycard.ValidID(*dst) {
+			f.errs.Add(name, "is not a valid id")
+		}
 	}
 	for name, dst := range map[string]*int64{"children_fee": &rp.ChildrenFee, "infant_fee": &rp.InfantFee} {
 		raw := f.raw(name)
