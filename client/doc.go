@@ -1,11 +1,11 @@
 // Package client is a Go client for keycard's API, the Channex API v1
 // dialect: typed calls for properties, groups, room types, rate plans,
 // availability and restrictions (ARI), bookings, booking revisions and the
-// feed, tasks, hotel policies, taxes and tax sets, photos, the facilities
-// catalogue, webhooks and API keys; iterators over pages; errors that
-// carry the Channex error envelope; retries with backoff (see
-// WithRetries); and VerifyWebhook and WebhookHandler, which check a
-// webhook delivery's signature.
+// feed, tasks, hotel policies, cancellation policies, taxes and tax sets,
+// photos, the facilities catalogue, webhooks and API keys; iterators over
+// pages; errors that carry the Channex error envelope; retries with
+// backoff (see WithRetries); and VerifyWebhook and WebhookHandler, which
+// check a webhook delivery's signature.
 //
 // The client is a module of its own, github.com/keycard/keycard/client,
 // which needs nothing but the standard library:

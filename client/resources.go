@@ -336,9 +336,12 @@ type RatePlan struct {
 	StopSell          []bool       `json:"stop_sell"`
 	// TaxSetID is the plan's tax set, from its relationships; "" for
 	// none.
-	TaxSetID  string    `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TaxSetID string `json:"-"`
+	// CancellationPolicyID is the plan's cancellation policy; "" for
+	// none.
+	CancellationPolicyID string    `json:"cancellation_policy_id"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 func (rp *RatePlan) UnmarshalJSON(b []byte) error {
@@ -383,6 +386,9 @@ type RatePlanChange struct {
 	// TaxSetID names a tax set of the property; a pointer to "" takes the
 	// plan's away.
 	TaxSetID *string `json:"tax_set_id,omitempty"`
+	// CancellationPolicyID names a cancellation policy of the property;
+	// a pointer to "" takes the plan's away.
+	CancellationPolicyID *string `json:"cancellation_policy_id,omitempty"`
 }
 
 // NewRatePlan is a rate plan to create.

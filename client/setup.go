@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// The rest of a property's set-up: hotel policies, taxes and tax sets,
-// photos, and the facilities catalogue. Like everything else, they reach
+// The rest of a property's set-up: hotel policies, cancellation policies,
+// taxes and tax sets, photos, and the facilities catalogue. Like everything else, they reach
 // only the properties of the credential; filter lists by "property_id".
 // Money is a decimal string in the property's currency ("4.00").
 
@@ -125,6 +125,123 @@ func (c *Client) UpdateHotelPolicy(ctx context.Context, id string, ch HotelPolic
 // DeleteHotelPolicy deletes a hotel policy.
 func (c *Client) DeleteHotelPolicy(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/hotel_policies/"+pathID(id), nil, nil, nil)
+}
+
+// CancellationPolicy is a property's terms of cancellation, which its rate
+// plans name with their cancellation policy ID. An amount is a decimal
+// string in the unit the field beside it sets (whole nights, a percent, or
+// money in Currency), and nil when that field needs none.
+type CancellationPolicy struct {
+	ID         string `json:"id"`
+	PropertyID string `json:"property_id"`
+	Title      string `json:"title"`
+	Currency   string `json:"currency"`
+	// GuaranteePaymentPolicy is what a guest pays when booking: "none",
+	// "nights_based", "percent_based", "fixed_per_booking" or
+	// "fixed_per_booking_room".
+	GuaranteePaymentPolicy string  `json:"guarantee_payment_policy"`
+	GuaranteePaymentAmount *string `json:"guarantee_payment_amount"`
+	// AfterReservationCancellationLogic is what a cancellation costs once
+	// booked (until the deadline, if any): "free", "non_refundable",
+	// "guarantee_amount", "nights_based" or "percent_based".
+	AfterReservationCancellationLogic  string  `json:"after_reservation_cancellation_logic"`
+	AfterReservationCancellationAmount *string `json:"after_reservation_cancellation_amount"`
+	AllowDeadlineBasedLogic            bool    `json:"allow_deadline_based_logic"`
+	// CancellationPolicyLogic is what changes at the deadline: "free"
+	// (nothing), "deadline" (the penalty) or "non_refundable".
+	CancellationPolicyLogic string `json:"cancellation_policy_logic"`
+	// CancellationPolicyDeadline is how many days or hours (see
+	// CancellationPolicyDeadlineType) before arrival the deadline falls.
+	CancellationPolicyDeadline     *int   `json:"cancellation_policy_deadline"`
+	CancellationPolicyDeadlineType string `json:"cancellation_policy_deadline_type"`
+	// CancellationPolicyMode is what the penalty counts: "percent" or
+	// "nights".
+	CancellationPolicyMode    *string `json:"cancellation_policy_mode"`
+	CancellationPolicyPenalty *string `json:"cancellation_policy_penalty"`
+	// NonShowPolicy is "default" (charged as a late cancellation) or
+	// "total_price".
+	NonShowPolicy string `json:"non_show_policy"`
+	// AssociatedRatePlanIDs are the rate plans that name the policy.
+	AssociatedRatePlanIDs []string  `json:"associated_rate_plan_ids"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
+}
+
+func (cp *CancellationPolicy) UnmarshalJSON(b []byte) error {
+	type plain CancellationPolicy
+	return json.Unmarshal(b, &struct {
+		*plain
+		CreatedAt timeField `json:"created_at"`
+		UpdatedAt timeField `json:"updated_at"`
+	}{(*plain)(cp), timeField{&cp.CreatedAt}, timeField{&cp.UpdatedAt}})
+}
+
+// NewCancellationPolicy is a cancellation policy to create; see
+// CancellationPolicy for the values. The currency is the property's
+// unless given; AssociatedRatePlanIDs makes exactly those plans name it.
+type NewCancellationPolicy struct {
+	PropertyID                         string   `json:"property_id"`
+	Title                              string   `json:"title"`
+	Currency                           string   `json:"currency,omitempty"`
+	GuaranteePaymentPolicy             string   `json:"guarantee_payment_policy"`
+	GuaranteePaymentAmount             string   `json:"guarantee_payment_amount,omitempty"`
+	AfterReservationCancellationLogic  string   `json:"after_reservation_cancellation_logic,omitempty"`
+	AfterReservationCancellationAmount string   `json:"after_reservation_cancellation_amount,omitempty"`
+	AllowDeadlineBasedLogic            *bool    `json:"allow_deadline_based_logic,omitempty"`
+	CancellationPolicyLogic            string   `json:"cancellation_policy_logic"`
+	CancellationPolicyDeadline         *int     `json:"cancellation_policy_deadline,omitempty"`
+	CancellationPolicyDeadlineType     string   `json:"cancellation_policy_deadline_type,omitempty"`
+	CancellationPolicyMode             string   `json:"cancellation_policy_mode,omitempty"`
+	CancellationPolicyPenalty          string   `json:"cancellation_policy_penalty,omitempty"`
+	NonShowPolicy                      string   `json:"non_show_policy,omitempty"`
+	AssociatedRatePlanIDs              []string `json:"associated_rate_plan_ids,omitempty"`
+}
+
+// CancellationPolicyChange changes a cancellation policy: nil fields are
+// not sent and keep their values (an amount keeps the value it was written
+// with). AssociatedRatePlanIDs, when not nil, replace the policy's plans.
+type CancellationPolicyChange struct {
+	Title                              *string  `json:"title,omitempty"`
+	Currency                           *string  `json:"currency,omitempty"`
+	GuaranteePaymentPolicy             *string  `json:"guarantee_payment_policy,omitempty"`
+	GuaranteePaymentAmount             *string  `json:"guarantee_payment_amount,omitempty"`
+	AfterReservationCancellationLogic  *string  `json:"after_reservation_cancellation_logic,omitempty"`
+	AfterReservationCancellationAmount *string  `json:"after_reservation_cancellation_amount,omitempty"`
+	AllowDeadlineBasedLogic            *bool    `json:"allow_deadline_based_logic,omitempty"`
+	CancellationPolicyLogic            *string  `json:"cancellation_policy_logic,omitempty"`
+	CancellationPolicyDeadline         *int     `json:"cancellation_policy_deadline,omitempty"`
+	CancellationPolicyDeadlineType     *string  `json:"cancellation_policy_deadline_type,omitempty"`
+	CancellationPolicyMode             *string  `json:"cancellation_policy_mode,omitempty"`
+	CancellationPolicyPenalty          *string  `json:"cancellation_policy_penalty,omitempty"`
+	NonShowPolicy                      *string  `json:"non_show_policy,omitempty"`
+	AssociatedRatePlanIDs              []string `json:"associated_rate_plan_ids,omitzero"`
+}
+
+// CancellationPolicies iterates over cancellation policies.
+func (c *Client) CancellationPolicies(ctx context.Context, opts ListOptions) iter.Seq2[*CancellationPolicy, error] {
+	return ptrs(list[CancellationPolicy](c, ctx, "/api/v1/cancellation_policies", opts))
+}
+
+// CancellationPolicy returns one cancellation policy.
+func (c *Client) CancellationPolicy(ctx context.Context, id string) (*CancellationPolicy, error) {
+	return one[CancellationPolicy](c, ctx, http.MethodGet, "/api/v1/cancellation_policies/"+pathID(id), nil)
+}
+
+// CreateCancellationPolicy creates a cancellation policy.
+func (c *Client) CreateCancellationPolicy(ctx context.Context, cp NewCancellationPolicy) (*CancellationPolicy, error) {
+	return one[CancellationPolicy](c, ctx, http.MethodPost, "/api/v1/cancellation_policies", map[string]any{"cancellation_policy": cp})
+}
+
+// UpdateCancellationPolicy changes a cancellation policy.
+func (c *Client) UpdateCancellationPolicy(ctx context.Context, id string, ch CancellationPolicyChange) (*CancellationPolicy, error) {
+	return one[CancellationPolicy](c, ctx, http.MethodPut, "/api/v1/cancellation_policies/"+pathID(id),
+		map[string]any{"cancellation_policy": ch})
+}
+
+// DeleteCancellationPolicy deletes a cancellation policy; its rate plans no
+// longer name it.
+func (c *Client) DeleteCancellationPolicy(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/cancellation_policies/"+pathID(id), nil, nil, nil)
 }
 
 // DateRange bounds the stay dates (YYYY-MM-DD) a tax applies to; nil is

@@ -29,10 +29,15 @@ var setupFuzzRoutes = []struct {
 	{"POST", "/api/v1/photos/upload", "--b\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\n\r\n\x89PNG\r\n\x1a\n\r\n--b--\r\n"},
 	{"GET", "/api/v1/photo_files/{photo}.png", ``},
 	{"GET", "/api/v1/properties/health", ``},
+	{"POST", "/api/v1/cancellation_policies", `{"cancellation_policy":{"property_id":"{p1}","title":"C","currency":"EUR","guarantee_payment_policy":"percent_based","guarantee_payment_amount":"50","after_reservation_cancellation_logic":"nights_based","after_reservation_cancellation_amount":1,"cancellation_policy_logic":"deadline","cancellation_policy_deadline":7,"cancellation_policy_deadline_type":"days","cancellation_policy_mode":"percent","cancellation_policy_penalty":"25","non_show_policy":"total_price","associated_rate_plan_ids":[]}}`},
+	{"PUT", "/api/v1/cancellation_policies/{cancel}", `{"cancellation_policy":{"cancellation_policy_mode":"nights","guarantee_payment_policy":"fixed_per_booking","cancellation_policy_deadline":null,"associated_rate_plan_ids":["{p1}"]}}`},
+	{"GET", "/api/v1/cancellation_policies", ``},
+	{"PUT", "/api/v1/rate_plans/{p1}", `{"rate_plan":{"cancellation_policy_id":"{cancel}"}}`},
 }
 
-// setupFuzzIDs makes a hotel policy, a tax, a tax set and a photo of P1
-// for the routes above, and returns their placeholders and ids.
+// setupFuzzIDs makes a hotel policy, a tax, a tax set, a photo and a
+// cancellation policy of P1 for the routes above, and returns their
+// placeholders and ids.
 func setupFuzzIDs(tb testing.TB, fx *fixture) []string {
 	tb.Helper()
 	id := func(path, body string) string {
@@ -46,5 +51,6 @@ func setupFuzzIDs(tb testing.TB, fx *fixture) []string {
 	tax := id("/api/v1/taxes", setupFuzzRoutes[3].body)
 	set := id("/api/v1/tax_sets", `{"tax_set":{"property_id":"{p1}","title":"F","taxes":[{"id":"`+tax+`","level":0}]}}`)
 	photo := id("/api/v1/photos", setupFuzzRoutes[14].body)
-	return []string{"{hp}", hp, "{tax}", tax, "{set}", set, "{photo}", photo}
+	cancel := id("/api/v1/cancellation_policies", setupFuzzRoutes[len(setupFuzzRoutes)-4].body)
+	return []string{"{hp}", hp, "{tax}", tax, "{set}", set, "{photo}", photo, "{cancel}", cancel}
 }

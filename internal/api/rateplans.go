@@ -57,8 +57,8 @@ func ratePlanResource(rp *keycard.RatePlan, withParent bool) resource {
 		"children_fee": keycard.FormatMoney(rp.ChildrenFee, rp.Currency), "infant_fee": keycard.FormatMoney(rp.InfantFee, rp.Currency),
 		"max_stay": rp.MaxStay, "min_stay_arrival": rp.MinStayArrival, "min_stay_through": rp.MinStayThrough,
 		"closed_to_arrival": rp.ClosedToArrival, "closed_to_departure": rp.ClosedToDeparture, "stop_sell": rp.StopSell,
-		"options": options, "auto_rate_settings": nil, "cancellation_policy_id": nil, "tax_set_id": nullable(rp.TaxSetID),
-		"ui_read_only": false, "is_derived": rp.IsDerived(),
+		"options": options, "auto_rate_settings": nil, "tax_set_id": nullable(rp.TaxSetID),
+		"cancellation_policy_id": nullable(rp.CancellationPolicyID), "ui_read_only": false, "is_derived": rp.IsDerived(),
 		"created_at": timestamp(rp.CreatedAt), "updated_at": timestamp(rp.UpdatedAt),
 	}
 	for _, f := range keycard.InheritFlags {
@@ -186,7 +186,7 @@ func ratePlanChange(f *fields) *keycard.RatePlanChange {
 	}{
 		{"currency", &c.Currency}, {"title", &c.Title}, {"sell_mode", &c.SellMode}, {"rate_mode", &c.RateMode},
 		{"meal_type", &c.MealType}, {"room_type_id", &c.RoomTypeID}, {"parent_rate_plan_id", &c.ParentRatePlanID},
-		{"tax_set_id", &c.TaxSetID},
+		{"tax_set_id", &c.TaxSetID}, {"cancellation_policy_id", &c.CancellationPolicyID},
 	} {
 		*m.dst = f.strSent(m.name)
 	}

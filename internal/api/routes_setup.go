@@ -7,7 +7,7 @@ import (
 )
 
 // setupRoutes registers the routes of the rest of a property's set-up:
-// hotel policies, taxes and tax sets, the facilities catalogue, photos and
+// hotel policies, cancellation policies, taxes and tax sets, the facilities catalogue, photos and
 // the property health check. Everything is authenticated and reached
 // through the principal's properties, except uploaded photo files, which
 // are served to anyone holding their (unguessable) URL, as OTAs fetch them.
@@ -17,6 +17,12 @@ func (s *Server) setupRoutes(mux *routeMux, public func(handlerFunc) http.Handle
 	mux.Handle("GET /api/v1/hotel_policies/{id}", authed(s.getHotelPolicy))
 	mux.Handle("PUT /api/v1/hotel_policies/{id}", authed(s.updateHotelPolicy))
 	mux.Handle("DELETE /api/v1/hotel_policies/{id}", authed(s.deleteHotelPolicy))
+
+	mux.Handle("GET /api/v1/cancellation_policies", authed(s.listCancellationPolicies))
+	mux.Handle("POST /api/v1/cancellation_policies", authed(s.createCancellationPolicy))
+	mux.Handle("GET /api/v1/cancellation_policies/{id}", authed(s.getCancellationPolicy))
+	mux.Handle("PUT /api/v1/cancellation_policies/{id}", authed(s.updateCancellationPolicy))
+	mux.Handle("DELETE /api/v1/cancellation_policies/{id}", authed(s.deleteCancellationPolicy))
 
 	mux.Handle("GET /api/v1/taxes", authed(s.listTaxes))
 	mux.Handle("POST /api/v1/taxes", authed(s.createTax))

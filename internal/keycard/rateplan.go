@@ -50,9 +50,12 @@ type RatePlan struct {
 	MealType         string // "" is null
 	// TaxSetID names the property's tax set whose taxes apply, or is
 	// empty.
-	TaxSetID    string
-	ChildrenFee int64 // minor units of Currency
-	InfantFee   int64
+	TaxSetID string
+	// CancellationPolicyID names the property's cancellation policy that
+	// applies, or is empty.
+	CancellationPolicyID string
+	ChildrenFee          int64 // minor units of Currency
+	InfantFee            int64
 	// Weekday defaults, Monday first: the values of dates nothing was
 	// written for.
 	MaxStay           [7]int

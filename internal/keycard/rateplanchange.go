@@ -17,6 +17,7 @@ type RatePlanChange struct {
 	PropertyID                                    *string
 	Title, Currency, SellMode, RateMode, MealType *string
 	RoomTypeID, ParentRatePlanID, TaxSetID        *string
+	CancellationPolicyID                          *string
 	// ChildrenFee and InfantFee are nil when not sent; JSON null is 0.
 	ChildrenFee, InfantFee json.RawMessage
 	// Weekday defaults, Monday first.
@@ -78,7 +79,7 @@ func (rp *RatePlan) Apply(c *RatePlanChange, errs FieldErrors) FieldErrors {
 		dst  *string
 	}{
 		{"room_type_id", c.RoomTypeID, &rp.RoomTypeID}, {"parent_rate_plan_id", c.ParentRatePlanID, &rp.ParentRatePlanID},
-		{"tax_set_id", c.TaxSetID, &rp.TaxSetID},
+		{"tax_set_id", c.TaxSetID, &rp.TaxSetID}, {"cancellation_policy_id", c.CancellationPolicyID, &rp.CancellationPolicyID},
 	} {
 		if m.v != nil {
 			*m.dst = *m.v

@@ -23,7 +23,8 @@ var inheritColumns = func() string {
 }()
 
 var ratePlanColumns = `rp.id, rp.property_id, rp.room_type_id, rp.parent_rate_plan_id, rp.title, rp.currency, rp.sell_mode,
-	rp.rate_mode, rp.meal_type, rp.children_fee, rp.infant_fee, rp.weekday_defaults, ` + inheritColumns + `, rp.created_at, rp.updated_at, rp.tax_set_id`
+	rp.rate_mode, rp.meal_type, rp.children_fee, rp.infant_fee, rp.weekday_defaults, ` + inheritColumns + `, rp.created_at, rp.updated_at, rp.tax_set_id,
+	rp.cancellation_policy_id`
 
 var ratePlanFields = map[string]column{
 	"id":           {expr: "rp.id"},
@@ -50,7 +51,7 @@ type weekdayDefaults struct {
 
 func scanRatePlan(row scanner) (*keycard.RatePlan, error) {
 	var rp keycard.RatePlan
-	var parent, taxSet sql.NullString
+	var parent, taxSet, cancellation sql.NullString
 	var defaults string
 	var created, updated int64
 	inherit := make([]bool, len(keycard.InheritFlags))
@@ -59,10 +60,10 @@ func scanRatePlan(row scanner) (*keycard.RatePlan, error) {
 	for i := range inherit {
 		dest = append(dest, &inherit[i])
 	}
-	if err := row.Scan(append(dest, &created, &updated, &taxSet)...); err != nil {
+	if err := row.Scan(append(dest, &created, &updated, &taxSet, &cancellation)...); err != nil {
 		return nil, err
 	}
-	rp.ParentRatePlanID, rp.TaxSetID = parent.String, taxSet.String
+	rp.ParentRatePlanID, rp.TaxSetID, rp.CancellationPolicyID = parent.String, taxSet.String, cancellation.String
 	var wd weekdayDefaults
 	if err := json.Unmarshal([]byte(defaults), &wd); err != nil {
 		return nil, fmt.Errorf("store: rate plan %s weekday defaults: %w", rp.ID, err)
@@ -382,6 +383,17 @@ func (s *Store) checkRatePlan(ctx context.Context, t *tx, rp, old *keycard.RateP
 			fe.Add("tax_set_id", "is not a tax set of the property")
 		}
 	}
+	if rp.CancellationPolicyID != "" && !skip.Has("cancellation_policy_id") {
+		var n int
+		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM cancellation_policies WHERE id = ? AND property_id = ?`, rp.CancellationPolicyID,
+			rp.PropertyID).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("store: rate plan cancellation policy: %w", err)
+		}
+		if n == 0 {
+			fe.Add("cancellation_policy_id", "is not a cancellation policy of the property")
+		}
+	}
 	if old != nil && old.Currency != rp.Currency && !fe.Has("currency") {
 		if keycard.CurrencyExponent(old.Currency) != keycard.CurrencyExponent(rp.Currency) {
 			fe.Add("currency", "can't be changed to a currency with a different number of decimals (rates are kept in minor units)")
@@ -447,8 +459,8 @@ func ratePlanValues(rp *keycard.RatePlan) (string, []any) {
 		cols = append(cols, f.Name)
 		vals = append(vals, rp.Inherit&f.Bit != 0)
 	}
-	cols = append(cols, "updated_at", "tax_set_id")
-	vals = append(vals, micros(rp.UpdatedAt), nullID(rp.TaxSetID))
+	cols = append(cols, "updated_at", "tax_set_id", "cancellation_policy_id")
+	vals = append(vals, micros(rp.UpdatedAt), nullID(rp.TaxSetID), nullID(rp.CancellationPolicyID))
 	return strings.Join(cols, ", "), vals
 }
 
