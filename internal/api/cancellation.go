@@ -1,9 +1,7 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -95,13 +93,10 @@ func (s *Server) createCancellationPolicy(w http.ResponseWriter, r *http.Request
 		// Report every field at once, before the property is looked up.
 		cp := &keycard.CancellationPolicy{Currency: "EUR", AfterReservationCancellationLogic: "free",
 			CancellationPolicyDeadlineType: "days", NonShowPolicy: "default"}
-		applyCancellationPolicy(f, cp, true)
-		return f.errs.Merge(cp.Validate(f.errs))
+		errs := cp.Apply(cancellationPolicyChange(f), true, f.errs)
+		return errs.Merge(cp.Validate(errs))
 	}
-	out, err := s.store.CreateCancellationPolicy(r.Context(), principal(r), propertyID, func(cp *keycard.CancellationPolicy) keycard.FieldErrors {
-		applyCancellationPolicy(f, cp, true)
-		return f.errs
-	})
+	out, err := s.store.CreateCancellationPolicy(r.Context(), principal(r), propertyID, cancellationPolicyChange(f), f.errs)
 	if err != nil {
 		return err
 	}
@@ -113,11 +108,8 @@ func (s *Server) updateCancellationPolicy(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	out, err := s.store.UpdateCancellationPolicy(r.Context(), principal(r), r.PathValue("id"), func(cp *keycard.CancellationPolicy) keycard.FieldErrors {
-		unchangeable(f, "property_id", cp.PropertyID)
-		applyCancellationPolicy(f, cp, false)
-		return f.errs
-	})
+	c := cancellationPolicyChange(f)
+	out, err := s.store.UpdateCancellationPolicy(r.Context(), principal(r), r.PathValue("id"), c, f.errs)
 	if err != nil {
 		return err
 	}
@@ -131,101 +123,48 @@ func (s *Server) deleteCancellationPolicy(w http.ResponseWriter, r *http.Request
 	return writeSuccess(w)
 }
 
-// applyCancellationPolicy copies the members present in f onto cp. An
-// amount's unit follows the field beside it (and money the currency), so
-// the amounts are read last; one the request leaves out keeps the value it
-// was written with, read anew in the unit and currency the change leaves
-// (and refused if it no longer fits). An amount its field needs none of is
-// dropped. isNew tells a new policy, which takes allow_deadline_based_logic
-// from its logic unless the request gives it.
-func applyCancellationPolicy(f *fields, cp *keycard.CancellationPolicy, isNew bool) {
-	type amount struct {
-		name string
-		dst  *int64
-		unit func() keycard.AmountUnit
-		was  string // as written before the change; "" for none
-	}
-	amounts := []amount{
-		{name: "guarantee_payment_amount", dst: &cp.GuaranteePaymentAmount, unit: cp.GuaranteeUnit},
-		{name: "after_reservation_cancellation_amount", dst: &cp.AfterReservationCancellationAmount, unit: cp.AfterReservationUnit},
-		{name: "cancellation_policy_penalty", dst: &cp.CancellationPolicyPenalty, unit: cp.PenaltyUnit},
-	}
-	for i := range amounts {
-		a := &amounts[i]
-		if u := a.unit(); u != keycard.NoAmount {
-			a.was = keycard.FormatPolicyAmount(*a.dst, u, cp.Currency)
-		}
-	}
-
+// cancellationPolicyChange decodes a cancellation policy body into a
+// change, typed but not judged (the domain's CancellationPolicy.Apply
+// does that), recording type errors in f.errs.
+func cancellationPolicyChange(f *fields) *keycard.CancellationPolicyChange {
+	c := &keycard.CancellationPolicyChange{PropertyID: f.strPtrOrEmpty("property_id")}
 	if f.has("currency") && !isNull(f.raw("currency")) {
-		f.str("currency", &cp.Currency)
-		cp.Currency = strings.ToUpper(strings.TrimSpace(cp.Currency))
+		c.Currency = f.strPtrOrEmpty("currency")
 	}
-	f.str("title", &cp.Title)
-	cp.Title = strings.TrimSpace(cp.Title)
-	for name, dst := range map[string]*string{
-		"guarantee_payment_policy": &cp.GuaranteePaymentPolicy, "after_reservation_cancellation_logic": &cp.AfterReservationCancellationLogic,
-		"cancellation_policy_logic": &cp.CancellationPolicyLogic, "cancellation_policy_deadline_type": &cp.CancellationPolicyDeadlineType,
-		"cancellation_policy_mode": &cp.CancellationPolicyMode, "non_show_policy": &cp.NonShowPolicy,
+	for _, m := range []struct {
+		name string
+		dst  **string
+	}{
+		{"title", &c.Title}, {"guarantee_payment_policy", &c.GuaranteePaymentPolicy},
+		{"after_reservation_cancellation_logic", &c.AfterReservationCancellationLogic},
+		{"cancellation_policy_logic", &c.CancellationPolicyLogic}, {"cancellation_policy_deadline_type", &c.CancellationPolicyDeadlineType},
+		{"cancellation_policy_mode", &c.CancellationPolicyMode}, {"non_show_policy", &c.NonShowPolicy},
 	} {
-		f.str(name, dst)
-		*dst = strings.TrimSpace(*dst)
+		*m.dst = f.strPtrOrEmpty(m.name)
 	}
-	// A null deadline type is Channex's way of saying days.
-	if cp.CancellationPolicyDeadlineType == "" && f.has("cancellation_policy_deadline_type") && isNull(f.raw("cancellation_policy_deadline_type")) {
-		cp.CancellationPolicyDeadlineType = "days"
-	}
-	if !f.boolean("allow_deadline_based_logic", &cp.AllowDeadlineBasedLogic) && isNew {
-		cp.AllowDeadlineBasedLogic = cp.HasDeadline()
+	c.DeadlineTypeNull = f.has("cancellation_policy_deadline_type") && isNull(f.raw("cancellation_policy_deadline_type"))
+	var allow bool
+	if f.boolean("allow_deadline_based_logic", &allow) {
+		c.AllowDeadlineBasedLogic = &allow
 	}
 	if raw := f.raw("cancellation_policy_deadline"); raw != nil {
 		if isNull(raw) {
-			cp.CancellationPolicyDeadline = nil
+			c.DeadlineSent = true
 		} else if n, ok := wholeNumber(raw); !ok {
 			f.errs.Add("cancellation_policy_deadline", "must be a whole number")
 		} else {
 			d := int(n)
-			cp.CancellationPolicyDeadline = &d
+			c.DeadlineSent, c.Deadline = true, &d
 		}
 	}
 	if f.has("associated_rate_plan_ids") {
-		f.stringList("associated_rate_plan_ids", &cp.RatePlanIDs)
-		for i, id := range cp.RatePlanIDs {
-			cp.RatePlanIDs[i] = strings.ToLower(strings.TrimSpace(id))
+		var ids []string
+		if f.stringList("associated_rate_plan_ids", &ids) {
+			c.RatePlanIDs = &ids
 		}
 	}
-
-	for _, a := range amounts {
-		u := a.unit()
-		raw := f.raw(a.name)
-		switch {
-		case u == keycard.NoAmount:
-			*a.dst = 0
-			continue
-		case raw == nil && a.was != "":
-			raw, _ = json.Marshal(a.was)
-		case raw == nil || isNull(raw):
-			f.errs.Add(a.name, "can't be blank")
-			continue
-		}
-		v, msg := keycard.ParsePolicyAmount(raw, u, cp.Currency)
-		if msg != "" {
-			f.errs.Add(a.name, msg)
-			continue
-		}
-		*a.dst = v
-	}
-}
-
-// unchangeable records an error when f changes a member that cannot
-// change after creation, such as the property of a policy.
-func unchangeable(f *fields, name, current string) {
-	if !f.has(name) {
-		return
-	}
-	var v string
-	f.str(name, &v)
-	if !f.errs.Has(name) && !strings.EqualFold(strings.TrimSpace(v), current) {
-		f.errs.Add(name, "can't be changed")
-	}
+	c.GuaranteePaymentAmount = f.raw("guarantee_payment_amount")
+	c.AfterReservationCancellationAmount = f.raw("after_reservation_cancellation_amount")
+	c.CancellationPolicyPenalty = f.raw("cancellation_policy_penalty")
+	return c
 }

@@ -81,24 +81,27 @@ func (s *Store) CancellationPolicy(ctx context.Context, p *keycard.Principal, id
 }
 
 // CreateCancellationPolicy creates a cancellation policy of a property p
-// reaches, and makes it the policy of the rate plans it names. build fills
-// it in, starting from the property's currency and Channex's defaults, and
-// returns the field errors it met decoding.
+// reaches, and makes it the policy of the rate plans it names: c applied
+// by keycard's rules (decodeErrs is what went wrong decoding it) to a
+// policy in the property's currency with Channex's defaults.
 func (s *Store) CreateCancellationPolicy(ctx context.Context, p *keycard.Principal, propertyID string,
-	build func(*keycard.CancellationPolicy) keycard.FieldErrors) (*keycard.CancellationPolicy, error) {
+	c *keycard.CancellationPolicyChange, decodeErrs keycard.FieldErrors) (*keycard.CancellationPolicy, error) {
 	return cancellationPolicies.create(ctx, s, p, propertyID, func(id, propertyID, currency string, now time.Time) *keycard.CancellationPolicy {
 		return &keycard.CancellationPolicy{ID: id, PropertyID: propertyID, Currency: currency,
 			AfterReservationCancellationLogic: "free", CancellationPolicyDeadlineType: "days", NonShowPolicy: "default",
 			RatePlanIDs: []string{}, CreatedAt: now, UpdatedAt: now}
-	}, build)
+	}, func(cp *keycard.CancellationPolicy) keycard.FieldErrors { return cp.Apply(c, true, decodeErrs.Clone()) })
 }
 
-// UpdateCancellationPolicy loads a cancellation policy p reaches, lets
-// change edit it, checks and saves it with its rate plans, in one
-// transaction.
+// UpdateCancellationPolicy loads a cancellation policy p reaches, applies
+// c to it by keycard's rules (decodeErrs is what went wrong decoding c),
+// checks and saves it with its rate plans, in one transaction.
 func (s *Store) UpdateCancellationPolicy(ctx context.Context, p *keycard.Principal, id string,
-	change func(*keycard.CancellationPolicy) keycard.FieldErrors) (*keycard.CancellationPolicy, error) {
-	return cancellationPolicies.update(ctx, s, p, id, func(cp *keycard.CancellationPolicy, now time.Time) { cp.UpdatedAt = now }, change)
+	c *keycard.CancellationPolicyChange, decodeErrs keycard.FieldErrors) (*keycard.CancellationPolicy, error) {
+	return cancellationPolicies.update(ctx, s, p, id, func(cp *keycard.CancellationPolicy, now time.Time) { cp.UpdatedAt = now },
+		func(cp *keycard.CancellationPolicy) keycard.FieldErrors {
+			return cp.Apply(c, false, decodeErrs.Clone())
+		})
 }
 
 // DeleteCancellationPolicy deletes a cancellation policy p reaches; the
