@@ -36,6 +36,7 @@ func writeProperty(w http.ResponseWriter, status int, p *keycard.Property) error
 // writePropertyList writes a page of properties without their settings,
 // as writeList does with their propertyResource.
 func writePropertyList(w http.ResponseWriter, props []*keycard.Property, total int, q keycard.ListQuery) error {
+	warnIgnored(w, q)
 	writeAppended(w, http.StatusOK, func(b []byte) []byte {
 		b = append(b, `{"data":[`...)
 		for i, p := range props {
