@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -177,18 +178,10 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 			return err
 		}
 		if feed {
-			for _, f := range q.Filters {
-				if f.Field != "property_id" || f.Op != keycard.OpEq {
-					return keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here", f.Field)
-				}
-			}
-			for _, o := range q.Order {
-				if o.Field != "inserted_at" || o.Desc {
-					return keycard.Errorf(keycard.EBadRequest, "the feed is ordered oldest first only: order[inserted_at]=asc")
-				}
-			}
-			// The feed's order is its own: oldest first, as written.
-			q.Order = nil
+			// The feed's order is its own: oldest first, as written, which
+			// order[inserted_at]=asc asks for. The store refuses any other
+			// order on a field of the feed.
+			q.Order = slices.DeleteFunc(q.Order, func(o keycard.Order) bool { return o.Field == "inserted_at" && !o.Desc })
 		}
 		list, total, err := s.store.ListBookingRevisions(r.Context(), principal(r), q, feed)
 		if err != nil {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -13,41 +12,36 @@ func facilityResource(kind string, f keycard.Facility) resource {
 	}}
 }
 
-// facilityFilter reads the filters a facility list takes (id, category
-// and title, each a list of values), refusing any other.
-func facilityFilter(q keycard.ListQuery) (func(keycard.Facility) bool, error) {
-	for _, f := range q.Filters {
-		if f.Op != keycard.OpEq || (f.Field != "id" && f.Field != "category" && f.Field != "title") {
-			return nil, keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here; filter facilities by id, category or title", f.Field)
-		}
-	}
-	if len(q.Order) > 0 {
-		return nil, keycard.Errorf(keycard.EBadRequest, "facilities come in catalogue order; order[...] is not supported here")
-	}
-	return func(fac keycard.Facility) bool {
-		for field, v := range map[string]string{"id": fac.ID, "category": fac.Category, "title": fac.Title} {
-			if vals := q.Values(field); vals != nil && !slices.Contains(vals, v) {
-				return false
-			}
-		}
-		return true
-	}, nil
+// facilityItem is a facility of the catalogue with its kind.
+type facilityItem struct {
+	kind string
+	keycard.Facility
+}
+
+// facilityFields are the fields a facility list filters and orders by.
+var facilityFields = map[string]func(facilityItem) string{
+	"id":       func(f facilityItem) string { return f.ID },
+	"category": func(f facilityItem) string { return f.Category },
+	"title":    func(f facilityItem) string { return f.Title },
+	"kind":     func(f facilityItem) string { return f.kind },
 }
 
 // facilities returns the catalogue of the kinds, as resources, that q's
-// filters select.
+// filters select, in q's order (else the catalogue's).
 func facilities(q keycard.ListQuery, kinds ...string) ([]resource, error) {
-	keep, err := facilityFilter(q)
+	var all []facilityItem
+	for _, kind := range kinds {
+		for _, f := range keycard.FacilityCatalogue(kind) {
+			all = append(all, facilityItem{kind, f})
+		}
+	}
+	list, err := listInMemory(q, all, facilityFields)
 	if err != nil {
 		return nil, err
 	}
-	out := []resource{}
-	for _, kind := range kinds {
-		for _, f := range keycard.FacilityCatalogue(kind) {
-			if keep(f) {
-				out = append(out, facilityResource(kind, f))
-			}
-		}
+	out := make([]resource, 0, len(list))
+	for _, f := range list {
+		out = append(out, facilityResource(f.kind, f.Facility))
 	}
 	return out, nil
 }
@@ -79,6 +73,7 @@ func (s *Server) facilityOptions(kinds ...string) handlerFunc {
 		if err != nil {
 			return err
 		}
+		warnIgnored(w, q)
 		return writeData(w, http.StatusOK, all)
 	}
 }

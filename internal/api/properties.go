@@ -24,11 +24,27 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
 	return writePropertyList(w, props, total, q, titles)
 }
 
+// propertyOptionFields are the fields the property options filter and
+// order by: those they show (every property in reach is few enough to
+// filter where it is read).
+var propertyOptionFields = map[string]func(*keycard.Property) string{
+	"id":       func(p *keycard.Property) string { return p.ID },
+	"title":    func(p *keycard.Property) string { return p.Title },
+	"currency": func(p *keycard.Property) string { return p.Currency },
+}
+
 // propertyOptions lists every reachable property, unpaginated, with the
 // plural "properties" type that Channex uses here.
 func (s *Server) propertyOptions(w http.ResponseWriter, r *http.Request) error {
+	q, err := listQuery(r)
+	if err != nil {
+		return err
+	}
 	props, err := s.store.PropertyOptions(r.Context(), principal(r))
 	if err != nil {
+		return err
+	}
+	if props, err = listInMemory(q, props, propertyOptionFields); err != nil {
 		return err
 	}
 	items := make([]resource, 0, len(props))
@@ -40,6 +56,7 @@ func (s *Server) propertyOptions(w http.ResponseWriter, r *http.Request) error {
 		items = append(items, resource{Type: "properties", ID: p.ID,
 			Attributes: map[string]any{"id": p.ID, "title": p.Title, "currency": p.Currency, "group_ids": groupIDs}})
 	}
+	warnIgnored(w, q)
 	return writeData(w, http.StatusOK, items)
 }
 

@@ -38,6 +38,7 @@ func writeProperty(w http.ResponseWriter, status int, p *keycard.Property, title
 // writePropertyList writes a page of properties without their settings,
 // as writeList does with their propertyResource.
 func writePropertyList(w http.ResponseWriter, props []*keycard.Property, total int, q keycard.ListQuery, titles map[store.Ref]string) error {
+	warnIgnored(w, q)
 	writeAppended(w, http.StatusOK, func(b []byte) []byte {
 		b = append(b, `{"data":[`...)
 		for i, p := range props {

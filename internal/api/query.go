@@ -1,7 +1,10 @@
 package api
 
 import (
+	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -9,11 +12,14 @@ import (
 )
 
 // parseListQuery reads Channex list parameters from a raw query string:
-// pagination[page], pagination[limit], filter[f]=a,b, filter[f][op]=v and
-// order[f]=asc|desc. Brackets may come raw or percent-encoded, empty
-// pairs ("?&&") are skipped, and order keys keep the order they came in.
+// pagination[page], pagination[limit] (or its alias pagination[per_page]),
+// filter[f]=a,b, filter[f][op]=v and order[f]=asc|desc. Brackets may come
+// raw or percent-encoded, empty pairs ("?&&") are skipped, and order keys
+// keep the order they came in. Other pagination[...] keys are recorded in
+// q.Ignored, as the list's store records filters and orders on fields it
+// does not have.
 func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
-	q := keycard.ListQuery{Page: 1, Limit: keycard.DefaultLimit}
+	q := keycard.ListQuery{Page: 1, Limit: keycard.DefaultLimit, Ignored: &keycard.Ignored{}}
 	bad := func(format string, args ...any) (keycard.ListQuery, error) {
 		return keycard.ListQuery{}, keycard.Errorf(keycard.EBadRequest, format, args...)
 	}
@@ -42,6 +48,12 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 			if name == "filter" && len(path) == 2 && path[1] == keycard.OpEq {
 				canonical = "filter[" + path[0] + "]" // filter[f][eq] is filter[f]
 			}
+			if canonical == "pagination[per_page]" || canonical == "pagination[limit]" {
+				// Two names for one parameter.
+				if seen["pagination[per_page]"] || seen["pagination[limit]"] {
+					return bad("pagination[limit] (or pagination[per_page], its other name) is given more than once; give one")
+				}
+			}
 			if seen[canonical] {
 				return bad("query parameter %s is given more than once; give it once, with a comma-separated list where it takes several values", canonical)
 			}
@@ -58,13 +70,15 @@ func parseListQuery(rawQuery string) (keycard.ListQuery, error) {
 					return bad("pagination[page] must be a whole number from 1 to %d", keycard.MaxPage)
 				}
 				q.Page = n
-			case path[0] == "limit":
+			case path[0] == "limit" || path[0] == "per_page":
+				// per_page is what some clients send for the page size;
+				// pagination[page] then counts pages of that size.
 				if err != nil || n < 1 {
-					return bad("pagination[limit] must be a whole number from 1 to %d", keycard.MaxLimit)
+					return bad("pagination[%s] must be a whole number from 1 to %d", path[0], keycard.MaxLimit)
 				}
 				q.Limit = min(n, keycard.MaxLimit)
 			default:
-				return bad("query parameter %q is not supported", key)
+				q.Ignored.Add(key)
 			}
 		case "filter":
 			if len(path) < 1 || len(path) > 2 || path[0] == "" {
@@ -128,4 +142,118 @@ func splitBrackets(key string) (name string, path []string, ok bool) {
 		rest = rest[end+1:]
 	}
 	return name, path, true
+}
+
+// maxWarnings bounds the Warning headers of one answer; a query naming
+// more unknown parameters gets one more saying how many were left out.
+const maxWarnings = 20
+
+// warnIgnored names each list parameter that q's list ignored in a
+// "Warning: 299 keycard" header, one value each (RFC 9111 section 5.5's
+// format; 299 is a persistent miscellaneous warning). Channex ignores
+// them silently; the header lets a developer see a filter that did
+// nothing without changing the body a Channex client reads.
+func warnIgnored(w http.ResponseWriter, q keycard.ListQuery) {
+	names := q.Ignored.Names()
+	for i, name := range names {
+		if i == maxWarnings {
+			w.Header().Add("Warning", `299 keycard "ignored `+strconv.Itoa(len(names)-i)+` more parameters"`)
+			return
+		}
+		w.Header().Add("Warning", `299 keycard "ignored parameter `+warnText(name)+`"`)
+	}
+}
+
+// warnText makes s safe inside a header's quoted string: a backslash
+// before each quote and backslash, and percent-escapes for bytes that are
+// not printable ASCII. It keeps the first 200 bytes of s.
+func warnText(s string) string {
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// listInMemory filters and orders items held in memory (a catalogue) as
+// the store's lists do a table's rows: fields gives each field's text, a
+// filter or order on any other name is recorded in q.Ignored, and items
+// keep their order where q's order does not tell them apart.
+func listInMemory[T any](q keycard.ListQuery, items []T, fields map[string]func(T) string) ([]T, error) {
+	var keep []func(T) bool
+	for _, f := range q.Filters {
+		get, ok := fields[f.Field]
+		if !ok {
+			q.Ignored.Add(f.Param())
+			continue
+		}
+		if f.Op != keycard.OpEq && f.Op != keycard.OpNot && len(f.Values) != 1 {
+			return nil, keycard.Errorf(keycard.EBadRequest, "filter[%s][%s] takes one value", f.Field, f.Op)
+		}
+		keep = append(keep, func(it T) bool {
+			v := get(it)
+			switch f.Op {
+			case keycard.OpEq:
+				return slices.Contains(f.Values, v)
+			case keycard.OpNot:
+				return !slices.Contains(f.Values, v)
+			}
+			c := strings.Compare(v, f.Values[0])
+			switch f.Op {
+			case keycard.OpGt:
+				return c > 0
+			case keycard.OpGte:
+				return c >= 0
+			case keycard.OpLt:
+				return c < 0
+			}
+			return c <= 0
+		})
+	}
+	out := make([]T, 0, len(items))
+next:
+	for _, it := range items {
+		for _, k := range keep {
+			if !k(it) {
+				continue next
+			}
+		}
+		out = append(out, it)
+	}
+	var orders []func(a, b T) int
+	for _, o := range q.Order {
+		get, ok := fields[o.Field]
+		if !ok {
+			q.Ignored.Add(o.Param())
+			continue
+		}
+		orders = append(orders, func(a, b T) int {
+			if o.Desc {
+				a, b = b, a
+			}
+			return strings.Compare(get(a), get(b))
+		})
+	}
+	if len(orders) > 0 {
+		slices.SortStableFunc(out, func(a, b T) int {
+			for _, cmp := range orders {
+				if c := cmp(a, b); c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+	}
+	return out, nil
 }

@@ -119,6 +119,7 @@ func (s *Server) ratePlanOptions(w http.ResponseWriter, r *http.Request) error {
 			}})
 		}
 	}
+	warnIgnored(w, q)
 	return writeData(w, http.StatusOK, items)
 }
 

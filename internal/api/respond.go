@@ -206,6 +206,7 @@ func writeList(w http.ResponseWriter, items []resource, total int, q keycard.Lis
 		items = []resource{}
 	}
 	pruneData(items)
+	warnIgnored(w, q)
 	writeJSON(w, http.StatusOK, struct {
 		Data []resource `json:"data"`
 		Meta listMeta   `json:"meta"`

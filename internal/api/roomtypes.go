@@ -90,6 +90,7 @@ func (s *Server) roomTypeOptions(w http.ResponseWriter, r *http.Request) error {
 			"id": rt.ID, "title": rt.Title, "property_id": rt.PropertyID, "default_occupancy": rt.DefaultOccupancy,
 		}})
 	}
+	warnIgnored(w, q)
 	return writeData(w, http.StatusOK, items)
 }
 
@@ -267,13 +268,18 @@ func writeOrderedList(w http.ResponseWriter, items []resource, total int, q keyc
 		items = []resource{}
 	}
 	meta := orderedListMeta{Total: total, Page: q.Page, Limit: q.Limit, OrderBy: "title", OrderDirection: "asc"}
-	if len(q.Order) > 0 {
-		meta.OrderBy = q.Order[0].Field
-		if q.Order[0].Desc {
+	for _, o := range q.Order {
+		if q.Ignored.Has(o.Param()) {
+			continue
+		}
+		meta.OrderBy = o.Field
+		if o.Desc {
 			meta.OrderDirection = "desc"
 		}
+		break
 	}
 	pruneData(items)
+	warnIgnored(w, q)
 	writeJSON(w, http.StatusOK, struct {
 		Data []resource      `json:"data"`
 		Meta orderedListMeta `json:"meta"`

@@ -1,5 +1,7 @@
 package keycard
 
+import "slices"
+
 // Pagination defaults, as in Channex.
 const (
 	DefaultLimit = 10
@@ -26,6 +28,15 @@ type Filter struct {
 	Values []string
 }
 
+// Param returns the query parameter f came from: filter[Field] for eq,
+// else filter[Field][Op].
+func (f Filter) Param() string {
+	if f.Op == OpEq {
+		return "filter[" + f.Field + "]"
+	}
+	return "filter[" + f.Field + "][" + f.Op + "]"
+}
+
 // Order is one sort key of a list query: order[Field]=asc|desc.
 type Order struct {
 	Field string
@@ -38,6 +49,35 @@ type ListQuery struct {
 	Limit   int // 1..MaxLimit
 	Filters []Filter
 	Order   []Order
+	// Ignored, when set, collects the parameters the list does not know
+	// (a filter or order naming no field of it): Channex ignores them, and
+	// so does keycard, naming them back so that a developer can see a
+	// filter that did nothing.
+	Ignored *Ignored
+}
+
+// Param returns the query parameter o came from.
+func (o Order) Param() string { return "order[" + o.Field + "]" }
+
+// Ignored is the list of the parameters a list query ignored.
+type Ignored struct{ names []string }
+
+// Add records param, once. A nil Ignored records nothing.
+func (g *Ignored) Add(param string) {
+	if g != nil && !slices.Contains(g.names, param) {
+		g.names = append(g.names, param)
+	}
+}
+
+// Has reports whether param was ignored.
+func (g *Ignored) Has(param string) bool { return g != nil && slices.Contains(g.names, param) }
+
+// Names returns the parameters ignored, in the order they were met.
+func (g *Ignored) Names() []string {
+	if g == nil {
+		return nil
+	}
+	return g.names
 }
 
 // Offset returns the number of items before the page.

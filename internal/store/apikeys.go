@@ -18,16 +18,22 @@ import (
 // computes it. organization_id tells a billing owner's own keys from keys
 // from outside (see keysListed).
 var apiKeyFields = map[string]column{
-	"status":                {expr: "k.display_status"},
-	"name":                  {expr: "k.name"},
-	"user_id":               {expr: "k.user_id"},
-	"organization_id":       {expr: "k.organization_id"},
-	"created_at":            {expr: "k.created_at", kind: kindTime},
-	"last_used_at":          {expr: "k.last_used_at", kind: kindTime},
-	"withdrawn_at":          {expr: "k.withdrawn_at", kind: kindTime},
-	"expires_at":            {expr: "k.expires_at", kind: kindTime},
-	"access_all_properties": {expr: "k.access_all_properties", kind: kindBool},
-	"read_only":             {expr: "k.read_only", kind: kindBool},
+	"status":                  {expr: "k.display_status"},
+	"name":                    {expr: "k.name"},
+	"user_id":                 {expr: "k.user_id"},
+	"organization_id":         {expr: "k.organization_id"},
+	"created_at":              {expr: "k.created_at", kind: kindTime},
+	"last_used_at":            {expr: "k.last_used_at", kind: kindTime},
+	"withdrawn_at":            {expr: "k.withdrawn_at", kind: kindTime},
+	"expires_at":              {expr: "k.expires_at", kind: kindTime},
+	"access_all_properties":   {expr: "k.access_all_properties", kind: kindBool},
+	"read_only":               {expr: "k.read_only", kind: kindBool},
+	"id":                      {expr: "k.id"},
+	"key_hint":                {expr: "k.hint"},
+	"user_email":              {expr: "(SELECT ue.email FROM users ue WHERE ue.id = k.user_id)"},
+	"use_count":               {expr: "k.use_count", kind: kindInt},
+	"previous_key_expires_at": {expr: "k.previous_expires_at", kind: kindTime},
+	"external":                {refuse: refuseComputed},
 }
 
 // keysAt is the api_keys table with each key's status at a time given as

@@ -20,6 +20,9 @@ var auditFields = map[string]column{
 	"user_id":     {expr: "e.user_id"},
 	"actor_id":    {expr: "e.actor_id"},
 	"occurred_at": {expr: "e.occurred_at", kind: kindTime},
+	"id":          {expr: "e.id"},
+	"ip":          {expr: "e.ip"},
+	"user_agent":  {expr: "e.user_agent"},
 }
 
 // auditEntry is an event about to be written; the client's address and

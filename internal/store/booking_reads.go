@@ -199,13 +199,16 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 	if err != nil {
 		return nil, 0, err
 	}
+	if unacked && order != " ORDER BY "+def {
+		return nil, 0, keycard.Errorf(keycard.EBadRequest, "the feed is ordered oldest first only: order[inserted_at]=asc")
+	}
 	r, rargs := reach(s.dialect, p)
 	args = append(rargs, args...)
 	var out []*keycard.Booking
 	var total int
 	count := `SELECT COUNT(*) FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where
-	if unacked {
-		// The feed filters on the property alone: its total is the sum of
+	if unacked && feedCounted(q) {
+		// A feed filtered on the property alone: its total is the sum of
 		// the properties' counts.
 		count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
 	}
@@ -216,6 +219,18 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 		return err
 	})
 	return out, total, err
+}
+
+// feedCounted reports whether the feed's total under q is the sum of its
+// properties' counts: q filters on nothing but property_id (or on fields
+// revisions do not have, which listSQL leaves out).
+func feedCounted(q keycard.ListQuery) bool {
+	for _, f := range q.Filters {
+		if _, known := lookupField(revisionFields, f.Field); known && (f.Field != "property_id" || f.Op != keycard.OpEq) {
+			return false
+		}
+	}
+	return true
 }
 
 // AckRevision removes a revision p reaches from the feed for good. Acking

@@ -46,6 +46,16 @@ var bookingFields = map[string]column{
 	"arrival_date":         {expr: "b.arrival_date", kind: kindDate},
 	"departure_date":       {expr: "b.departure_date", kind: kindDate},
 	"inserted_at":          {expr: "b.inserted_at", kind: kindTime},
+	"revision_id":          {expr: "b.revision_id"},
+	// The rest of a booking's attributes are kept in its document.
+	"unique_id":       {refuse: refuseDocument},
+	"arrival_hour":    {refuse: refuseDocument},
+	"currency":        {refuse: refuseDocument},
+	"notes":           {refuse: refuseDocument},
+	"payment_collect": {refuse: refuseDocument},
+	"payment_type":    {refuse: refuseDocument},
+	"amount":          {refuse: refuseMoney},
+	"ota_commission":  {refuse: refuseMoney},
 }
 
 // revisionFields are the fields the revision lists filter and order by.
@@ -54,6 +64,21 @@ var revisionFields = map[string]column{
 	"booking_id":  {expr: "r.booking_id"},
 	"status":      {expr: "r.status"},
 	"inserted_at": {expr: "r.inserted_at", kind: kindTime},
+	"id":          {expr: "r.id"},
+	"system_id":   {expr: "r.system_id"},
+	// The rest of a revision's attributes are kept in its document.
+	"unique_id":            {refuse: refuseDocument},
+	"ota_name":             {refuse: refuseDocument},
+	"ota_reservation_code": {refuse: refuseDocument},
+	"arrival_date":         {refuse: refuseDocument},
+	"departure_date":       {refuse: refuseDocument},
+	"arrival_hour":         {refuse: refuseDocument},
+	"currency":             {refuse: refuseDocument},
+	"notes":                {refuse: refuseDocument},
+	"payment_collect":      {refuse: refuseDocument},
+	"payment_type":         {refuse: refuseDocument},
+	"amount":               {refuse: refuseMoney},
+	"ota_commission":       {refuse: refuseMoney},
 }
 
 // SaveBooking records one change to a booking: a new booking, a

@@ -9,8 +9,10 @@ import (
 )
 
 var groupFields = map[string]column{
-	"id":    {expr: "g.id"},
-	"title": {expr: "g.title"},
+	"id":         {expr: "g.id"},
+	"title":      {expr: "g.title"},
+	"is_default": {expr: "g.is_default", kind: kindBool},
+	"created_at": {expr: "g.created_at", kind: kindTime},
 }
 
 // ListGroups returns a page of the groups p sees, each with the properties

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,17 @@ type column struct {
 	kind columnKind
 	// noOrder marks a field that can be filtered but not ordered by.
 	noOrder bool
+	// in, when set, selects rows by a subquery rather than by expr's
+	// value: a filter takes eq and not, with in's %s standing for the
+	// values, and cannot order (a property's group_id: a property is in
+	// several groups).
+	in string
+	// refuse, when set, says why a scalar attribute the resource has can be
+	// neither filtered nor ordered by (it is kept inside a JSON document,
+	// or is money in each row's own currency): the list answers 400
+	// rather than ignoring it and handing back what the caller asked to
+	// leave out.
+	refuse string
 }
 
 type columnKind int
@@ -23,17 +35,44 @@ const (
 	kindBool
 	kindTime // stored as Unix microseconds; filtered by date or timestamp
 	kindDate // stored as days from 1970-01-01; filtered by date
+	kindInt
 )
 
+// Reasons a list gives for a field it refuses (see column.refuse).
+const (
+	refuseDocument = "it is kept inside the resource's JSON document, not in a column a list can use"
+	refuseMoney    = "it is money in each item's own currency; filter by currency and read the amounts"
+	refuseComputed = "it is computed when the item is read"
+	refuseSame     = "it is the same for every item"
+)
+
+// lookupField finds name in fields. inserted_at is Channex's name for
+// created_at on most resources: a list with created_at takes it too.
+func lookupField(fields map[string]column, name string) (column, bool) {
+	if c, ok := fields[name]; ok {
+		return c, true
+	}
+	if name == "inserted_at" {
+		c, ok := fields["created_at"]
+		return c, ok
+	}
+	return column{}, false
+}
+
 // listSQL turns a list query's filters and order into SQL for the given
-// fields. Unknown fields and bad values are a 400: silently ignoring a
-// filter would hand the caller data it asked to leave out.
+// fields. A parameter naming no field is left out and recorded in
+// q.Ignored, as Channex ignores it; a bad value, an operator the field
+// cannot take, or a field the list refuses is a 400 naming it.
 func listSQL(q keycard.ListQuery, fields map[string]column, defaultOrder string) (where string, args []any, orderBy string, err error) {
 	var conds []string
 	for _, f := range q.Filters {
-		c, ok := fields[f.Field]
+		c, ok := lookupField(fields, f.Field)
 		if !ok {
-			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here", f.Field)
+			q.Ignored.Add(f.Param())
+			continue
+		}
+		if c.refuse != "" {
+			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "filter[%s] is not supported here: %s", f.Field, c.refuse)
 		}
 		vals := make([]any, 0, len(f.Values))
 		for _, v := range f.Values {
@@ -43,10 +82,18 @@ func listSQL(q keycard.ListQuery, fields map[string]column, defaultOrder string)
 			}
 			vals = append(vals, x)
 		}
-		switch f.Op {
-		case keycard.OpEq:
+		switch {
+		case c.in != "" && (f.Op == keycard.OpEq || f.Op == keycard.OpNot):
+			not := ""
+			if f.Op == keycard.OpNot {
+				not = "NOT "
+			}
+			conds = append(conds, c.expr+" "+not+"IN ("+fmt.Sprintf(c.in, placeholders(len(vals)))+")")
+		case c.in != "":
+			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "filter[%s] takes a list of values (eq or not), not %s", f.Field, f.Op)
+		case f.Op == keycard.OpEq:
 			conds = append(conds, c.expr+" IN ("+placeholders(len(vals))+")")
-		case keycard.OpNot:
+		case f.Op == keycard.OpNot:
 			conds = append(conds, c.expr+" NOT IN ("+placeholders(len(vals))+")")
 		default:
 			if len(vals) != 1 {
@@ -62,9 +109,15 @@ func listSQL(q keycard.ListQuery, fields map[string]column, defaultOrder string)
 	}
 	var order []string
 	for _, o := range q.Order {
-		c, ok := fields[o.Field]
-		if !ok || c.noOrder {
-			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "order[%s] is not supported here", o.Field)
+		c, ok := lookupField(fields, o.Field)
+		switch {
+		case !ok:
+			q.Ignored.Add(o.Param())
+			continue
+		case c.refuse != "":
+			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "order[%s] is not supported here: %s", o.Field, c.refuse)
+		case c.noOrder || c.in != "":
+			return "", nil, "", keycard.Errorf(keycard.EBadRequest, "order[%s] is not supported here: filter by it instead", o.Field)
 		}
 		dir := " ASC"
 		if o.Desc {
@@ -84,6 +137,12 @@ func (c column) value(v string) (any, error) {
 			return nil, errorString("must be true or false")
 		}
 		return b, nil
+	case kindInt:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, errorString("must be a whole number")
+		}
+		return n, nil
 	case kindDate:
 		d, ok := keycard.ParseDate(v)
 		if !ok {

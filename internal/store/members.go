@@ -63,7 +63,8 @@ func scanMember(row scanner) (*keycard.Membership, error) {
 
 // ListMembers returns a page of the memberships of the targets p sees.
 func (s *Store) ListMembers(ctx context.Context, k MemberKind, p *keycard.Principal, q keycard.ListQuery) ([]*keycard.Membership, int, error) {
-	fields := map[string]column{k.targetCol: {expr: "m." + k.targetCol}, "user_id": {expr: "m.user_id"}, "role": {expr: "m.role"}}
+	fields := map[string]column{k.targetCol: {expr: "m." + k.targetCol}, "user_id": {expr: "m.user_id"}, "role": {expr: "m.role"},
+		"id": {expr: "m.id"}, "created_at": {expr: "m.created_at", kind: kindTime}}
 	where, args, order, err := listSQL(q, fields, "m.created_at ASC, m.id ASC")
 	if err != nil {
 		return nil, 0, err

@@ -21,9 +21,12 @@ var photoFields = map[string]column{
 	"property_id":  {expr: "ph.property_id"},
 	"room_type_id": {expr: "ph.room_type_id"},
 	"kind":         {expr: "ph.kind"},
-	"position":     {expr: "ph.position"},
+	"position":     {expr: "ph.position", kind: kindInt},
 	"created_at":   {expr: "ph.created_at", kind: kindTime},
 	"updated_at":   {expr: "ph.updated_at", kind: kindTime},
+	"url":          {expr: "ph.url"},
+	"description":  {expr: "ph.description"},
+	"author":       {expr: "ph.author"},
 }
 
 func scanPhoto(row scanner) (*keycard.PhotoRecord, error) {

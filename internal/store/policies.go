@@ -14,11 +14,26 @@ const hotelPolicyColumns = `hp.id, hp.property_id, hp.title, hp.currency, hp.is_
 	hp.smoking_policy, hp.created_at, hp.updated_at`
 
 var hotelPolicyFields = map[string]column{
-	"id":          {expr: "hp.id"},
-	"title":       {expr: "hp.title"},
-	"property_id": {expr: "hp.property_id"},
-	"created_at":  {expr: "hp.created_at", kind: kindTime},
-	"updated_at":  {expr: "hp.updated_at", kind: kindTime},
+	"id":                       {expr: "hp.id"},
+	"title":                    {expr: "hp.title"},
+	"property_id":              {expr: "hp.property_id"},
+	"created_at":               {expr: "hp.created_at", kind: kindTime},
+	"updated_at":               {expr: "hp.updated_at", kind: kindTime},
+	"currency":                 {expr: "hp.currency"},
+	"is_adults_only":           {expr: "hp.is_adults_only", kind: kindBool},
+	"max_count_of_guests":      {expr: "hp.max_count_of_guests", kind: kindInt},
+	"checkin_time":             {expr: "hp.checkin_time"},
+	"checkout_time":            {expr: "hp.checkout_time"},
+	"internet_access_type":     {expr: "hp.internet_access_type"},
+	"internet_access_coverage": {expr: "hp.internet_access_coverage"},
+	"parking_type":             {expr: "hp.parking_type"},
+	"parking_reservation":      {expr: "hp.parking_reservation"},
+	"parking_is_private":       {expr: "hp.parking_is_private", kind: kindBool},
+	"pets_policy":              {expr: "hp.pets_policy"},
+	"smoking_policy":           {expr: "hp.smoking_policy"},
+	"internet_access_cost":     {refuse: refuseMoney},
+	"pets_non_refundable_fee":  {refuse: refuseMoney},
+	"pets_refundable_deposit":  {refuse: refuseMoney},
 }
 
 func scanHotelPolicy(row scanner) (*keycard.HotelPolicy, error) {

@@ -46,13 +46,36 @@ const propertyOwnColumns = `p.id, p.organization_id, p.title, p.currency, p.emai
 	p.is_active, p.created_at, p.updated_at, p.hotel_policy_id, p.default_tax_set_id`
 
 var propertyFields = map[string]column{
-	"id":         {expr: "p.id"},
-	"title":      {expr: "p.title"},
-	"is_active":  {expr: "p.is_active", kind: kindBool},
-	"currency":   {expr: "p.currency"},
-	"country":    {expr: "p.country"},
-	"created_at": {expr: "p.created_at", kind: kindTime},
-	"updated_at": {expr: "p.updated_at", kind: kindTime},
+	"id":                 {expr: "p.id"},
+	"title":              {expr: "p.title"},
+	"is_active":          {expr: "p.is_active", kind: kindBool},
+	"currency":           {expr: "p.currency"},
+	"country":            {expr: "p.country"},
+	"created_at":         {expr: "p.created_at", kind: kindTime},
+	"updated_at":         {expr: "p.updated_at", kind: kindTime},
+	"group_id":           {expr: "p.id", in: "SELECT gp.property_id FROM group_properties gp WHERE gp.group_id IN (%s)"},
+	"email":              {expr: "p.email"},
+	"phone":              {expr: "p.phone"},
+	"zip_code":           {expr: "p.zip_code"},
+	"state":              {expr: "p.state"},
+	"city":               {expr: "p.city"},
+	"address":            {expr: "p.address"},
+	"longitude":          {expr: "p.longitude"},
+	"latitude":           {expr: "p.latitude"},
+	"timezone":           {expr: "p.timezone"},
+	"property_type":      {expr: "p.property_type"},
+	"logo_url":           {expr: "p.logo_url"},
+	"website":            {expr: "p.website"},
+	"hotel_policy_id":    {expr: "p.hotel_policy_id"},
+	"default_tax_set_id": {expr: "p.default_tax_set_id"},
+	// min_stay_type comes from the settings document; the limits and the
+	// channel count are the same for every property.
+	"min_stay_type":            {refuse: refuseDocument},
+	"max_count_of_occupancies": {refuse: refuseSame},
+	"max_count_of_rate_plans":  {refuse: refuseSame},
+	"max_count_of_room_types":  {refuse: refuseSame},
+	"max_count_of_users":       {refuse: refuseSame},
+	"acc_channels_count":       {refuse: refuseSame},
 }
 
 type scanner interface{ Scan(dest ...any) error }

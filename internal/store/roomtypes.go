@@ -15,12 +15,19 @@ const roomTypeColumns = `rt.id, rt.property_id, rt.title, rt.count_of_rooms, rt.
 	rt.default_occupancy, rt.room_kind, rt.capacity, rt.position, rt.facilities, rt.content, rt.created_at, rt.updated_at`
 
 var roomTypeFields = map[string]column{
-	"id":          {expr: "rt.id"},
-	"title":       {expr: "rt.title"},
-	"property_id": {expr: "rt.property_id"},
-	"room_kind":   {expr: "rt.room_kind"},
-	"created_at":  {expr: "rt.created_at", kind: kindTime},
-	"updated_at":  {expr: "rt.updated_at", kind: kindTime},
+	"id":                {expr: "rt.id"},
+	"title":             {expr: "rt.title"},
+	"property_id":       {expr: "rt.property_id"},
+	"room_kind":         {expr: "rt.room_kind"},
+	"created_at":        {expr: "rt.created_at", kind: kindTime},
+	"updated_at":        {expr: "rt.updated_at", kind: kindTime},
+	"position":          {expr: "rt.position", kind: kindInt},
+	"count_of_rooms":    {expr: "rt.count_of_rooms", kind: kindInt},
+	"occ_adults":        {expr: "rt.occ_adults", kind: kindInt},
+	"occ_children":      {expr: "rt.occ_children", kind: kindInt},
+	"occ_infants":       {expr: "rt.occ_infants", kind: kindInt},
+	"default_occupancy": {expr: "rt.default_occupancy", kind: kindInt},
+	"capacity":          {expr: "rt.capacity", kind: kindInt},
 }
 
 func scanRoomType(row scanner) (*keycard.RoomType, error) {

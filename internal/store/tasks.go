@@ -30,6 +30,14 @@ var taskFields = map[string]column{
 	"type":        {expr: "k.type"},
 	"state":       {expr: "k.state"},
 	"inserted_at": {expr: "k.inserted_at", kind: kindTime},
+	"user_id":     {expr: "k.user_id"},
+	"api_key_id":  {expr: "k.api_key_id"},
+	// The rest of a task's attributes are kept in its document.
+	"values_count":        {refuse: refuseDocument},
+	"date_from":           {refuse: refuseDocument},
+	"date_to":             {refuse: refuseDocument},
+	"booking_id":          {refuse: refuseDocument},
+	"booking_revision_id": {refuse: refuseDocument},
 }
 
 // writeTask records task, made by p, in t. Tasks older than the

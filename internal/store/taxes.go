@@ -14,13 +14,18 @@ const taxColumns = `tt.id, tt.property_id, tt.title, tt.logic, tt.type, tt.rate,
 	tt.max_nights, tt.applicable_date_ranges, tt.created_at, tt.updated_at`
 
 var taxFields = map[string]column{
-	"id":          {expr: "tt.id"},
-	"title":       {expr: "tt.title"},
-	"property_id": {expr: "tt.property_id"},
-	"type":        {expr: "tt.type"},
-	"logic":       {expr: "tt.logic"},
-	"created_at":  {expr: "tt.created_at", kind: kindTime},
-	"updated_at":  {expr: "tt.updated_at", kind: kindTime},
+	"id":           {expr: "tt.id"},
+	"title":        {expr: "tt.title"},
+	"property_id":  {expr: "tt.property_id"},
+	"type":         {expr: "tt.type"},
+	"logic":        {expr: "tt.logic"},
+	"created_at":   {expr: "tt.created_at", kind: kindTime},
+	"updated_at":   {expr: "tt.updated_at", kind: kindTime},
+	"currency":     {expr: "tt.currency"},
+	"is_inclusive": {expr: "tt.is_inclusive", kind: kindBool},
+	"skip_nights":  {expr: "tt.skip_nights", kind: kindInt},
+	"max_nights":   {expr: "tt.max_nights", kind: kindInt},
+	"rate":         {refuse: refuseMoney},
 }
 
 func scanTax(row scanner) (*keycard.Tax, error) {
@@ -114,6 +119,7 @@ var taxSetFields = map[string]column{
 	"property_id": {expr: "ts.property_id"},
 	"created_at":  {expr: "ts.created_at", kind: kindTime},
 	"updated_at":  {expr: "ts.updated_at", kind: kindTime},
+	"currency":    {expr: "ts.currency"},
 }
 
 func scanTaxSet(row scanner) (*keycard.TaxSet, error) {

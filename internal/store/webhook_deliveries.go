@@ -16,9 +16,16 @@ const deliveryColumns = `d.id, d.webhook_id, d.property_id, d.event, d.body, d.s
 	d.created_at, d.next_attempt_at, d.delivered_at`
 
 var deliveryFields = map[string]column{
-	"event":      {expr: "d.event"},
-	"status":     {expr: "d.status"},
-	"created_at": {expr: "d.created_at", kind: kindTime},
+	"event":           {expr: "d.event"},
+	"status":          {expr: "d.status"},
+	"created_at":      {expr: "d.created_at", kind: kindTime},
+	"id":              {expr: "d.id"},
+	"webhook_id":      {expr: "d.webhook_id"},
+	"attempts":        {expr: "d.attempts", kind: kindInt},
+	"response_status": {expr: "d.last_status", kind: kindInt},
+	"error":           {expr: "d.last_error"},
+	"next_attempt_at": {expr: "d.next_attempt_at", kind: kindTime},
+	"delivered_at":    {expr: "d.delivered_at", kind: kindTime},
 }
 
 // scanDelivery scans deliveryColumns into d, then any further columns

@@ -43,14 +43,16 @@ const webhookColumns = `w.id, w.property_id, w.user_id, w.api_key_id, w.callback
 	w.is_active, w.send_data, w.paused_reason, w.created_at, w.updated_at`
 
 var webhookFields = map[string]column{
-	"id":           {expr: "w.id"},
-	"property_id":  {expr: "w.property_id"},
-	"callback_url": {expr: "w.callback_url"},
-	"event_mask":   {expr: "w.event_mask"},
-	"is_active":    {expr: "w.is_active", kind: kindBool},
-	"send_data":    {expr: "w.send_data", kind: kindBool},
-	"created_at":   {expr: "w.created_at", kind: kindTime},
-	"updated_at":   {expr: "w.updated_at", kind: kindTime},
+	"id":                {expr: "w.id"},
+	"property_id":       {expr: "w.property_id"},
+	"callback_url":      {expr: "w.callback_url"},
+	"event_mask":        {expr: "w.event_mask"},
+	"is_active":         {expr: "w.is_active", kind: kindBool},
+	"send_data":         {expr: "w.send_data", kind: kindBool},
+	"created_at":        {expr: "w.created_at", kind: kindTime},
+	"updated_at":        {expr: "w.updated_at", kind: kindTime},
+	"paused_reason":     {expr: "w.paused_reason"},
+	"made_with_api_key": {expr: "(w.api_key_id IS NOT NULL)", kind: kindBool},
 }
 
 func (s *Store) scanWebhook(row scanner) (*keycard.Webhook, error) {
