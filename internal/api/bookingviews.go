@@ -214,12 +214,20 @@ func bookingResource(b *keycard.Booking, p *keycard.Principal) resource {
 	}}
 }
 
+// bookingRefAttributes are the attributes of a revision's booking
+// relationship: a struct, not a map, which encoding/json would sort and
+// reflect over for every revision of a feed page.
+type bookingRefAttributes struct {
+	ID       string `json:"id"`
+	UniqueID string `json:"unique_id"`
+}
+
 func revisionResource(b *keycard.Booking, p *keycard.Principal) resource {
 	b.HideCardFrom(p)
 	v := newBookingView(b)
 	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
 	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
 		"property": relation{ref{Type: "property", ID: b.PropertyID}},
-		"booking":  relation{ref{Type: "booking", ID: b.ID, Attributes: map[string]string{"id": b.ID, "unique_id": b.UniqueID}}},
+		"booking":  relation{ref{Type: "booking", ID: b.ID, Attributes: &bookingRefAttributes{ID: b.ID, UniqueID: b.UniqueID}}},
 	}}
 }

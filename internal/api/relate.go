@@ -41,10 +41,11 @@ type titleSetter interface {
 // in one query for the whole answer at most (see store.Titles).
 func (s *Server) relate(r *http.Request, items ...resource) error {
 	var want []store.Ref
-	eachRef(items, func(rf *ref) {
+	eachRef(items, func(rf *ref) bool {
 		if _, setter := rf.Attributes.(titleSetter); (rf.Attributes == nil || setter) && rf.Type != "facility" {
 			want = append(want, store.Ref{Kind: rf.Type, ID: rf.ID})
 		}
+		return false
 	})
 	var titles map[store.Ref]string
 	if len(want) > 0 {
@@ -53,14 +54,16 @@ func (s *Server) relate(r *http.Request, items ...resource) error {
 			return err
 		}
 	}
-	eachRef(items, func(rf *ref) {
+	eachRef(items, func(rf *ref) bool {
 		switch a := rf.Attributes.(type) {
 		case nil:
 			title, ok := relationTitle(titles, rf.Type, rf.ID)
 			rf.Attributes = newTitleAttributes(rf.ID, title, ok)
+			return true
 		case titleSetter:
 			a.setTitle(relationTitle(titles, rf.Type, rf.ID))
 		}
+		return false
 	})
 	return nil
 }
@@ -85,8 +88,8 @@ func (s *Server) writeRelated(w http.ResponseWriter, r *http.Request, status int
 }
 
 // eachRef calls fn with every relationship item of items, which it may
-// change.
-func eachRef(items []resource, fn func(*ref)) {
+// change, reporting whether it did.
+func eachRef(items []resource, fn func(*ref) bool) {
 	for _, it := range items {
 		for name, v := range it.Relationships {
 			rel, ok := v.(relation)
@@ -95,8 +98,12 @@ func eachRef(items []resource, fn func(*ref)) {
 			}
 			switch d := rel.Data.(type) {
 			case ref:
-				fn(&d)
-				it.Relationships[name] = relation{d}
+				// A to-one item is held by value: it is stored back only
+				// when fn changed it, as storing boxes it anew (the feed
+				// writes two per revision, a hundred revisions a page).
+				if fn(&d) {
+					it.Relationships[name] = relation{d}
+				}
 			case []ref:
 				for i := range d {
 					fn(&d[i])
