@@ -39,17 +39,29 @@ const makerKeySQL = `CASE WHEN w.api_key_id IS NULL THEN ''
 // written for a maker and a property named by columns. (The production
 // gate is left out: a lapsed subscription stops keys, not deliveries.)
 func makerReachSQL(prop string) string {
-	return `((EXISTS (SELECT 1 FROM properties mp JOIN organizations mo ON mo.id = mp.organization_id WHERE mp.id = ` + prop + ` AND mo.owner_user_id = w.user_id)
-		OR EXISTS (SELECT 1 FROM property_users mpu WHERE mpu.property_id = ` + prop + ` AND mpu.user_id = w.user_id)
-		OR EXISTS (SELECT 1 FROM group_properties mgp JOIN group_users mgu ON mgu.group_id = mgp.group_id WHERE mgp.property_id = ` + prop + ` AND mgu.user_id = w.user_id))
+	return `(` + makerUserReachSQL(prop) + `
 	AND (w.api_key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys mk JOIN properties kr ON kr.id = ` + prop + `
 		JOIN organizations ko ON ko.id = kr.organization_id WHERE mk.id = w.api_key_id AND ` + keyOrgSQL("mk.organization_id", "mk.id") + `
 		AND (mk.access_all_properties = TRUE OR EXISTS (SELECT 1 FROM api_key_properties mkp WHERE mkp.api_key_id = mk.id AND mkp.property_id = ` + prop + `)))))`
 }
 
-// activeReachSQL is makerReachSQL for a property bound as an argument
+// makerUserReachSQL returns a condition over webhooks w: the user who
+// made w reaches the property whose id is the SQL expression prop, as
+// userReachSQL has it (the organisation's owner, a property user, a group
+// user).
+func makerUserReachSQL(prop string) string {
+	return `(EXISTS (SELECT 1 FROM properties mp JOIN organizations mo ON mo.id = mp.organization_id WHERE mp.id = ` + prop + ` AND mo.owner_user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM property_users mpu WHERE mpu.property_id = ` + prop + ` AND mpu.user_id = w.user_id)
+		OR EXISTS (SELECT 1 FROM group_properties mgp JOIN group_users mgu ON mgu.group_id = mgp.group_id WHERE mgp.property_id = ` + prop + ` AND mgu.user_id = w.user_id))`
+}
+
+// activeReachSQL is makerReachSQL, and activeUserReachSQL
+// makerUserReachSQL, for a property bound as an argument
 // (as many times as it has placeholders).
-var activeReachSQL = makerReachSQL("?")
+var (
+	activeReachSQL     = makerReachSQL("?")
+	activeUserReachSQL = makerUserReachSQL("?")
+)
 
 // withheld says why a webhook may not carry data of a property now, and
 // whether it is to be paused for it: a key that made it and is no longer
@@ -72,18 +84,20 @@ func withheld(keyState string, reaches, allProperties bool) (reason string, paus
 // data. A webhook whose maker no longer may is paused (see withheld), in
 // t, so the pause commits with the change that found it.
 func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([]hook, error) {
-	args := []any{micros(s.now())}
-	for range strings.Count(activeReachSQL, "?") {
-		args = append(args, propertyID)
+	property := func(args []any, condition string) []any {
+		for range strings.Count(condition, "?") {
+			args = append(args, propertyID)
+		}
+		return args
 	}
+	args := property([]any{micros(s.now())}, activeReachSQL)
+	args = property(append(args, true, propertyID), activeUserReachSQL)
+	// The candidates: the property's own webhooks, and the all-properties
+	// webhooks of the users who reach it.
 	rows, err := t.Query(ctx, `SELECT w.id, w.event_mask, w.send_data, CASE WHEN w.property_id IS NULL THEN 1 ELSE 0 END,
 			`+makerKeySQL+`, CASE WHEN `+activeReachSQL+` THEN 1 ELSE 0 END
-		FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ?
-		OR (w.property_id IS NULL AND (
-			EXISTS (SELECT 1 FROM properties p JOIN organizations o ON o.id = p.organization_id WHERE p.id = ? AND o.owner_user_id = w.user_id)
-			OR EXISTS (SELECT 1 FROM property_users pu WHERE pu.property_id = ? AND pu.user_id = w.user_id)
-			OR EXISTS (SELECT 1 FROM group_properties gp JOIN group_users gu ON gu.group_id = gp.group_id WHERE gp.property_id = ? AND gu.user_id = w.user_id))))
-		ORDER BY w.id`, append(args, true, propertyID, propertyID, propertyID, propertyID)...)
+		FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ? OR (w.property_id IS NULL AND `+activeUserReachSQL+`))
+		ORDER BY w.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: webhooks of property: %w", err)
 	}
