@@ -386,7 +386,7 @@ func (s *Server) editAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := &keyForm{Key: k, Name: k.Name, All: k.AccessAllProperties, Selected: selected(k.PropertyIDs), Options: options,
-		ExpiresIn: "keep", IPAllowlist: strings.Join(k.IPAllowlist, "\n"), ReadOnly: k.ReadOnly}
+		ExpiresIn: "keep", IPAllowlist: strings.Join(k.IPAllowlist, "\n"), ReadOnly: k.ReadOnly()}
 	return s.render(w, r, http.StatusOK, "api_key_edit", page{Title: "Edit API key", Nav: "keys", Data: f})
 }
 
