@@ -166,12 +166,8 @@ func (p Permissions) String() string {
 	return strings.Join(parts, ",")
 }
 
-// Summary returns a short description of p for a list: the preset's label
-// when p equals one, else each granted family and its level.
+// Summary returns p for people: each granted family and its level.
 func (p Permissions) Summary() string {
-	if pr, ok := p.Preset(); ok {
-		return pr.Label
-	}
 	if s := p.String(); s != "" {
 		return strings.NewReplacer("=", ": ", ",", ", ").Replace(s)
 	}
