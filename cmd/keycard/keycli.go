@@ -190,8 +190,8 @@ for a command's flags.
 var keyCommands = map[string]string{
 	"create": "create --name NAME (--all | --property ID ...) [--expires WHEN] [--permissions PERMS | --read-only]\n" +
 		"                          [--ip CIDR ...] [--json]",
-	"list":   "list [--json]",
-	"show":   "show ID [--json]",
+	"list": "list [--json]",
+	"show": "show ID [--json]",
 	"update": "update ID [--name NAME] [--all | --property ID ...] [--expires WHEN | --no-expiry]\n" +
 		"                          [--permissions PERMS | --read-only | --read-write] [--ip CIDR ... | --no-ip-allowlist] [--json]",
 	"roll":     "roll ID [--grace SECONDS] [--json]",
