@@ -212,3 +212,30 @@ func mustDo(t *testing.T, f *fixture, method, path, body string) string {
 	}
 	return resp
 }
+
+// TestOpenAPIPermissions holds each operation's x-keycard-permission to
+// the route's declaration: "public", "account", or the need ("bookings:
+// read").
+func TestOpenAPIPermissions(t *testing.T) {
+	doc := loadOpenAPI(t)
+	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
+	for _, p := range f.api.mux.patterns {
+		method, path, ok := strings.Cut(p, " ")
+		op := docOperation(doc, method, path)
+		if !ok || op == nil {
+			continue // the catch-all; TestOpenAPI reports a route missing from the document
+		}
+		var want string
+		switch a := f.api.mux.access[p]; a.kind {
+		case accessPublic:
+			want = "public"
+		case accessAccount:
+			want = "account"
+		case accessFamily:
+			want = a.need.String()
+		}
+		if got, _ := op.Extensions["x-keycard-permission"].(string); got != want {
+			t.Errorf("%s: x-keycard-permission is %q, want %q", p, got, want)
+		}
+	}
+}
