@@ -36,6 +36,10 @@ type FamilyInfo struct {
 // Families is the table of resource families. Every API route names one
 // of them (or none, for routes that are not about a property's data: see
 // package api), with whether it reads or writes.
+//
+// Keys store their levels by family name, so a family added here starts
+// at none for every existing key, full ones included: adding one takes a
+// migration that says what existing keys get in it.
 var Families = [numFamilies]FamilyInfo{
 	{FamilyProperties, "properties", "Properties", "properties and their set-up: groups, property and group users, hotel policies, cancellation policies, taxes and tax sets, facilities, photos, health"},
 	{FamilyInventory, "inventory", "Room types and rate plans", "room types and rate plans"},
