@@ -91,7 +91,7 @@ func (s *Server) allow(r *http.Request, p *keycard.Principal, need *keycard.Need
 	err := p.Allow(*need)
 	if err != nil {
 		reason := keycard.RefusedPermission
-		if !p.Permissions.Writes() {
+		if need.Level == keycard.LevelWrite && !p.Permissions.Writes() {
 			reason = keycard.RefusedReadOnly
 		}
 		s.auth.RecordRefusal(r.Context(), p, reason)

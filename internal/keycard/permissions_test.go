@@ -116,3 +116,20 @@ func TestStoredPermissionsSkipsUnknown(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// TestPrincipalAllow: a session is never narrowed; a key that writes
+// nothing is told so when it writes, and told the family when it reads.
+func TestPrincipalAllow(t *testing.T) {
+	session := &Principal{UserID: "u"}
+	if err := session.Allow(Needs(LevelWrite, FamilyChannels)); err != nil {
+		t.Errorf("session: %v", err)
+	}
+	reader := &Principal{UserID: "u", APIKeyID: "k", Permissions: Permissions{FamilyBookings: LevelRead}}
+	if err := reader.Allow(Needs(LevelWrite, FamilyBookings)); err == nil || !strings.Contains(err.Error(), "bookings: write required: this API key is read-only") {
+		t.Errorf("write with a reading key: %v", err)
+	}
+	if err := reader.Allow(Needs(LevelRead, FamilyWebhooks)); err == nil || strings.Contains(err.Error(), "read-only") ||
+		!strings.Contains(err.Error(), "webhooks: read required") {
+		t.Errorf("read of an ungranted family: %v", err)
+	}
+}

@@ -100,7 +100,7 @@ func (p *Principal) Allow(need Need) error {
 		return nil
 	}
 	err := p.Permissions.Allow(need)
-	if err != nil && !p.Permissions.Writes() {
+	if err != nil && need.Level == LevelWrite && !p.Permissions.Writes() {
 		// Say it in the words of the key's settings.
 		err = Errorf(EForbidden, "%s required: this API key is read-only", need)
 	}
