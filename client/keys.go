@@ -14,7 +14,9 @@ type APIKeyChange struct {
 	AccessAllProperties *bool     `json:"access_all_properties,omitempty"`
 	PropertyIDs         *[]string `json:"property_ids,omitempty"`
 	ReadOnly            *bool     `json:"read_only,omitempty"`
-	IPAllowlist         *[]string `json:"ip_allowlist,omitempty"`
+	// Permissions replace the key's permissions.
+	Permissions *Permissions `json:"permissions,omitempty"`
+	IPAllowlist *[]string    `json:"ip_allowlist,omitempty"`
 	// ExpiresAt sets when the key stops working.
 	ExpiresAt *time.Time `json:"-"`
 	// NoExpiry removes the key's expiry: it works until withdrawn. It

@@ -542,9 +542,15 @@ type APIKey struct {
 	LastUsedAt          *time.Time `json:"last_used_at"`
 	WithdrawnAt         *time.Time `json:"withdrawn_at"`
 	// ExpiresAt is when the key stops working; nil for never.
-	ExpiresAt   *time.Time `json:"expires_at"`
-	ReadOnly    bool       `json:"read_only"`
-	IPAllowlist []string   `json:"ip_allowlist"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	// ReadOnly reports whether the key's permissions grant no write.
+	ReadOnly bool `json:"read_only"`
+	// Permissions are the key's level ("none", "read" or "write") in each
+	// resource family; PermissionsPreset names the preset they equal
+	// ("full", "read_only", "pms", "rms"), or is empty.
+	Permissions       map[string]string `json:"permissions"`
+	PermissionsPreset string            `json:"permissions_preset"`
+	IPAllowlist       []string          `json:"ip_allowlist"`
 	// PreviousKeyExpiresAt, after a roll, is when the old secret stops
 	// working.
 	PreviousKeyExpiresAt *time.Time `json:"previous_key_expires_at"`
@@ -592,9 +598,12 @@ type NewAPIKey struct {
 	AccessAllProperties bool     `json:"access_all_properties"`
 	PropertyIDs         []string `json:"property_ids,omitempty"`
 	// ExpiresAt is when the key stops working; the zero time for never.
-	ExpiresAt   time.Time `json:"expires_at,omitzero"`
-	ReadOnly    bool      `json:"read_only,omitempty"`
-	IPAllowlist []string  `json:"ip_allowlist,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	ReadOnly  bool      `json:"read_only,omitempty"`
+	// Permissions, when set, are the key's permissions; else it has full
+	// access (or read only, with ReadOnly).
+	Permissions *Permissions `json:"permissions,omitempty"`
+	IPAllowlist []string     `json:"ip_allowlist,omitempty"`
 }
 
 // APIKeys iterates over the API keys the signed-in user manages. Keys are

@@ -178,7 +178,7 @@ Commands:
   create    --name NAME (--all | --property ID ...)   make a key; its secret is printed this once
   list      list your keys (the billing owner: every key of the organisation)
   show      ID    show one key and all its options, never its secret
-  update    ID    change a key's name, properties, expiry, read-only or IP allow-list
+  update    ID    change a key's name, properties, expiry, permissions or IP allow-list
   roll      ID    give a key a new secret, printed this once
   withdraw  ID    withdraw a key: it stops working at once, and stays listed
 
@@ -188,11 +188,12 @@ for a command's flags.
 
 // keyCommands are the synopses of the key commands, for their usage.
 var keyCommands = map[string]string{
-	"create": "create --name NAME (--all | --property ID ...) [--expires WHEN] [--read-only] [--ip CIDR ...] [--json]",
-	"list":   "list [--json]",
-	"show":   "show ID [--json]",
+	"create": "create --name NAME (--all | --property ID ...) [--expires WHEN] [--permissions PERMS | --read-only]\n" +
+		"                          [--ip CIDR ...] [--json]",
+	"list": "list [--json]",
+	"show": "show ID [--json]",
 	"update": "update ID [--name NAME] [--all | --property ID ...] [--expires WHEN | --no-expiry]\n" +
-		"                          [--read-only | --read-write] [--ip CIDR ... | --no-ip-allowlist] [--json]",
+		"                          [--permissions PERMS | --read-only | --read-write] [--ip CIDR ... | --no-ip-allowlist] [--json]",
 	"roll":     "roll ID [--grace SECONDS] [--json]",
 	"withdraw": "withdraw ID [--yes] [--json]",
 }
@@ -219,7 +220,7 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 	fs := newFlagSet("key "+sub, stdout)
 	setUsage(fs, stdout, "usage: keycard key "+synopsis+"\n")
 	asJSON := fs.Bool("json", false, "print JSON")
-	var name, expires string
+	var name, expires, perms string
 	var all, readOnly, readWrite, noExpiry, noIPs, yes bool
 	var props, ips stringList
 	var grace int
@@ -229,7 +230,8 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 		fs.BoolVar(&all, "all", false, "give the key access to all your properties, including ones made later")
 		fs.Var(&props, "property", "a property `ID` the key may reach (repeat for several)")
 		fs.StringVar(&expires, "expires", "", expiresHelp)
-		fs.BoolVar(&readOnly, "read-only", false, "let the key only read (GET)")
+		fs.BoolVar(&readOnly, "read-only", false, "let the key only read (the read_only preset)")
+		fs.StringVar(&perms, "permissions", "", permissionsHelp)
 		fs.Var(&ips, "ip", "an `ADDRESS` or CIDR the key may be used from (repeat for several; none: any)")
 		if sub == "update" {
 			fs.BoolVar(&noExpiry, "no-expiry", false, "remove the key's expiry: it works until withdrawn")
@@ -262,9 +264,18 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 			return err
 		}
 	}
+	var permissions *client.Permissions
+	if perms != "" {
+		if readOnly || readWrite {
+			return errors.New("give --permissions or --read-only/--read-write, not both")
+		}
+		if permissions, err = parsePermissionsFlag(perms); err != nil {
+			return err
+		}
+	}
 	var change client.APIKeyChange
 	if sub == "update" {
-		if change, err = keyChange(fs, name, all, props, expiresAt, noExpiry, readOnly, readWrite, ips, noIPs); err != nil {
+		if change, err = keyChange(fs, name, all, props, expiresAt, noExpiry, readOnly, readWrite, ips, noIPs, permissions); err != nil {
 			return err
 		}
 	}
@@ -279,7 +290,7 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 	switch sub {
 	case "create":
 		k, err = c.CreateAPIKey(ctx, client.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: props,
-			ExpiresAt: expiresAt, ReadOnly: readOnly, IPAllowlist: ips})
+			ExpiresAt: expiresAt, ReadOnly: readOnly, Permissions: permissions, IPAllowlist: ips})
 		if err != nil {
 			return cliAPIError(err)
 		}
@@ -345,8 +356,9 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 }
 
 // keyChange builds the change "key update" asks for from its flags.
-func keyChange(fs *flag.FlagSet, name string, all bool, props []string, expiresAt time.Time, noExpiry, readOnly, readWrite bool, ips []string, noIPs bool) (client.APIKeyChange, error) {
-	var ch client.APIKeyChange
+func keyChange(fs *flag.FlagSet, name string, all bool, props []string, expiresAt time.Time, noExpiry, readOnly, readWrite bool, ips []string, noIPs bool,
+	perms *client.Permissions) (client.APIKeyChange, error) {
+	ch := client.APIKeyChange{Permissions: perms}
 	for _, pair := range [][2]string{{"all", "property"}, {"expires", "no-expiry"}, {"read-only", "read-write"}, {"ip", "no-ip-allowlist"}} {
 		if flagSet(fs, pair[0]) && flagSet(fs, pair[1]) {
 			return ch, fmt.Errorf("give --%s or --%s, not both", pair[0], pair[1])
@@ -524,17 +536,14 @@ func printKey(ctx context.Context, w io.Writer, c *client.Client, k *client.APIK
 			access += ": " + strings.Join(names, ", ")
 		}
 	}
-	readOnly := "no: it may read and write"
-	if k.ReadOnly {
-		readOnly = "yes: it may only read (GET)"
-	}
+	perms := describePermissions(k)
 	ips := "any address"
 	if len(k.IPAllowlist) > 0 {
 		ips = strings.Join(k.IPAllowlist, ", ")
 	}
 	rows := [][2]string{
 		{"ID", k.ID}, {"Name", k.Name}, {"Status", k.Status}, {"Key", k.KeyHint}, {"Made by", k.UserEmail},
-		{"Access", access}, {"Read-only", readOnly}, {"IP allow-list", ips},
+		{"Access", access}, {"Permissions", perms}, {"IP allow-list", ips},
 		{"Expires", orNever(k.ExpiresAt)}, {"Last used", orNever(k.LastUsedAt)}, {"Created", when(k.CreatedAt)},
 	}
 	if k.PreviousKeyExpiresAt != nil {

@@ -89,7 +89,7 @@ func TestKeyCommandsOptions(t *testing.T) {
 		t.Fatalf("key show: %v", err)
 	}
 	for _, want := range []string{"Name:", "PMS", "Status:", "active", "Key:", k.KeyHint, "Made by:", "o@hotel.example",
-		"Access:", "1 property: Hotel Rossio (" + propID + ")", "Read-only:", "yes", "IP allow-list:", "203.0.113.0/24",
+		"Access:", "1 property: Hotel Rossio (" + propID + ")", "Permissions:", "read_only (properties: read, inventory: read", "IP allow-list:", "203.0.113.0/24",
 		"Expires:", "2027-07-01 00:00:00 UTC", "Last used:", "never", "Created:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("key show lacks %q:\n%s", want, out)
@@ -108,6 +108,11 @@ func TestKeyCommandsOptions(t *testing.T) {
 		{[]string{"--expires", "30d"}, func(k client.APIKey) bool { return k.ExpiresAt != nil }},
 		{[]string{"--read-write"}, func(k client.APIKey) bool { return !k.ReadOnly }},
 		{[]string{"--read-only"}, func(k client.APIKey) bool { return k.ReadOnly }},
+		{[]string{"--permissions", "rms"}, func(k client.APIKey) bool { return k.PermissionsPreset == "rms" }},
+		{[]string{"--permissions", "rates=write,bookings=read"}, func(k client.APIKey) bool {
+			return k.PermissionsPreset == "" && k.Permissions["restrictions"] == "write" && k.Permissions["bookings"] == "read" && k.Permissions["inventory"] == "none"
+		}},
+		{[]string{"--permissions", "full"}, func(k client.APIKey) bool { return k.PermissionsPreset == "full" }},
 		{[]string{"--no-ip-allowlist"}, func(k client.APIKey) bool { return len(k.IPAllowlist) == 0 }},
 		{[]string{"--ip", "127.0.0.1", "--ip", "::1"}, func(k client.APIKey) bool { return len(k.IPAllowlist) == 2 }},
 	} {
@@ -125,6 +130,9 @@ func TestKeyCommandsOptions(t *testing.T) {
 	}{
 		{[]string{"key", "update", k.ID}, "nothing to change"},
 		{[]string{"key", "update", k.ID, "--read-only", "--read-write"}, "not both"},
+		{[]string{"key", "update", k.ID, "--permissions", "rms", "--read-only"}, "not both"},
+		{[]string{"key", "update", k.ID, "--permissions", "rooms=write"}, `unknown family "rooms"`},
+		{[]string{"key", "update", k.ID, "--permissions", "admin"}, "neither a preset"},
 		{[]string{"key", "update", k.ID, "--all", "--property", propID}, "not both"},
 		{[]string{"key", "update", k.ID, "--expires", "soon"}, "--expires"},
 		{[]string{"key", "update"}, "give the key's ID"},

@@ -16,7 +16,7 @@
 //	keycard org subscription --org ID --status active|inactive
 //	keycard login --server URL [--email E]                 (the password is prompted for, or read from stdin)
 //	keycard logout
-//	keycard key create --name N (--all | --property ID ...) [--expires WHEN] [--read-only] [--ip CIDR ...]
+//	keycard key create --name N (--all | --property ID ...) [--expires WHEN] [--permissions PERMS | --read-only] [--ip CIDR ...]
 //	keycard key list | show ID | update ID [flags] | roll ID [--grace S] | withdraw ID [--yes]
 //	keycard audit [--key ID] [--event NAME] [--limit N | --all] [--json]
 //	keycard version

@@ -23,8 +23,13 @@ type apiKeyAttributes struct {
 	LastUsedAt          *string  `json:"last_used_at"`
 	WithdrawnAt         *string  `json:"withdrawn_at"`
 	ExpiresAt           *string  `json:"expires_at"`
-	ReadOnly            bool     `json:"read_only"`
-	IPAllowlist         []string `json:"ip_allowlist"`
+	// ReadOnly reports whether Permissions grant no write.
+	ReadOnly bool `json:"read_only"`
+	// Permissions hold every family's level; Preset names the preset
+	// they equal, or is null.
+	Permissions map[string]string `json:"permissions"`
+	Preset      *string           `json:"permissions_preset"`
+	IPAllowlist []string          `json:"ip_allowlist"`
 	// PreviousKeyExpiresAt, after a roll with a grace period, is when the
 	// old secret stops working.
 	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
@@ -57,7 +62,8 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 		External: k.External, OrganizationPropertyIDs: nonNilStrings(k.OrganizationPropertyIDs), BlockedBy: blocks,
 		ID: k.ID, Name: k.Name, AccessAllProperties: k.AccessAllProperties, PropertyIDs: ids, Status: k.Status,
 		KeyHint: k.Hint, UserID: k.UserID, UserEmail: k.UserEmail, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
-		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly,
+		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly(),
+		Permissions: k.Permissions.Map(), Preset: presetName(k.Permissions),
 		IPAllowlist: nonNilStrings(k.IPAllowlist), PreviousKeyExpiresAt: timestampPtr(k.PreviousExpiresAt), Key: secret,
 	}}
 }
@@ -101,6 +107,10 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	nk.AccessAllProperties = len(nk.PropertyIDs) == 0
 	f.boolean("access_all_properties", &nk.AccessAllProperties)
 	f.boolean("read_only", &nk.ReadOnly)
+	nk.Permissions = f.permissions("permissions")
+	if nk.Permissions != nil && f.has("read_only") && nk.ReadOnly == nk.Permissions.Writes() {
+		f.fail("read_only", "contradicts permissions; send one of them")
+	}
 	f.stringList("ip_allowlist", &nk.IPAllowlist)
 	if at := f.timestamp("expires_at"); at != nil && !at.IsZero() {
 		nk.ExpiresAt = at
@@ -136,6 +146,10 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	var readOnly bool
 	if f.boolean("read_only", &readOnly) {
 		c.ReadOnly = &readOnly
+	}
+	c.Permissions = f.permissions("permissions")
+	if c.Permissions != nil && c.ReadOnly != nil && *c.ReadOnly == c.Permissions.Writes() {
+		f.fail("read_only", "contradicts permissions; send one of them")
 	}
 	var allow []string
 	if f.stringList("ip_allowlist", &allow) {
@@ -275,4 +289,42 @@ func nonNilStrings(ss []string) []string {
 		return []string{}
 	}
 	return ss
+}
+
+// presetName returns the name of the preset p equals, or nil.
+func presetName(p keycard.Permissions) *string {
+	if pr, ok := p.Preset(); ok {
+		return &pr.Name
+	}
+	return nil
+}
+
+// permissions reads a key's permissions: a preset's name ("rms"), or an
+// object of family levels ({"restrictions":"write","bookings":"read"})
+// in which families not named are none. Nil when absent or bad.
+func (f *fields) permissions(name string) *keycard.Permissions {
+	raw, ok := f.get(name)
+	if !ok {
+		return nil
+	}
+	var preset string
+	if json.Unmarshal(raw, &preset) == nil && !isNull(raw) {
+		pr, ok := keycard.ParsePreset(preset)
+		if !ok {
+			f.fail(name, "must be a preset (full, read_only, pms, rms) or an object of family levels")
+			return nil
+		}
+		return &pr.Permissions
+	}
+	var m map[string]string
+	if isNull(raw) || json.Unmarshal(raw, &m) != nil {
+		f.fail(name, `must be a preset (full, read_only, pms, rms) or an object of family levels such as {"restrictions":"write","bookings":"read"}`)
+		return nil
+	}
+	p, msg := keycard.PermissionsFromMap(m)
+	if msg != "" {
+		f.fail(name, msg)
+		return nil
+	}
+	return &p
 }

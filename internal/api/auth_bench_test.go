@@ -22,7 +22,7 @@ func authProbe(w http.ResponseWriter, r *http.Request) error {
 // warm, the middleware authenticates with the database closed.
 func TestCacheHitNeedsNoDatabase(t *testing.T) {
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeProduction)
-	h := f.api.authenticate(authProbe)
+	h := f.api.authenticate(nil, authProbe)
 	req := httptest.NewRequest("GET", "/api/v1/properties", nil)
 	req.Header.Set("user-api-key", f.keyP1)
 	serve := func() int {
@@ -53,7 +53,7 @@ func TestCacheHitNeedsNoDatabase(t *testing.T) {
 // look-up, usage count, principal into the context. Target: under 2 µs.
 func BenchmarkAuthenticateAPIKey(b *testing.B) {
 	f := newFixture(b, storetest.Config(b, "sqlite"), keycard.ModeProduction)
-	h := f.api.authenticate(authProbe)
+	h := f.api.authenticate(nil, authProbe)
 	req := httptest.NewRequest("GET", "/api/v1/properties", nil)
 	req.Header.Set("user-api-key", f.keyAll)
 	w := httptest.NewRecorder()

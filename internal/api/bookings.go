@@ -14,23 +14,26 @@ import (
 // bookingRoutes registers bookings, their revisions and the feed, and
 // tasks. Bookings enter through the Booking CRS routes (POST and PUT
 // /bookings, POST /bookings/push); every change is a revision.
-func (s *Server) bookingRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
-	mux.Handle("GET /api/v1/bookings", authed(s.listBookings))
-	mux.Handle("POST /api/v1/bookings", authed(s.createBooking))
-	mux.Handle("POST /api/v1/bookings/push", authed(s.pushBooking))
-	mux.Handle("GET /api/v1/bookings/{id}", authed(s.getBooking))
-	mux.Handle("PUT /api/v1/bookings/{id}", authed(s.updateBooking))
-	mux.Handle("POST /api/v1/bookings/{id}/no_show", authed(s.reportBooking(keycard.ReportNoShow)))
-	mux.Handle("POST /api/v1/bookings/{id}/invalid_card", authed(s.reportBooking(keycard.ReportInvalidCard)))
-	mux.Handle("POST /api/v1/bookings/{id}/cancel_due_invalid_card", authed(s.reportBooking(keycard.ReportCancelDueInvalidCard)))
+func (s *Server) bookingRoutes(mux *routeMux) {
+	mux.Handle("GET /api/v1/bookings", s.reads(keycard.FamilyBookings, s.listBookings))
+	mux.Handle("POST /api/v1/bookings", s.writes(keycard.FamilyBookings, s.createBooking))
+	mux.Handle("POST /api/v1/bookings/push", s.writes(keycard.FamilyBookings, s.pushBooking))
+	mux.Handle("GET /api/v1/bookings/{id}", s.reads(keycard.FamilyBookings, s.getBooking))
+	mux.Handle("PUT /api/v1/bookings/{id}", s.writes(keycard.FamilyBookings, s.updateBooking))
+	mux.Handle("POST /api/v1/bookings/{id}/no_show", s.writes(keycard.FamilyBookings, s.reportBooking(keycard.ReportNoShow)))
+	mux.Handle("POST /api/v1/bookings/{id}/invalid_card", s.writes(keycard.FamilyBookings, s.reportBooking(keycard.ReportInvalidCard)))
+	mux.Handle("POST /api/v1/bookings/{id}/cancel_due_invalid_card", s.writes(keycard.FamilyBookings, s.reportBooking(keycard.ReportCancelDueInvalidCard)))
 
-	mux.Handle("GET /api/v1/booking_revisions", authed(s.listRevisions(false)))
-	mux.Handle("GET /api/v1/booking_revisions/feed", authed(s.listRevisions(true)))
-	mux.Handle("GET /api/v1/booking_revisions/{id}", authed(s.getRevision))
-	mux.Handle("POST /api/v1/booking_revisions/{id}/ack", authed(s.ackRevision))
+	mux.Handle("GET /api/v1/booking_revisions", s.reads(keycard.FamilyBookings, s.listRevisions(false)))
+	mux.Handle("GET /api/v1/booking_revisions/feed", s.reads(keycard.FamilyBookings, s.listRevisions(true)))
+	mux.Handle("GET /api/v1/booking_revisions/{id}", s.reads(keycard.FamilyBookings, s.getRevision))
+	mux.Handle("POST /api/v1/booking_revisions/{id}/ack", s.writes(keycard.FamilyBookings, s.ackRevision))
 
-	mux.Handle("GET /api/v1/tasks", authed(s.listTasks))
-	mux.Handle("GET /api/v1/tasks/{id}", authed(s.getTask))
+	// A task reports an ARI write or a booking's move of availability: a
+	// key that may read any of the three reads them.
+	tasks := keycard.Needs(keycard.LevelRead, keycard.FamilyAvailability, keycard.FamilyRestrictions, keycard.FamilyBookings)
+	mux.Handle("GET /api/v1/tasks", s.needs(tasks, s.listTasks))
+	mux.Handle("GET /api/v1/tasks/{id}", s.needs(tasks, s.getTask))
 }
 
 func (s *Server) listBookings(w http.ResponseWriter, r *http.Request) error {

@@ -53,13 +53,27 @@ func Docs() http.Handler {
 }
 
 // routeMux is the API's route table. It records every pattern, so that
-// the tests can hold the OpenAPI document to the routes.
+// the tests can hold the OpenAPI document to the routes, and each route's
+// declared access (see route), so that they can hold every route to
+// having one.
 type routeMux struct {
 	*http.ServeMux
 	patterns []string
+	access   map[string]routeAccess
 }
 
+// Handle registers h for pattern. A handler made by Server.public,
+// account, reads, writes or needs brings its declared access; any other
+// is undeclared, and no API key may use it.
 func (m *routeMux) Handle(pattern string, h http.Handler) {
 	m.patterns = append(m.patterns, pattern)
+	if rt, ok := h.(route); ok {
+		if m.access == nil {
+			m.access = map[string]routeAccess{}
+		}
+		m.access[pattern] = rt.access
+	} else {
+		h = undeclared{h}
+	}
 	m.ServeMux.Handle(pattern, h)
 }

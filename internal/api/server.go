@@ -183,8 +183,9 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 // authenticate puts the request's principal into its context: from the
 // user-api-key header, else from an "Authorization: Bearer" session token.
 // A request with more than one credential is refused (see
-// credentialConflict).
-func (s *Server) authenticate(h handlerFunc) handlerFunc {
+// credentialConflict). A key must then meet the route's need (nil for
+// an account route).
+func (s *Server) authenticate(need *keycard.Need, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := credentialConflict(r); err != nil {
 			return err
@@ -196,6 +197,9 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		}
 		logPrincipal(w, p)
 		if err := s.rateLimit(w, r, p); err != nil {
+			return err
+		}
+		if err := s.allow(r, p, need); err != nil {
 			return err
 		}
 		err = h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))

@@ -17,14 +17,14 @@ import (
 
 // webhookRoutes registers the webhook routes: CRUD, a test call and the
 // delivery log. Everything is reached through the principal's properties.
-func (s *Server) webhookRoutes(mux *routeMux, authed func(handlerFunc) http.Handler) {
-	mux.Handle("GET /api/v1/webhooks", authed(s.listWebhooks))
-	mux.Handle("POST /api/v1/webhooks", authed(s.createWebhook))
-	mux.Handle("POST /api/v1/webhooks/test", authed(s.testWebhook))
-	mux.Handle("GET /api/v1/webhooks/{id}", authed(s.getWebhook))
-	mux.Handle("PUT /api/v1/webhooks/{id}", authed(s.updateWebhook))
-	mux.Handle("DELETE /api/v1/webhooks/{id}", authed(s.deleteWebhook))
-	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", authed(s.listWebhookDeliveries))
+func (s *Server) webhookRoutes(mux *routeMux) {
+	mux.Handle("GET /api/v1/webhooks", s.reads(keycard.FamilyWebhooks, s.listWebhooks))
+	mux.Handle("POST /api/v1/webhooks", s.writes(keycard.FamilyWebhooks, s.createWebhook))
+	mux.Handle("POST /api/v1/webhooks/test", s.writes(keycard.FamilyWebhooks, s.testWebhook))
+	mux.Handle("GET /api/v1/webhooks/{id}", s.reads(keycard.FamilyWebhooks, s.getWebhook))
+	mux.Handle("PUT /api/v1/webhooks/{id}", s.writes(keycard.FamilyWebhooks, s.updateWebhook))
+	mux.Handle("DELETE /api/v1/webhooks/{id}", s.writes(keycard.FamilyWebhooks, s.deleteWebhook))
+	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", s.reads(keycard.FamilyWebhooks, s.listWebhookDeliveries))
 }
 
 type webhookAttributes struct {

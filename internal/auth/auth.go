@@ -188,7 +188,6 @@ var (
 	errKeyExpired   = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key has expired"}
 	errRolled       = &keycard.Error{Code: keycard.EUnauthorized, Details: "This API key was rolled and its old secret no longer works; use the new key"}
 	errIPNotAllowed = keycard.Errorf(keycard.EForbidden, "This API key may not be used from this IP address: it is not in the key's IP allow-list")
-	errReadOnly     = keycard.Errorf(keycard.EForbidden, "This API key is read-only: it may only make GET and HEAD requests")
 	errSuspended    = keycard.Errorf(keycard.EForbidden, "The organisation's subscription is inactive, so its API keys are suspended")
 )
 
@@ -207,8 +206,6 @@ func Outcome(err error) string {
 		return "expired"
 	case errIPNotAllowed:
 		return "ip_not_allowed"
-	case errReadOnly:
-		return "read_only"
 	case errSuspended:
 		return "suspended"
 	}
@@ -265,8 +262,6 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
 	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
 		return nil, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed)
-	case p.ReadOnly && !keycard.ReadOnlyMethod(ri.Method):
-		return nil, a.refuse(ctx, &p, keycard.RefusedReadOnly, errReadOnly)
 	}
 	if a.mode == keycard.ModeProduction && !p.SubscriptionActive {
 		return nil, errSuspended

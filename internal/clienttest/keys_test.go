@@ -2,9 +2,11 @@ package clienttest
 
 import (
 	"context"
-	"github.com/keycard/keycard/client"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/keycard/keycard/client"
 
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
@@ -66,6 +68,31 @@ func TestKeyManagement(t *testing.T) {
 		}
 		if len(want) > 0 {
 			t.Errorf("audit events %v lack %v", events, want)
+		}
+	})
+}
+
+// TestKeyPermissions gives a key permissions through the client, as a
+// preset and as levels, and sees them answered and applied.
+func TestKeyPermissions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		srv := newServer(t, cfg)
+		k, err := srv.owner.CreateAPIKey(ctx, client.NewAPIKey{Name: "RMS", AccessAllProperties: true, Permissions: client.Preset(client.PresetRMS)})
+		if err != nil || k.PermissionsPreset != client.PresetRMS || k.Permissions["restrictions"] != client.LevelWrite || k.Permissions["webhooks"] != client.LevelNone {
+			t.Fatalf("create an RMS key: %+v, %v", k, err)
+		}
+		rms := client.New(srv.url, client.WithAPIKey(k.Key))
+		_, err = rms.CreateProperty(ctx, client.NewProperty{Title: "X", Currency: "EUR"})
+		if !client.HasCode(err, client.CodeForbidden) || !strings.Contains(err.Error(), "properties: write required") {
+			t.Errorf("an RMS key creating a property: %v, want forbidden naming properties: write", err)
+		}
+		k, err = srv.owner.UpdateAPIKey(ctx, k.ID, client.APIKeyChange{Permissions: client.Levels(map[string]string{"properties": client.LevelWrite})})
+		if err != nil || k.PermissionsPreset != "" || k.Permissions["properties"] != client.LevelWrite || k.Permissions["restrictions"] != client.LevelNone {
+			t.Fatalf("change the permissions: %+v, %v", k, err)
+		}
+		if _, err := rms.CreateProperty(ctx, client.NewProperty{Title: "X", Currency: "EUR"}); err != nil {
+			t.Errorf("after properties: write, creating a property: %v", err)
 		}
 	})
 }

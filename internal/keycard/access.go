@@ -71,8 +71,8 @@ type APIKey struct {
 	WithdrawnAt         *time.Time
 	// ExpiresAt, if set, is when the key stops working.
 	ExpiresAt *time.Time
-	// ReadOnly keys may only GET and HEAD.
-	ReadOnly bool
+	// Permissions are the key's level in each resource family.
+	Permissions Permissions
 	// IPAllowlist holds the addresses and CIDRs the key may be used from;
 	// empty allows any.
 	IPAllowlist []string
@@ -100,6 +100,9 @@ type KeyBlock struct {
 	OrganizationName string
 	BlockedAt        time.Time
 }
+
+// ReadOnly reports whether the key's permissions grant no write.
+func (k *APIKey) ReadOnly() bool { return !k.Permissions.Writes() }
 
 // DisplayStatus returns the key's status at now: withdrawn, expired or
 // active.

@@ -109,10 +109,7 @@ func CanManageAccess(p *Principal) error {
 // group, is the store's to decide: a key only stops being refused for
 // being a key, and its user needs the same powers as without it.
 func CanMoveProperties(p *Principal) error {
-	if p.ReadOnly {
-		return Errorf(EForbidden, "a read-only API key cannot put properties into groups or take them out")
-	}
-	return nil
+	return p.Allow(Needs(LevelWrite, FamilyProperties))
 }
 
 // CanManageAPIKeys returns nil when p may create, list, change or withdraw

@@ -49,7 +49,8 @@ const (
 	RefusedExpired    = "expired"
 	RefusedRolled     = "rolled" // the old secret of a rolled key, after its grace period
 	RefusedIP         = "ip_not_allowed"
-	RefusedReadOnly   = "read_only"
+	RefusedReadOnly   = "read_only"  // a write with a key that grants none
+	RefusedPermission = "permission" // a route its permissions do not grant
 	RefusedOutOfScope = "out_of_scope"
 )
 

@@ -138,8 +138,3 @@ func RequestInfoFrom(ctx context.Context) RequestInfo {
 	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
 	return ri
 }
-
-// ReadOnlyMethod reports whether a read-only key may use method.
-func ReadOnlyMethod(method string) bool {
-	return method == "GET" || method == "HEAD"
-}

@@ -27,8 +27,9 @@ type Principal struct {
 	// AllProperties reports whether the key (if any) reaches every property
 	// its user reaches, including ones created later. Sessions always do.
 	AllProperties bool
-	// ReadOnly reports whether the key (if any) may only read.
-	ReadOnly bool
+	// Permissions are the key's (if any) level in each resource family;
+	// they narrow what its user may do. A session is not narrowed.
+	Permissions Permissions
 	// GateSubscriptions reports whether the production gate narrows the
 	// key (if any): it reaches no property of an organisation without an
 	// active subscription, whoever made it.
@@ -90,6 +91,21 @@ func (p *Principal) ViaAPIKey() bool { return p.APIKeyID != "" }
 // Restricted reports whether the principal is narrowed to a selection of
 // properties.
 func (p *Principal) Restricted() bool { return p.ViaAPIKey() && !p.AllProperties }
+
+// Allow returns nil when the principal meets need: a signed-in user
+// always does (permissions narrow keys only), a key when its permissions
+// grant it. The error names what the key lacks.
+func (p *Principal) Allow(need Need) error {
+	if !p.ViaAPIKey() {
+		return nil
+	}
+	err := p.Permissions.Allow(need)
+	if err != nil && need.Level == LevelWrite && !p.Permissions.Writes() {
+		// Say it in the words of the key's settings.
+		err = Errorf(EForbidden, "%s required: this API key is read-only", need)
+	}
+	return err
+}
 
 type principalKey struct{}
 

@@ -326,15 +326,15 @@ func (s *Store) SessionCredential(ctx context.Context, tokenHash string) (*Crede
 func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential, error) {
 	var c Credential
 	var owner int
-	var status, keyStatus, allow, current string
+	var status, keyStatus, allow, current, perms string
 	var expires, prevExpires, used sql.NullInt64
 	err := s.read(ctx, func(t *tx) error {
 		err := t.QueryRow(ctx, `SELECT u.id, k.organization_id, CASE WHEN o.owner_user_id = u.id THEN 1 ELSE 0 END, o.subscription_status,
-			k.id, k.access_all_properties, k.status, k.read_only, k.expires_at, k.ip_allowlist, k.key_hash, k.previous_expires_at, k.last_used_at
+			k.id, k.access_all_properties, k.status, k.permissions, k.expires_at, k.ip_allowlist, k.key_hash, k.previous_expires_at, k.last_used_at
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN organizations o ON o.id = k.organization_id
 		WHERE k.key_hash = ? OR k.previous_key_hash = ?`, keyHash, keyHash).
 			Scan(&c.Principal.UserID, &c.Principal.OrganizationID, &owner, &status, &c.Principal.APIKeyID, &c.Principal.AllProperties,
-				&keyStatus, &c.Principal.ReadOnly, &expires, &allow, &current, &prevExpires, &used)
+				&keyStatus, &perms, &expires, &allow, &current, &prevExpires, &used)
 		if err != nil {
 			return notFound(err)
 		}
@@ -363,6 +363,9 @@ func (s *Store) KeyCredential(ctx context.Context, keyHash string) (*Credential,
 		}
 	}
 	_, c.AllowIPs, _ = keycard.ParseIPAllowlist(splitList(allow))
+	// A stored family this server does not know (written by a newer one)
+	// is dropped: permissions only narrow.
+	c.Principal.Permissions = keycard.StoredPermissions(perms)
 	return &c, nil
 }
 

@@ -43,7 +43,7 @@ const keysAt = `(SELECT api_keys.*, CASE WHEN status = 'active' AND expires_at I
 	THEN 'expired' ELSE status END AS display_status FROM api_keys) k`
 
 const apiKeyColumns = `k.id, k.organization_id, k.user_id, u.email, k.name, k.hint, k.access_all_properties, k.status,
-	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.read_only, k.ip_allowlist, k.previous_expires_at`
+	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.permissions, k.ip_allowlist, k.previous_expires_at`
 
 // keysVisible returns the condition selecting the keys p may see: the
 // user's own, and for the billing account owner every key of the
@@ -93,11 +93,12 @@ func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([
 		var k keycard.APIKey
 		var created int64
 		var used, withdrawn, expires, prevExpires sql.NullInt64
-		var allow string
+		var allow, perms string
 		if err := rows.Scan(&k.ID, &k.OrganizationID, &k.UserID, &k.UserEmail, &k.Name, &k.Hint, &k.AccessAllProperties, &k.Status,
-			&created, &used, &k.UseCount, &withdrawn, &expires, &k.ReadOnly, &allow, &prevExpires); err != nil {
+			&created, &used, &k.UseCount, &withdrawn, &expires, &perms, &allow, &prevExpires); err != nil {
 			return nil, err
 		}
+		k.Permissions = keycard.StoredPermissions(perms)
 		k.CreatedAt, k.LastUsedAt, k.WithdrawnAt = fromMicros(created), fromNullMicros(used), fromNullMicros(withdrawn)
 		k.ExpiresAt, k.PreviousExpiresAt = fromNullMicros(expires), fromNullMicros(prevExpires)
 		k.IPAllowlist = splitList(allow)
@@ -165,9 +166,23 @@ type NewAPIKey struct {
 	AccessAllProperties bool
 	PropertyIDs         []string
 	// ExpiresAt, if set, is when the key stops working.
-	ExpiresAt   *time.Time
+	ExpiresAt *time.Time
+	// Permissions, when set, are the key's level in each family; else it
+	// is Full, or Read only when ReadOnly is set.
+	Permissions *keycard.Permissions
 	ReadOnly    bool
 	IPAllowlist []string
+}
+
+// permissions returns the new key's permissions.
+func (nk NewAPIKey) permissions() keycard.Permissions {
+	switch {
+	case nk.Permissions != nil:
+		return *nk.Permissions
+	case nk.ReadOnly:
+		return keycard.PresetReadOnly.Permissions
+	}
+	return keycard.PresetFull.Permissions
 }
 
 // CreateAPIKey makes a key without options; see CreateKey.
@@ -198,6 +213,7 @@ func (s *Store) CreateKey(ctx context.Context, p *keycard.Principal, nk NewAPIKe
 	if err := fe.Merge(keycard.ValidateAPIKey(name, all, propertyIDs)); err != nil {
 		return nil, "", err
 	}
+	perms := nk.permissions()
 	secret := apikey.New(apikey.KeyPrefix)
 	var out *keycard.APIKey
 	err := s.write(ctx, func(t *tx) error {
@@ -206,10 +222,10 @@ func (s *Store) CreateKey(ctx context.Context, p *keycard.Principal, nk NewAPIKe
 		}
 		id := newID()
 		if _, err := t.Exec(ctx, `INSERT INTO api_keys (id, organization_id, user_id, name, key_hash, hint, access_all_properties, status, created_at,
-				expires_at, read_only, ip_allowlist)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				expires_at, read_only, permissions, ip_allowlist)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, p.OrganizationID, p.UserID, name, apikey.Hash(secret), apikey.Hint(secret), all, keycard.KeyActive, micros(s.now()),
-			nullMicros(nk.ExpiresAt), nk.ReadOnly, strings.Join(allow, ",")); err != nil {
+			nullMicros(nk.ExpiresAt), !perms.Writes(), perms.String(), strings.Join(allow, ",")); err != nil {
 			return fmt.Errorf("store: create api key: %w", err)
 		}
 		if err := setKeyProperties(ctx, t, id, propertyIDs); err != nil {
@@ -233,9 +249,7 @@ func keyOptionsDetails(k *keycard.APIKey) map[string]any {
 	if k.ExpiresAt != nil {
 		d["expires_at"] = k.ExpiresAt.Format(time.RFC3339)
 	}
-	if k.ReadOnly {
-		d["read_only"] = true
-	}
+	d["permissions"] = permissionsDetail(k.Permissions)
 	if len(k.IPAllowlist) > 0 {
 		d["ip_allowlist"] = k.IPAllowlist
 	}
@@ -294,7 +308,11 @@ type APIKeyChange struct {
 	AccessAllProperties *bool
 	PropertyIDs         []string // nil: unchanged
 	// ExpiresAt replaces the expiry; a zero time removes it.
-	ExpiresAt   *time.Time
+	ExpiresAt *time.Time
+	// Permissions replace the key's; ReadOnly, when Permissions is nil,
+	// sets Read only (true) or, on a key that grants no write, Full
+	// (false).
+	Permissions *keycard.Permissions
 	ReadOnly    *bool
 	IPAllowlist []string // nil: unchanged
 }
@@ -342,8 +360,13 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 				}
 			}
 		}
-		if c.ReadOnly != nil {
-			k.ReadOnly = *c.ReadOnly
+		switch {
+		case c.Permissions != nil:
+			k.Permissions = *c.Permissions
+		case c.ReadOnly != nil && *c.ReadOnly:
+			k.Permissions = keycard.PresetReadOnly.Permissions
+		case c.ReadOnly != nil && !k.Permissions.Writes():
+			k.Permissions = keycard.PresetFull.Permissions
 		}
 		if err := fe.Merge(keycard.ValidateAPIKey(k.Name, k.AccessAllProperties, k.PropertyIDs)); err != nil {
 			return err
@@ -354,8 +377,8 @@ func (s *Store) UpdateAPIKey(ctx context.Context, p *keycard.Principal, id strin
 		if err := checkSelection(ctx, t, owner, k.PropertyIDs); err != nil {
 			return err
 		}
-		if _, err := t.Exec(ctx, `UPDATE api_keys SET name = ?, access_all_properties = ?, expires_at = ?, read_only = ?, ip_allowlist = ? WHERE id = ?`,
-			k.Name, k.AccessAllProperties, nullMicros(k.ExpiresAt), k.ReadOnly, strings.Join(k.IPAllowlist, ","), id); err != nil {
+		if _, err := t.Exec(ctx, `UPDATE api_keys SET name = ?, access_all_properties = ?, expires_at = ?, read_only = ?, permissions = ?, ip_allowlist = ? WHERE id = ?`,
+			k.Name, k.AccessAllProperties, nullMicros(k.ExpiresAt), !k.Permissions.Writes(), k.Permissions.String(), strings.Join(k.IPAllowlist, ","), id); err != nil {
 			return fmt.Errorf("store: update api key: %w", err)
 		}
 		if err := setKeyProperties(ctx, t, id, k.PropertyIDs); err != nil {
@@ -385,7 +408,7 @@ func keyChanges(a, b *keycard.APIKey) map[string]any {
 	diff("name", a.Name, b.Name, a.Name == b.Name)
 	diff("access_all_properties", a.AccessAllProperties, b.AccessAllProperties, a.AccessAllProperties == b.AccessAllProperties)
 	diff("property_ids", nonNil(a.PropertyIDs), nonNil(b.PropertyIDs), slices.Equal(nonNil(a.PropertyIDs), nonNil(b.PropertyIDs)))
-	diff("read_only", a.ReadOnly, b.ReadOnly, a.ReadOnly == b.ReadOnly)
+	diff("permissions", permissionsDetail(a.Permissions), permissionsDetail(b.Permissions), a.Permissions == b.Permissions)
 	diff("ip_allowlist", nonNil(a.IPAllowlist), nonNil(b.IPAllowlist), slices.Equal(nonNil(a.IPAllowlist), nonNil(b.IPAllowlist)))
 	rfc := func(t *time.Time) any {
 		if t == nil {
@@ -497,4 +520,13 @@ func (s *Store) RecordKeyUse(ctx context.Context, uses map[string]KeyUse) error 
 		}
 		return nil
 	})
+}
+
+// permissionsDetail is how the audit log names a key's permissions: its
+// preset, or its family=level list.
+func permissionsDetail(p keycard.Permissions) string {
+	if pr, ok := p.Preset(); ok {
+		return pr.Name
+	}
+	return p.String()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -21,6 +22,33 @@ type hook struct {
 	id       string
 	mask     keycard.EventMask
 	sendData bool
+	// perms, for a webhook made with a key, are the key's permissions
+	// now: it hears only what the key may read. Nil for a user's webhook.
+	perms *keycard.Permissions
+}
+
+// hears reports whether h may carry event: a key's webhook carries booking
+// events while the key may read bookings. ARI changes are checked one by
+// one (hearsARI).
+func (h hook) hears(event string) bool {
+	if h.perms == nil || event == keycard.EventARI || event == keycard.EventTest {
+		return true
+	}
+	return h.perms.Allow(keycard.Needs(keycard.LevelRead, keycard.FamilyBookings)) == nil
+}
+
+// hearsARI reports whether h may carry an ARI change: availability (no
+// rate plan) while its key may read availability, rates and restrictions
+// while it may read restrictions.
+func (h hook) hearsARI(ratePlanID string) bool {
+	if h.perms == nil {
+		return true
+	}
+	f := keycard.FamilyRestrictions
+	if ratePlanID == "" {
+		f = keycard.FamilyAvailability
+	}
+	return h.perms.Level(f) >= keycard.LevelRead
 }
 
 // makerKeySQL is a column of a query over webhooks w: the pause reason
@@ -95,7 +123,8 @@ func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([
 	// The candidates: the property's own webhooks, and the all-properties
 	// webhooks of the users who reach it.
 	rows, err := t.Query(ctx, `SELECT w.id, w.event_mask, w.send_data, CASE WHEN w.property_id IS NULL THEN 1 ELSE 0 END,
-			`+makerKeySQL+`, CASE WHEN `+activeReachSQL+` THEN 1 ELSE 0 END
+			`+makerKeySQL+`, CASE WHEN `+activeReachSQL+` THEN 1 ELSE 0 END,
+			(SELECT mk.permissions FROM api_keys mk WHERE mk.id = w.api_key_id)
 		FROM webhooks w WHERE w.is_active = ? AND (w.property_id = ? OR (w.property_id IS NULL AND `+activeUserReachSQL+`))
 		ORDER BY w.id`, args...)
 	if err != nil {
@@ -107,7 +136,8 @@ func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([
 		var h hook
 		var mask, keyState string
 		var all, reaches int
-		if err := rows.Scan(&h.id, &mask, &h.sendData, &all, &keyState, &reaches); err != nil {
+		var perms sql.NullString
+		if err := rows.Scan(&h.id, &mask, &h.sendData, &all, &keyState, &reaches, &perms); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -118,6 +148,10 @@ func (s *Store) activeWebhooks(ctx context.Context, t *tx, propertyID string) ([
 			continue
 		}
 		h.mask, _ = keycard.ParseEventMask(mask)
+		if perms.Valid {
+			p := keycard.StoredPermissions(perms.String)
+			h.perms = &p
+		}
 		out = append(out, h)
 	}
 	rows.Close()
@@ -175,7 +209,7 @@ func (s *Store) enqueue(ctx context.Context, t *tx, propertyID, userID, event st
 	}
 	now := s.now()
 	for _, h := range hooks {
-		if !h.mask.Matches(event) {
+		if !h.mask.Matches(event) || !h.hears(event) {
 			continue
 		}
 		body := keycard.WebhookBody(event, propertyID, userID, payload, h.sendData, now)
@@ -288,7 +322,7 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 	for c := range changes {
 		var entry map[string]any
 		for i, h := range ari {
-			if !h.mask.MatchesARI(c.roomTypeID, c.ratePlanID, c.fields) {
+			if !h.mask.MatchesARI(c.roomTypeID, c.ratePlanID, c.fields) || !h.hearsARI(c.ratePlanID) {
 				continue
 			}
 			if entry == nil {

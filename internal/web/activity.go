@@ -223,6 +223,7 @@ var refusedWords = map[string]string{
 	keycard.RefusedRolled:     "An old secret of the key, after the grace period of its roll",
 	keycard.RefusedIP:         "From an address outside the key's IP allow-list",
 	keycard.RefusedReadOnly:   "A change with a read-only key",
+	keycard.RefusedPermission: "Something its permissions do not grant (403)",
 	keycard.RefusedOutOfScope: "Something the key may not do (403)",
 }
 
@@ -315,8 +316,11 @@ func (nm *names) say(e *keycard.AuditEvent) string {
 	switch e.Event {
 	case keycard.AuditCreated:
 		out := "“" + str("name") + "”, for " + nm.scope(d["access_all_properties"], d["property_ids"])
-		if d["read_only"] == true {
+		if d["read_only"] == true { // an event of before permissions
 			out += "; read-only"
+		}
+		if v, ok := d["permissions"]; ok && v != keycard.PresetFull.Name {
+			out += "; " + permWords(v)
 		}
 		if v, ok := d["expires_at"]; ok {
 			out += "; expires " + expiry(v)
@@ -348,6 +352,10 @@ func (nm *names) say(e *keycard.AuditEvent) string {
 		if from, ok := side("read_only", "from"); ok {
 			to, _ := side("read_only", "to")
 			parts = append(parts, "read-only: "+onOff(from)+" → "+onOff(to))
+		}
+		if from, ok := side("permissions", "from"); ok {
+			to, _ := side("permissions", "to")
+			parts = append(parts, "permissions: "+permWords(from)+" → "+permWords(to))
 		}
 		if from, ok := side("ip_allowlist", "from"); ok {
 			to, _ := side("ip_allowlist", "to")

@@ -101,7 +101,10 @@ type keyForm struct {
 	// "keep" (the edit form's default).
 	ExpiresIn   string
 	IPAllowlist string
-	ReadOnly    bool
+	// Perms are the permissions shown; Preset is the preset chosen, or
+	// "custom" for the grid.
+	Perms  keycard.Permissions
+	Preset string
 }
 
 // gateView says which condition for managing API keys the user misses.
@@ -319,6 +322,7 @@ func (s *Server) newAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Form = &keyForm{All: true, Selected: map[string]bool{}, Options: options, Nonce: newNonce()}
+	v.Form.setPerms(keycard.PresetFull.Permissions)
 	return s.renderKeys(w, r, http.StatusOK, v)
 }
 
@@ -339,6 +343,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	name := r.PostForm.Get("name")
 	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
 	readOnly := checkbox(r.PostForm, "read_only", labelReadOnly, fe)
+	perms, choice := formPermissions(r.PostForm, fe)
 	ids := r.PostForm["property_ids"]
 	expiresIn, allowText := r.PostForm.Get("expires_in"), r.PostForm.Get("ip_allowlist")
 	expires := expiryChoice(expiresIn, fe)
@@ -347,7 +352,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	var k *keycard.APIKey
 	var secret string
 	if err == nil {
-		nk := store.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: ids, ReadOnly: readOnly,
+		nk := store.NewAPIKey{Name: name, AccessAllProperties: all, PropertyIDs: ids, ReadOnly: readOnly, Permissions: perms,
 			IPAllowlist: splitAllowlist(allowText)}
 		if expires != nil && !expires.IsZero() {
 			nk.ExpiresAt = expires
@@ -363,8 +368,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		v.Form = &keyForm{Name: name, All: all, Selected: selected(ids), Options: options, Nonce: nonce,
-			ExpiresIn: expiresIn, IPAllowlist: allowText, ReadOnly: readOnly}
-		v.Form.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist")
+			ExpiresIn: expiresIn, IPAllowlist: allowText}
+		v.Form.showPerms(perms, choice, readOnly)
+		v.Form.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist", "permissions")
 		return s.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 	}
 	rememberFormSent(w, r, nonce)
@@ -386,7 +392,8 @@ func (s *Server) editAPIKeyPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := &keyForm{Key: k, Name: k.Name, All: k.AccessAllProperties, Selected: selected(k.PropertyIDs), Options: options,
-		ExpiresIn: "keep", IPAllowlist: strings.Join(k.IPAllowlist, "\n"), ReadOnly: k.ReadOnly}
+		ExpiresIn: "keep", IPAllowlist: strings.Join(k.IPAllowlist, "\n")}
+	f.setPerms(k.Permissions)
 	return s.render(w, r, http.StatusOK, "api_key_edit", page{Title: "Edit API key", Nav: "keys", Data: f})
 }
 
@@ -396,12 +403,16 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	fe := keycard.FieldErrors{}
 	all := checkbox(r.PostForm, "access_all_properties", labelAll, fe)
 	readOnly := checkbox(r.PostForm, "read_only", labelReadOnly, fe)
+	perms, choice := formPermissions(r.PostForm, fe)
 	// Non-nil: no property ticked replaces the selection with none, which
 	// the store refuses for a restricted key.
 	ids := append([]string{}, r.PostForm["property_ids"]...)
 	name, expiresIn, allowText := r.PostForm.Get("name"), r.PostForm.Get("expires_in"), r.PostForm.Get("ip_allowlist")
 	// A field the form did not send stays as it is.
-	c := store.APIKeyChange{AccessAllProperties: &all, PropertyIDs: ids, ReadOnly: &readOnly}
+	c := store.APIKeyChange{AccessAllProperties: &all, PropertyIDs: ids, Permissions: perms}
+	if _, ok := r.PostForm["read_only"]; ok && perms == nil {
+		c.ReadOnly = &readOnly // a form of before permissions
+	}
 	if _, ok := r.PostForm["name"]; ok {
 		c.Name = &name
 	}
@@ -433,8 +444,10 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if oerr != nil {
 		return oerr
 	}
-	f := &keyForm{Key: k, Name: name, All: all, Selected: selected(ids), Options: options, ExpiresIn: expiresIn, IPAllowlist: allowText, ReadOnly: readOnly}
-	f.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist")
+	f := &keyForm{Key: k, Name: name, All: all, Selected: selected(ids), Options: options, ExpiresIn: expiresIn, IPAllowlist: allowText}
+	f.setPerms(k.Permissions)
+	f.showPerms(perms, choice, false)
+	f.setErrors(err, "name", "property_ids", "expires_at", "ip_allowlist", "permissions")
 	return s.render(w, r, http.StatusUnprocessableEntity, "api_key_edit", page{Title: "Edit API key", Nav: "keys", Data: f})
 }
 

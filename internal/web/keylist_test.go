@@ -123,7 +123,7 @@ func TestActivitySaysNames(t *testing.T) {
 	for _, tt := range []struct{ event, want string }{
 		{keycard.AuditCreated, "“Front desk”, for Alpha Hotel; read-only; expires " + formatTime(expires) + "; IP allow-list: 203.0.113.0/24"},
 		{keycard.AuditCreated, "2001:db8:85a3:1234:5678:8a2e:370:7334"},
-		{keycard.AuditChanged, "Name: “Front desk” → “Front office”; properties: Alpha Hotel → Alpha Hotel, Bravo Hotel; read-only: on → off; " +
+		{keycard.AuditChanged, "Name: “Front desk” → “Front office”; properties: Alpha Hotel → Alpha Hotel, Bravo Hotel; permissions: read-only → Full access; " +
 			"IP allow-list: 203.0.113.0/24 → any address; expiry: " + formatTime(expires) + " → never"},
 		{keycard.AuditRolled, "The old secret kept working for 1 hour"},
 		{keycard.AuditUseRefused, "A change with a read-only key"},

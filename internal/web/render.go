@@ -62,11 +62,13 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "/static/" + name + "?v=" + a.version, nil
 		},
-		"when":     formatTime,
-		"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"clock":    func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"sentence": sentence,
+		"when":      formatTime,
+		"day":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"clock":     func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"sentence":  sentence,
+		"permTag":   func(p keycard.Permissions) string { t, _ := permTag(p); return t },
+		"permTitle": func(p keycard.Permissions) string { _, t := permTag(p); return t },
 	}
 }
 

@@ -1,6 +1,7 @@
 // keycard's only script. Every page works without it; it adds the Copy
 // button of a new API key, opens the withdraw confirmation as a dialog in
-// place of its own page, and keeps a shown-once key out of the history.
+// place of its own page, keeps a shown-once key out of the history, and
+// ties the permission presets to the grid.
 (function () {
   "use strict";
 
@@ -77,6 +78,57 @@
       }
     });
   });
+
+  // The permission presets set the grid; a change in the grid chooses the
+  // preset it equals, or Custom. Without the script the server reads the
+  // chosen preset, or the grid for Custom.
+  var grid = document.getElementById("perm-grid");
+  if (grid) {
+    var presets = document.querySelectorAll('input[name="permissions"]');
+    var gridLevels = function () {
+      var parts = [];
+      grid.querySelectorAll("tr[data-family]").forEach(function (row) {
+        var on = row.querySelector("input:checked");
+        if (on && on.value !== "none") {
+          parts.push(row.dataset.family + "=" + on.value);
+        }
+      });
+      return parts.join(",");
+    };
+    presets.forEach(function (preset) {
+      preset.addEventListener("change", function () {
+        if (preset.value === "custom" || !preset.checked) {
+          return;
+        }
+        var levels = {};
+        preset.dataset.levels.split(",").forEach(function (part) {
+          var kv = part.split("=");
+          if (kv.length === 2) {
+            levels[kv[0]] = kv[1];
+          }
+        });
+        grid.querySelectorAll("tr[data-family]").forEach(function (row) {
+          var want = levels[row.dataset.family] || "none";
+          var input = row.querySelector('input[value="' + want + '"]');
+          if (input) {
+            input.checked = true;
+          }
+        });
+      });
+    });
+    grid.addEventListener("change", function () {
+      var now = gridLevels();
+      var match = document.getElementById("preset-custom");
+      presets.forEach(function (preset) {
+        if (preset.value !== "custom" && preset.dataset.levels === now) {
+          match = preset;
+        }
+      });
+      if (match) {
+        match.checked = true;
+      }
+    });
+  }
 
   // The page showing a new key answers the create form. Reloading it must
   // neither post the form again (a second key) nor show the key again: the
