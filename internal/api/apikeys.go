@@ -28,6 +28,12 @@ type apiKeyAttributes struct {
 	// PreviousKeyExpiresAt, after a roll with a grace period, is when the
 	// old secret stops working.
 	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
+	// WithdrawnReason is "leaked" for a key keycard withdrew on a leak
+	// report, else null; LeakedAt and LeakedURL say when and where a key
+	// reported leaked was found.
+	WithdrawnReason *string `json:"withdrawn_reason"`
+	LeakedAt        *string `json:"leaked_at"`
+	LeakedURL       *string `json:"leaked_url"`
 	// External reports a key of a user from another organisation that
 	// reaches this organisation's properties; OrganizationPropertyIDs are
 	// those properties.
@@ -59,6 +65,7 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 		KeyHint: k.Hint, UserID: k.UserID, UserEmail: k.UserEmail, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: timestampPtr(k.LastUsedAt),
 		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly,
 		IPAllowlist: nonNilStrings(k.IPAllowlist), PreviousKeyExpiresAt: timestampPtr(k.PreviousExpiresAt), Key: secret,
+		WithdrawnReason: nullable(k.WithdrawnReason), LeakedAt: timestampPtr(k.LeakedAt), LeakedURL: nullable(k.LeakedURL),
 	}}
 }
 

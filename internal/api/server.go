@@ -185,7 +185,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 // A request with more than one credential is refused (see
 // credentialConflict).
 func (s *Server) authenticate(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) (err error) {
 		if err := credentialConflict(r); err != nil {
 			return err
 		}
@@ -195,7 +195,11 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 			return err
 		}
 		logPrincipal(w, p)
-		if err := s.rateLimit(w, r, p); err != nil {
+		if p.ViaAPIKey() {
+			// The key's usage counts the request by how it was answered.
+			defer func() { s.auth.RecordStatus(p.APIKeyID, answeredStatus(w, err)) }()
+		}
+		if err = s.rateLimit(w, r, p); err != nil {
 			return err
 		}
 		err = h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))

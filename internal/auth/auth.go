@@ -256,20 +256,22 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	}
 	p := c.Principal
 	now := a.now()
+	// A refused key's request is counted in its usage here, as the API
+	// never learns which key it was (see RecordStatus).
 	switch {
 	case c.Withdrawn:
-		return nil, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn))
 	case c.Rolled && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled))
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired))
 	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
-		return nil, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed))
 	case p.ReadOnly && !keycard.ReadOnlyMethod(ri.Method):
-		return nil, a.refuse(ctx, &p, keycard.RefusedReadOnly, errReadOnly)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedReadOnly, errReadOnly))
 	}
 	if a.mode == keycard.ModeProduction && !p.SubscriptionActive {
-		return nil, errSuspended
+		return nil, a.denied(p.APIKeyID, errSuspended)
 	}
 	// The first use is audited with the next flush of key usage, not by a
 	// write in this request.
@@ -392,6 +394,36 @@ func (a *Authenticator) recordUse(keyID string, first *keycard.RequestInfo) {
 	a.usageMu.Unlock()
 }
 
+// denied counts a refused request of a known key (401 or 403) in its
+// usage, and returns err.
+func (a *Authenticator) denied(keyID string, err error) error {
+	a.count(keyID, keycard.UsageDenied)
+	return err
+}
+
+// RecordStatus counts a request of an authenticated key in the key's
+// usage by the class of the status it was answered with. Requests the
+// authenticator refused are counted already.
+func (a *Authenticator) RecordStatus(keyID string, status int) {
+	a.count(keyID, keycard.UsageClassOf(status))
+}
+
+func (a *Authenticator) count(keyID string, class int) {
+	hour := micros(a.now().UTC().Truncate(time.Hour))
+	a.usageMu.Lock()
+	u := a.usage[keyID]
+	if u.Hours == nil {
+		u.Hours = map[int64]keycard.UsageCounts{}
+	}
+	c := u.Hours[hour]
+	c[class]++
+	u.Hours[hour] = c
+	a.usage[keyID] = u
+	a.usageMu.Unlock()
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
 // FlushUsage writes the key uses counted since the last flush, in one
 // transaction; on failure they are kept for the next one.
 func (a *Authenticator) FlushUsage(ctx context.Context) error {
@@ -409,6 +441,14 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 			}
 			if u.First != nil {
 				cur.First, cur.FirstAt = u.First, u.FirstAt
+			}
+			for h, c := range u.Hours {
+				if cur.Hours == nil {
+					cur.Hours = map[int64]keycard.UsageCounts{}
+				}
+				sum := cur.Hours[h]
+				sum.Add(c)
+				cur.Hours[h] = sum
 			}
 			a.usage[id] = cur
 		}
