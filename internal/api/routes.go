@@ -17,6 +17,9 @@ func (s *Server) routes(mux *routeMux) {
 
 	mux.Handle("POST /api/v1/sign_in", public(s.signIn))
 	mux.Handle("POST /api/v1/refresh_token", public(s.refreshToken))
+	// Signed by the secret scanner (checked by the handler), not by a
+	// user; 404 unless --secret-scanning-keys is set.
+	mux.Handle("POST /api/v1/secret_scanning/report", public(s.secretScanningReport))
 
 	mux.Handle("GET /api/v1/properties", authed(s.listProperties))
 	mux.Handle("GET /api/v1/properties/options", authed(s.propertyOptions))
@@ -47,6 +50,8 @@ func (s *Server) routes(mux *routeMux) {
 	mux.Handle("PUT /api/v1/api_keys/{id}", keyAdmin(s.updateAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", keyAdmin(s.withdrawAPIKey))
 	mux.Handle("POST /api/v1/api_keys/{id}/roll", keyAdmin(s.rollAPIKey))
+	mux.Handle("GET /api/v1/api_keys/{id}/usage", keyAdmin(s.keyUsage))
+	mux.Handle("POST /api/v1/api_keys/leaks", keyAdmin(s.reportLeakedKeys))
 	// Blocking a key from outside is the billing owner's defence: it takes
 	// no subscription (the store checks who asks).
 	mux.Handle("POST /api/v1/api_keys/{id}/block", authed(s.blockAPIKey(true)))

@@ -118,7 +118,7 @@ func (s *Store) reportLeak(ctx context.Context, t *tx, by *keycard.Principal, r 
 	if old {
 		details["previous_secret"] = true
 	}
-	actorType, actorID := keycard.ActorKeycard, "secret_scanning"
+	actorType, actorID := keycard.ActorKeycard, ""
 	if by != nil {
 		actorType, actorID = keycard.ActorUser, by.UserID
 		if by.ViaAPIKey() {
