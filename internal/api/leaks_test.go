@@ -98,7 +98,7 @@ func TestSecretScanningReport(t *testing.T) {
 			scanEntry{Token: f.keyAll, Type: "keycard_api_key", URL: where, Source: "content"},
 			scanEntry{Token: f.keyWd, Type: "keycard_api_key", URL: where, Source: "content"},
 			scanEntry{Token: "kc_" + strings.Repeat("A", 46), Type: "keycard_api_key", URL: where, Source: "content"}, // malformed: bad checksum
-			scanEntry{Token: "AKIAIOSFODNN7EXAMPLE", Type: "keycard_api_key", URL: where, Source: "commit"},             // foreign
+			scanEntry{Token: "AKIAIOSFODNN7EXAMPLE", Type: "keycard_api_key", URL: where, Source: "commit"},           // foreign
 		)
 		rec := serve(f.srv, sc.request(t, body))
 		if rec.Code != http.StatusOK {
