@@ -92,5 +92,15 @@ func TestKeyUsage(t *testing.T) {
 		if status, _ := f.do("GET", "/api/v1/api_keys/{keyAllID}/usage?from=2025-01-01&to=2026-12-01&granularity=day", credOwnerA, ""); status != http.StatusOK {
 			t.Errorf("a year by day: %d", status)
 		}
+
+		// Rows of hours before the retention's start go; the later stay.
+		n, err := f.st.PurgeKeyUsage(t.Context(), time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC))
+		if err != nil || n != 2 { // keyAll's and keyP1's 10:00 rows
+			t.Errorf("purged %d rows (%v), want 2", n, err)
+		}
+		hours = buckets("/api/v1/api_keys/{keyAllID}/usage?from=2026-12-01T10:00:00Z&to=2026-12-01T12:00:00Z", credOwnerA)
+		if len(hours) != 2 || hours[0] != (counts{}) || hours[1] != want[2] {
+			t.Errorf("after the purge: %+v", hours)
+		}
 	})
 }
