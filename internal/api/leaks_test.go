@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/secretscan"
@@ -249,4 +250,76 @@ func TestSecretScanningOff(t *testing.T) {
 	if rec := serve(f.srv, sc.request(t, "[]")); rec.Code != http.StatusNotFound {
 		t.Errorf("without --secret-scanning-keys: %d, want 404", rec.Code)
 	}
+}
+
+// TestLeakReports covers the other ways a leak is handled: the old secret
+// of a rolled key, a server that only flags leaks, and the owner's own
+// report (keycard key scan --report), which reaches only its
+// organisation's keys.
+func TestLeakReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		f := newFixture(t, cfg, keycard.ModeStaging)
+		sc := newScanner(t)
+
+		// The old secret of a rolled key, still in its grace period: its
+		// grace ends, the key (whose new secret did not leak) is flagged.
+		_, newSecret, err := f.st.RollAPIKey(ctx, f.ownerA, f.keyP1ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.setAPI(func(c *Config) { c.SecretScanningKeys = sc.keys })
+		rec := serve(f.srv, sc.request(t, report(scanEntry{Token: f.keyP1, Type: "keycard_api_key", URL: "https://x.example/old"})))
+		if !strings.Contains(rec.Body.String(), `"true_positive"`) {
+			t.Errorf("old secret in grace: %d", rec.Code)
+		}
+		f.rawKey = f.keyP1
+		if status, _ := f.do("GET", "/api/v1/properties", noCred, ""); status != http.StatusUnauthorized {
+			t.Errorf("the leaked old secret: %d, want 401", status)
+		}
+		f.rawKey = newSecret
+		if status, _ := f.do("GET", "/api/v1/properties", noCred, ""); status != http.StatusOK {
+			t.Errorf("the new secret: %d, want 200", status)
+		}
+		f.rawKey = ""
+
+		// Flag only: the key keeps working, and is marked.
+		f.setAPI(func(c *Config) { c.LeakFlagOnly = true })
+		rec = serve(f.srv, sc.request(t, report(scanEntry{Token: f.keyAll, Type: "keycard_api_key", URL: "https://x.example/flag"})))
+		if !strings.Contains(rec.Body.String(), `"true_positive"`) {
+			t.Errorf("flag only: %d", rec.Code)
+		}
+		if status, _ := f.do("GET", "/api/v1/properties", credKeyAll, ""); status != http.StatusOK {
+			t.Errorf("a flagged key: %d, want 200", status)
+		}
+		_, got := f.do("GET", "/api/v1/api_keys/{keyAllID}", credOwnerA, "")
+		if a := attributes(t, got); a["status"] != "active" || a["leaked_url"] != "https://x.example/flag" || a["leaked_at"] == nil || a["withdrawn_reason"] != nil {
+			t.Errorf("flagged key: status %v url %v at %v reason %v", a["status"], a["leaked_url"], a["leaked_at"], a["withdrawn_reason"])
+		}
+		if leaked, _ := f.st.LeakedKeys(ctx, f.ownerA); len(leaked) != 2 {
+			t.Errorf("%d leak marks, want 2 (the rolled key, the flagged one)", len(leaked))
+		}
+
+		// The owner's own report: another organisation's key is not
+		// touched, and a user who is not the owner may not report.
+		f.setAPI(func(c *Config) { c.LeakFlagOnly = false })
+		leaks := `{"leaks":[{"token":"` + f.keyOther + `","url":"file:///a"},{"token":"` + f.keyAll + `","url":"file:///b"},{"token":"kc_nope"}]}`
+		status, body := f.do("POST", "/api/v1/api_keys/leaks", credOwnerA, leaks)
+		if status != 200 || strings.Count(body, "false_positive") != 2 || strings.Count(body, "true_positive") != 1 ||
+			strings.Contains(body, f.keyAll) || strings.Contains(body, f.keyOther) {
+			t.Errorf("owner's report: %d %s", status, redact(f, body))
+		}
+		if status, _ := f.do("GET", "/api/v1/properties", credKeyOther, ""); status != http.StatusOK {
+			t.Errorf("organisation B's key after A's report: %d", status)
+		}
+		if status, _ := f.do("GET", "/api/v1/properties", credKeyAll, ""); status != http.StatusUnauthorized {
+			t.Errorf("A's key after A's report: %d", status)
+		}
+		if status, _ := f.do("POST", "/api/v1/api_keys/leaks", credMember, `{"leaks":[{"token":"`+f.keyOther+`"}]}`); status != http.StatusForbidden {
+			t.Errorf("a member's report: %d, want 403", status)
+		}
+		if status, _ := f.do("POST", "/api/v1/api_keys/leaks", credOwnerA, `{"nope":1}`); status != http.StatusBadRequest {
+			t.Errorf("a report without leaks: %d, want 400", status)
+		}
+	})
 }
