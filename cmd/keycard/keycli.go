@@ -183,7 +183,7 @@ Commands:
   withdraw  ID    withdraw a key: it stops working at once, and stays listed
   scan      PATH...  find keys in files (and with --git, in every commit); --report withdraws them
 
-Each takes --json to print JSON instead of text. Run "keycard key COMMAND --help"
+Each but scan takes --json to print JSON instead of text. Run "keycard key COMMAND --help"
 for a command's flags.
 `
 
