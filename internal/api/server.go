@@ -209,7 +209,14 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		logPrincipal(w, p)
 		if p.ViaAPIKey() {
 			// The key's usage counts the request by how it was answered.
-			defer func() { s.auth.RecordStatus(p.APIKeyID, answeredStatus(w, err)) }()
+			defer func() {
+				if v := recover(); v != nil {
+					// The surface answers a panic 500; it goes on there.
+					s.auth.RecordStatus(p.APIKeyID, http.StatusInternalServerError)
+					panic(v)
+				}
+				s.auth.RecordStatus(p.APIKeyID, answeredStatus(w, err))
+			}()
 		}
 		if err = s.rateLimit(w, r, p); err != nil {
 			return err
