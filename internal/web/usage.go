@@ -39,6 +39,10 @@ func (s *Server) keyDetailPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if k.External {
+		// Another organisation's key: its usage is its own organisation's.
+		return keycard.NotFound()
+	}
 	usage, err := s.store.KeysUsage(ctx, p, []string{k.ID}, chartDays)
 	if err != nil {
 		return err
