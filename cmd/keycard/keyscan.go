@@ -179,6 +179,15 @@ func scanPaths(paths []string, st *scanStats) ([]scanHit, error) {
 	}
 	var walkErr error
 	for _, root := range paths {
+		// A PATH is followed if it is a link; links inside directories
+		// are not, as they may lead anywhere (or round in a circle).
+		if info, err := os.Stat(root); err != nil {
+			walkErr = err
+			break
+		} else if !info.IsDir() {
+			files <- root
+			continue
+		}
 		walkErr = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
