@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -87,4 +88,75 @@ func (e *AuditEvent) UnmarshalJSON(b []byte) error {
 // "occurred_at][gte" form for a bound).
 func (c *Client) AuditEvents(ctx context.Context, opts ListOptions) iter.Seq2[*AuditEvent, error] {
 	return ptrs(list[AuditEvent](c, ctx, "/api/v1/audit_events", opts))
+}
+
+// LeakReport is a key found leaked, and where.
+type LeakReport struct {
+	Token string `json:"token"`
+	URL   string `json:"url,omitempty"`
+}
+
+// LeakAnswer says of a reported key whether it was a live key of the
+// organisation (Label "true_positive", and it is now withdrawn, or flagged
+// if the server only flags leaks) or not ("false_positive").
+type LeakAnswer struct {
+	KeyHint string `json:"key_hint"`
+	Label   string `json:"label"`
+}
+
+// ReportLeakedKeys reports keys of the organisation found leaked; for its
+// billing owner. The answers come in the order of leaks.
+func (c *Client) ReportLeakedKeys(ctx context.Context, leaks []LeakReport) ([]LeakAnswer, error) {
+	var out struct {
+		Data []LeakAnswer `json:"data"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/api_keys/leaks", nil, map[string]any{"leaks": leaks}, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// KeyUsageBucket is a key's requests in one period, by outcome.
+type KeyUsageBucket struct {
+	Start       time.Time `json:"start"`
+	Requests    int64     `json:"requests"`
+	OK          int64     `json:"ok"`
+	ClientError int64     `json:"client_error"`
+	Denied      int64     `json:"denied"`
+	Throttled   int64     `json:"throttled"`
+	ServerError int64     `json:"server_error"`
+}
+
+// KeyUsage returns a key's requests from from to to (zero times: the
+// server's defaults, the last 7 days) by granularity ("hour" or "day").
+func (c *Client) KeyUsage(ctx context.Context, id string, from, to time.Time, granularity string) ([]KeyUsageBucket, error) {
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("from", from.UTC().Format(time.RFC3339))
+	}
+	if !to.IsZero() {
+		q.Set("to", to.UTC().Format(time.RFC3339))
+	}
+	if granularity != "" {
+		q.Set("granularity", granularity)
+	}
+	var out struct {
+		Data struct {
+			Attributes struct {
+				Buckets []KeyUsageBucket `json:"buckets"`
+			} `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/api/v1/api_keys/"+pathID(id)+"/usage", q, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Data.Attributes.Buckets, nil
+}
+
+func (b *KeyUsageBucket) UnmarshalJSON(data []byte) error {
+	type plain KeyUsageBucket
+	return json.Unmarshal(data, &struct {
+		*plain
+		Start timeField `json:"start"`
+	}{(*plain)(b), timeField{&b.Start}})
 }

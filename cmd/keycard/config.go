@@ -15,6 +15,7 @@ import (
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/secretscan"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -60,6 +61,13 @@ type Config struct {
 	// ShutdownTimeout is how long requests in flight may take to finish
 	// once the server begins to shut down.
 	ShutdownTimeout time.Duration
+	// SecretScanningKeys check secret-scanning reports; nil turns the
+	// endpoint off. LeakFlagOnly flags a reported key instead of
+	// withdrawing it.
+	SecretScanningKeys *secretscan.Keys
+	LeakFlagOnly       bool
+	// KeyUsageRetention is how long each key's hourly usage is kept.
+	KeyUsageRetention time.Duration
 }
 
 // Store returns the storage part of the configuration.
@@ -79,6 +87,9 @@ type configFlags struct {
 	taskRetention  string
 	photoQuotaSize string
 	shutdownTO     string
+	scanKeysFile   string
+	leakedKeys     string
+	usageRetention string
 	server         bool
 }
 
@@ -109,6 +120,9 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.IntVar(&c.cfg.Limits.ARI, "ari-rate-limit", api.DefaultLimits.ARI, "POST /restrictions, and POST /availability, per minute per property; 0 is no limit (env KEYCARD_ARI_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.Limits.PhotoUploads, "photo-upload-rate-limit", api.DefaultLimits.PhotoUploads, "photo uploads per minute per API key, or per user signed in; 0 is no limit (env KEYCARD_PHOTO_UPLOAD_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.PhotoQuota.Files, "photo-quota-count", keycard.DefaultPhotoQuota.Files, "uploaded photo files an organisation may keep; 0 is no limit (env KEYCARD_PHOTO_QUOTA_COUNT)")
+		fs.StringVar(&c.scanKeysFile, "secret-scanning-keys", "", "`FILE` of the public keys secret-scanning reports are signed with, in the JSON shape of GitHub's list; turns on POST /api/v1/secret_scanning/report (env KEYCARD_SECRET_SCANNING_KEYS)")
+		fs.StringVar(&c.leakedKeys, "leaked-keys", "withdraw", "what a live key reported leaked gets: withdraw (at once) or flag (marked only) (env KEYCARD_LEAKED_KEYS)")
+		fs.StringVar(&c.usageRetention, "key-usage-retention", "2160h", "how long each key's hourly request counts are kept, e.g. 2160h for 90 days (env KEYCARD_KEY_USAGE_RETENTION)")
 		fs.StringVar(&c.photoQuotaSize, "photo-quota-bytes", "2GB", "total size of an organisation's uploaded photo files, in bytes or with KB, MB or GB (of 1024); 0 is no limit (env KEYCARD_PHOTO_QUOTA_BYTES)")
 	}
 	return c
@@ -138,6 +152,12 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
 		env("photo-quota-bytes", "KEYCARD_PHOTO_QUOTA_BYTES", &c.photoQuotaSize)
 		env("shutdown-timeout", "KEYCARD_SHUTDOWN_TIMEOUT", &c.shutdownTO)
+		env("secret-scanning-keys", "KEYCARD_SECRET_SCANNING_KEYS", &c.scanKeysFile)
+		env("leaked-keys", "KEYCARD_LEAKED_KEYS", &c.leakedKeys)
+		env("key-usage-retention", "KEYCARD_KEY_USAGE_RETENTION", &c.usageRetention)
+		if err := c.resolveLeaks(); err != nil {
+			return Config{}, err
+		}
 		res, err := clientip.Parse(c.trustedProxies)
 		if err != nil {
 			return Config{}, fmt.Errorf("--trusted-proxies: %w", err)
@@ -215,6 +235,29 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		}
 	}
 	return *c.cfg, nil
+}
+
+// resolveLeaks reads the secret-scanning and key usage flags.
+func (c *configFlags) resolveLeaks() error {
+	if c.scanKeysFile != "" {
+		keys, err := secretscan.Load(c.scanKeysFile)
+		if err != nil {
+			return fmt.Errorf("--secret-scanning-keys: %w", err)
+		}
+		c.cfg.SecretScanningKeys = keys
+	}
+	switch c.leakedKeys {
+	case "withdraw", "flag":
+		c.cfg.LeakFlagOnly = c.leakedKeys == "flag"
+	default:
+		return fmt.Errorf("--leaked-keys must be withdraw or flag, not %q", c.leakedKeys)
+	}
+	d, err := time.ParseDuration(c.usageRetention)
+	if err != nil || d < 24*time.Hour {
+		return fmt.Errorf("--key-usage-retention must be a duration of at least 24h, such as 2160h, not %q", c.usageRetention)
+	}
+	c.cfg.KeyUsageRetention = d
+	return nil
 }
 
 // parseConfig parses a command's flags: the storage flags, the server

@@ -181,8 +181,9 @@ Commands:
   update    ID    change a key's name, properties, expiry, permissions or IP allow-list
   roll      ID    give a key a new secret, printed this once
   withdraw  ID    withdraw a key: it stops working at once, and stays listed
+  scan      PATH...  find keys in files (and with --git, in every commit); --report withdraws them
 
-Each takes --json to print JSON instead of text. Run "keycard key COMMAND --help"
+Each but scan takes --json to print JSON instead of text. Run "keycard key COMMAND --help"
 for a command's flags.
 `
 
@@ -212,6 +213,9 @@ func keyCmd(ctx context.Context, args []string, getenv func(string) string, stdi
 		return flag.ErrHelp
 	}
 	sub := args[0]
+	if sub == "scan" {
+		return keyScanCmd(ctx, args[1:], getenv, stdout)
+	}
 	synopsis, ok := keyCommands[sub]
 	if !ok {
 		fmt.Fprint(stdout, keyUsage)

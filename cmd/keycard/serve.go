@@ -102,7 +102,8 @@ func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 // too, which is told when the server drains.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
 	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender,
-		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies})
+		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies,
+		SecretScanningKeys: cfg.SecretScanningKeys, LeakFlagOnly: cfg.LeakFlagOnly})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)
@@ -222,7 +223,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 		purgeDone := make(chan struct{})
 		go func() {
 			defer close(purgeDone)
-			purgeAudit(bg, st, cfg.AuditRetention, log)
+			purgeAudit(bg, st, cfg.AuditRetention, cfg.KeyUsageRetention, log)
 		}()
 		authn.Run(bg, pollInterval)
 		<-purgeDone
@@ -277,17 +278,25 @@ func shutdownCause(ctx context.Context) slog.Attr {
 	return slog.String("reason", cause.Error())
 }
 
-// purgeAudit deletes audit events older than retention now and then every
-// hour, until ctx ends.
-func purgeAudit(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
-	if retention <= 0 {
+// purgeAudit deletes audit events older than retention, and keys' hourly
+// usage older than usageRetention, now and then every hour, until ctx
+// ends; a retention of 0 keeps them.
+func purgeAudit(ctx context.Context, st *store.Store, retention, usageRetention time.Duration, log *slog.Logger) {
+	if retention <= 0 && usageRetention <= 0 {
 		return
 	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if _, err := st.PurgeAuditEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
-			log.Error("purge audit events", "err", err)
+		if retention > 0 {
+			if _, err := st.PurgeAuditEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+				log.Error("purge audit events", "err", err)
+			}
+		}
+		if usageRetention > 0 {
+			if _, err := st.PurgeKeyUsage(ctx, time.Now().Add(-usageRetention)); err != nil && ctx.Err() == nil {
+				log.Error("purge key usage", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -33,6 +33,12 @@ type apiKeyAttributes struct {
 	// PreviousKeyExpiresAt, after a roll with a grace period, is when the
 	// old secret stops working.
 	PreviousKeyExpiresAt *string `json:"previous_key_expires_at"`
+	// WithdrawnReason is "leaked" for a key keycard withdrew on a leak
+	// report, else null; LeakedAt and LeakedURL say when and where a key
+	// reported leaked was found.
+	WithdrawnReason *string `json:"withdrawn_reason"`
+	LeakedAt        *string `json:"leaked_at"`
+	LeakedURL       *string `json:"leaked_url"`
 	// External reports a key of a user from another organisation that
 	// reaches this organisation's properties; OrganizationPropertyIDs are
 	// those properties.
@@ -65,6 +71,7 @@ func apiKeyResource(k *keycard.APIKey, secret string) resource {
 		WithdrawnAt: timestampPtr(k.WithdrawnAt), ExpiresAt: timestampPtr(k.ExpiresAt), ReadOnly: k.ReadOnly(),
 		Permissions: k.Permissions.Map(), Preset: presetName(k.Permissions),
 		IPAllowlist: nonNilStrings(k.IPAllowlist), PreviousKeyExpiresAt: timestampPtr(k.PreviousExpiresAt), Key: secret,
+		WithdrawnReason: nullable(k.WithdrawnReason), LeakedAt: timestampPtr(k.LeakedAt), LeakedURL: nullable(k.LeakedURL),
 	}}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -67,6 +68,30 @@ func serveError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(e.RetryAfter))))
 	}
 	writeJSON(w, info.status, errorBody{Errors: errorMember{Code: e.Code, Title: info.title, Details: e.Details}})
+}
+
+// answeredStatus is the status a handler's request is answered with: the
+// one it wrote, or the one err will be written with.
+func answeredStatus(w http.ResponseWriter, err error) int {
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return handler.StatusClientClosedRequest
+		}
+		code := keycard.EInternal
+		if e, ok := errors.AsType[*keycard.Error](err); ok {
+			code = e.Code
+		} else if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			code = keycard.ETooLarge
+		}
+		if info, ok := errorInfo[code]; ok {
+			return info.status
+		}
+		return http.StatusInternalServerError
+	}
+	if st := handler.Status(w); st != 0 {
+		return st
+	}
+	return http.StatusOK
 }
 
 // writeJSON writes v as the JSON body, with its length: encoded whole

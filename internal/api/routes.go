@@ -21,6 +21,9 @@ func (s *Server) routes(mux *routeMux) {
 
 	mux.Handle("POST /api/v1/sign_in", s.public(s.signIn))
 	mux.Handle("POST /api/v1/refresh_token", s.public(s.refreshToken))
+	// Signed by the secret scanner (checked by the handler), not by a
+	// user; 404 unless --secret-scanning-keys is set.
+	mux.Handle("POST /api/v1/secret_scanning/report", s.public(s.secretScanningReport))
 
 	mux.Handle("GET /api/v1/properties", s.reads(properties, s.listProperties))
 	mux.Handle("GET /api/v1/properties/options", s.reads(properties, s.propertyOptions))
@@ -54,6 +57,8 @@ func (s *Server) routes(mux *routeMux) {
 	mux.Handle("PUT /api/v1/api_keys/{id}", s.account(keyAdmin(s.updateAPIKey)))
 	mux.Handle("POST /api/v1/api_keys/{id}/withdraw", s.account(keyAdmin(s.withdrawAPIKey)))
 	mux.Handle("POST /api/v1/api_keys/{id}/roll", s.account(keyAdmin(s.rollAPIKey)))
+	mux.Handle("GET /api/v1/api_keys/{id}/usage", s.account(keyAdmin(s.keyUsage)))
+	mux.Handle("POST /api/v1/api_keys/leaks", s.account(keyAdmin(s.reportLeakedKeys)))
 	// Blocking a key from outside is the billing owner's defence: it takes
 	// no subscription (the store checks who asks, and refuses keys).
 	mux.Handle("POST /api/v1/api_keys/{id}/block", s.account(s.blockAPIKey(true)))

@@ -15,6 +15,7 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
 	"github.com/keycard/keycard/internal/ratelimit"
+	"github.com/keycard/keycard/internal/secretscan"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/webhook"
 )
@@ -43,6 +44,10 @@ type Server struct {
 	// draining is set when the server begins to shut down: /readyz then
 	// answers 503, so that a load balancer sends no more requests.
 	draining atomic.Bool
+	// scanKeys check secret-scanning reports; nil turns the endpoint off.
+	// leakFlagOnly keeps a reported key live, only flagged.
+	scanKeys     *secretscan.Keys
+	leakFlagOnly bool
 }
 
 // Config is everything the API server is made of.
@@ -65,6 +70,12 @@ type Config struct {
 	// ClientIP says how a request's client address is found (which
 	// proxies are trusted).
 	ClientIP clientip.Resolver
+	// SecretScanningKeys are the public keys secret-scanning reports are
+	// signed with (--secret-scanning-keys); nil answers the report
+	// endpoint 404.
+	SecretScanningKeys *secretscan.Keys
+	// LeakFlagOnly flags a key reported leaked instead of withdrawing it.
+	LeakFlagOnly bool
 }
 
 // New returns the API server made of cfg. It builds the route table,
@@ -72,7 +83,8 @@ type Config struct {
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, auth: cfg.Auth, mode: cfg.Mode, log: cfg.Log, mux: &routeMux{ServeMux: http.NewServeMux()},
 		webhooks: cfg.Webhooks, limits: cfg.Limits, limiter: cfg.Limiter, photoQuota: keycard.DefaultPhotoQuota,
-		metrics: cfg.Metrics, clientIP: cfg.ClientIP, decoding: make(chan struct{}, decodeSlots)}
+		metrics: cfg.Metrics, clientIP: cfg.ClientIP, decoding: make(chan struct{}, decodeSlots),
+		scanKeys: cfg.SecretScanningKeys, leakFlagOnly: cfg.LeakFlagOnly}
 	if s.webhooks == nil {
 		s.webhooks = webhook.NewSender(false)
 	}
@@ -186,7 +198,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 // credentialConflict). A key must then meet the route's need (nil for
 // an account route).
 func (s *Server) authenticate(need *keycard.Need, h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) (err error) {
 		if err := credentialConflict(r); err != nil {
 			return err
 		}
@@ -196,10 +208,21 @@ func (s *Server) authenticate(need *keycard.Need, h handlerFunc) handlerFunc {
 			return err
 		}
 		logPrincipal(w, p)
-		if err := s.rateLimit(w, r, p); err != nil {
+		if p.ViaAPIKey() {
+			// The key's usage counts the request by how it was answered.
+			defer func() {
+				if v := recover(); v != nil {
+					// The surface answers a panic 500; it goes on there.
+					s.auth.RecordStatus(p.APIKeyID, http.StatusInternalServerError)
+					panic(v)
+				}
+				s.auth.RecordStatus(p.APIKeyID, answeredStatus(w, err))
+			}()
+		}
+		if err = s.rateLimit(w, r, p); err != nil {
 			return err
 		}
-		if err := s.allow(r, p, need); err != nil {
+		if err = s.allow(r, p, need); err != nil {
 			return err
 		}
 		err = h(w, r.WithContext(keycard.WithPrincipal(r.Context(), p)))

@@ -9,6 +9,7 @@
 package apikey
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -123,4 +124,48 @@ func Redact(s string) string {
 		}
 	}
 	return s
+}
+
+// Find calls found with the offset of each API key in b: a "kc_" token of
+// the right length and checksum, not inside a longer word. It is a
+// secret scanner's inner loop: bytes.Index skips to each "kc_", and only
+// those are checked.
+func Find(b []byte, found func(off int)) {
+	const n = len(KeyPrefix) + randomLen + checksumLen
+	prefix := []byte(KeyPrefix)
+	for i := 0; i+n <= len(b); {
+		j := bytes.Index(b[i:], prefix)
+		if j < 0 || i+j+n > len(b) {
+			return
+		}
+		at := i + j
+		if (at == 0 || !isWordByte(b[at-1])) && (at+n == len(b) || !isWordByte(b[at+n])) && validBody(b[at+len(KeyPrefix):at+n]) {
+			found(at)
+			i = at + n
+			continue
+		}
+		i = at + 1
+	}
+}
+
+// isWordByte reports whether c continues a token: a base62 character or
+// an underscore.
+func isWordByte(c byte) bool { return isBase62(c) || c == '_' }
+
+// validBody checks the random part and checksum of a key without its
+// prefix.
+func validBody(body []byte) bool {
+	for _, c := range body {
+		if !isBase62(c) {
+			return false
+		}
+	}
+	sum := uint64(crc32.ChecksumIEEE(body[:randomLen]))
+	for i := checksumLen - 1; i >= 0; i-- {
+		if body[randomLen+i] != alphabet[sum%62] {
+			return false
+		}
+		sum /= 62
+	}
+	return true
 }

@@ -101,3 +101,29 @@ func TestRedact(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestFind(t *testing.T) {
+	k1, k2 := New(KeyPrefix), New(KeyPrefix)
+	bad := k1[:len(k1)-1] + string(alphabet[(strings.IndexByte(alphabet, k1[len(k1)-1])+1)%62])
+	text := "a: " + k1 + "\nb=\"" + k2 + "\"\n" +
+		"x" + k1 + "\n" + // inside a word
+		k1 + "Z\n" + // longer than a key
+		bad + "\n" + // wrong checksum
+		New(SessionPrefix) + "\n" + "kc_short\n" + k2
+	var got []string
+	Find([]byte(text), func(off int) { got = append(got, text[off:off+KeyLen]) })
+	if len(got) != 3 || got[0] != k1 || got[1] != k2 || got[2] != k2 {
+		t.Errorf("found %d keys, want k1, k2, k2 (at the end)", len(got))
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	buf := make([]byte, 8<<20)
+	for i := range buf {
+		buf[i] = "abcdefghij klmnopqrstuvwxyz_kc\n"[i%31]
+	}
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		Find(buf, func(int) {})
+	}
+}

@@ -253,18 +253,20 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 	}
 	p := c.Principal
 	now := a.now()
+	// A refused key's request is counted in its usage here, as the API
+	// never learns which key it was (see RecordStatus).
 	switch {
 	case c.Withdrawn:
-		return nil, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedWithdrawn, errWithdrawn))
 	case c.Rolled && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedRolled, errRolled))
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
-		return nil, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedExpired, errKeyExpired))
 	case !keycard.IPAllowed(c.AllowIPs, ri.Addr):
-		return nil, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed)
+		return nil, a.denied(p.APIKeyID, a.refuse(ctx, &p, keycard.RefusedIP, errIPNotAllowed))
 	}
 	if a.mode == keycard.ModeProduction && !p.SubscriptionActive {
-		return nil, errSuspended
+		return nil, a.denied(p.APIKeyID, errSuspended)
 	}
 	// The first use is audited with the next flush of key usage, not by a
 	// write in this request.
@@ -372,45 +374,6 @@ func (a *Authenticator) credential(ctx context.Context, token string, lookup fun
 	}
 	a.mu.Unlock()
 	return c, nil
-}
-
-func (a *Authenticator) recordUse(keyID string, first *keycard.RequestInfo) {
-	now := a.now()
-	a.usageMu.Lock()
-	u := a.usage[keyID]
-	u.Count++
-	u.LastUsed = now
-	if first != nil && u.First == nil {
-		u.First, u.FirstAt = first, now
-	}
-	a.usage[keyID] = u
-	a.usageMu.Unlock()
-}
-
-// FlushUsage writes the key uses counted since the last flush, in one
-// transaction; on failure they are kept for the next one.
-func (a *Authenticator) FlushUsage(ctx context.Context) error {
-	a.usageMu.Lock()
-	batch := a.usage
-	a.usage = make(map[string]store.KeyUse, len(batch))
-	a.usageMu.Unlock()
-	if err := a.store.RecordKeyUse(ctx, batch); err != nil {
-		a.usageMu.Lock()
-		for id, u := range batch {
-			cur := a.usage[id]
-			cur.Count += u.Count
-			if u.LastUsed.After(cur.LastUsed) {
-				cur.LastUsed = u.LastUsed
-			}
-			if u.First != nil {
-				cur.First, cur.FirstAt = u.First, u.FirstAt
-			}
-			a.usage[id] = cur
-		}
-		a.usageMu.Unlock()
-		return err
-	}
-	return nil
 }
 
 // SetClock replaces the clock that session expiry and key use are read

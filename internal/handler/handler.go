@@ -103,6 +103,21 @@ func AddLogAttrs(w http.ResponseWriter, attrs ...slog.Attr) {
 	}
 }
 
+// Status returns the status written so far to w, when w comes from
+// Adapt; 0 when none was written or w is another writer.
+func Status(w http.ResponseWriter) int {
+	for {
+		switch x := w.(type) {
+		case *statusWriter:
+			return x.status
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return 0
+		}
+	}
+}
+
 // validRequestID reports whether a client's request id is fit to log and
 // echo: 1 to 128 letters, digits and "-_.:".
 func validRequestID(id string) bool {

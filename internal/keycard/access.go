@@ -79,6 +79,13 @@ type APIKey struct {
 	// PreviousExpiresAt, after a roll with a grace period, is when the old
 	// secret stops working.
 	PreviousExpiresAt *time.Time
+	// WithdrawnReason says why keycard withdrew the key
+	// (WithdrawnLeaked); "" when its owner did, or it is live.
+	WithdrawnReason string
+	// LeakedAt and LeakedURL, for a key reported leaked, say when and
+	// where it was found.
+	LeakedAt  *time.Time
+	LeakedURL string
 
 	// External reports whether the key is of another organisation than
 	// the one looking at it: the key of a user that organisation invited

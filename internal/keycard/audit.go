@@ -41,7 +41,7 @@ const (
 var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdrawn, AuditExpired,
 	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed, AuditBlocked, AuditUnblocked, AuditOrganizationChanged,
 	AuditWebhookCreated, AuditWebhookChanged, AuditWebhookPaused, AuditWebhookDeleted,
-	AuditGroupPropertyAdded, AuditGroupPropertyRemoved}
+	AuditGroupPropertyAdded, AuditGroupPropertyRemoved, AuditLeaked}
 
 // Reasons a known key's use is refused, in an AuditUseRefused event.
 const (

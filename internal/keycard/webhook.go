@@ -28,7 +28,7 @@ const (
 // written for Channex must be accepted as it is).
 var webhookEvents = setOf(
 	EventARI, EventBooking, EventBookingNew, EventBookingModification, EventBookingCancellation,
-	EventBookingUnmappedRoom, EventBookingUnmappedRate, EventNonAckedBooking,
+	EventBookingUnmappedRoom, EventBookingUnmappedRate, EventNonAckedBooking, EventAPIKeyLeaked,
 	"message", "sync_error", "sync_warning", "rate_error", "reservation_request", "alteration_request",
 	"accepted_reservation", "declined_reservation", "inquiry", "review", "updated_review",
 	"new_channel", "updated_channel", "disconnected_channel", "disconnect_listing",
@@ -312,6 +312,11 @@ func parseARIMask(s string) (ARIMask, string) {
 	}
 	return am, ""
 }
+
+// Names reports whether the mask names event itself, not through "*":
+// an organisation's events (EventAPIKeyLeaked) go only to webhooks that
+// ask for them by name.
+func (m EventMask) Names(event string) bool { return m.events[event] }
 
 // Matches reports whether the mask selects event (for ari, whether it
 // selects some ari change; see MatchesARI).

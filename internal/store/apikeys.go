@@ -43,7 +43,8 @@ const keysAt = `(SELECT api_keys.*, CASE WHEN status = 'active' AND expires_at I
 	THEN 'expired' ELSE status END AS display_status FROM api_keys) k`
 
 const apiKeyColumns = `k.id, k.organization_id, k.user_id, u.email, k.name, k.hint, k.access_all_properties, k.status,
-	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.permissions, k.ip_allowlist, k.previous_expires_at`
+	k.created_at, k.last_used_at, k.use_count, k.withdrawn_at, k.expires_at, k.permissions, k.ip_allowlist, k.previous_expires_at,
+	k.withdrawn_reason, k.leaked_at, k.leaked_url`
 
 // keysVisible returns the condition selecting the keys p may see: the
 // user's own, and for the billing account owner every key of the
@@ -92,15 +93,17 @@ func (s *Store) apiKeys(ctx context.Context, t *tx, where string, args []any) ([
 	for rows.Next() {
 		var k keycard.APIKey
 		var created int64
-		var used, withdrawn, expires, prevExpires sql.NullInt64
+		var used, withdrawn, expires, prevExpires, leaked sql.NullInt64
 		var allow, perms string
 		if err := rows.Scan(&k.ID, &k.OrganizationID, &k.UserID, &k.UserEmail, &k.Name, &k.Hint, &k.AccessAllProperties, &k.Status,
-			&created, &used, &k.UseCount, &withdrawn, &expires, &perms, &allow, &prevExpires); err != nil {
+			&created, &used, &k.UseCount, &withdrawn, &expires, &perms, &allow, &prevExpires,
+			&k.WithdrawnReason, &leaked, &k.LeakedURL); err != nil {
 			return nil, err
 		}
 		k.Permissions = keycard.StoredPermissions(perms)
 		k.CreatedAt, k.LastUsedAt, k.WithdrawnAt = fromMicros(created), fromNullMicros(used), fromNullMicros(withdrawn)
 		k.ExpiresAt, k.PreviousExpiresAt = fromNullMicros(expires), fromNullMicros(prevExpires)
+		k.LeakedAt = fromNullMicros(leaked)
 		k.IPAllowlist = splitList(allow)
 		k.Status = k.DisplayStatus(now)
 		if k.PreviousExpiresAt != nil && !now.Before(*k.PreviousExpiresAt) {
@@ -493,6 +496,9 @@ type KeyUse struct {
 	// the flush records it in the audit log.
 	First   *keycard.RequestInfo
 	FirstAt time.Time
+	// Hours are the key's requests by outcome class, by the Unix
+	// microsecond of their hour (see api_key_usage).
+	Hours map[int64]keycard.UsageCounts
 }
 
 // RecordKeyUse adds a batch of uses to the keys' counters, in one
@@ -507,6 +513,12 @@ func (s *Store) RecordKeyUse(ctx context.Context, uses map[string]KeyUse) error 
 	return s.write(ctx, func(t *tx) error {
 		for _, id := range ids {
 			u := uses[id]
+			if err := recordUsage(ctx, t, id, u.Hours); err != nil {
+				return err
+			}
+			if u.Count == 0 && u.First == nil {
+				continue // refusals only
+			}
 			if _, err := t.Exec(ctx, `UPDATE api_keys SET use_count = use_count + ?,
 				last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?`,
 				u.Count, micros(u.LastUsed), micros(u.LastUsed), id); err != nil {

@@ -57,6 +57,8 @@ var eventWords = map[string]string{
 
 	keycard.AuditGroupPropertyAdded:   "Property put into a group",
 	keycard.AuditGroupPropertyRemoved: "Property taken out of a group",
+
+	keycard.AuditLeaked: "Reported leaked",
 }
 
 func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -57,6 +58,9 @@ type keysView struct {
 	OutsidePager pager
 	// SettingsNotice confirms a change of the organisation's settings.
 	SettingsNotice string
+	// Leaks are the organisation's keys reported leaked whose banner the
+	// owner has not dismissed.
+	Leaks []keycard.LeakedKey
 }
 
 // rolledKey is what the page says of a roll.
@@ -76,6 +80,8 @@ type keyRow struct {
 	// Block is, for a key from outside, the viewer's organisation's block
 	// of it; nil when it is not blocked.
 	Block *keycard.KeyBlock
+	// Spark draws the key's requests and errors of the last 7 days.
+	Spark template.HTML
 }
 
 // createdKey is a new key with its secret, which exists nowhere else.
@@ -247,6 +253,12 @@ func (s *Server) keysView(r *http.Request) (*keysView, []*keycard.Property, erro
 			}
 		}
 		v.Keys = append(v.Keys, row)
+	}
+	if err := s.addSparklines(r, v.Keys); err != nil {
+		return nil, nil, err
+	}
+	if v.Leaks, err = s.store.LeakedKeys(ctx, p); err != nil {
+		return nil, nil, err
 	}
 	if !p.OrganizationOwner {
 		// Only the billing owner sees keys from outside.

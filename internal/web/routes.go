@@ -40,6 +40,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /organization/api-keys/{id}/roll", keys(s.rollAPIKeyPage))
 	mux.Handle("POST /organization/api-keys/{id}/roll", keysForm(s.rollAPIKey))
 	mux.Handle("GET /organization/api-keys/activity", keys(s.activityPage))
+	mux.Handle("GET /organization/api-keys/{id}", keys(s.keyDetailPage))
+	mux.Handle("POST /organization/api-keys/{id}/dismiss-leak", keysForm(s.dismissLeak))
 	mux.Handle("GET /organization/api-keys/{id}/block", keys(s.blockAPIKeyPage(true)))
 	mux.Handle("POST /organization/api-keys/{id}/block", keysForm(s.blockAPIKey(true)))
 	mux.Handle("GET /organization/api-keys/{id}/unblock", keys(s.blockAPIKeyPage(false)))
