@@ -12,7 +12,8 @@ import (
 	"github.com/keycard/keycard/internal/keycard"
 )
 
-// TestBrowserKeyUsageAndLeak creates a key in the browser, makes requests
+// TestBrowserKeyUsageAndLeak creates an RMS key from its preset in the
+// browser, makes requests
 // with it, and sees them in the key's 30-day chart (drawn by the server
 // as inline SVG, under the page's CSP) and the list's sparkline; then the
 // key is reported leaked, and the owner sees the banner and dismisses it.
@@ -23,13 +24,17 @@ func TestBrowserKeyUsageAndLeak(t *testing.T) {
 	b.signIn(ownerEmail, ownerPassword)
 
 	b.do("open the create form", chromedp.Click(chromedp.ID("create-key")), chromedp.WaitVisible(chromedp.ID("name")))
-	b.do("create", chromedp.SendKeys(chromedp.ID("name"), "Revenue manager"), chromedp.Click(chromedp.ID("create-submit")),
+	b.do("create an RMS key", chromedp.SendKeys(chromedp.ID("name"), "Revenue manager"), chromedp.Click(chromedp.ID("preset-rms")),
+		chromedp.Click(chromedp.ID("create-submit")),
 		chromedp.WaitVisible(chromedp.ID("new-key")))
 	secret := run(b, "read the key", chromedp.Value(chromedp.ID("new-key")))
 	var id string
 	for _, k := range f.keys() {
 		if k.Name == "Revenue manager" {
 			id = k.ID
+			if k.Permissions != keycard.PresetRMS.Permissions {
+				t.Fatalf("the key made from the RMS preset has permissions %v", k.Permissions)
+			}
 		}
 	}
 	// 5 answered, 2 not found: 7 requests, 2 errors, today.
