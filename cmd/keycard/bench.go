@@ -35,6 +35,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.IntVar(&opts.MinRequests, "min-requests", 1, "drive each route past --duration until this many requests completed")
 		fs.BoolVar(&opts.Log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
 		fs.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the driven routes (not the seeding) to `file`, for go tool pprof")
+		fs.StringVar(&opts.MemProfile, "memprofile", "", "write the allocation profile (seeding included) to `file` after the routes, for go tool pprof -sample_index=alloc_objects")
 		fs.DurationVar(&opts.Soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
 		fs.IntVar(&opts.SoakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
 		fs.IntVar(&opts.Rate, "rate", 0, "offer this many requests per second in all, spread over the connections, and time each from when it was due (an open loop, as wrk2 does); 0: as fast as answers come")

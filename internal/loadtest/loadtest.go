@@ -95,8 +95,18 @@ func residentMemory() int64 {
 }
 
 // profiled runs f, under a CPU profile written to file unless file is
-// empty.
-func profiled(file string, f func() ([]benchResult, error)) ([]benchResult, error) {
+// empty, and writes what f allocated to memFile unless that is empty.
+func profiled(file, memFile string, f func() ([]benchResult, error)) ([]benchResult, error) {
+	if memFile != "" {
+		res, err := profiled(file, "", f)
+		out, cerr := os.Create(memFile)
+		if cerr != nil {
+			return res, errors.Join(err, cerr)
+		}
+		runtime.GC() // the profile is as of the last collection
+		werr := pprof.Lookup("allocs").WriteTo(out, 0)
+		return res, errors.Join(err, werr, out.Close())
+	}
 	if file == "" {
 		return f()
 	}
@@ -128,8 +138,10 @@ type Options struct {
 	// comma-separated; /healthz always runs.
 	Only string
 	// CPUProfile, when set, is the file a CPU profile of the driven routes
-	// is written to.
+	// is written to; MemProfile the file the process's allocation profile
+	// is written to after them (seeding included: -focus on a handler).
 	CPUProfile string
+	MemProfile string
 	// Soak, when above 0, keeps SoakConnections connections busy on GET
 	// /properties/:id that long after the routes.
 	Soak            time.Duration
@@ -510,7 +522,7 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 	defer closeAll(conns)
 	r := &Report{opts: opts}
 	var err error
-	r.results, err = profiled(opts.CPUProfile, func() ([]benchResult, error) {
+	r.results, err = profiled(opts.CPUProfile, opts.MemProfile, func() ([]benchResult, error) {
 		return runBench(ctx, conns, seed, opts, progress)
 	})
 	if err == nil && opts.Soak > 0 {
