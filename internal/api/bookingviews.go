@@ -210,7 +210,7 @@ func bookingResource(b *keycard.Booking, p *keycard.Principal) resource {
 	v := newBookingView(b)
 	v.ID, v.RevisionID = b.ID, b.RevisionID
 	return resource{Type: "booking", ID: b.ID, Attributes: v, Relationships: map[string]any{
-		"property": relation{ref{Type: "property", ID: b.PropertyID}},
+		"property": relation{titled("property", b.PropertyID)},
 	}}
 }
 
@@ -227,7 +227,7 @@ func revisionResource(b *keycard.Booking, p *keycard.Principal) resource {
 	v := newBookingView(b)
 	v.ID, v.BookingID, v.SystemID = b.RevisionID, b.ID, &b.SystemID
 	return resource{Type: "booking_revision", ID: b.RevisionID, Attributes: v, Relationships: map[string]any{
-		"property": relation{ref{Type: "property", ID: b.PropertyID}},
+		"property": relation{titled("property", b.PropertyID)},
 		"booking":  relation{ref{Type: "booking", ID: b.ID, Attributes: &bookingRefAttributes{ID: b.ID, UniqueID: b.UniqueID}}},
 	}}
 }
