@@ -75,6 +75,12 @@ func createProperty(ctx context.Context, st *store.Store, owner *keycard.Princip
 	if err != nil {
 		return "", nil, err
 	}
+	// The owner's reach is evaluated in each query that checks it, over
+	// every property of the organisation: by the thousandth property,
+	// most of the time of seeding. The owner as it stands for this
+	// property alone (as a cached credential carries its reach) is checked
+	// against this one.
+	owner = forProperties(owner, prop.ID)
 	inv := &propertyInventory{planRoom: map[string]string{}}
 	for j := range RoomTypes {
 		rt, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Room " + strconv.Itoa(j),
@@ -169,6 +175,7 @@ func seedPortfolio(ctx context.Context, st *store.Store, owner *keycard.Principa
 				books = append(books, store.BookingWrite{PropertyID: prop, Status: keycard.StatusNew, Change: c})
 			}
 		}
+		owner := forProperties(owner, batch...)
 		t0 := time.Now()
 		if res, err := st.ApplyRestrictions(ctx, owner, rates); err != nil {
 			return fmt.Errorf("seed restrictions: %w", err)
@@ -197,6 +204,15 @@ func seedPortfolio(ctx context.Context, st *store.Store, owner *keycard.Principa
 		}
 		return nil
 	})
+}
+
+// forProperties returns p narrowed to ids, properties p reaches, as a
+// credential's principal carries its reach: the store checks against ids
+// alone and evaluates no reach query.
+func forProperties(p *keycard.Principal, ids ...string) *keycard.Principal {
+	narrowed := *p
+	narrowed.Reach = keycard.NewReach(ids)
+	return &narrowed
 }
 
 // firstWarning returns a change an ARI write left out, as an error.
