@@ -21,6 +21,7 @@ import (
 // /healthz ceiling measured in the same run.
 func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var opts loadtest.Options
+	var properties int
 	// The database is a temporary one unless named on the command line:
 	// never the one KEYCARD_DB points a server at.
 	benchEnv := func(k string) string {
@@ -30,11 +31,15 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return getenv(k)
 	}
 	cfg, err := parseConfig("bench", args, benchEnv, stdout, "-", false, func(fs flagAdder) {
+		fs.IntVar(&properties, "properties", 0, "seed a portfolio of this many properties, each with "+
+			fmt.Sprintf("%d room types, %d rate plans, %d days of ARI and %d bookings", loadtest.RoomTypes, loadtest.RatePlans, loadtest.ARIDays, loadtest.BookingsPerProperty)+
+			", and report the seeding's time, the database's size and the memory; 0: the default seed of "+fmt.Sprint(loadtest.Properties)+" properties, without ARI")
 		fs.IntVar(&opts.Concurrency, "concurrency", 64, "connections kept busy at once")
 		fs.DurationVar(&opts.Duration, "duration", 5*time.Second, "how long each route is driven")
 		fs.IntVar(&opts.MinRequests, "min-requests", 1, "drive each route past --duration until this many requests completed")
 		fs.BoolVar(&opts.Log, "log", false, "write the server's access log (to nowhere) as serve does at the info level")
 		fs.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the driven routes (not the seeding) to `file`, for go tool pprof")
+		fs.StringVar(&opts.MemProfile, "memprofile", "", "write the allocation profile (seeding included) to `file` after the routes, for go tool pprof -sample_index=alloc_objects")
 		fs.DurationVar(&opts.Soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
 		fs.IntVar(&opts.SoakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
 		fs.IntVar(&opts.Rate, "rate", 0, "offer this many requests per second in all, spread over the connections, and time each from when it was due (an open loop, as wrk2 does); 0: as fast as answers come")
@@ -45,6 +50,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
+	}
+	if properties < 0 || properties == 1 {
+		return errors.New("--properties must be 2 or more (or 0 for the default seed)")
 	}
 	if opts.Rate < 0 {
 		return errors.New("--rate cannot be negative")
@@ -74,12 +82,22 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 			"give it an empty database (a new --db file, or a new PostgreSQL database), or no database to use a temporary one")
 	}
 
+	n := properties
+	if n == 0 {
+		n = loadtest.Properties
+	}
 	fmt.Fprintf(stdout, "keycard bench: seeding %d properties (%d room types, %d rate plans each) on %s\n",
-		loadtest.Properties, loadtest.RoomTypes, loadtest.RatePlans, st.Dialect())
-	seed, err := loadtest.Seed(ctx, st)
+		n, loadtest.RoomTypes, loadtest.RatePlans, st.Dialect())
+	seedStart := time.Now()
+	seed, err := loadtest.Seed(ctx, st, properties, stdout)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	seeded := loadtest.SeedReport{Properties: n, Took: time.Since(seedStart), RSS: loadtest.ResidentMemory()}
+	if seeded.DBSize, err = st.Size(ctx); err != nil {
+		return err
+	}
+	seeded.Print(stdout)
 
 	ln, err := listen("127.0.0.1:0")
 	if err != nil {
@@ -113,5 +131,8 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	report.Print(stdout)
+	fmt.Fprint(stdout, "\n")
+	seeded.Print(stdout)
+	fmt.Fprintf(stdout, "resident memory after the routes %.1f MiB (client and server together)\n", float64(loadtest.ResidentMemory())/(1<<20))
 	return nil
 }

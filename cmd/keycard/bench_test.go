@@ -122,3 +122,28 @@ func TestBenchRate(t *testing.T) {
 		t.Errorf("%s requests, %s errors; want 1 to 24 requests and no error:\n%s", m[1], m[2], text)
 	}
 }
+
+// TestBenchProperties seeds a portfolio of two properties: the bench says
+// how long that took, how big the database is and how much memory the
+// process holds, and the feed routes run on what it seeded without
+// errors. --properties 1 is refused (the restricted key needs a property
+// it does not reach).
+func TestBenchProperties(t *testing.T) {
+	out := newOutput()
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "2", "--only", "feed"}, env(nil), out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	text := out.String()
+	if !regexp.MustCompile(`(?m)^seeded 2 properties in [0-9.]+(ms|s|m[0-9.]+s); database [0-9.]+ MiB; resident memory [0-9.]+ MiB$`).MatchString(text) {
+		t.Errorf("no seeding report:\n%s", text)
+	}
+	for _, name := range []string{"GET /booking_revisions/feed", "GET /booking_revisions/feed drained"} {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + `\s+\d+\s+\d+\.\d\d .*\s0\s*$`).MatchString(text) {
+			t.Errorf("no row without errors for %s:\n%s", name, text)
+		}
+	}
+	if _, err := cli(t, env(nil), "bench", "--properties", "1", "--only", "none"); err == nil || !strings.Contains(err.Error(), "2 or more") {
+		t.Errorf("--properties 1: %v", err)
+	}
+}

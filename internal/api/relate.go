@@ -16,17 +16,35 @@ import (
 
 // titleAttributes are the attributes of a relationship item named by its
 // title. Title is null only when the related resource is gone (a race with
-// its deletion).
+// its deletion). A builder that knows an item will want them gives it a
+// *titleAttributes with its id (see titled), and relate sets its title in
+// place: boxing new attributes into the item, and the item back into its
+// relationships, cost the feed four allocations per revision.
 type titleAttributes struct {
 	ID    string  `json:"id"`
 	Title *string `json:"title"`
+	// title holds what Title points to, so that setting it allocates
+	// nothing more.
+	title string
 }
 
-func newTitleAttributes(id, title string, ok bool) titleAttributes {
-	if !ok {
-		return titleAttributes{ID: id}
+func newTitleAttributes(id, title string, ok bool) *titleAttributes {
+	a := &titleAttributes{ID: id}
+	a.setTitle(title, ok)
+	return a
+}
+
+func (a *titleAttributes) setTitle(title string, ok bool) {
+	if ok {
+		a.title = title
+		a.Title = &a.title
 	}
-	return titleAttributes{ID: id, Title: &title}
+}
+
+// titled is a relationship item of kind and id whose titleAttributes
+// relate fills in.
+func titled(kind, id string) ref {
+	return ref{Type: kind, ID: id, Attributes: &titleAttributes{ID: id}}
 }
 
 // titleSetter is relationship attributes of more than an id and a title,
@@ -41,11 +59,11 @@ type titleSetter interface {
 // in one query for the whole answer at most (see store.Titles).
 func (s *Server) relate(r *http.Request, items ...resource) error {
 	var want []store.Ref
-	eachRef(items, func(rf *ref) bool {
+	eachRef(items, func(rf ref) (ref, bool) {
 		if _, setter := rf.Attributes.(titleSetter); (rf.Attributes == nil || setter) && rf.Type != "facility" {
 			want = append(want, store.Ref{Kind: rf.Type, ID: rf.ID})
 		}
-		return false
+		return rf, false
 	})
 	var titles map[store.Ref]string
 	if len(want) > 0 {
@@ -54,16 +72,16 @@ func (s *Server) relate(r *http.Request, items ...resource) error {
 			return err
 		}
 	}
-	eachRef(items, func(rf *ref) bool {
+	eachRef(items, func(rf ref) (ref, bool) {
 		switch a := rf.Attributes.(type) {
 		case nil:
 			title, ok := relationTitle(titles, rf.Type, rf.ID)
 			rf.Attributes = newTitleAttributes(rf.ID, title, ok)
-			return true
+			return rf, true
 		case titleSetter:
 			a.setTitle(relationTitle(titles, rf.Type, rf.ID))
 		}
-		return false
+		return rf, false
 	})
 	return nil
 }
@@ -87,9 +105,10 @@ func (s *Server) writeRelated(w http.ResponseWriter, r *http.Request, status int
 	return writeData(w, status, res)
 }
 
-// eachRef calls fn with every relationship item of items, which it may
-// change, reporting whether it did.
-func eachRef(items []resource, fn func(*ref) bool) {
+// eachRef calls fn with every relationship item of items, and keeps the
+// item fn returns when fn reports that it changed it. Items pass by value,
+// in and out, so that none escapes to the heap on the way.
+func eachRef(items []resource, fn func(ref) (ref, bool)) {
 	for _, it := range items {
 		for name, v := range it.Relationships {
 			rel, ok := v.(relation)
@@ -99,14 +118,15 @@ func eachRef(items []resource, fn func(*ref) bool) {
 			switch d := rel.Data.(type) {
 			case ref:
 				// A to-one item is held by value: it is stored back only
-				// when fn changed it, as storing boxes it anew (the feed
-				// writes two per revision, a hundred revisions a page).
-				if fn(&d) {
+				// when fn changed it, as storing boxes it anew.
+				if d, changed := fn(d); changed {
 					it.Relationships[name] = relation{d}
 				}
 			case []ref:
 				for i := range d {
-					fn(&d[i])
+					if rf, changed := fn(d[i]); changed {
+						d[i] = rf
+					}
 				}
 			}
 		}

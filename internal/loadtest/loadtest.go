@@ -8,7 +8,6 @@ package loadtest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +47,7 @@ func runSoak(ctx context.Context, base string, seed *Seeded, opts Options, stdou
 	run := opts
 	run.MinRequests, run.countOnly = 1, true
 	run.Duration = min(max(opts.Soak/10, time.Second), 5*time.Second)
-	fmt.Fprintf(stdout, "  %-30s warming %d connections for %s\n", rt.name, len(conns), run.Duration)
+	fmt.Fprintf(stdout, "  %-36s warming %d connections for %s\n", rt.name, len(conns), run.Duration)
 	if warm := driveRoute(ctx, conns, rt, run, nil); warm.errors > 0 {
 		return nil, fmt.Errorf("soak warm-up: %d errors, the first: %s", warm.errors, warm.firstErr)
 	}
@@ -95,8 +94,18 @@ func residentMemory() int64 {
 }
 
 // profiled runs f, under a CPU profile written to file unless file is
-// empty.
-func profiled(file string, f func() ([]benchResult, error)) ([]benchResult, error) {
+// empty, and writes what f allocated to memFile unless that is empty.
+func profiled(file, memFile string, f func() ([]benchResult, error)) ([]benchResult, error) {
+	if memFile != "" {
+		res, err := profiled(file, "", f)
+		out, cerr := os.Create(memFile)
+		if cerr != nil {
+			return res, errors.Join(err, cerr)
+		}
+		runtime.GC() // the profile is as of the last collection
+		werr := pprof.Lookup("allocs").WriteTo(out, 0)
+		return res, errors.Join(err, werr, out.Close())
+	}
 	if file == "" {
 		return f()
 	}
@@ -128,8 +137,10 @@ type Options struct {
 	// comma-separated; /healthz always runs.
 	Only string
 	// CPUProfile, when set, is the file a CPU profile of the driven routes
-	// is written to.
+	// is written to; MemProfile the file the process's allocation profile
+	// is written to after them (seeding included: -focus on a handler).
 	CPUProfile string
+	MemProfile string
 	// Soak, when above 0, keeps SoakConnections connections busy on GET
 	// /properties/:id that long after the routes.
 	Soak            time.Duration
@@ -170,9 +181,35 @@ type Seeded struct {
 	outOfScope                   string   // a property the restricted key does not reach
 	plans                        []string // the rate plans of properties[0]
 	first                        keycard.Date
+	// drained is a property with no booking, and drainedKey a key that
+	// reaches it alone: a PMS polling a feed it has emptied.
+	drained, drainedKey string
+	// inventory holds each property's room types and rate plans.
+	inventory map[string]*propertyInventory
+	// booked reports that the seed made the bookings (a portfolio), so
+	// that Run need not book through the API.
+	booked bool
 }
 
-func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
+type propertyInventory struct {
+	rooms, plans []string
+	planRoom     map[string]string // each plan's room type
+}
+
+// Seed makes an owner, keys, and n properties (Properties when n is 0)
+// with their room types and rate plans; for n above 0, a portfolio: their
+// ARI and bookings too (see seedPortfolio). progress gets a line now and
+// then.
+func Seed(ctx context.Context, st *store.Store, n int, progress io.Writer) (*Seeded, error) {
+	portfolio := n > 0
+	if !portfolio {
+		n = Properties
+	}
+	if n < 2 {
+		// The restricted key reaches one property at least, and not the
+		// last, which it is refused.
+		return nil, errors.New("a bench needs two properties at least")
+	}
 	password := keycard.NewID() // random, used only by this process
 	user, org, err := st.CreateOwner(ctx, "bench@keycard.invalid", password, "Bench")
 	if err != nil {
@@ -185,41 +222,29 @@ func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 	if err != nil {
 		return nil, err
 	}
-	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1}
-	for i := range Properties {
-		prop, err := st.CreateProperty(ctx, owner, &keycard.Property{Title: fmt.Sprintf("Bench Hotel %02d", i), Currency: "EUR",
-			Settings: keycard.DefaultPropertySettings()}, "")
-		if err != nil {
-			return nil, err
-		}
-		seed.properties = append(seed.properties, prop.ID)
-		var rooms []string
-		for j := range RoomTypes {
-			rt, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Room " + strconv.Itoa(j),
-				CountOfRooms: 10, OccAdults: 2, DefaultOccupancy: 2, RoomKind: keycard.RoomKindRoom})
-			if err != nil {
-				return nil, err
-			}
-			rooms = append(rooms, rt.ID)
-		}
-		for j := range RatePlans {
-			rp, err := st.CreateRatePlan(ctx, owner, prop.ID, &keycard.RatePlanChange{Title: new("Plan " + strconv.Itoa(j)),
-				RoomTypeID: new(rooms[j%len(rooms)]), OptionsSent: true,
-				Options: []keycard.RateOptionChange{{Occupancy: new(2), IsPrimary: new(true), Rate: json.RawMessage(`10000`)}}}, nil)
-			if err != nil {
-				return nil, err
-			}
-			if i == 0 {
-				seed.plans = append(seed.plans, rp.ID)
-			}
-		}
+	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1, inventory: map[string]*propertyInventory{}}
+	workers := 1
+	if portfolio && st.Dialect() == "postgres" {
+		workers = seedWorkers // SQLite has one writer: more would only wait
+	}
+	if err := createProperties(ctx, st, owner, seed, n, workers, portfolio, progress); err != nil {
+		return nil, err
 	}
 	seed.outOfScope = seed.properties[len(seed.properties)-1]
 	if _, seed.allKey, err = st.CreateAPIKey(ctx, owner, "bench: all properties", true, nil); err != nil {
 		return nil, err
 	}
-	if _, seed.restrictedKey, err = st.CreateAPIKey(ctx, owner, "bench: restricted", false, seed.properties[:benchRestricted]); err != nil {
+	if _, seed.restrictedKey, err = st.CreateAPIKey(ctx, owner, "bench: restricted", false, seed.properties[:min(benchRestricted, n-1)]); err != nil {
 		return nil, err
+	}
+	if _, seed.drainedKey, err = st.CreateAPIKey(ctx, owner, "bench: drained", false, []string{seed.drained}); err != nil {
+		return nil, err
+	}
+	if portfolio {
+		if err := seedPortfolio(ctx, st, owner, seed, workers, progress); err != nil {
+			return nil, err
+		}
+		seed.booked = true
 	}
 	sess, err := st.SignIn(ctx, "bench@keycard.invalid", password)
 	if err != nil {
@@ -269,9 +294,12 @@ func benchRoutes(s *Seeded) []benchRoute {
 	key := http.Header{"User-Api-Key": {s.allKey}}
 	bearer := http.Header{"Authorization": {"Bearer " + s.token}}
 	restricted := http.Header{"User-Api-Key": {s.restrictedKey}}
+	drained := http.Header{"User-Api-Key": {s.drainedKey}}
 	last := s.first + 29
 	read := "/api/v1/restrictions?filter[property_id]=" + s.properties[0] + "&filter[date][gte]=" + s.first.String() +
 		"&filter[date][lte]=" + last.String() + "&filter[restrictions]=rate,min_stay_arrival,max_stay,stop_sell"
+	avail := "/api/v1/availability?filter[property_id]=" + s.properties[0] + "&filter[date][gte]=" + s.first.String() +
+		"&filter[date][lte]=" + last.String()
 	return []benchRoute{
 		{"GET /healthz", "GET", 200, func(int) (string, http.Header, string) { return "/healthz", nil, "" }},
 		propertyByKey(s),
@@ -287,7 +315,17 @@ func benchRoutes(s *Seeded) []benchRoute {
 		{"GET /booking_revisions/feed", "GET", 200, func(int) (string, http.Header, string) {
 			return "/api/v1/booking_revisions/feed", key, ""
 		}},
+		{"GET /booking_revisions/feed drained", "GET", 200, func(int) (string, http.Header, string) {
+			return "/api/v1/booking_revisions/feed", drained, ""
+		}},
+		{"GET /rate_plans of a property", "GET", 200, func(int) (string, http.Header, string) {
+			return "/api/v1/rate_plans?filter[property_id]=" + s.properties[0], key, ""
+		}},
+		{"GET /room_types of a property", "GET", 200, func(int) (string, http.Header, string) {
+			return "/api/v1/room_types?filter[property_id]=" + s.properties[0], key, ""
+		}},
 		{"GET /restrictions 30d x 20", "GET", 200, func(int) (string, http.Header, string) { return read, key, "" }},
+		{"GET /availability 30d x 10", "GET", 200, func(int) (string, http.Header, string) { return avail, key, "" }},
 		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
 			var b strings.Builder
 			b.WriteString(`{"values":[`)
@@ -420,7 +458,7 @@ func driveRoute(ctx context.Context, conns []*benchConn, rt benchRoute, opts Opt
 		})
 	}
 	if progress != nil {
-		fmt.Fprintf(progress, "  %-30s driving %d connections for %s\n", rt.name, len(conns), opts.Duration)
+		fmt.Fprintf(progress, "  %-36s driving %d connections for %s\n", rt.name, len(conns), opts.Duration)
 		tick := time.NewTicker(time.Second)
 		stopped := make(chan struct{})
 		go func() { wg.Wait(); close(stopped) }()
@@ -428,7 +466,7 @@ func driveRoute(ctx context.Context, conns []*benchConn, rt benchRoute, opts Opt
 		for {
 			select {
 			case <-tick.C:
-				fmt.Fprintf(progress, "  %-30s %5.1fs  %8d requests\n", rt.name, time.Since(start).Seconds(), done.Load())
+				fmt.Fprintf(progress, "  %-36s %5.1fs  %8d requests\n", rt.name, time.Since(start).Seconds(), done.Load())
 			case <-stopped:
 				break wait
 			}
@@ -470,10 +508,10 @@ func printBench(w io.Writer, results []benchResult, opts Options) {
 	fmt.Fprintf(w, "\n%d connections, %s, %s per route, loopback, client and server in one process (%d CPUs)\n\n",
 		opts.Concurrency, load, opts.Duration, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-30s\t", "route")
+	fmt.Fprintf(tw, "%-36s\t", "route")
 	fmt.Fprintln(tw, "req/s\tof /healthz\tp50\tp99\tp99.9\tallocs/req\tover /healthz\trequests\terrors\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%-30s\t%.0f\t%.2f\t%s\t%s\t%s\t%.0f\t%+.0f\t%d\t%d\t\n", r.route, r.rate(), r.rate()/ceiling.rate(),
+		fmt.Fprintf(tw, "%-36s\t%.0f\t%.2f\t%s\t%s\t%s\t%.0f\t%+.0f\t%d\t%d\t\n", r.route, r.rate(), r.rate()/ceiling.rate(),
 			ms(r.p50), ms(r.p99), ms(r.p999), r.allocsPerReq, r.allocsPerReq-ceiling.allocsPerReq, r.requests, r.errors)
 	}
 	tw.Flush()
@@ -503,14 +541,16 @@ type Report struct {
 func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress io.Writer) (*Report, error) {
 	client := &http.Client{}
 	defer client.CloseIdleConnections()
-	if err := seedBookings(ctx, client, base, seed); err != nil {
-		return nil, err
+	if !seed.booked {
+		if err := seedBookings(ctx, client, base, seed); err != nil {
+			return nil, err
+		}
 	}
 	conns := benchConns(base, opts.Concurrency)
 	defer closeAll(conns)
 	r := &Report{opts: opts}
 	var err error
-	r.results, err = profiled(opts.CPUProfile, func() ([]benchResult, error) {
+	r.results, err = profiled(opts.CPUProfile, opts.MemProfile, func() ([]benchResult, error) {
 		return runBench(ctx, conns, seed, opts, progress)
 	})
 	if err == nil && opts.Soak > 0 {

@@ -85,121 +85,147 @@ var revisionFields = map[string]column{
 // modification or a cancellation, as one revision, with the availability
 // the property's settings make it move, in one transaction.
 func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w BookingWrite) (*keycard.Booking, error) {
-	var out *keycard.Booking
+	out, err := s.SaveBookings(ctx, p, []BookingWrite{w})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// SaveBookings records several changes as SaveBooking does each, in order,
+// in one transaction: all of them, or none and the first error. It is for
+// loading many at once (keycard bench --properties seeds its bookings
+// with it), where a transaction per booking would be most of the cost.
+func (s *Store) SaveBookings(ctx context.Context, p *keycard.Principal, ws []BookingWrite) ([]*keycard.Booking, error) {
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.PropertyID
+	}
+	out := make([]*keycard.Booking, len(ws))
 	// A new booking names its property; a change to one finds it inside.
-	err := s.writeProperties(ctx, p, []string{w.PropertyID}, func(t *tx) error {
-		var cur *keycard.Booking
-		var prop *bookingProperty
-		var err error
-		switch {
-		case w.BookingID != "":
-			if cur, err = s.booking(ctx, t, p, w.BookingID); err != nil {
-				return err
-			}
-			if w.PropertyID != "" && w.PropertyID != cur.PropertyID {
-				return keycard.Invalid("property_id", "can't be changed")
-			}
-			w.PropertyID = cur.PropertyID
-		case w.PropertyID == "":
-			if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.Change.RefIDs()); err != nil {
+	err := s.writeProperties(ctx, p, ids, func(t *tx) error {
+		for i, w := range ws {
+			if err := s.saveBooking(ctx, t, p, w, &out[i]); err != nil {
 				return err
 			}
 		}
-		if prop, err = s.bookingProperty(ctx, t, p, w.PropertyID); err != nil {
-			return err
-		}
-		if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
-			return err
-		}
-		b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
-		if cur != nil {
-			b = cloneBooking(cur)
-		}
-		fe := b.Apply(w.Change, w.DecodeErrs.Clone())
-		if w.Push && cur == nil {
-			// The push names its booking by reservation code.
-			switch cur, err = s.bookingByCode(ctx, t, prop.id, b.OTAName, b.OTAReservationCode); {
-			case keycard.ErrorCode(err) == keycard.ENotFound:
-				cur = nil // a new booking
-			case err != nil:
-				return err
-			default:
-				b = cloneBooking(cur)
-				fe = b.Apply(w.Change, w.DecodeErrs.Clone())
-			}
-		}
-		if fe == nil {
-			fe = keycard.FieldErrors{}
-		}
-		status := w.Status
-		switch {
-		case cur == nil && status != keycard.StatusNew:
-			if w.Push {
-				return keycard.Invalid("ota_reservation_code", "is not a known booking of the property")
-			}
-			status = keycard.StatusNew
-		case cur != nil && cur.Status == keycard.StatusCancelled:
-			if err := fe.Err(); err != nil {
-				return err
-			}
-			return keycard.Invalid("status", "the booking is cancelled and can't be changed")
-		case cur != nil && status == keycard.StatusNew:
-			status = keycard.StatusModified
-		}
-		if err := s.checkBookingRefs(ctx, t, prop, b, fe); err != nil {
-			return err
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		now := s.now()
-		b.Status, b.InsertedAt = status, now
-		b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
-		data, err := json.Marshal(b)
-		if err != nil {
-			return fmt.Errorf("store: encode booking: %w", err)
-		}
-		if cur == nil {
-			b.ID = newID()
-			b.RevisionID = newID()
-			_, err = t.Exec(ctx, `INSERT INTO bookings (id, property_id, revision_id, status, ota_name, ota_reservation_code,
-				arrival_date, departure_date, data, created_at, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.ID, prop.id, b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
-				string(data), micros(now), micros(now))
-			if t.d.isUnique(err) {
-				return keycard.Invalid("ota_reservation_code", "has already been taken")
-			}
-		} else {
-			b.ID = cur.ID
-			b.RevisionID = newID()
-			_, err = t.Exec(ctx, `UPDATE bookings SET revision_id = ?, status = ?, ota_name = ?, ota_reservation_code = ?,
-				arrival_date = ?, departure_date = ?, data = ?, inserted_at = ? WHERE id = ?`,
-				b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
-				string(data), micros(now), b.ID)
-			if t.d.isUnique(err) {
-				return keycard.Invalid("ota_reservation_code", "has already been taken")
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("store: save booking: %w", err)
-		}
-		if b.SystemID == "" {
-			b.SystemID = b.RevisionID
-		}
-		room, rate := b.Unmapped()
-		if err := s.writeRevision(ctx, t, p, prop, b, data, status, room, rate); err != nil {
-			return err
-		}
-		if err := s.moveAvailability(ctx, t, p, prop, b, status); err != nil {
-			return err
-		}
-		out = b
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// saveBooking is SaveBooking's work in t, the booking saved put in *out.
+func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w BookingWrite, out **keycard.Booking) error {
+	var cur *keycard.Booking
+	var prop *bookingProperty
+	var err error
+	switch {
+	case w.BookingID != "":
+		if cur, err = s.booking(ctx, t, p, w.BookingID); err != nil {
+			return err
+		}
+		if w.PropertyID != "" && w.PropertyID != cur.PropertyID {
+			return keycard.Invalid("property_id", "can't be changed")
+		}
+		w.PropertyID = cur.PropertyID
+	case w.PropertyID == "":
+		if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.Change.RefIDs()); err != nil {
+			return err
+		}
+	}
+	if prop, err = s.bookingProperty(ctx, t, p, w.PropertyID); err != nil {
+		return err
+	}
+	if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
+		return err
+	}
+	b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
+	if cur != nil {
+		b = cloneBooking(cur)
+	}
+	fe := b.Apply(w.Change, w.DecodeErrs.Clone())
+	if w.Push && cur == nil {
+		// The push names its booking by reservation code.
+		switch cur, err = s.bookingByCode(ctx, t, prop.id, b.OTAName, b.OTAReservationCode); {
+		case keycard.ErrorCode(err) == keycard.ENotFound:
+			cur = nil // a new booking
+		case err != nil:
+			return err
+		default:
+			b = cloneBooking(cur)
+			fe = b.Apply(w.Change, w.DecodeErrs.Clone())
+		}
+	}
+	if fe == nil {
+		fe = keycard.FieldErrors{}
+	}
+	status := w.Status
+	switch {
+	case cur == nil && status != keycard.StatusNew:
+		if w.Push {
+			return keycard.Invalid("ota_reservation_code", "is not a known booking of the property")
+		}
+		status = keycard.StatusNew
+	case cur != nil && cur.Status == keycard.StatusCancelled:
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		return keycard.Invalid("status", "the booking is cancelled and can't be changed")
+	case cur != nil && status == keycard.StatusNew:
+		status = keycard.StatusModified
+	}
+	if err := s.checkBookingRefs(ctx, t, prop, b, fe); err != nil {
+		return err
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	b.Status, b.InsertedAt = status, now
+	b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("store: encode booking: %w", err)
+	}
+	if cur == nil {
+		b.ID = newID()
+		b.RevisionID = newID()
+		_, err = t.Exec(ctx, `INSERT INTO bookings (id, property_id, revision_id, status, ota_name, ota_reservation_code,
+			arrival_date, departure_date, data, created_at, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, prop.id, b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
+			string(data), micros(now), micros(now))
+		if t.d.isUnique(err) {
+			return keycard.Invalid("ota_reservation_code", "has already been taken")
+		}
+	} else {
+		b.ID = cur.ID
+		b.RevisionID = newID()
+		_, err = t.Exec(ctx, `UPDATE bookings SET revision_id = ?, status = ?, ota_name = ?, ota_reservation_code = ?,
+			arrival_date = ?, departure_date = ?, data = ?, inserted_at = ? WHERE id = ?`,
+			b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
+			string(data), micros(now), b.ID)
+		if t.d.isUnique(err) {
+			return keycard.Invalid("ota_reservation_code", "has already been taken")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: save booking: %w", err)
+	}
+	if b.SystemID == "" {
+		b.SystemID = b.RevisionID
+	}
+	room, rate := b.Unmapped()
+	if err := s.writeRevision(ctx, t, p, prop, b, data, status, room, rate); err != nil {
+		return err
+	}
+	if err := s.moveAvailability(ctx, t, p, prop, b, status); err != nil {
+		return err
+	}
+	*out = b
+	return nil
 }
 
 // writeRevision records revision b.RevisionID of booking b (whose state

@@ -30,3 +30,18 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	}
 	return false, nil
 }
+
+// Size returns how many bytes the database takes: SQLite's pages in use
+// and free (page_count × page_size; a write-ahead log not yet checkpointed
+// aside), PostgreSQL's pg_database_size of the current database.
+func (s *Store) Size(ctx context.Context) (int64, error) {
+	var n int64
+	q := `SELECT pg_database_size(current_database())`
+	if s.dialect.name() != "postgres" {
+		q = `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`
+	}
+	if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	return n, nil
+}
