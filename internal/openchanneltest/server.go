@@ -86,6 +86,7 @@ type Server struct {
 	applied  map[string]bool
 	cells    map[Key]*Cell
 	received chan struct{}
+	observe  func(Request)
 }
 
 // New starts a channel that expects apiKey and hotelCode and describes
@@ -116,6 +117,21 @@ func (s *Server) SetMapping(m keycard.MappingDetails) {
 	s.mu.Lock()
 	s.mapping = m
 	s.mu.Unlock()
+}
+
+// SetObserver sets a function called with each changes request once it
+// is recorded (and applied), on the request's goroutine.
+func (s *Server) SetObserver(fn func(Request)) {
+	s.mu.Lock()
+	s.observe = fn
+	s.mu.Unlock()
+}
+
+// CellCount returns how many cells the channel holds.
+func (s *Server) CellCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cells)
 }
 
 // Requests returns a copy of the changes requests received so far.
@@ -184,7 +200,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		req.At, req.Body, req.Status = time.Now(), body, status
 		s.mu.Lock()
 		s.requests = append(s.requests, req)
+		observe := s.observe
 		s.mu.Unlock()
+		if observe != nil {
+			observe(req)
+		}
 		select {
 		case s.received <- struct{}{}:
 		default:

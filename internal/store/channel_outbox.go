@@ -271,3 +271,10 @@ func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, ch
 	}
 	return t.markMapped(ctx, propertyID, mapped, c, s.now())
 }
+
+// QueueChannelFullSync queues a full sync of a channel in a transaction of
+// its own, whoever asks: for operators' tools and the bench (the API's
+// full_sync checks the caller first).
+func (s *Store) QueueChannelFullSync(ctx context.Context, channelID string) error {
+	return s.write(ctx, func(t *tx) error { return t.queueChannelFullSync(ctx, channelID) })
+}

@@ -42,12 +42,6 @@ func AddTestChannel(ctx context.Context, s *Store, propertyID, endpoint, apiKey,
 	return id, err
 }
 
-// QueueChannelFullSync queues a full sync of a channel in a transaction
-// of its own.
-func QueueChannelFullSync(ctx context.Context, s *Store, channelID string) error {
-	return s.write(ctx, func(t *tx) error { return t.queueChannelFullSync(ctx, channelID) })
-}
-
 // AddTestRule inserts a channel availability rule directly.
 func AddTestRule(ctx context.Context, s *Store, r keycard.ChannelAvailabilityRule) error {
 	return s.write(ctx, func(t *tx) error {
