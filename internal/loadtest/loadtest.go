@@ -512,7 +512,7 @@ func ms(d time.Duration) string {
 
 // Report is what a run measured.
 type Report struct {
-	opts    Options
+	opts     Options
 	results  []benchResult
 	soak     *soakResult
 	channels *channelFigures
