@@ -134,6 +134,9 @@ func (b *benchChannels) settled(ctx context.Context, ids []string, within time.D
 // channelFigures is what the channels part measured.
 type channelFigures struct {
 	latencies []time.Duration // answer to receipt, sorted
+	// routePushes is how many pushes the channels received while
+	// ChannelRoute was driven.
+	routePushes int
 	syncTime  time.Duration
 	syncReqs  int
 	syncBytes int
@@ -151,6 +154,9 @@ func measureChannels(ctx context.Context, base string, seed *Seeded, progress io
 		return nil, err
 	}
 	fig := &channelFigures{}
+	for _, srv := range b.servers {
+		fig.routePushes += len(srv.Requests()) - 1 // less the first full sync
+	}
 	fmt.Fprintf(progress, "  %-30s %d writes, each timed from its answer to the channel's receipt\n", "channel latency", latencySamples)
 	var mu sync.Mutex
 	want := ""
@@ -254,8 +260,8 @@ func (f *channelFigures) print(w io.Writer, results []benchResult) {
 		}
 	}
 	if plain > 0 && with > 0 {
-		fmt.Fprintf(w, "\nchannels: POST /restrictions with %d active channels keeps %.2f of its throughput without (%.0f/s against %.0f/s)\n",
-			BenchChannels, with/plain, with, plain)
+		fmt.Fprintf(w, "\nchannels: POST /restrictions with %d active channels keeps %.2f of its throughput without (%.0f/s against %.0f/s; %d pushes)\n",
+			BenchChannels, with/plain, with, plain, f.routePushes)
 	}
 	if n := len(f.latencies); n > 0 {
 		fmt.Fprintf(w, "channels: from a POST /restrictions answer to the channel's receipt: p50 %s, p99 %s, max %s (%d writes, one at a time)\n",

@@ -253,16 +253,16 @@ func (t *tx) markChannelRoomType(ctx context.Context, propertyID, roomTypeID str
 func (s *Store) SetChannelWake(fn func()) { s.channelWake = fn }
 
 // markChannelARI queues for the property's active channels the cells an
-// ARI write changed, as changes yields them (an availability change names
-// a room type, a restriction change a rate plan). changes is not called
+// ARI write changed, as cells yields them (an availability change names
+// a room type, a restriction change a rate plan). cells is not called
 // when no active channel maps the property.
-func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, changes func(yield func(ariChange) bool)) error {
+func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, cells func(yield func(ariCell) bool)) error {
 	mapped, err := t.mappedPlans(ctx, propertyID)
 	if err != nil || len(mapped) == 0 {
 		return err
 	}
 	c := &cellChanges{}
-	for ch := range changes {
+	for ch := range cells {
 		if ch.ratePlanID != "" {
 			c.add(&c.plans, ch.ratePlanID, ch.day, ch.day)
 		} else {
