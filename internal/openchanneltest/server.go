@@ -87,6 +87,7 @@ type Server struct {
 	cells    map[Key]*Cell
 	received chan struct{}
 	observe  func(Request)
+	delay    time.Duration
 }
 
 // New starts a channel that expects apiKey and hotelCode and describes
@@ -116,6 +117,14 @@ func (s *Server) SetMode(m Mode) {
 func (s *Server) SetMapping(m keycard.MappingDetails) {
 	s.mu.Lock()
 	s.mapping = m
+	s.mu.Unlock()
+}
+
+// SetDelay makes every changes request take d longer to answer, as a
+// slow channel does (so that pushes are under way when a test acts).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
 	s.mu.Unlock()
 }
 
@@ -186,8 +195,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	mode := s.mode
+	mode, delay := s.mode, s.delay
 	s.mu.Unlock()
+	if delay > 0 && strings.HasSuffix(r.URL.Path, openchannel.RouteChanges) {
+		time.Sleep(delay) // the channel's own slowness, not a test's synchronisation
+	}
 	route := strings.TrimPrefix(r.URL.Path, "/api/")
 	var body []byte
 	if r.Method == http.MethodPost {
