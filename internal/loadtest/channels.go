@@ -137,10 +137,10 @@ type channelFigures struct {
 	// routePushes is how many pushes the channels received while
 	// ChannelRoute was driven.
 	routePushes int
-	syncTime  time.Duration
-	syncReqs  int
-	syncBytes int
-	syncCells int
+	syncTime    time.Duration
+	syncReqs    int
+	syncBytes   int
+	syncCells   int
 }
 
 // measureChannels times, after the routes: latencySamples single writes
