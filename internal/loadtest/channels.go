@@ -111,7 +111,7 @@ func (b *benchChannels) settled(ctx context.Context, ids []string, within time.D
 	for {
 		left := 0
 		for _, id := range ids {
-			n, err := b.st.ChannelOutboxSize(ctx, id)
+			n, err := b.st.ChannelBacklog(ctx, id)
 			if err != nil {
 				return err
 			}

@@ -86,7 +86,7 @@ func (r *channelRig) drain(t *testing.T, limit int) int {
 	ctx := context.Background()
 	n := 0
 	for {
-		size, err := r.h.st.ChannelOutboxSize(ctx, r.id)
+		size, err := r.h.st.ChannelBacklog(ctx, r.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func TestChannelDownConverges(t *testing.T) {
 		if r.outcome["failed"] != 10 || r.outcome["ok"] != 1 {
 			t.Fatalf("outcomes while down: %v", r.outcome)
 		}
-		size, err := h.st.ChannelOutboxSize(ctx, r.id)
+		size, err := h.st.ChannelBacklog(ctx, r.id)
 		if err != nil || size > 3*testHorizon*testHorizon {
 			t.Fatalf("outbox after 1000 writes: %d rows (%v)", size, err)
 		}
@@ -368,6 +368,11 @@ func TestChannelPushFailure(t *testing.T) {
 		reqs = r.ch.Requests()
 		if last := reqs[len(reqs)-1]; last.RequestID == id || !last.Applied {
 			t.Fatalf("a new change reused request id %q (applied %t)", id, last.Applied)
+		}
+		// (Sent changes are deleted: a later write must still come after
+		// the channel's cursor.)
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); c.Rates[2] != "112.00" {
+			t.Fatalf("channel after a write that followed a drained outbox: %+v", c)
 		}
 
 		events, logs, hooks, err := store.ChannelHistory(ctx, h.st, r.id)
