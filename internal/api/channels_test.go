@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/internal/channelpush"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/openchanneltest"
@@ -123,6 +125,8 @@ func TestChannelRoutes(t *testing.T) {
 			{name: "activate", method: "POST", path: "/api/v1/channels/{c1}/activate", cred: credKeyP1, status: 200,
 				want: []string{`"message":"Channel activated"`}},
 			{name: "activate again", method: "POST", path: "/api/v1/channels/{c1}/activate", cred: credKeyP1, status: 200},
+			{name: "the activation's exchange is in the channel log", method: "GET", path: "/api/v1/channels/{c1}/logs", cred: credKeyP1, status: 200,
+				want: []string{`"method":"GET"`, `mapping_details/?hotel_code=H1`, `"status_code":200`}, never: []string{channelKey}},
 			{name: "active", method: "GET", path: "/api/v1/channels/{c1}", cred: credKeyP1, status: 200,
 				want: []string{`"is_active":true`, `"expected_removal_date":null`}},
 			{name: "full sync", method: "POST", path: "/api/v1/channels/{c1}/full_sync", cred: credKeyP1, status: 200},
@@ -137,7 +141,7 @@ func TestChannelRoutes(t *testing.T) {
 				status: 200, want: []string{`"api_key":"***"`, `"derived_option":{"rate":[]}`}},
 			{name: "the kept key still works", method: "POST", path: "/api/v1/channels/test_connection", cred: credKeyP1,
 				body: `{"channel_id":"{c1}"}`, status: 200, want: []string{`"success":true`}},
-			{name: "events", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c1}", cred: credKeyP1, status: 200,
+			{name: "events", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c1}&pagination[limit]=100", cred: credKeyP1, status: 200,
 				want: []string{`"event":"created"`, `"event":"activated"`, `"event":"changed"`}},
 			{name: "events out of reach", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c2}", cred: credKeyP1, status: 200,
 				want: []string{`"total":0`}},
@@ -157,6 +161,35 @@ func TestChannelRoutes(t *testing.T) {
 				sc.never[i] = ids.Replace(inv.x(sc.never[i]))
 			}
 			t.Run(sc.name, func(t *testing.T) { inv.run(t, sc) })
+		}
+	})
+}
+
+// TestChannelActivationPushes activates a mapped channel through the API
+// and runs the pusher: the test channel receives the full sync, and the
+// per-room plan's rate at its max_persons.
+func TestChannelActivationPushes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		inv, ota := channelInventory(t, cfg)
+		c1 := createChannel(t, inv, credKeyP1, channelBody(ota.Endpoint(), "{p1}", "H1",
+			`{"rate_plan_id":"{rp1}","settings":{"room_type_code":"DBL","rate_plan_code":"BAR","occupancy":2}}`))
+		if status, body := inv.do("POST", "/api/v1/channels/"+c1+"/activate", credKeyP1, ""); status != 200 {
+			t.Fatalf("activate: %d %s", status, body)
+		}
+		pusher := &channelpush.Pusher{Store: inv.st, Client: openchannel.NewClient(true)}
+		for range 10 {
+			if n, err := pusher.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			} else if n == 0 {
+				break
+			}
+		}
+		if len(ota.Requests()) == 0 {
+			t.Fatalf("the channel received nothing after activation")
+		}
+		cell, ok := ota.Cell("DBL", "BAR", inv.d0)
+		if !ok || cell.Rates[2] != "100.00" || !cell.HasAvailability {
+			t.Errorf("channel cell DBL/BAR on %s = %+v (%v), want availability and the rate for 2, 100.00", inv.d0, cell, ok)
 		}
 	})
 }
