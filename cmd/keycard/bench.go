@@ -12,6 +12,7 @@ import (
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/loadtest"
+	"github.com/keycard/keycard/internal/secretbox"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -51,8 +52,10 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
 	}
-	if properties < 0 || properties == 1 {
-		return errors.New("--properties must be 2 or more (or 0 for the default seed)")
+	// The seed needs a property with the channels, one for the full sync
+	// and one the restricted key does not reach.
+	if properties < 0 || properties == 1 || properties == 2 {
+		return errors.New("--properties must be 3 or more (or 0 for the default seed)")
 	}
 	if opts.Rate < 0 {
 		return errors.New("--rate cannot be negative")
@@ -98,6 +101,17 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	seeded.Print(stdout)
+	// The channels are local servers: the bench lets pushes reach
+	// loopback, as --allow-private-webhooks does.
+	cfg.Webhooks.AllowPrivate = true
+	box, err := secretbox.LoadKeyFile(cfg.Webhooks.KeyFile, true) // the server loads the same key
+	if err != nil {
+		return err
+	}
+	st.SetSecretBox(box)
+	if err := loadtest.SeedChannels(ctx, st, seed); err != nil {
+		return err
+	}
 
 	ln, err := listen("127.0.0.1:0")
 	if err != nil {

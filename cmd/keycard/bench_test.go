@@ -130,7 +130,7 @@ func TestBenchRate(t *testing.T) {
 // it does not reach).
 func TestBenchProperties(t *testing.T) {
 	out := newOutput()
-	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "2", "--only", "feed"}, env(nil), out)
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "3", "--only", "feed"}, env(nil), out)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
@@ -143,7 +143,7 @@ func TestBenchProperties(t *testing.T) {
 			t.Errorf("no row without errors for %s:\n%s", name, text)
 		}
 	}
-	if _, err := cli(t, env(nil), "bench", "--properties", "1", "--only", "none"); err == nil || !strings.Contains(err.Error(), "2 or more") {
+	if _, err := cli(t, env(nil), "bench", "--properties", "2", "--only", "none"); err == nil || !strings.Contains(err.Error(), "3 or more") {
 		t.Errorf("--properties 1: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
+	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/web"
@@ -101,7 +102,10 @@ func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 // path read with its repeated slashes as one. It returns the API server
 // too, which is told when the server drains.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
-	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender,
+	// Channels are called under the webhooks' address guard and its
+	// development flag.
+	channels := openchannel.NewClient(sender.AllowsPrivate())
+	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender, Channels: channels,
 		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies,
 		SecretScanningKeys: cfg.SecretScanningKeys, LeakFlagOnly: cfg.LeakFlagOnly})
 	mux := http.NewServeMux()
@@ -114,7 +118,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 		mux.Handle("GET /metrics", m.Handler())
 	}
 	ui := web.New(web.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, SecureCookies: cfg.SecureCookies,
-		Metrics: m, ClientIP: cfg.TrustedProxies})
+		Metrics: m, ClientIP: cfg.TrustedProxies, Channels: channels})
 	mux.Handle("/", ui)
 	return singleSlashes(mux), apiSrv
 }
@@ -191,6 +195,8 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 		return err
 	}
 	defer stopWebhooks()
+	stopChannels := startChannels(cfg, st, log)
+	defer stopChannels()
 	handler, apiSrv := newHandler(cfg, st, authn, limiter, m, sender, log)
 
 	if cfg.DebugAddr != "" {
@@ -255,6 +261,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	// The background loop flushes key usage once more as it stops.
 	stopBG()
 	<-bgDone
+	stopChannels()
 	stopWebhooks()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -72,6 +72,7 @@ func (s *Server) routes(mux *routeMux) {
 	s.inventoryRoutes(mux)
 	s.bookingRoutes(mux)
 	s.webhookRoutes(mux)
+	s.channelRoutes(mux)
 	s.setupRoutes(mux)
 
 	// Anything else under the API answers in the envelope, not with the

@@ -189,6 +189,13 @@ type Seeded struct {
 	// booked reports that the seed made the bookings (a portfolio), so
 	// that Run need not book through the API.
 	booked bool
+	// owner made everything; channelPlans and syncPlans are the rate plans
+	// of properties[1] (the one with 10 channels) and properties[2] (the
+	// full sync's).
+	owner                   *keycard.Principal
+	channelPlans, syncPlans []string
+	// channels, once SeedChannels ran, are the channel servers.
+	channels *benchChannels
 }
 
 type propertyInventory struct {
@@ -222,13 +229,17 @@ func Seed(ctx context.Context, st *store.Store, n int, progress io.Writer) (*See
 	if err != nil {
 		return nil, err
 	}
-	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1, inventory: map[string]*propertyInventory{}}
+	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1, inventory: map[string]*propertyInventory{}, owner: owner}
 	workers := 1
 	if portfolio && st.Dialect() == "postgres" {
 		workers = seedWorkers // SQLite has one writer: more would only wait
 	}
 	if err := createProperties(ctx, st, owner, seed, n, workers, portfolio, progress); err != nil {
 		return nil, err
+	}
+	if n > syncProperty {
+		seed.channelPlans = seed.inventory[seed.properties[channelProperty]].plans
+		seed.syncPlans = seed.inventory[seed.properties[syncProperty]].plans
 	}
 	seed.outOfScope = seed.properties[len(seed.properties)-1]
 	if _, seed.allKey, err = st.CreateAPIKey(ctx, owner, "bench: all properties", true, nil); err != nil {
@@ -327,19 +338,28 @@ func benchRoutes(s *Seeded) []benchRoute {
 		{"GET /restrictions 30d x 20", "GET", 200, func(int) (string, http.Header, string) { return read, key, "" }},
 		{"GET /availability 30d x 10", "GET", 200, func(int) (string, http.Header, string) { return avail, key, "" }},
 		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
-			var b strings.Builder
-			b.WriteString(`{"values":[`)
-			for j, plan := range s.plans[:10] {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, `{"property_id":%q,"rate_plan_id":%q,"date_from":%q,"date_to":%q,"rate":"%d.00","min_stay_arrival":%d}`,
-					s.properties[0], plan, s.first.String(), last.String(), 100+i%50, 1+i%3)
-			}
-			b.WriteString(`]}`)
-			return "/api/v1/restrictions", key, b.String()
+			return "/api/v1/restrictions", key, restrictionsBody(s.properties[0], s.plans[:10], s.first, last, i)
+		}},
+		{ChannelRoute, "POST", 200, func(i int) (string, http.Header, string) {
+			return "/api/v1/restrictions", key, restrictionsBody(s.properties[channelProperty], s.channelPlans[:10], s.first, last, i)
 		}},
 	}
+}
+
+// restrictionsBody is a POST /restrictions body: a rate and a min stay
+// for each of plans over from..to, varying with i.
+func restrictionsBody(property string, plans []string, from, to keycard.Date, i int) string {
+	var b strings.Builder
+	b.WriteString(`{"values":[`)
+	for j, plan := range plans {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"property_id":%q,"rate_plan_id":%q,"date_from":%q,"date_to":%q,"rate":"%d.00","min_stay_arrival":%d}`,
+			property, plan, from.String(), to.String(), 100+i%50, 1+i%3)
+	}
+	b.WriteString(`]}`)
+	return b.String()
 }
 
 // propertyByKey is GET /api/v1/properties/:id with the all-properties
@@ -529,9 +549,10 @@ func ms(d time.Duration) string {
 
 // Report is what a run measured.
 type Report struct {
-	opts    Options
-	results []benchResult
-	soak    *soakResult
+	opts     Options
+	results  []benchResult
+	soak     *soakResult
+	channels *channelFigures
 }
 
 // Run drives load at the server at base, seeded with seed: it first books
@@ -546,6 +567,13 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 			return nil, err
 		}
 	}
+	if seed.channels != nil {
+		// The channels' first full syncs go out before any route is driven.
+		defer seed.channels.close()
+		if err := seed.channels.settled(ctx, seed.channels.ids, time.Minute); err != nil {
+			return nil, err
+		}
+	}
 	conns := benchConns(base, opts.Concurrency)
 	defer closeAll(conns)
 	r := &Report{opts: opts}
@@ -553,6 +581,9 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 	r.results, err = profiled(opts.CPUProfile, opts.MemProfile, func() ([]benchResult, error) {
 		return runBench(ctx, conns, seed, opts, progress)
 	})
+	if err == nil && seed.channels != nil && opts.wants(ChannelRoute) {
+		r.channels, err = measureChannels(ctx, base, seed, progress)
+	}
 	if err == nil && opts.Soak > 0 {
 		r.soak, err = runSoak(ctx, base, seed, opts, progress)
 	}
@@ -562,6 +593,9 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 // Print writes the route table and the soak's figures.
 func (r *Report) Print(w io.Writer) {
 	printBench(w, r.results, r.opts)
+	if r.channels != nil {
+		r.channels.print(w, r.results)
+	}
 	if r.soak != nil {
 		r.soak.print(w, r.opts)
 	}
@@ -570,7 +604,8 @@ func (r *Report) Print(w io.Writer) {
 // RouteNames returns the names of the routes a run drives, in order.
 func RouteNames() []string {
 	var out []string
-	for _, rt := range benchRoutes(&Seeded{properties: []string{"a", "b"}, plans: make([]string, RatePlans)}) {
+	for _, rt := range benchRoutes(&Seeded{properties: []string{"a", "b", "c"}, plans: make([]string, RatePlans),
+		channelPlans: make([]string, RatePlans)}) {
 		out = append(out, rt.name)
 	}
 	return out

@@ -26,7 +26,8 @@ var files embed.FS
 // page is what the layout template renders around a page's own content.
 type page struct {
 	Title string
-	// Nav names the navigation entry of the page: "keys" or "properties".
+	// Nav names the navigation entry of the page: "keys", "properties"
+	// or "channels".
 	Nav     string
 	CSRF    string
 	User    *keycard.User
@@ -69,6 +70,8 @@ func (s *Server) funcs() template.FuncMap {
 		"sentence":  sentence,
 		"permTag":   func(p keycard.Permissions) string { t, _ := permTag(p); return t },
 		"permTitle": func(p keycard.Permissions) string { _, t := permTag(p); return t },
+		// list makes the arguments of a template that takes several.
+		"list": func(v ...any) []any { return v },
 	}
 }
 
