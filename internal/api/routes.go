@@ -59,6 +59,7 @@ func (s *Server) routes(mux *routeMux) {
 	s.bookingRoutes(mux, authed)
 	s.webhookRoutes(mux, authed)
 	s.setupRoutes(mux, public, authed)
+	s.channelInboundRoutes(mux, public, authed)
 
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.

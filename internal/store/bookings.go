@@ -22,6 +22,10 @@ type BookingWrite struct {
 	Status string
 	// Push identifies the booking by its OTA name and reservation code.
 	Push bool
+	// Channel, for a booking a channel connection pushed, identifies the
+	// booking by the connection's reservation id instead, and names the
+	// codes its rooms are resolved from.
+	Channel *ChannelPush
 	// Change is the body, applied onto the booking as it stands (for a new
 	// one: empty, in its property's currency) by keycard's rules;
 	// DecodeErrs is what went wrong decoding it.
@@ -111,6 +115,13 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 		if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
 			return err
 		}
+		if w.Channel != nil {
+			var same bool
+			if cur, same, err = s.channelBooking(ctx, t, p, prop, &w); err != nil || same {
+				out = cur
+				return err
+			}
+		}
 		b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
 		if cur != nil {
 			b = cloneBooking(cur)
@@ -131,6 +142,9 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 		if fe == nil {
 			fe = keycard.FieldErrors{}
 		}
+		if w.Channel != nil {
+			b.ChannelID = w.Channel.Channel.ID
+		}
 		status := w.Status
 		switch {
 		case cur == nil && status != keycard.StatusNew:
@@ -149,12 +163,20 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 		if err := s.checkBookingRefs(ctx, t, prop, b, fe); err != nil {
 			return err
 		}
+		if w.Change.ChannelID != nil {
+			if err := checkBookingChannel(ctx, t, prop, b, fe); err != nil {
+				return err
+			}
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
 		now := s.now()
 		b.Status, b.InsertedAt = status, now
 		b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
+		if w.Channel != nil {
+			b.UniqueID = keycard.ChannelUniqueIDPrefix + b.OTAReservationCode
+		}
 		data, err := json.Marshal(b)
 		if err != nil {
 			return fmt.Errorf("store: encode booking: %w", err)
@@ -192,6 +214,11 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 		}
 		if err := s.moveAvailability(ctx, t, p, prop, b, status); err != nil {
 			return err
+		}
+		if w.Channel != nil {
+			if err := s.channelBooked(ctx, t, &w, b); err != nil {
+				return err
+			}
 		}
 		out = b
 		return nil
@@ -339,6 +366,24 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 		if room.RoomTypeID != "" && !roomTypes[room.RoomTypeID] {
 			fe.Add("rooms", n+"room_type_id is not a room type of the property")
 		}
+	}
+	return nil
+}
+
+// checkBookingChannel checks that the channel a booking write names is a
+// connection of the booking's property. Only a write that names one is
+// checked: a booking keeps the channel it came through when that channel
+// is deleted later.
+func checkBookingChannel(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking, fe keycard.FieldErrors) error {
+	if b.ChannelID == "" {
+		return nil
+	}
+	var n int
+	if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM channels WHERE id = ? AND property_id = ?`, b.ChannelID, prop.id).Scan(&n); err != nil {
+		return fmt.Errorf("store: booking channel: %w", err)
+	}
+	if n == 0 {
+		fe.Add("channel_id", "is not a channel of the property")
 	}
 	return nil
 }
