@@ -35,13 +35,27 @@ const (
 	// at the time.
 	AuditGroupPropertyAdded   = "group.property_added"
 	AuditGroupPropertyRemoved = "group.property_removed"
+
+	// Channel events name the user (and key) that acted and, in details,
+	// the channel and its property; a change names the attributes that
+	// changed, never the API key's value.
+	AuditChannelCreated     = "channel.created"
+	AuditChannelChanged     = "channel.changed"
+	AuditChannelActivated   = "channel.activated"
+	AuditChannelDeactivated = "channel.deactivated"
+	AuditChannelDeleted     = "channel.deleted"
+	AuditChannelRuleCreated = "channel_availability_rule.created"
+	AuditChannelRuleChanged = "channel_availability_rule.changed"
+	AuditChannelRuleDeleted = "channel_availability_rule.deleted"
 )
 
 // AuditEvents lists every audit event name.
 var AuditEvents = []string{AuditCreated, AuditChanged, AuditRolled, AuditWithdrawn, AuditExpired,
 	AuditFirstUsed, AuditUseRefused, AuditSignedIn, AuditSignInFailed, AuditBlocked, AuditUnblocked, AuditOrganizationChanged,
 	AuditWebhookCreated, AuditWebhookChanged, AuditWebhookPaused, AuditWebhookDeleted,
-	AuditGroupPropertyAdded, AuditGroupPropertyRemoved}
+	AuditGroupPropertyAdded, AuditGroupPropertyRemoved,
+	AuditChannelCreated, AuditChannelChanged, AuditChannelActivated, AuditChannelDeactivated, AuditChannelDeleted,
+	AuditChannelRuleCreated, AuditChannelRuleChanged, AuditChannelRuleDeleted}
 
 // Reasons a known key's use is refused, in an AuditUseRefused event.
 const (
