@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
-	"time"
 )
 
 // ChannelUniqueIDPrefix is what the unique id of a booking an Open Channel
@@ -26,21 +25,6 @@ const (
 	KnownMappingAuto   = "auto"
 	KnownMappingManual = "manual"
 )
-
-// KnownMapping resolves a channel's room type and rate plan codes to a
-// keycard room type and (when RatePlanID is set) rate plan, for the
-// bookings the channel pushes.
-type KnownMapping struct {
-	ID           string
-	ChannelID    string
-	Type         string
-	RoomTypeCode string
-	RatePlanCode string
-	RoomTypeID   string
-	RatePlanID   string
-	UserID       string
-	CreatedAt    time.Time
-}
 
 // ChannelRoomCodes are the codes a channel booked one room with: its room
 // type code and the rate plan code of its nights (the first night's, when

@@ -1,14 +1,10 @@
 package store
 
-import (
-	"context"
+import "context"
 
-	"github.com/keycard/keycard/internal/keycard"
-)
-
-// RequestChannelFullSync queues a full sync of the connection a channel's
-// request_full_sync names.
+// RequestChannelFullSync queues a full sync of the connection whose
+// request_full_sync this is (spec §1.10): its ARI goes to it again in
+// full, in the background, as on activation.
 func (s *Store) RequestChannelFullSync(ctx context.Context, ch *InboundChannel) error {
-	// Until the pusher lands (branch ch-push), there is nothing to queue.
-	return keycard.Errorf(keycard.EInternal, "full sync is not available yet")
+	return s.write(ctx, func(t *tx) error { return s.channelFullSync(ctx, t, ch.ID) })
 }

@@ -154,7 +154,7 @@ func (s *Store) channelMappings(ctx context.Context, t *tx, channelID, propertyI
 
 // knownMappings returns the known mappings of connection id, oldest first.
 func knownMappings(ctx context.Context, t *tx, channelID string) ([]keycard.KnownMapping, error) {
-	rows, err := t.Query(ctx, `SELECT id, type, room_type_code, rate_plan_code, room_type_id, rate_plan_id, user_id, created_at
+	rows, err := t.Query(ctx, `SELECT id, type, room_type_code, rate_plan_code, room_type_id, rate_plan_id
 		FROM channel_known_mappings WHERE channel_id = ? ORDER BY created_at, id`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("store: known mappings: %w", err)
@@ -162,13 +162,12 @@ func knownMappings(ctx context.Context, t *tx, channelID string) ([]keycard.Know
 	defer rows.Close()
 	var out []keycard.KnownMapping
 	for rows.Next() {
-		k := keycard.KnownMapping{ChannelID: channelID}
-		var rp, user sql.NullString
-		var at int64
-		if err := rows.Scan(&k.ID, &k.Type, &k.RoomTypeCode, &k.RatePlanCode, &k.RoomTypeID, &rp, &user, &at); err != nil {
+		var k keycard.KnownMapping
+		var rp sql.NullString
+		if err := rows.Scan(&k.ID, &k.Type, &k.RoomTypeCode, &k.RatePlanCode, &k.RoomTypeID, &rp); err != nil {
 			return nil, err
 		}
-		k.RatePlanID, k.UserID, k.CreatedAt = rp.String, user.String, fromMicros(at)
+		k.RatePlanID = rp.String
 		out = append(out, k)
 	}
 	return out, rows.Err()
