@@ -364,7 +364,6 @@ func TestChannelUnmappedBooking(t *testing.T) {
 	})
 }
 
-
 // TestChannelAvailabilityCheck: the check answers per room, stores
 // nothing, and refuses unmapped codes and statuses other than new/commit.
 func TestChannelAvailabilityCheck(t *testing.T) {
@@ -401,7 +400,7 @@ func TestChannelAvailabilityCheck(t *testing.T) {
 		}
 		// Stop sell closes the stay.
 		if _, err := ch.st.ApplyRestrictions(context.Background(), ch.ownerA, []*keycard.RestrictionChange{{PropertyID: ch.p1, RatePlanID: ch.rp1,
-			Dates: keycard.Dates{From: ch.d0 + 1, To: ch.d0 + 1, Days: keycard.EveryDay},
+			Dates:  keycard.Dates{From: ch.d0 + 1, To: ch.d0 + 1, Days: keycard.EveryDay},
 			Values: keycard.Restrictions{Set: keycard.FieldStopSell, StopSell: true}}}); err != nil {
 			t.Fatal(err)
 		}
