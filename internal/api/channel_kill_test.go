@@ -84,7 +84,9 @@ func TestChannelPushKilled(t *testing.T) {
 			}
 		}()
 		const n = 30
-		body := func(i int) string { return ch.x(ocBooking("H1", "new", fmt.Sprint("KILL-", i), "DBL", "BAR", `"99.00"`)) }
+		body := func(i int) string {
+			return ch.x(ocBooking("H1", "new", fmt.Sprint("KILL-", i), "DBL", "BAR", `"99.00"`))
+		}
 		var mu sync.Mutex
 		answered := map[int]string{}
 		var wg sync.WaitGroup
