@@ -17,6 +17,7 @@ import (
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
+	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/web"
@@ -101,7 +102,10 @@ func newLoggerAt(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 // path read with its repeated slashes as one. It returns the API server
 // too, which is told when the server drains.
 func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter ratelimit.Limiter, m *metrics.Metrics, sender *webhook.Sender, log *slog.Logger) (http.Handler, *api.Server) {
-	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender,
+	// Channels are called under the webhooks' address guard and its
+	// development flag.
+	channels := openchannel.NewClient(sender.AllowsPrivate())
+	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender, Channels: channels,
 		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)

@@ -63,6 +63,10 @@ var listRoutes = []listRoute{
 	{path: "/api/v1/booking_revisions/feed", miss: "filter[status]=cancelled", time: "inserted_at", order: "inserted_at", orderStatus: 400, paged: true},
 	{path: "/api/v1/tasks", miss: "filter[state]=failed", time: "inserted_at", order: "type", paged: true, unknown: "arrival"},
 	{path: "/api/v1/webhooks", miss: "filter[is_active]=false", time: "updated_at", order: "callback_url", paged: true},
+	{path: "/api/v1/channels", miss: "filter[channel]=BookingCom", time: "inserted_at", order: "title", paged: true},
+	{path: "/api/v1/channels/options", miss: "filter[is_active]=true", time: "created_at", order: "title"},
+	{path: "/api/v1/channel_events", miss: "filter[status]=failed", time: "inserted_at", order: "event", paged: true},
+	{path: "/api/v1/channel_availability_rules", miss: "filter[type]=close_out", time: "inserted_at", order: "start_date", paged: true},
 	{path: "/api/v1/webhooks/{hook}/deliveries", miss: "filter[attempts][gte]=1", time: "created_at", order: "status", paged: true},
 }
 
@@ -91,6 +95,10 @@ func TestListParameters(t *testing.T) {
 		hook := bk.send(t, "POST", "/api/v1/webhooks", credOwnerA, `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/h",
 			"event_mask":"*","is_active":true,"send_data":true}}`, 201)
 		ids = append(ids, "{hook}", data(hook)["id"].(string))
+		channel := bk.send(t, "POST", "/api/v1/channels", credOwnerA, `{"channel":{"channel":"OpenChannel","properties":["{p1}"],
+			"settings":{"endpoint":"https://93.184.216.34/ota/","hotel_code":"L1"}}}`, 201)
+		bk.send(t, "POST", "/api/v1/channel_availability_rules", credOwnerA, `{"channel_availability_rule":{"property_id":"{p1}","title":"Hold",
+			"type":"max_availability","value":3,"start_date":"{d0}","affected_channels":["`+data(channel)["id"].(string)+`"],"affected_room_types":["{rt1}"]}}`, 201)
 		bk.send(t, "POST", "/api/v1/group_users", credOwnerA, `{"invite":{"group_id":"{groupLis}","user_email":"g@example.com","role":"user"}}`, 201)
 		bk.send(t, "POST", "/api/v1/availability", credKeyP1, `{"values":[{"property_id":"{p1}","room_type_id":"{rt1}","date_from":"{d0}","date_to":"{d3}","availability":3}]}`, 200)
 		bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("R1", ""), 201)
@@ -206,7 +214,9 @@ func TestListRoutes(t *testing.T) {
 		covered[strings.ReplaceAll(lr.path, "{hook}", "{id}")] = true
 	}
 	notLists := map[string]bool{"/api/v1/availability": true, "/api/v1/restrictions": true, "/api/v1/organization": true,
-		"/api/v1/openapi.json": true, "/healthz": true, "/readyz": true}
+		"/api/v1/openapi.json": true, "/healthz": true, "/readyz": true,
+		// The adapter catalogue: one fixed item, no list parameters in Channex.
+		"/api/v1/channels/list": true, "/api/v1/channels/codes": true}
 	for _, p := range f.api.mux.patterns {
 		method, path, ok := strings.Cut(p, " ")
 		if !ok || method != "GET" || strings.HasSuffix(path, "}") || notLists[path] {

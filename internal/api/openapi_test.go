@@ -254,6 +254,8 @@ func relationNameField(typ string) string {
 		return "unique_id"
 	case "webhook":
 		return "" // a webhook has no name
+	case "known_mapping":
+		return "" // a pair of channel codes, named by them
 	}
 	return "title"
 }

@@ -58,6 +58,7 @@ func (s *Server) routes(mux *routeMux) {
 	s.inventoryRoutes(mux, authed)
 	s.bookingRoutes(mux, authed)
 	s.webhookRoutes(mux, authed)
+	s.channelRoutes(mux, authed)
 	s.setupRoutes(mux, public, authed)
 	s.channelInboundRoutes(mux, public, authed)
 

@@ -14,6 +14,7 @@ import (
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
+	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/webhook"
@@ -35,6 +36,8 @@ type Server struct {
 	metrics *metrics.Metrics
 	// webhooks checks callback URLs and sends POST /webhooks/test.
 	webhooks *webhook.Sender
+	// channels calls channels: the probes, mapping snapshots, activation.
+	channels *openchannel.Client
 	clientIP clientip.Resolver
 	// photoQuota bounds each organisation's uploaded files; decoding
 	// holds a place for each upload being decoded.
@@ -54,6 +57,9 @@ type Config struct {
 	// Webhooks checks callback URLs and makes test calls; nil is a sender
 	// that refuses private addresses.
 	Webhooks *webhook.Sender
+	// Channels calls channels for the probes and activation; nil is a
+	// client that refuses private addresses.
+	Channels *openchannel.Client
 	// Limits are counted by Limiter; with no Limiter nothing is limited.
 	Limits  Limits
 	Limiter ratelimit.Limiter
@@ -75,6 +81,10 @@ func New(cfg Config) *Server {
 		metrics: cfg.Metrics, clientIP: cfg.ClientIP, decoding: make(chan struct{}, decodeSlots)}
 	if s.webhooks == nil {
 		s.webhooks = webhook.NewSender(false)
+	}
+	s.channels = cfg.Channels
+	if s.channels == nil {
+		s.channels = openchannel.NewClient(false)
 	}
 	if cfg.PhotoQuota != nil {
 		s.photoQuota = *cfg.PhotoQuota

@@ -464,3 +464,21 @@ func (r *ChannelAvailabilityRule) Validate(skip FieldErrors) error {
 	checkIDs("affected_room_types", r.RoomTypeIDs)
 	return c.fe.Err()
 }
+
+// ApplySettings replaces ch's settings with m, as Apply does, and judges
+// only them: for a probe of a channel that is not saved.
+func (ch *Channel) ApplySettings(m map[string]json.RawMessage, errs FieldErrors) FieldErrors {
+	if errs == nil {
+		errs = FieldErrors{}
+	}
+	ch.applySettings(m, errs)
+	c := newChecker(errs)
+	c.check("settings.endpoint", CheckChannelEndpoint(ch.Endpoint))
+	if ch.HotelCode == "" {
+		c.check("settings.hotel_code", "can't be blank")
+	}
+	for f, msgs := range c.fe {
+		errs[f] = append(errs[f], msgs...)
+	}
+	return errs
+}

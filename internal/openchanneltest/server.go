@@ -155,12 +155,10 @@ func (s *Server) Cells() map[Key]Cell {
 	return out
 }
 
-// Reset forgets the requests and the state.
-func (s *Server) Reset() {
+// ForgetRequests forgets the requests received so far (the state stays).
+func (s *Server) ForgetRequests() {
 	s.mu.Lock()
 	s.requests = nil
-	s.cells = map[Key]*Cell{}
-	s.applied = map[string]bool{}
 	s.mu.Unlock()
 }
 

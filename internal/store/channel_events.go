@@ -119,18 +119,36 @@ func (s *Store) ChannelLogs(ctx context.Context, p *keycard.Principal, channelID
 	})
 }
 
+var channelLogFields = map[string]column{
+	"id":               {expr: "l.id"},
+	"channel_event_id": {expr: "l.channel_event_id"},
+	"method":           {expr: "l.method"},
+	"url":              {expr: "l.url"},
+	"request_id":       {expr: "l.request_id"},
+	"status_code":      {expr: "l.status", kind: kindInt},
+	"error":            {expr: "l.error"},
+	"created_at":       {expr: "l.created_at", kind: kindTime},
+	"request_body":     {refuse: refuseDocument},
+	"response_body":    {refuse: refuseDocument},
+}
+
 func (s *Store) channelLogs(ctx context.Context, p *keycard.Principal, cond, id string, q keycard.ListQuery, check func(*tx) error) ([]*keycard.ChannelLog, int, error) {
+	where, args, order, err := listSQL(q, channelLogFields, "l.created_at DESC, l.id DESC")
+	if err != nil {
+		return nil, 0, err
+	}
+	args = append([]any{id}, args...)
 	var out []*keycard.ChannelLog
 	var total int
-	err := s.read(ctx, func(t *tx) error {
+	err = s.read(ctx, func(t *tx) error {
 		if err := check(t); err != nil {
 			return err
 		}
-		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM channel_logs l WHERE `+cond, id).Scan(&total); err != nil {
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM channel_logs l WHERE `+cond+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count channel logs: %w", err)
 		}
 		rows, err := t.Query(ctx, `SELECT l.id, l.channel_id, l.channel_event_id, l.method, l.url, l.request_id, l.request_body, l.status,
-			l.response_body, l.error, l.duration_us, l.created_at FROM channel_logs l WHERE `+cond+` ORDER BY l.created_at DESC, l.id DESC`+page(q), id)
+			l.response_body, l.error, l.duration_us, l.created_at FROM channel_logs l WHERE `+cond+where+order+page(q), args...)
 		if err != nil {
 			return fmt.Errorf("store: list channel logs: %w", err)
 		}

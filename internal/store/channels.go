@@ -247,12 +247,18 @@ func (s *Store) ChannelKnownMappings(ctx context.Context, p *keycard.Principal, 
 // ChannelOption is an item of the channel options list.
 type ChannelOption struct{ ID, Title, Adapter string }
 
-// ChannelOptions returns every channel p sees, by title.
-func (s *Store) ChannelOptions(ctx context.Context, p *keycard.Principal) ([]ChannelOption, error) {
-	sight, args := channelSight(s.dialect, p)
+// ChannelOptions returns every channel p sees that q selects, by title
+// unless q orders them otherwise.
+func (s *Store) ChannelOptions(ctx context.Context, p *keycard.Principal, q keycard.ListQuery) ([]ChannelOption, error) {
+	where, args, order, err := listSQL(q, channelFields, "c.title ASC, c.id ASC")
+	if err != nil {
+		return nil, err
+	}
+	sight, sargs := channelSight(s.dialect, p)
+	args = append(sargs, args...)
 	var out []ChannelOption
-	err := s.read(ctx, func(t *tx) error {
-		rows, err := t.Query(ctx, `SELECT c.id, c.title, c.channel FROM channels c WHERE `+sight+` ORDER BY c.title, c.id`, args...)
+	err = s.read(ctx, func(t *tx) error {
+		rows, err := t.Query(ctx, `SELECT c.id, c.title, c.channel FROM channels c WHERE `+sight+where+order, args...)
 		if err != nil {
 			return fmt.Errorf("store: channel options: %w", err)
 		}

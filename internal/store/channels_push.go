@@ -35,3 +35,10 @@ func (s *Store) channelEvent(ctx context.Context, t *tx, p *keycard.Principal, c
 func (s *Store) channelFullSync(ctx context.Context, t *tx, channelID string) error {
 	return nil
 }
+
+// channelRuleChanged queues, for the active channels a rule affected
+// (before) or affects (after), the cells of the room types' mapped rate
+// plans on the rule's dates: what they receive changes.
+func (s *Store) channelRuleChanged(ctx context.Context, t *tx, before, after *keycard.ChannelAvailabilityRule) error {
+	return nil
+}

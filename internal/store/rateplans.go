@@ -338,6 +338,11 @@ func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id str
 		if err := saveOptions(ctx, t, rp, old.Options); err != nil {
 			return err
 		}
+		// Its defaults, options or parent may change what its channels
+		// are sent, and what the plans derived from it are.
+		if err := t.markChannelPlans(ctx, rp.PropertyID, []string{rp.ID}); err != nil {
+			return err
+		}
 		out, err = s.ratePlan(ctx, t, p, id)
 		return err
 	})

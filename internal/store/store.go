@@ -83,6 +83,10 @@ type Store struct {
 	// credentials depend on.
 	onChange func()
 
+	// channelWake, when set, is called after a commit that queued pushes
+	// to channels (see SetChannelWake).
+	channelWake func()
+
 	// props caches properties for reads by cached credentials.
 	props propertyCache
 

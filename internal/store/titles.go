@@ -23,6 +23,7 @@ var titledTables = map[string]string{
 	"tax_set":      "tax_sets",
 	"tax":          "taxes",
 	"hotel_policy": "hotel_policies",
+	"channel":      "channels",
 }
 
 // Titles returns the titles of the resources refs name that p reaches,

@@ -24,6 +24,9 @@ type tx struct {
 	// removedFiles are the ids of photo files whose rows the transaction
 	// deleted: write removes them from disk once it commits.
 	removedFiles []string
+	// channelWork says the transaction queued pushes to channels: write
+	// wakes this server's pusher once it commits.
+	channelWork bool
 }
 
 // change is what a write changes that servers cache. A write marks its
@@ -129,6 +132,9 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		s.onChange()
 	}
 	s.removePhotoFiles(t.removedFiles)
+	if t.channelWork && s.channelWake != nil {
+		s.channelWake()
+	}
 	return nil
 }
 

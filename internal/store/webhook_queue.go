@@ -258,9 +258,14 @@ type ariChange struct {
 	values     map[string]any
 }
 
-// enqueueARI queues ari events of one property: changes yields the
-// property's changes, and is called only when some webhook may hear them.
+// enqueueARI queues ari events of one property, and marks the cells they
+// name for its channels: changes yields the property's changes, and is
+// called only when some webhook or channel may hear them.
 func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string, changes func(yield func(ariChange) bool)) error {
+	// The same changes go to the property's channels (see channel_outbox.go).
+	if err := s.markChannelARI(ctx, t, propertyID, changes); err != nil {
+		return err
+	}
 	hooks, err := s.activeWebhooks(ctx, t, propertyID)
 	if err != nil {
 		return err

@@ -1,0 +1,317 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/keycard/keycard/internal/channelpush"
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/openchannel"
+	"github.com/keycard/keycard/internal/openchanneltest"
+	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/storetest"
+)
+
+// The test channel's plans: BAR (per room) is mapped to a, DER (per room)
+// to d (derived from a), RO (read-only) to a, and PP (per person) to b's
+// two occupancies.
+const testHorizon = 40
+
+func channelMapping(currency string) keycard.MappingDetails {
+	plan := func(id, mode string, ro bool) keycard.MappingRatePlan {
+		return keycard.MappingRatePlan{ID: id, Title: id, SellMode: mode, MaxPersons: 2, Currency: currency, ReadOnly: ro}
+	}
+	return keycard.MappingDetails{RoomTypes: []keycard.MappingRoomType{
+		{ID: "RT-D", Title: "Double", RatePlans: []keycard.MappingRatePlan{plan("BAR", keycard.ChannelPerRoom, false),
+			plan("DER", keycard.ChannelPerRoom, false), plan("RO", keycard.ChannelPerRoom, true)}},
+		{ID: "RT-T", Title: "Triple", RatePlans: []keycard.MappingRatePlan{plan("PP", keycard.ChannelPerPerson, false)}},
+	}}
+}
+
+type channelRig struct {
+	h       *hotel
+	ch      *openchanneltest.Server
+	id      string
+	pusher  *channelpush.Pusher
+	today   keycard.Date
+	optB1   string // b's option for 1
+	pushes  int
+	outcome map[string]int
+}
+
+func newChannelRig(t *testing.T, cfg store.Config) *channelRig {
+	t.Helper()
+	ctx := context.Background()
+	h := newHotel(t, cfg)
+	r := &channelRig{h: h, outcome: map[string]int{}}
+	prop, err := h.st.Property(ctx, h.owner, h.property)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.today = keycard.Today(time.Now(), prop.Timezone)
+	for _, o := range h.b.Options {
+		if o.Occupancy == 1 {
+			r.optB1 = o.ID
+		}
+	}
+	r.ch = openchanneltest.New(t, "channel-key", "HOTEL-1", channelMapping(h.a.Currency))
+	perRoom := func(rp, code string, ro bool) keycard.ChannelRatePlan {
+		return keycard.ChannelRatePlan{RatePlanID: rp, RoomTypeCode: "RT-D", RatePlanCode: code, Occupancy: 2,
+			SellMode: keycard.ChannelPerRoom, MaxPersons: 2, ReadOnly: ro, ChannelCurrency: h.a.Currency}
+	}
+	perPerson := func(occ int) keycard.ChannelRatePlan {
+		return keycard.ChannelRatePlan{RatePlanID: h.b.ID, RoomTypeCode: "RT-T", RatePlanCode: "PP", Occupancy: occ,
+			SellMode: keycard.ChannelPerPerson, MaxPersons: 2, ChannelCurrency: h.a.Currency}
+	}
+	id, err := store.AddTestChannel(ctx, h.st, h.property, r.ch.Endpoint(), "channel-key", "HOTEL-1", true, []keycard.ChannelRatePlan{
+		perRoom(h.a.ID, "BAR", false), perRoom(h.d.ID, "DER", false), perRoom(h.a.ID, "RO", true), perPerson(2), perPerson(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.id = id
+	r.pusher = &channelpush.Pusher{Store: h.st, Client: openchannel.NewClient(true), HorizonDays: testHorizon,
+		Backoff: func(int) time.Duration { return 0 }, Observe: func(o string) { r.outcome[o]++ }}
+	return r
+}
+
+// drain runs the pusher until the outbox is empty, and returns how many
+// pushes it made; it fails the test after limit pushes.
+func (r *channelRig) drain(t *testing.T, limit int) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	for {
+		size, err := r.h.st.ChannelOutboxSize(ctx, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size == 0 {
+			return n
+		}
+		if n >= limit {
+			t.Fatalf("outbox still holds %d rows after %d pushes", size, n)
+		}
+		if _, err := r.pusher.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+}
+
+// converged asserts that the channel holds what keycard holds now for
+// every day of the horizon, and nothing for the read-only plan.
+func (r *channelRig) converged(t *testing.T) {
+	t.Helper()
+	h := r.h
+	grid, err := h.st.Restrictions(context.Background(), h.owner, keycard.ARIQuery{PropertyID: h.property, From: r.today,
+		To: r.today + testHorizon - 1, IDs: []string{h.a.ID, h.d.ID, h.b.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := map[string]keycard.OptionDays{}
+	for _, o := range grid.Options {
+		opt[o.ID] = o
+	}
+	type want struct {
+		rt, rp string
+		rates  map[int]string
+		option string
+	}
+	cells := r.ch.Cells()
+	bad := 0
+	for i := range testHorizon {
+		day := r.today + keycard.Date(i)
+		rate := func(id string) string { return keycard.FormatMoney(opt[id].Days[i].Rate, h.a.Currency) }
+		for _, w := range []want{
+			{"RT-D", "BAR", map[int]string{2: rate(h.a.ID)}, h.a.ID},
+			{"RT-D", "DER", map[int]string{2: rate(h.d.ID)}, h.d.ID},
+			{"RT-T", "PP", map[int]string{2: rate(h.b.ID), 1: rate(r.optB1)}, h.b.ID},
+		} {
+			c, ok := cells[openchanneltest.Key{RoomType: w.rt, RatePlan: w.rp, Day: day}]
+			v := opt[w.option].Days[i]
+			ok = ok && c.HasAvailability && c.HasRestrictions && c.Availability == int(opt[w.option].Availability[i]) &&
+				c.StopSell == v.StopSell && c.ClosedToArrival == v.ClosedToArrival && c.MinStayArrival == max(int(v.MinStayArrival), 1) &&
+				len(c.Rates) == len(w.rates)
+			for occ, rt := range w.rates {
+				ok = ok && c.Rates[occ] == rt
+			}
+			if !ok && bad < 5 {
+				t.Errorf("%s/%s on %s: channel has %+v, keycard %+v (availability %d, rates %v)", w.rt, w.rp, day, c, v,
+					opt[w.option].Availability[i], w.rates)
+			}
+			if !ok {
+				bad++
+			}
+		}
+		if _, ok := cells[openchanneltest.Key{RoomType: "RT-D", RatePlan: "RO", Day: day}]; ok {
+			t.Fatalf("the read-only plan was pushed on %s", day)
+		}
+	}
+	for k := range cells {
+		if k.Day < r.today || k.Day >= r.today+testHorizon {
+			t.Fatalf("pushed outside today and the horizon: %+v", k)
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d cells differ", bad)
+	}
+}
+
+func TestChannelPushes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		r := newChannelRig(t, cfg)
+		h := r.h
+
+		// Activation's full sync: one request, every day of the horizon.
+		if n := r.drain(t, 3); n != 1 {
+			t.Fatalf("full sync took %d pushes", n)
+		}
+		r.converged(t)
+		reqs := r.ch.Requests()
+		if len(reqs) != 1 || !reqs[0].Applied {
+			t.Fatalf("full sync requests: %+v", reqs)
+		}
+
+		// An ARI write reaches the channel with only the days it changed,
+		// collapsed into ranges, the full restriction set each time.
+		r.ch.ForgetRequests()
+		d := h.d0 + 3
+		var stop keycard.Restrictions
+		stop.SetBool(keycard.FieldStopSell, true)
+		stop.SetBool(keycard.FieldClosedToArrival, true)
+		if _, err := h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{
+			{PropertyID: h.property, RatePlanID: h.a.ID, Dates: keycard.Dates{From: d, To: d + 4, Days: keycard.EveryDay}, Rate: json.RawMessage(`"150.00"`)},
+			{PropertyID: h.property, RatePlanID: h.a.ID, Dates: keycard.Dates{From: d + 2, To: d + 2, Days: keycard.EveryDay}, Values: stop},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.st.ApplyAvailability(ctx, h.owner, []*keycard.AvailabilityChange{
+			{PropertyID: h.property, RoomTypeID: h.rt, Dates: keycard.Dates{From: d, To: d + 9, Days: keycard.EveryDay}, Availability: 7},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := r.drain(t, 3); n != 1 {
+			t.Fatalf("two writes took %d pushes", n)
+		}
+		r.converged(t)
+		reqs = r.ch.Requests()
+		if len(reqs) != 1 {
+			t.Fatalf("requests: %d", len(reqs))
+		}
+		bar := map[string][]string{}
+		for _, a := range reqs[0].Notifications[0].Availability {
+			bar[a.RatePlanID] = append(bar[a.RatePlanID], a.DateFrom.String()+".."+a.DateTo.String()+"="+strconv.Itoa(a.Availability))
+		}
+		for _, rc := range reqs[0].Notifications[0].Restrictions {
+			if rc.MinStayArrival < 1 || rc.MinStayThrough < 1 {
+				t.Fatalf("restriction change without its full field set: %+v", rc)
+			}
+			if rc.RatePlanID == "BAR" {
+				bar["BAR-r"] = append(bar["BAR-r"], rc.DateFrom.String()+".."+rc.DateTo.String()+"="+rc.Rates[0].Rate+
+					map[bool]string{true: "/stop", false: ""}[rc.StopSell])
+			}
+		}
+		// Availability of d..d+9 is one range, sent to every plan of the
+		// room type (BAR, DER), and to none of rt2's (PP), nor RO.
+		if got := bar["BAR"]; len(got) != 1 || got[0] != d.String()+".."+(d+9).String()+"=7" {
+			t.Fatalf("BAR availability: %v", got)
+		}
+		if len(bar["PP"]) != 0 || len(bar["RO"]) != 0 || len(bar["DER"]) != 1 {
+			t.Fatalf("availability sent: %v", bar)
+		}
+		// Restrictions: the days marked (an outbox row names cells, so the
+		// availability's days carry their restrictions too), split where
+		// values change: the rate, the stop-sell day, Sundays' stop sell.
+		days := 0
+		for _, rc := range reqs[0].Notifications[0].Restrictions {
+			if rc.RatePlanID == "BAR" {
+				days += int(rc.DateTo-rc.DateFrom) + 1
+				want := "150.00" // the rate's days; the availability's others are sent whole too
+				if rc.DateFrom > d+4 {
+					want = "100.00"
+				}
+				if rc.Rates[0].Occupancy != 2 || len(rc.Rates) != 1 || rc.Rates[0].Rate != want || (rc.DateFrom <= d+4 && rc.DateTo > d+4) {
+					t.Fatalf("BAR rates: %+v", rc)
+				}
+			}
+		}
+		if days != 10 || len(bar["BAR-r"]) < 3 {
+			t.Fatalf("BAR restrictions: %v", bar["BAR-r"])
+		}
+
+		// A rule: at most 2 rooms to this channel on d..d+1, of rt only.
+		if err := store.AddTestRule(ctx, h.st, keycard.ChannelAvailabilityRule{PropertyID: h.property, Title: "cap",
+			Type: keycard.RuleMaxAvailability, Value: 2, StartDate: d, EndDate: d + 1, Days: keycard.EveryDay,
+			ChannelIDs: []string{r.id}, RoomTypeIDs: []string{h.rt}}); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		for day, want := range map[keycard.Date]int{d: 2, d + 1: 2, d + 2: 7} {
+			if c, _ := r.ch.Cell("RT-D", "BAR", day); c.Availability != want {
+				t.Fatalf("BAR availability on %s with the rule: %d, want %d", day, c.Availability, want)
+			}
+		}
+	})
+}
+
+func TestChannelDownConverges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		r := newChannelRig(t, cfg)
+		h := r.h
+		r.drain(t, 3)
+		r.ch.SetMode(openchanneltest.Down)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range 1000 {
+			from := h.d0 + keycard.Date(rng.IntN(testHorizon-6))
+			to := from + keycard.Date(rng.IntN(5))
+			dates := keycard.Dates{From: from, To: to, Days: keycard.EveryDay}
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
+					Dates: dates, Rate: json.RawMessage(strconv.Itoa(5000 + rng.IntN(10000)))}})
+			case 1:
+				_, err = h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: r.optB1,
+					Dates: dates, Rate: json.RawMessage(strconv.Itoa(5000 + rng.IntN(10000)))}})
+			default:
+				_, err = h.st.ApplyAvailability(ctx, h.owner, []*keycard.AvailabilityChange{{PropertyID: h.property, RoomTypeID: h.rt2,
+					Dates: dates, Availability: int32(rng.IntN(12))}})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The pusher keeps trying while the channel is down.
+			if i%100 == 0 {
+				if _, err := r.pusher.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if r.outcome["failed"] != 10 || r.outcome["ok"] != 1 {
+			t.Fatalf("outcomes while down: %v", r.outcome)
+		}
+		size, err := h.st.ChannelOutboxSize(ctx, r.id)
+		if err != nil || size > 3*testHorizon*testHorizon {
+			t.Fatalf("outbox after 1000 writes: %d rows (%v)", size, err)
+		}
+		r.ch.SetMode(openchanneltest.Up)
+		r.ch.ForgetRequests()
+		// Back up, the channel gets the current state in a bounded number
+		// of requests: one push per MaxPushRows rows, not one per write.
+		bound := (size + store.MaxPushRows - 1) / store.MaxPushRows
+		if n := r.drain(t, bound); n > bound {
+			t.Fatalf("%d pushes after the channel came back, bound %d", n, bound)
+		}
+		t.Logf("1000 writes while down: %d outbox rows, %d requests once back", size, len(r.ch.Requests()))
+		if got := len(r.ch.Requests()); got > bound {
+			t.Fatalf("%d requests, bound %d", got, bound)
+		}
+		r.converged(t)
+	})
+}
