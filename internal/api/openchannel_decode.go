@@ -144,7 +144,7 @@ func openChannelBooking(f *fields, h ocHead) store.BookingWrite {
 		}
 	}
 	bw.Change, bw.DecodeErrs = c, f.errs
-	bw.Channel = &store.ChannelPush{ReservationID: h.ReservationID, Rooms: codes}
+	bw.Channel = &store.ChannelBooking{ReservationID: h.ReservationID, Rooms: codes}
 	return bw
 }
 

@@ -25,7 +25,7 @@ type BookingWrite struct {
 	// Channel, for a booking a channel connection pushed, identifies the
 	// booking by the connection's reservation id instead, and names the
 	// codes its rooms are resolved from.
-	Channel *ChannelPush
+	Channel *ChannelBooking
 	// Change is the body, applied onto the booking as it stands (for a new
 	// one: empty, in its property's currency) by keycard's rules;
 	// DecodeErrs is what went wrong decoding it.

@@ -31,12 +31,12 @@ func (c *InboundChannel) Principal() *keycard.Principal {
 	return &keycard.Principal{UserID: c.UserID, Reach: keycard.NewReach([]string{c.PropertyID})}
 }
 
-// ChannelPush is what a booking write from a channel carries beside the
+// ChannelBooking is what a booking write from a channel carries beside the
 // change: the connection, the reservation id that names the booking for
 // it, the codes of each room of the change (resolved through the
 // connection's mappings), and the hash of the push (the same push sent
 // again writes nothing).
-type ChannelPush struct {
+type ChannelBooking struct {
 	Channel       *InboundChannel
 	ReservationID string
 	Rooms         []keycard.ChannelRoomCodes
