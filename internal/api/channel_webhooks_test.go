@@ -8,8 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/keycard/keycard/internal/channelpush"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/openchannel"
+	"github.com/keycard/keycard/internal/openchanneltest"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -21,7 +25,10 @@ import (
 // that the channels push to.
 type channelHotel struct {
 	*bookings
-	http           *httptest.Server
+	http *httptest.Server
+	// otaA and otaB are the channels' own servers (the endpoints keycard
+	// pushes ARI to).
+	otaA, otaB     *openchanneltest.Server
 	chA, chB       string
 	keyA, keyB     string
 	hotelA, hotelB string
@@ -47,8 +54,10 @@ func newChannelHotel(t *testing.T, cfg store.Config) *channelHotel {
 		t.Fatal(err)
 	}
 	ch := &channelHotel{bookings: bk, hotelA: "H1", hotelB: "H2"}
-	ch.chA = ch.newChannel(t, f.p1, "H1", bk.rp1)
-	ch.chB = ch.newChannel(t, f.p2, "H2", bk.rp2)
+	ch.otaA = openchanneltest.New(t, "outbound-secret", "H1", otaMapping)
+	ch.otaB = openchanneltest.New(t, "outbound-secret", "H2", otaMapping)
+	ch.chA = ch.newChannel(t, f.p1, ch.otaA, bk.rp1)
+	ch.chB = ch.newChannel(t, f.p2, ch.otaB, bk.rp2)
 	ch.http = httptest.NewServer(f.srv)
 	t.Cleanup(ch.http.Close)
 	ch.keyA = ch.roll(t, ch.chA)
@@ -56,22 +65,25 @@ func newChannelHotel(t *testing.T, cfg store.Config) *channelHotel {
 	return ch
 }
 
-// newChannel makes an active connection of property for hotel code with
-// DBL/BAR mapped to ratePlan.
-func (ch *channelHotel) newChannel(t *testing.T, property, hotelCode, ratePlan string) string {
+// otaMapping is what the test channels sell: DBL at BAR, per room.
+var otaMapping = keycard.MappingDetails{RoomTypes: []keycard.MappingRoomType{{ID: "DBL", Title: "Double", RatePlans: []keycard.MappingRatePlan{
+	{ID: "BAR", Title: "BAR", SellMode: keycard.ChannelPerRoom, MaxPersons: 2, Currency: "EUR"}}}}}
+
+// newChannel makes an active connection of property to the channel ota
+// with DBL/BAR mapped to ratePlan.
+func (ch *channelHotel) newChannel(t *testing.T, property string, ota *openchanneltest.Server, ratePlan string) string {
 	t.Helper()
 	f := ch.fixture
 	c := &keycard.ChannelChange{Adapter: new(keycard.AdapterOpenChannel), PropertiesSent: true, Properties: []string{property},
-		SettingsSent: true, Settings: map[string]json.RawMessage{"endpoint": json.RawMessage(`"https://ota.example/api/"`),
-			"api_key": json.RawMessage(`"outbound-secret"`), "hotel_code": json.RawMessage(`"` + hotelCode + `"`)},
+		SettingsSent: true, Settings: map[string]json.RawMessage{"endpoint": json.RawMessage(`"` + ota.Endpoint() + `"`),
+			"api_key": json.RawMessage(`"outbound-secret"`), "hotel_code": json.RawMessage(`"` + ota.HotelCode + `"`)},
 		RatePlansSent: true, RatePlans: []keycard.ChannelRatePlanChange{{RatePlanID: ratePlan, Settings: map[string]json.RawMessage{
 			"room_type_code": json.RawMessage(`"DBL"`), "rate_plan_code": json.RawMessage(`"BAR"`), "occupancy": json.RawMessage(`2`)}}}}
 	c2 := &keycard.Channel{}
 	if err := c2.Apply(c, nil).Err(); err != nil {
 		t.Fatal(err)
 	}
-	md := &keycard.MappingDetails{RoomTypes: []keycard.MappingRoomType{{ID: "DBL", RatePlans: []keycard.MappingRatePlan{
-		{ID: "BAR", SellMode: keycard.ChannelPerRoom, MaxPersons: 2, Currency: "EUR"}}}}}
+	md := &otaMapping
 	made, err := f.st.CreateChannel(context.Background(), f.ownerA, c2, md)
 	if err != nil {
 		t.Fatal(err)
@@ -422,6 +434,10 @@ func TestCRSPushNamesChannel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		ch.ids["chA"], ch.ids["chB"] = ch.chA, ch.chB
+		list := ch.send(t, "GET", "/api/v1/channels?filter[property_id]={p1}", credKeyAll, "", 200)
+		if s := toJSON(list); !strings.Contains(s, ch.chA) || strings.Contains(s, ch.chB) {
+			t.Fatalf("GET /channels of P1 does not list A alone: %s", s)
+		}
 		out := ch.send(t, "POST", "/api/v1/bookings/push", credKeyAll, bookingBody("CRS-1", `,"channel_id":"{chA}"`), 201)
 		if data(out)["id"] == nil {
 			t.Fatalf("push answered %v", out)
@@ -434,3 +450,64 @@ func TestCRSPushNamesChannel(t *testing.T) {
 	})
 }
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestChannelBookingPushedBack: a booking channel A pushes takes P1's
+// last room, and the pusher sends the new availability to channel C,
+// which maps the same room: C's last room closes; A's cancellation opens
+// it again.
+func TestChannelBookingPushedBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ch := newChannelHotel(t, cfg)
+		otaC := openchanneltest.New(t, "outbound-secret", "H3", otaMapping)
+		ch.newChannel(t, ch.p1, otaC, ch.rp1)
+		pusher := &channelpush.Pusher{Store: ch.st, Client: openchannel.NewClient(true), HorizonDays: 40,
+			Backoff: func(int) time.Duration { return 0 }}
+		// drain pushes until nothing is left to push (bounded: a push per
+		// channel per round).
+		drain := func() {
+			t.Helper()
+			for range 20 {
+				n, err := pusher.RunOnce(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					return
+				}
+			}
+			t.Fatal("the pusher never ran dry")
+		}
+		availC := func() int {
+			t.Helper()
+			c, ok := otaC.Cell("DBL", "BAR", ch.d0+1)
+			if !ok || !c.HasAvailability {
+				t.Fatalf("channel C has no availability for d1: %+v", c)
+			}
+			return c.Availability
+		}
+		// The ARI write reaches every active channel that maps the room
+		// (activation's full sync is ch-api's to wire).
+		if _, err := ch.st.ApplyAvailability(context.Background(), ch.ownerA, []*keycard.AvailabilityChange{{PropertyID: ch.p1, RoomTypeID: ch.rt1,
+			Dates: keycard.Dates{From: ch.d0 + 1, To: ch.d0 + 1, Days: keycard.EveryDay}, Availability: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		drain()
+		if got := availC(); got != 1 {
+			t.Fatalf("channel C before the booking: availability %d, want 1", got)
+		}
+		if status, body := ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "new", "PB-1", "DBL", "BAR", `"80.00"`)); status != 200 {
+			t.Fatalf("push on A: %d %s", status, body)
+		}
+		drain()
+		if got := availC(); got != 0 {
+			t.Errorf("channel C after A's booking of the last room: availability %d, want 0", got)
+		}
+		if status, body := ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "cancelled", "PB-1", "DBL", "BAR", `"80.00"`)); status != 200 {
+			t.Fatalf("cancel on A: %d %s", status, body)
+		}
+		drain()
+		if got := availC(); got != 1 {
+			t.Errorf("channel C after A's cancellation: availability %d, want 1", got)
+		}
+	})
+}
