@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
@@ -23,6 +24,9 @@ func (s *Server) activateChannel(w http.ResponseWriter, r *http.Request) error {
 		// decides what is pushed (per room or per person, read-only).
 		var ex openchannel.Exchange
 		md, _, ex, err = s.channels.MappingDetails(r.Context(), connOf(c))
+		if lerr := s.logExchange(r, c.ID, "mapping_details", ex); lerr != nil {
+			return lerr
+		}
 		if err != nil {
 			s.logChannelCause(w, err)
 			return keycard.Invalid("settings", "the channel's mapping_details could not be read: "+reason(err, ex))
@@ -139,6 +143,9 @@ func (s *Server) channelTestConnection(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	ex, err := s.channels.TestConnection(r.Context(), connOf(c))
+	if lerr := s.logExchange(r, c.ID, "test_connection", ex); lerr != nil {
+		return lerr
+	}
 	res := probeResult{Success: err == nil}
 	if err != nil {
 		s.logChannelCause(w, err)
@@ -156,11 +163,23 @@ func (s *Server) channelMappingDetails(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	_, raw, ex, err := s.channels.MappingDetails(r.Context(), connOf(c))
+	if lerr := s.logExchange(r, c.ID, "mapping_details", ex); lerr != nil {
+		return lerr
+	}
 	if err != nil {
 		s.logChannelCause(w, err)
 		return writeData(w, http.StatusOK, probeResult{Errors: reason(err, ex)})
 	}
 	return writeData(w, http.StatusOK, raw)
+}
+
+// logExchange keeps an exchange with a saved channel (channelID not
+// empty) in its channel log, as an event of type typ.
+func (s *Server) logExchange(r *http.Request, channelID, typ string, ex openchannel.Exchange) error {
+	if channelID == "" {
+		return nil
+	}
+	return s.store.AddChannelExchange(r.Context(), channelID, typ, principal(r).UserID, ex.Log(channelID, "", time.Now()))
 }
 
 // reason is what a failed call to a channel is reported as: never an

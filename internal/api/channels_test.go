@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/keycard/keycard/internal/channelpush"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/openchanneltest"
@@ -76,7 +78,7 @@ func TestChannelRoutes(t *testing.T) {
 			{name: "create for an out-of-reach property", method: "POST", path: "/api/v1/channels", cred: credKeyP1,
 				body: channelBody("https://93.184.216.34/x", "{p2}", "H9", ""), status: 404},
 			{name: "mapping another property's rate plan", method: "POST", path: "/api/v1/channels", cred: credOwnerA,
-				body: channelBody("https://93.184.216.34/x", "{p1}", "H8", `{"rate_plan_id":"{rp2}","settings":{"room_type_code":"DBL","rate_plan_code":"BAR","occupancy":2}}`),
+				body:   channelBody("https://93.184.216.34/x", "{p1}", "H8", `{"rate_plan_id":"{rp2}","settings":{"room_type_code":"DBL","rate_plan_code":"BAR","occupancy":2}}`),
 				status: 422, want: []string{`"rate_plans.0.rate_plan_id"`}},
 			{name: "a code the channel does not have", method: "PUT", path: "/api/v1/channels/{c1}", cred: credOwnerA,
 				body:   `{"channel":{"channel":"OpenChannel","rate_plans":[{"rate_plan_id":"{rp1}","settings":{"room_type_code":"DBL","rate_plan_code":"NOPE","occupancy":2}}]}}`,
@@ -84,10 +86,10 @@ func TestChannelRoutes(t *testing.T) {
 			{name: "the same hotel code twice", method: "POST", path: "/api/v1/channels", cred: credOwnerA,
 				body: channelBody("{ep}", "{p1}", "H1", ""), status: 422, want: []string{`"settings.hotel_code"`}},
 			{name: "two properties", method: "POST", path: "/api/v1/channels", cred: credOwnerA,
-				body: `{"channel":{"channel":"OpenChannel","properties":["{p1}","{p2}"],"settings":{"endpoint":"https://93.184.216.34/","hotel_code":"Z"}}}`,
+				body:   `{"channel":{"channel":"OpenChannel","properties":["{p1}","{p2}"],"settings":{"endpoint":"https://93.184.216.34/","hotel_code":"Z"}}}`,
 				status: 422, want: []string{`"properties"`}},
 			{name: "another adapter", method: "POST", path: "/api/v1/channels", cred: credOwnerA,
-				body: `{"channel":{"channel":"BookingCom","properties":["{p1}"],"settings":{"endpoint":"https://93.184.216.34/","hotel_code":"Z"}}}`,
+				body:   `{"channel":{"channel":"BookingCom","properties":["{p1}"],"settings":{"endpoint":"https://93.184.216.34/","hotel_code":"Z"}}}`,
 				status: 422, want: []string{`"channel"`}},
 			{name: "a private endpoint, which this server allows", method: "POST", path: "/api/v1/channels", cred: credOwnerA,
 				body: channelBody("http://10.0.0.1/ota/", "{p1}", "P", ""), status: 201},
@@ -96,7 +98,7 @@ func TestChannelRoutes(t *testing.T) {
 			{name: "readiness of a mapped channel", method: "POST", path: "/api/v1/channels/{c1}/check_readiness", cred: credKeyP1,
 				status: 200, want: []string{`"data":[]`}},
 			{name: "test_connection", method: "POST", path: "/api/v1/channels/test_connection", cred: credKeyP1,
-				body: `{"channel":"OpenChannel","settings":{"endpoint":"{ep}","api_key":"` + channelKey + `","hotel_code":"H1"}}`,
+				body:   `{"channel":"OpenChannel","settings":{"endpoint":"{ep}","api_key":"` + channelKey + `","hotel_code":"H1"}}`,
 				status: 200, want: []string{`{"data":{"success":true,"errors":null}}`}},
 			{name: "test_connection refused: a wrong key is still a 200", method: "POST", path: "/api/v1/channels/test_connection", cred: credKeyP1,
 				body:   `{"channel":"OpenChannel","settings":{"endpoint":"{ep}","api_key":"wrong","hotel_code":"H1"}}`,
@@ -123,6 +125,8 @@ func TestChannelRoutes(t *testing.T) {
 			{name: "activate", method: "POST", path: "/api/v1/channels/{c1}/activate", cred: credKeyP1, status: 200,
 				want: []string{`"message":"Channel activated"`}},
 			{name: "activate again", method: "POST", path: "/api/v1/channels/{c1}/activate", cred: credKeyP1, status: 200},
+			{name: "the activation's exchange is in the channel log", method: "GET", path: "/api/v1/channels/{c1}/logs", cred: credKeyP1, status: 200,
+				want: []string{`"method":"GET"`, `mapping_details/?hotel_code=H1`, `"status_code":200`}, never: []string{channelKey}},
 			{name: "active", method: "GET", path: "/api/v1/channels/{c1}", cred: credKeyP1, status: 200,
 				want: []string{`"is_active":true`, `"expected_removal_date":null`}},
 			{name: "full sync", method: "POST", path: "/api/v1/channels/{c1}/full_sync", cred: credKeyP1, status: 200},
@@ -137,7 +141,7 @@ func TestChannelRoutes(t *testing.T) {
 				status: 200, want: []string{`"api_key":"***"`, `"derived_option":{"rate":[]}`}},
 			{name: "the kept key still works", method: "POST", path: "/api/v1/channels/test_connection", cred: credKeyP1,
 				body: `{"channel_id":"{c1}"}`, status: 200, want: []string{`"success":true`}},
-			{name: "events", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c1}", cred: credKeyP1, status: 200,
+			{name: "events", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c1}&pagination[limit]=100", cred: credKeyP1, status: 200,
 				want: []string{`"event":"created"`, `"event":"activated"`, `"event":"changed"`}},
 			{name: "events out of reach", method: "GET", path: "/api/v1/channel_events?filter[channel_id]={c2}", cred: credKeyP1, status: 200,
 				want: []string{`"total":0`}},
@@ -157,6 +161,35 @@ func TestChannelRoutes(t *testing.T) {
 				sc.never[i] = ids.Replace(inv.x(sc.never[i]))
 			}
 			t.Run(sc.name, func(t *testing.T) { inv.run(t, sc) })
+		}
+	})
+}
+
+// TestChannelActivationPushes activates a mapped channel through the API
+// and runs the pusher: the test channel receives the full sync, and the
+// per-room plan's rate at its max_persons.
+func TestChannelActivationPushes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		inv, ota := channelInventory(t, cfg)
+		c1 := createChannel(t, inv, credKeyP1, channelBody(ota.Endpoint(), "{p1}", "H1",
+			`{"rate_plan_id":"{rp1}","settings":{"room_type_code":"DBL","rate_plan_code":"BAR","occupancy":2}}`))
+		if status, body := inv.do("POST", "/api/v1/channels/"+c1+"/activate", credKeyP1, ""); status != 200 {
+			t.Fatalf("activate: %d %s", status, body)
+		}
+		pusher := &channelpush.Pusher{Store: inv.st, Client: openchannel.NewClient(true)}
+		for range 10 {
+			if n, err := pusher.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			} else if n == 0 {
+				break
+			}
+		}
+		if len(ota.Requests()) == 0 {
+			t.Fatalf("the channel received nothing after activation")
+		}
+		cell, ok := ota.Cell("DBL", "BAR", inv.d0)
+		if !ok || cell.Rates[2] != "100.00" || !cell.HasAvailability {
+			t.Errorf("channel cell DBL/BAR on %s = %+v (%v), want availability and the rate for 2, 100.00", inv.d0, cell, ok)
 		}
 	})
 }
@@ -185,10 +218,10 @@ func TestChannelRuleRoutes(t *testing.T) {
 			{name: "a channel of another property", method: "POST", path: "/api/v1/channel_availability_rules", cred: credOwnerA,
 				body: rule("{p1}", c2, "{rt1}"), status: 422, want: []string{`"affected_channels"`}},
 			{name: "no title", method: "POST", path: "/api/v1/channel_availability_rules", cred: credOwnerA,
-				body: `{"channel_availability_rule":{"property_id":"{p1}","type":"close_out","start_date":"{d0}","affected_channels":["{c1}"],"affected_room_types":["{rt1}"]}}`,
+				body:   `{"channel_availability_rule":{"property_id":"{p1}","type":"close_out","start_date":"{d0}","affected_channels":["{c1}"],"affected_room_types":["{rt1}"]}}`,
 				status: 422, want: []string{`"title":["can't be blank"]`}},
 			{name: "a bad type", method: "POST", path: "/api/v1/channel_availability_rules", cred: credOwnerA,
-				body: `{"channel_availability_rule":{"property_id":"{p1}","title":"x","type":"nope","start_date":"{d0}","affected_channels":["{c1}"],"affected_room_types":["{rt1}"]}}`,
+				body:   `{"channel_availability_rule":{"property_id":"{p1}","title":"x","type":"nope","start_date":"{d0}","affected_channels":["{c1}"],"affected_room_types":["{rt1}"]}}`,
 				status: 422, want: []string{`"type"`}},
 			{name: "update", method: "PUT", path: "/api/v1/channel_availability_rules/{r1}", cred: credKeyP1,
 				body: `{"channel_availability_rule":{"type":"close_out","days":[]}}`, status: 200,

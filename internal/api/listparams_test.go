@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/openchannel"
+	"github.com/keycard/keycard/internal/openchanneltest"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -67,6 +69,8 @@ var listRoutes = []listRoute{
 	{path: "/api/v1/channels/options", miss: "filter[is_active]=true", time: "created_at", order: "title"},
 	{path: "/api/v1/channel_events", miss: "filter[status]=failed", time: "inserted_at", order: "event", paged: true},
 	{path: "/api/v1/channel_availability_rules", miss: "filter[type]=close_out", time: "inserted_at", order: "start_date", paged: true},
+	{path: "/api/v1/channels/{channel}/logs", miss: "filter[status_code]=500", time: "inserted_at", order: "method", paged: true},
+	{path: "/api/v1/channel_events/{event}/logs", miss: "filter[method]=POST", time: "created_at", order: "url", paged: true},
 	{path: "/api/v1/webhooks/{hook}/deliveries", miss: "filter[attempts][gte]=1", time: "created_at", order: "status", paged: true},
 }
 
@@ -95,8 +99,15 @@ func TestListParameters(t *testing.T) {
 		hook := bk.send(t, "POST", "/api/v1/webhooks", credOwnerA, `{"webhook":{"property_id":"{p1}","callback_url":"https://93.184.216.34/h",
 			"event_mask":"*","is_active":true,"send_data":true}}`, 201)
 		ids = append(ids, "{hook}", data(hook)["id"].(string))
+		// A channel on a test channel server, probed once: its channel log
+		// then has an exchange.
+		f.setAPI(func(c *Config) { c.Channels = openchannel.NewClient(true) })
+		ota := openchanneltest.New(t, "k", "L1", channelMapping)
 		channel := bk.send(t, "POST", "/api/v1/channels", credOwnerA, `{"channel":{"channel":"OpenChannel","properties":["{p1}"],
-			"settings":{"endpoint":"https://93.184.216.34/ota/","hotel_code":"L1"}}}`, 201)
+			"settings":{"endpoint":"`+ota.Endpoint()+`","api_key":"k","hotel_code":"L1"}}}`, 201)
+		bk.send(t, "POST", "/api/v1/channels/test_connection", credOwnerA, `{"channel_id":"`+data(channel)["id"].(string)+`"}`, 200)
+		events := bk.send(t, "GET", "/api/v1/channel_events?filter[event]=test_connection", credOwnerA, "", 200)["data"].([]any)
+		ids = append(ids, "{channel}", data(channel)["id"].(string), "{event}", events[0].(map[string]any)["id"].(string))
 		bk.send(t, "POST", "/api/v1/channel_availability_rules", credOwnerA, `{"channel_availability_rule":{"property_id":"{p1}","title":"Hold",
 			"type":"max_availability","value":3,"start_date":"{d0}","affected_channels":["`+data(channel)["id"].(string)+`"],"affected_room_types":["{rt1}"]}}`, 201)
 		bk.send(t, "POST", "/api/v1/group_users", credOwnerA, `{"invite":{"group_id":"{groupLis}","user_email":"g@example.com","role":"user"}}`, 201)
@@ -211,7 +222,7 @@ func TestListRoutes(t *testing.T) {
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	covered := map[string]bool{}
 	for _, lr := range listRoutes {
-		covered[strings.ReplaceAll(lr.path, "{hook}", "{id}")] = true
+		covered[strings.NewReplacer("{hook}", "{id}", "{channel}", "{id}", "{event}", "{id}").Replace(lr.path)] = true
 	}
 	notLists := map[string]bool{"/api/v1/availability": true, "/api/v1/restrictions": true, "/api/v1/organization": true,
 		"/api/v1/openapi.json": true, "/healthz": true, "/readyz": true,

@@ -172,3 +172,48 @@ func TestChannelScope(t *testing.T) {
 		}
 	})
 }
+
+func TestChannelRuleQueuesCells(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		h := newHotel(t, cfg)
+		ctx := context.Background()
+		ch, err := newChannel(t, h, h.owner, "H1", mapping(h.a.ID, "DBL", "BAR", 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := func() int {
+			t.Helper()
+			n, err := h.st.ChannelOutboxSize(ctx, ch.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := size(); n != 0 {
+			t.Fatalf("outbox of a new inactive channel = %d, want 0", n)
+		}
+		r := &keycard.ChannelAvailabilityRule{}
+		if err := r.Apply(&keycard.ChannelRuleChange{PropertyID: &h.property, Title: new("Close"), Type: new(keycard.RuleCloseOut),
+			StartDate: new(h.d0.String()), EndDateSent: true, EndDate: (h.d0 + 3).String(),
+			AffectedChannels: &[]string{ch.ID}, AffectedRoomTypes: &[]string{h.rt}}, nil).Err(); err != nil {
+			t.Fatal(err)
+		}
+		rule, err := h.st.CreateChannelRule(ctx, h.owner, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := size(); n == 0 {
+			t.Errorf("a rule on a mapped room type queued nothing")
+		}
+		// A change and a delete queue what the rule covered, in their own transactions.
+		if _, err := h.st.UpdateChannelRule(ctx, h.owner, rule.ID, &keycard.ChannelRuleChange{AffectedRoomTypes: &[]string{h.rt2}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.st.DeleteChannelRule(ctx, h.owner, rule.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.st.ChannelRule(ctx, h.owner, rule.ID); keycard.ErrorCode(err) != keycard.ENotFound {
+			t.Errorf("deleted rule: %v, want not found", err)
+		}
+	})
+}
