@@ -511,3 +511,29 @@ func TestChannelBookingPushedBack(t *testing.T) {
 		}
 	})
 }
+
+// TestChannelCreateShowsInboundKey: POST /channels answers the inbound
+// key once; GET never shows it; the key works for the new connection.
+func TestChannelCreateShowsInboundKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ch := newChannelHotel(t, cfg)
+		out := ch.send(t, "POST", "/api/v1/channels", credOwnerA, `{"channel":{"channel":"OpenChannel","properties":["{p1}"],
+			"settings":{"endpoint":"https://ota.example/api/","api_key":"k","hotel_code":"H7"}}}`, 201)
+		a := data(out)["attributes"].(map[string]any)
+		key, _ := a["inbound_api_key"].(string)
+		if !strings.HasPrefix(key, "kcc_") {
+			t.Fatalf("POST /channels answered no inbound key: %v", a)
+		}
+		id := data(out)["id"].(string)
+		if got := ch.send(t, "GET", "/api/v1/channels/"+id, credOwnerA, "", 200); strings.Contains(toJSON(got), "kcc_") {
+			t.Errorf("GET /channels/:id shows the inbound key: %v", got)
+		}
+		if storetest.Contains(t, cfg, key) {
+			t.Error("the inbound key is stored in clear")
+		}
+		// Inactive: the key authenticates, and the channel may not book yet.
+		if status, body := ch.push(t, "new_booking", key, ocBooking("H7", "new", "N-1", "DBL", "BAR", `1`)); status != 403 || !strings.Contains(body, "not active") {
+			t.Errorf("push with the new key on the inactive channel: %d %s", status, body)
+		}
+	})
+}

@@ -79,17 +79,20 @@ func (t *tx) issueInboundKey(ctx context.Context, channelID string) (string, err
 	return key, nil
 }
 
-// RollInboundKey gives the connection id a new inbound key, which p must
-// reach, and returns it: shown once, the old one withdrawn at once.
+// RollInboundKey gives the connection id, which p may change, a new
+// inbound key and returns it: shown once, the old one withdrawn at once.
+// The audit log and the channel's events record it (never the key).
 func (s *Store) RollInboundKey(ctx context.Context, p *keycard.Principal, id string) (string, error) {
 	var key string
 	err := s.write(ctx, func(t *tx) error {
-		if _, err := s.channelPropertyOf(ctx, t, p, id); err != nil {
+		ch, err := s.changeableChannel(ctx, t, p, id)
+		if err != nil {
 			return err
 		}
-		var err error
-		key, err = t.issueInboundKey(ctx, id)
-		return err
+		if key, err = t.issueInboundKey(ctx, id); err != nil {
+			return err
+		}
+		return s.channelHappened(ctx, t, p, ch, keycard.AuditChannelChanged, map[string]any{"changed": []string{"inbound_api_key"}})
 	})
 	return key, err
 }

@@ -463,9 +463,14 @@ func (s *Store) CreateChannel(ctx context.Context, p *keycard.Principal, c *keyc
 		if err := saveChannelRatePlans(ctx, t, c, nil); err != nil {
 			return err
 		}
+		key, err := t.issueInboundKey(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		if out, err = s.channel(ctx, t, p, c.ID); err != nil {
 			return err
 		}
+		out.InboundAPIKey = key
 		if err := s.channelHappened(ctx, t, p, out, keycard.AuditChannelCreated, nil); err != nil {
 			return err
 		}
