@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -369,9 +371,15 @@ func TestChannelUnmappedBooking(t *testing.T) {
 		if got := ch.availD1(t); got != 0 {
 			t.Errorf("the mapped booking left availability %d, want 0", got)
 		}
-		known, err := ch.st.KnownMappings(context.Background(), ch.ownerA, ch.chA)
-		if err != nil || len(known) != 1 || known[0].Type != keycard.KnownMappingManual || known[0].RatePlanID != ch.rp1 {
-			t.Errorf("known mappings = %+v, %v", known, err)
+		ch.ids["chA"] = ch.chA
+		got := ch.send(t, "GET", "/api/v1/channels/{chA}", credOwnerA, "", 200)
+		var kinds []string
+		for _, item := range data(got)["relationships"].(map[string]any)["known_mappings"].(map[string]any)["data"].([]any) {
+			a := item.(map[string]any)["attributes"].(map[string]any)
+			kinds = append(kinds, fmt.Sprint(a["type"], " ", a["room_type_code"], "/", a["rate_plan_code"], " ", a["room_type_id"] == ch.rt1, a["rate_plan_id"] == ch.rp1))
+		}
+		if want := []string{"auto DBL/BAR true true", "manual SUITE/FLEX true true"}; !slices.Equal(kinds, want) {
+			t.Errorf("GET /channels/:id known_mappings: %q, want %q", kinds, want)
 		}
 	})
 }

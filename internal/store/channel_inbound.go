@@ -97,24 +97,6 @@ func (s *Store) RollInboundKey(ctx context.Context, p *keycard.Principal, id str
 	return key, err
 }
 
-// channelPropertyOf returns the property of connection id, which p must
-// reach (else not found).
-func (s *Store) channelPropertyOf(ctx context.Context, t *tx, p *keycard.Principal, id string) (string, error) {
-	if !keycard.ValidID(id) {
-		return "", keycard.NotFound()
-	}
-	r, args := reach(s.dialect, p)
-	var prop string
-	err := t.QueryRow(ctx, `SELECT property_id FROM channels WHERE id = ? AND property_id IN `+r, append([]any{id}, args...)...).Scan(&prop)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", keycard.NotFound()
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: channel: %w", err)
-	}
-	return prop, nil
-}
-
 // channelMappings returns what resolves the codes of connection id's
 // bookings.
 func (s *Store) channelMappings(ctx context.Context, t *tx, channelID, propertyID string) (*keycard.ChannelMappings, error) {
@@ -174,21 +156,6 @@ func knownMappings(ctx context.Context, t *tx, channelID string) ([]keycard.Know
 		out = append(out, k)
 	}
 	return out, rows.Err()
-}
-
-// KnownMappings returns the known mappings of connection id, which p must
-// reach: what GET /channels/:id shows as known_mappings.
-func (s *Store) KnownMappings(ctx context.Context, p *keycard.Principal, id string) ([]keycard.KnownMapping, error) {
-	var out []keycard.KnownMapping
-	err := s.read(ctx, func(t *tx) error {
-		if _, err := s.channelPropertyOf(ctx, t, p, id); err != nil {
-			return err
-		}
-		var err error
-		out, err = knownMappings(ctx, t, id)
-		return err
-	})
-	return out, err
 }
 
 // channelBooking prepares a channel's booking write, under the property's
