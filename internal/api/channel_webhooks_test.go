@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/channelpush"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/openchanneltest"
+	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
 )
@@ -542,6 +544,39 @@ func TestChannelCreateShowsInboundKey(t *testing.T) {
 		// Inactive: the key authenticates, and the channel may not book yet.
 		if status, body := ch.push(t, "new_booking", key, ocBooking("H7", "new", "N-1", "DBL", "BAR", `1`)); status != 403 || !strings.Contains(body, "not active") {
 			t.Errorf("push with the new key on the inactive channel: %d %s", status, body)
+		}
+	})
+}
+
+// TestChannelPushThrottle: refused channel pushes (no key, a made-up
+// key, a valid key for another hotel) count toward the address's failure
+// throttle, as failed user keys do; a valid push still passes.
+func TestChannelPushThrottle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ch := newChannelHotel(t, cfg)
+		f := ch.fixture
+		f.setAuth(func(c *auth.Config) {
+			c.Limiter, c.AuthFailLimit = ratelimit.NewMemory(time.Now), 4
+		})
+		bad := "198.51.100.77:1"
+		path := "/api/v1/channel_webhooks/open_channel/new_booking"
+		body := func(hotel, code string) string { return ch.x(ocBooking(hotel, "new", code, "DBL", "BAR", `1`)) }
+		for i, tc := range []struct {
+			key, hotel string
+			status     int
+		}{{"", "H1", 403}, {"kcc_" + strings.Repeat("b", 46), "H1", 403}, {ch.keyB, "H1", 404}, {ch.keyB, "H1", 404}} {
+			if status, out := f.from("POST", path, bad, "", http.Header{"Api-Key": {tc.key}}, body(tc.hotel, "T-1")); status != tc.status {
+				t.Fatalf("refused push %d: %d %s, want %d", i, status, out, tc.status)
+			}
+		}
+		if status, out := f.from("POST", path, bad, "", http.Header{"Api-Key": {ch.keyB}}, body("H1", "T-1")); status != 429 {
+			t.Errorf("5th refused push: %d %s, want 429", status, out)
+		}
+		if status, out := f.from("POST", path, bad, "", http.Header{"Api-Key": {"kcc_x"}}, body("H1", "T-1")); status != 429 {
+			t.Errorf("a bad key from the throttled address: %d %s, want 429", status, out)
+		}
+		if status, out := f.from("POST", path, bad, "", http.Header{"Api-Key": {ch.keyA}}, body("H1", "T-2")); status != 200 {
+			t.Errorf("a valid push from the throttled address: %d %s, want 200", status, out)
 		}
 	})
 }
