@@ -80,6 +80,7 @@ Commands:
   key create|list|show|update|roll|withdraw
                          manage your API keys on that server
   audit                  read the audit log of your keys and sign-ins on that server
+  channel list|test|sync your channels on that server: list them, test one, sync one in full
   version                print the version and the revision it was built from
 
 Run "keycard help COMMAND" or "keycard COMMAND --help" for a command's flags.
@@ -124,6 +125,8 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		return keyCmd(ctx, rest, getenv, stdin, stdout)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout)
+	case "channel":
+		return channelCmd(ctx, rest, getenv, stdout)
 	case "version", "--version":
 		fs := newFlagSet("version", stdout)
 		setUsage(fs, stdout, "usage: keycard version\n\nPrints keycard's version, the VCS revision and time it was built from, and the Go release.\n")

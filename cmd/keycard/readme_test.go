@@ -91,7 +91,9 @@ func errorBody(status int, body string) string {
 // demo prints, with the real curl against a demo server: each must exit
 // 0 with a 2xx answer. The README's placeholders are filled from the
 // demo: $BASE its address, $TOKEN a session of its owner, $KEY its key,
-// <property id> Hotel Alfama, $REVISION_ID the revision its feed holds.
+// <property id> Hotel Alfama, $REVISION_ID the revision its feed holds,
+// $RATE_PLAN_ID and $ROOM_TYPE_ID a rate plan of Hotel Alfama and its
+// room type, $CHANNEL_ID a channel of it.
 // A README line marked with readmeSkip is not run.
 func TestREADMECurl(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
@@ -119,6 +121,19 @@ func TestREADMECurl(t *testing.T) {
 		"REVISION_ID": feed["data"].([]any)[0].(map[string]any)["id"].(string),
 	}
 	property := props0(t, base+"/api/v1", pms)
+	// The channel walk-through's placeholders: a channel the reader made
+	// (here with another hotel code than the README's), and a room type and
+	// rate plan of the property.
+	_, rps := call(t, "GET", base+"/api/v1/rate_plans?filter[property_id]="+property, pms, "")
+	rp := rps["data"].([]any)[0].(map[string]any)
+	roomType := rp["relationships"].(map[string]any)["room_type"].(map[string]any)["data"].(map[string]any)
+	vars["RATE_PLAN_ID"], vars["ROOM_TYPE_ID"] = rp["id"].(string), roomType["id"].(string)
+	status, ch := call(t, "POST", base+"/api/v1/channels", pms, `{"channel":{"channel":"OpenChannel","properties":["`+property+`"],
+		"settings":{"endpoint":"https://ota.invalid/readme/","hotel_code":"README-TEST"}}}`)
+	if status != 201 {
+		t.Fatalf("create the walk-through's channel: %d", status)
+	}
+	vars["CHANNEL_ID"] = ch["data"].(map[string]any)["id"].(string)
 
 	// Subtests are named by the line's path: a line may carry a password.
 	pathOf := regexp.MustCompile(`\$BASE(/[^"' ]*)`)

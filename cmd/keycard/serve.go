@@ -117,7 +117,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 		mux.Handle("GET /metrics", m.Handler())
 	}
 	ui := web.New(web.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, SecureCookies: cfg.SecureCookies,
-		Metrics: m, ClientIP: cfg.TrustedProxies})
+		Metrics: m, ClientIP: cfg.TrustedProxies, Channels: channels})
 	mux.Handle("/", ui)
 	return singleSlashes(mux), apiSrv
 }

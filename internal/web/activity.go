@@ -57,6 +57,15 @@ var eventWords = map[string]string{
 
 	keycard.AuditGroupPropertyAdded:   "Property put into a group",
 	keycard.AuditGroupPropertyRemoved: "Property taken out of a group",
+
+	keycard.AuditChannelCreated:     "Channel added",
+	keycard.AuditChannelChanged:     "Channel changed",
+	keycard.AuditChannelActivated:   "Channel activated",
+	keycard.AuditChannelDeactivated: "Channel deactivated",
+	keycard.AuditChannelDeleted:     "Channel deleted",
+	keycard.AuditChannelRuleCreated: "Channel availability rule created",
+	keycard.AuditChannelRuleChanged: "Channel availability rule changed",
+	keycard.AuditChannelRuleDeleted: "Channel availability rule deleted",
 }
 
 func (s *Server) activityPage(w http.ResponseWriter, r *http.Request) error {
@@ -419,6 +428,21 @@ func (nm *names) say(e *keycard.AuditEvent) string {
 			return prop + " put into the group " + group
 		}
 		return prop + " taken out of the group " + group
+	case keycard.AuditChannelCreated, keycard.AuditChannelChanged, keycard.AuditChannelActivated, keycard.AuditChannelDeactivated,
+		keycard.AuditChannelDeleted:
+		out := "“" + str("channel_title") + "” of " + nm.property(str("property_id"), "")
+		if changed, ok := d["changed"].([]any); ok && len(changed) > 0 {
+			var fields []string
+			for _, c := range changed {
+				if f, ok := c.(string); ok {
+					fields = append(fields, strings.ReplaceAll(f, "_", " "))
+				}
+			}
+			out += "; changed: " + strings.Join(fields, ", ")
+		}
+		return out
+	case keycard.AuditChannelRuleCreated, keycard.AuditChannelRuleChanged, keycard.AuditChannelRuleDeleted:
+		return "“" + str("title") + "” of " + nm.property(str("property_id"), "")
 	}
 	return ""
 }

@@ -26,7 +26,8 @@ var files embed.FS
 // page is what the layout template renders around a page's own content.
 type page struct {
 	Title string
-	// Nav names the navigation entry of the page: "keys" or "properties".
+	// Nav names the navigation entry of the page: "keys", "properties"
+	// or "channels".
 	Nav     string
 	CSRF    string
 	User    *keycard.User
@@ -67,6 +68,8 @@ func (s *Server) funcs() template.FuncMap {
 		"clock":    func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"sentence": sentence,
+		// list makes the arguments of a template that takes several.
+		"list": func(v ...any) []any { return v },
 	}
 }
 

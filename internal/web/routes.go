@@ -8,6 +8,7 @@ const (
 	pathAPIKeys    = "/organization/api-keys"
 	pathActivity   = "/organization/api-keys/activity"
 	pathProperties = "/properties"
+	pathChannels   = "/organization/channels"
 )
 
 // routes registers every route of the UI. Each route names its method, its
@@ -48,6 +49,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /organization/settings", userForm(s.saveOrgSettings))
 
 	mux.Handle("GET /properties", user(s.propertiesPage))
+
+	// Channels are reached through the user's properties, as in the API.
+	mux.Handle("GET /organization/channels", user(s.channelsPage))
+	mux.Handle("POST /organization/channels", userForm(s.createChannel))
+	mux.Handle("GET /organization/channels/{id}", user(s.channelPage))
+	mux.Handle("POST /organization/channels/{id}/mapping", userForm(s.saveChannelMapping))
+	mux.Handle("POST /organization/channels/{id}/{action}", userForm(s.channelAction))
 
 	// Anything else is an HTML 404, not the mux's plain text.
 	mux.Handle("/", public(s.notFound))

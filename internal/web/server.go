@@ -1,5 +1,5 @@
 // Package web serves keycard's HTML UI: sign-in, the Organisation page's
-// API Keys section and the Properties page. Pages are rendered on the
+// API Keys section, the Properties page and the Channels page. Pages are rendered on the
 // server with html/template from embedded files; a small script only adds
 // the Copy button and the withdraw dialog, and everything works without it.
 package web
@@ -16,6 +16,7 @@ import (
 	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/metrics"
+	"github.com/keycard/keycard/internal/openchannel"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -40,6 +41,8 @@ type Server struct {
 	secureCookies bool
 	metrics       *metrics.Metrics
 	clientIP      clientip.Resolver
+	// channels calls channels from the Channels page.
+	channels *openchannel.Client
 }
 
 // Config is everything the UI server is made of.
@@ -56,6 +59,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// ClientIP says how a request's client address is found.
 	ClientIP clientip.Resolver
+	// Channels calls channels from the Channels page; nil is a client
+	// that refuses private addresses.
+	Channels *openchannel.Client
 }
 
 // New returns the UI server made of cfg. It parses the templates and
@@ -64,6 +70,10 @@ type Config struct {
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, auth: cfg.Auth, mode: cfg.Mode, log: cfg.Log, mux: http.NewServeMux(),
 		origin: http.NewCrossOriginProtection(), secureCookies: cfg.SecureCookies, metrics: cfg.Metrics, clientIP: cfg.ClientIP}
+	s.channels = cfg.Channels
+	if s.channels == nil {
+		s.channels = openchannel.NewClient(false)
+	}
 	s.static = loadAssets()
 	s.pages = parsePages(s.funcs())
 	s.routes(s.mux)
