@@ -12,6 +12,7 @@ import (
 	"github.com/keycard/keycard/internal/api"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/loadtest"
+	"github.com/keycard/keycard/internal/secretbox"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -79,6 +80,17 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	seed, err := loadtest.Seed(ctx, st)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
+	}
+	// The channels are local servers: the bench lets pushes reach
+	// loopback, as --allow-private-webhooks does.
+	cfg.Webhooks.AllowPrivate = true
+	box, err := secretbox.LoadKeyFile(cfg.Webhooks.KeyFile, true) // the server loads the same key
+	if err != nil {
+		return err
+	}
+	st.SetSecretBox(box)
+	if err := loadtest.SeedChannels(ctx, st, seed); err != nil {
+		return err
 	}
 
 	ln, err := listen("127.0.0.1:0")

@@ -45,6 +45,8 @@ type Config struct {
 	DebugAddr string
 	// Webhooks configures webhook delivery.
 	Webhooks WebhookConfig
+	// Channels configures the pushes to channels.
+	Channels ChannelConfig
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies clientip.Resolver
 	// AuthFailLimit is how many failed authentications a client address
@@ -101,6 +103,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.IntVar(&c.cfg.SignInLimits.PerAddress, "sign-in-address-rate-limit", 30, "failed password sign-ins per minute per client address, whatever the email; 0 is no limit (env KEYCARD_SIGN_IN_ADDRESS_RATE_LIMIT)")
 		fs.IntVar(&c.cfg.SignInLimits.PerAccount, "sign-in-account-limit", 50, "failed password sign-ins per hour per account from all addresses together, after which its password sign-ins pause for the hour; 0 is no limit (env KEYCARD_SIGN_IN_ACCOUNT_LIMIT)")
 		c.webhookFlags(fs)
+		c.channelFlags(fs)
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of proxies whose X-Forwarded-For names the client address (env KEYCARD_TRUSTED_PROXIES)")
 		fs.IntVar(&c.cfg.AuthFailLimit, "auth-fail-limit", 20, "failed authentications (bad keys, tokens, passwords) per minute per client address before a minute's 429s; 0 is no limit (env KEYCARD_AUTH_FAIL_LIMIT)")
 		fs.StringVar(&c.auditRetention, "audit-retention", "8760h", "how long audit events are kept, e.g. 8760h for a year (env KEYCARD_AUDIT_RETENTION)")
@@ -211,6 +214,9 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 	}
 	if c.server {
 		if err := c.resolveWebhooks(getenv, set); err != nil {
+			return Config{}, err
+		}
+		if err := c.resolveChannels(getenv, set); err != nil {
 			return Config{}, err
 		}
 	}

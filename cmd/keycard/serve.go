@@ -194,6 +194,8 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 		return err
 	}
 	defer stopWebhooks()
+	stopChannels := startChannels(cfg, st, log)
+	defer stopChannels()
 	handler, apiSrv := newHandler(cfg, st, authn, limiter, m, sender, log)
 
 	if cfg.DebugAddr != "" {
@@ -258,6 +260,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	// The background loop flushes key usage once more as it stops.
 	stopBG()
 	<-bgDone
+	stopChannels()
 	stopWebhooks()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -170,6 +170,13 @@ type Seeded struct {
 	outOfScope                   string   // a property the restricted key does not reach
 	plans                        []string // the rate plans of properties[0]
 	first                        keycard.Date
+	// owner made everything; channelPlans and syncPlans are the rate plans
+	// of properties[1] (the one with 10 channels) and properties[2] (the
+	// full sync's).
+	owner                   *keycard.Principal
+	channelPlans, syncPlans []string
+	// channels, once SeedChannels ran, are the channel servers.
+	channels *benchChannels
 }
 
 func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
@@ -185,7 +192,7 @@ func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 	if err != nil {
 		return nil, err
 	}
-	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1}
+	seed := &Seeded{first: keycard.Today(time.Now(), "") + 1, owner: owner}
 	for i := range Properties {
 		prop, err := st.CreateProperty(ctx, owner, &keycard.Property{Title: fmt.Sprintf("Bench Hotel %02d", i), Currency: "EUR",
 			Settings: keycard.DefaultPropertySettings()}, "")
@@ -209,8 +216,13 @@ func Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 			if err != nil {
 				return nil, err
 			}
-			if i == 0 {
+			switch i {
+			case 0:
 				seed.plans = append(seed.plans, rp.ID)
+			case channelProperty:
+				seed.channelPlans = append(seed.channelPlans, rp.ID)
+			case syncProperty:
+				seed.syncPlans = append(seed.syncPlans, rp.ID)
 			}
 		}
 	}
@@ -289,19 +301,28 @@ func benchRoutes(s *Seeded) []benchRoute {
 		}},
 		{"GET /restrictions 30d x 20", "GET", 200, func(int) (string, http.Header, string) { return read, key, "" }},
 		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
-			var b strings.Builder
-			b.WriteString(`{"values":[`)
-			for j, plan := range s.plans[:10] {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, `{"property_id":%q,"rate_plan_id":%q,"date_from":%q,"date_to":%q,"rate":"%d.00","min_stay_arrival":%d}`,
-					s.properties[0], plan, s.first.String(), last.String(), 100+i%50, 1+i%3)
-			}
-			b.WriteString(`]}`)
-			return "/api/v1/restrictions", key, b.String()
+			return "/api/v1/restrictions", key, restrictionsBody(s.properties[0], s.plans[:10], s.first, last, i)
+		}},
+		{ChannelRoute, "POST", 200, func(i int) (string, http.Header, string) {
+			return "/api/v1/restrictions", key, restrictionsBody(s.properties[channelProperty], s.channelPlans[:10], s.first, last, i)
 		}},
 	}
+}
+
+// restrictionsBody is a POST /restrictions body: a rate and a min stay
+// for each of plans over from..to, varying with i.
+func restrictionsBody(property string, plans []string, from, to keycard.Date, i int) string {
+	var b strings.Builder
+	b.WriteString(`{"values":[`)
+	for j, plan := range plans {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"property_id":%q,"rate_plan_id":%q,"date_from":%q,"date_to":%q,"rate":"%d.00","min_stay_arrival":%d}`,
+			property, plan, from.String(), to.String(), 100+i%50, 1+i%3)
+	}
+	b.WriteString(`]}`)
+	return b.String()
 }
 
 // propertyByKey is GET /api/v1/properties/:id with the all-properties
@@ -491,9 +512,10 @@ func ms(d time.Duration) string {
 
 // Report is what a run measured.
 type Report struct {
-	opts    Options
-	results []benchResult
-	soak    *soakResult
+	opts     Options
+	results  []benchResult
+	soak     *soakResult
+	channels *channelFigures
 }
 
 // Run drives load at the server at base, seeded with seed: it first books
@@ -506,6 +528,13 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 	if err := seedBookings(ctx, client, base, seed); err != nil {
 		return nil, err
 	}
+	if seed.channels != nil {
+		// The channels' first full syncs go out before any route is driven.
+		defer seed.channels.close()
+		if err := seed.channels.settled(ctx, seed.channels.ids, time.Minute); err != nil {
+			return nil, err
+		}
+	}
 	conns := benchConns(base, opts.Concurrency)
 	defer closeAll(conns)
 	r := &Report{opts: opts}
@@ -513,6 +542,9 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 	r.results, err = profiled(opts.CPUProfile, func() ([]benchResult, error) {
 		return runBench(ctx, conns, seed, opts, progress)
 	})
+	if err == nil && seed.channels != nil && opts.wants(ChannelRoute) {
+		r.channels, err = measureChannels(ctx, base, seed, progress)
+	}
 	if err == nil && opts.Soak > 0 {
 		r.soak, err = runSoak(ctx, base, seed, opts, progress)
 	}
@@ -522,6 +554,9 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 // Print writes the route table and the soak's figures.
 func (r *Report) Print(w io.Writer) {
 	printBench(w, r.results, r.opts)
+	if r.channels != nil {
+		r.channels.print(w, r.results)
+	}
 	if r.soak != nil {
 		r.soak.print(w, r.opts)
 	}
@@ -530,7 +565,8 @@ func (r *Report) Print(w io.Writer) {
 // RouteNames returns the names of the routes a run drives, in order.
 func RouteNames() []string {
 	var out []string
-	for _, rt := range benchRoutes(&Seeded{properties: []string{"a", "b"}, plans: make([]string, RatePlans)}) {
+	for _, rt := range benchRoutes(&Seeded{properties: []string{"a", "b", "c"}, plans: make([]string, RatePlans),
+		channelPlans: make([]string, RatePlans)}) {
 		out = append(out, rt.name)
 	}
 	return out

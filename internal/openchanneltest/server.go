@@ -86,6 +86,8 @@ type Server struct {
 	applied  map[string]bool
 	cells    map[Key]*Cell
 	received chan struct{}
+	observe  func(Request)
+	delay    time.Duration
 }
 
 // New starts a channel that expects apiKey and hotelCode and describes
@@ -116,6 +118,29 @@ func (s *Server) SetMapping(m keycard.MappingDetails) {
 	s.mu.Lock()
 	s.mapping = m
 	s.mu.Unlock()
+}
+
+// SetDelay makes every changes request take d longer to answer, as a
+// slow channel does (so that pushes are under way when a test acts).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
+}
+
+// SetObserver sets a function called with each changes request once it
+// is recorded (and applied), on the request's goroutine.
+func (s *Server) SetObserver(fn func(Request)) {
+	s.mu.Lock()
+	s.observe = fn
+	s.mu.Unlock()
+}
+
+// CellCount returns how many cells the channel holds.
+func (s *Server) CellCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cells)
 }
 
 // Requests returns a copy of the changes requests received so far.
@@ -170,8 +195,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	mode := s.mode
+	mode, delay := s.mode, s.delay
 	s.mu.Unlock()
+	if delay > 0 && strings.HasSuffix(r.URL.Path, openchannel.RouteChanges) {
+		time.Sleep(delay) // the channel's own slowness, not a test's synchronisation
+	}
 	route := strings.TrimPrefix(r.URL.Path, "/api/")
 	var body []byte
 	if r.Method == http.MethodPost {
@@ -184,7 +212,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		req.At, req.Body, req.Status = time.Now(), body, status
 		s.mu.Lock()
 		s.requests = append(s.requests, req)
+		observe := s.observe
 		s.mu.Unlock()
+		if observe != nil {
+			observe(req)
+		}
 		select {
 		case s.received <- struct{}{}:
 		default:

@@ -110,7 +110,13 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 		}
 		res.TaskIDs = taskIDs(props, used)
 		for _, prop := range slices.Sorted(maps.Keys(props)) {
-			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariCell) bool) {
+				for _, c := range order {
+					if rtProps[cells[c].rt] == prop && !yield(ariCell{roomTypeID: rtIDs[cells[c].rt], day: cells[c].day}) {
+						return
+					}
+				}
+			}, func(yield func(ariChange) bool) {
 				for _, c := range order {
 					if rtProps[cells[c].rt] != prop {
 						continue
@@ -270,7 +276,14 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 		}
 		res.TaskIDs = taskIDs(props, used)
 		for _, prop := range slices.Sorted(maps.Keys(props)) {
-			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariChange) bool) {
+			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariCell) bool) {
+				for i := range cells {
+					rp := optionPlans[cells[i].option]
+					if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: cells[i].day}) {
+						return
+					}
+				}
+			}, func(yield func(ariChange) bool) {
 				for i := range cells {
 					rp := optionPlans[cells[i].option]
 					if rp.PropertyID != prop {

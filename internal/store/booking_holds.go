@@ -288,7 +288,13 @@ func giveToShortHolds(ctx context.Context, t *tx, id string, delta map[night]int
 // change moved: each night's availability as it now stands.
 func (s *Store) enqueueBookingARI(ctx context.Context, t *tx, p *keycard.Principal, propertyID string, moved []night) error {
 	var qerr error
-	err := s.enqueueARI(ctx, t, propertyID, p.UserID, func(yield func(ariChange) bool) {
+	err := s.enqueueARI(ctx, t, propertyID, p.UserID, func(yield func(ariCell) bool) {
+		for _, k := range moved {
+			if !yield(ariCell{roomTypeID: k.roomType, day: k.day}) {
+				return
+			}
+		}
+	}, func(yield func(ariChange) bool) {
 		for _, k := range moved {
 			var n int64
 			if err := t.QueryRow(ctx, `SELECT availability FROM room_type_days WHERE room_type_id = ? AND day = ?`, k.roomType, int64(k.day)).Scan(&n); err != nil {

@@ -16,56 +16,11 @@ import (
 // full sync row means "every day the horizon holds" whenever it is sent.
 const fullSyncTo = keycard.Date(1 << 30)
 
-// mappedPlan is a keycard rate plan an active channel pushes.
-type mappedPlan struct {
-	channelID, ratePlanID, roomTypeID, parentID string
-}
-
-// outboxMark is one outbox row to write: days of a mapped plan.
+// outboxMark is one channel_outbox row to write: days of a mapped plan
+// for one channel (a full sync, a rule's days).
 type outboxMark struct {
 	channelID, ratePlanID string
 	span                  keycard.DaySpan
-}
-
-// mappedPlans returns the keycard rate plans of a property that its
-// active channels push (read-only mappings left out).
-func (t *tx) mappedPlans(ctx context.Context, propertyID string) ([]mappedPlan, error) {
-	rows, err := t.Query(ctx, `SELECT DISTINCT crp.channel_id, crp.rate_plan_id, rp.room_type_id, COALESCE(rp.parent_rate_plan_id, '')
-		FROM channels c JOIN channel_rate_plans crp ON crp.channel_id = c.id JOIN rate_plans rp ON rp.id = crp.rate_plan_id
-		WHERE c.property_id = ? AND c.is_active = ? AND crp.read_only = ?`, propertyID, true, false)
-	if err != nil {
-		return nil, fmt.Errorf("store: mapped rate plans: %w", err)
-	}
-	defer rows.Close()
-	var out []mappedPlan
-	for rows.Next() {
-		var m mappedPlan
-		if err := rows.Scan(&m.channelID, &m.ratePlanID, &m.roomTypeID, &m.parentID); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// parents returns, for each plan of the property that has a parent,
-// its parent's id (so that a change of a parent reaches the plans derived
-// from it, at any depth).
-func (t *tx) parents(ctx context.Context, propertyID string) (map[string]string, error) {
-	rows, err := t.Query(ctx, `SELECT id, parent_rate_plan_id FROM rate_plans WHERE property_id = ? AND parent_rate_plan_id IS NOT NULL`, propertyID)
-	if err != nil {
-		return nil, fmt.Errorf("store: rate plan parents: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, parent string
-		if err := rows.Scan(&id, &parent); err != nil {
-			return nil, err
-		}
-		out[id] = parent
-	}
-	return out, rows.Err()
 }
 
 // cellChanges is what a write changed, for the outbox: days of rate plans
@@ -88,46 +43,84 @@ func (c *cellChanges) add(m *map[string][]keycard.DaySpan, id string, from, to k
 	(*m)[id] = append(spans, keycard.DaySpan{From: from, To: to})
 }
 
-// markChannelCells writes the outbox rows for what changed in a property:
-// for each active channel, the days of each mapped plan whose values
-// changed, directly, through a plan it derives from, or through its room
-// type's availability. With no active channel mapping the property, it
-// costs one query.
+// markChannelCells records what changed in a property for its active
+// channels, in t: one channel_changes row per changed span of a rate plan
+// or room type, at the property's next seq, under the property's lock
+// (every writer of ARI takes it first), so that rows commit in seq order.
+// With no active channel on the property it costs one query.
 func (t *tx) markChannelCells(ctx context.Context, propertyID string, c *cellChanges, now time.Time) error {
 	if len(c.plans) == 0 && len(c.roomTypes) == 0 {
 		return nil
 	}
-	mapped, err := t.mappedPlans(ctx, propertyID)
-	if err != nil || len(mapped) == 0 {
+	active, err := t.hasActiveChannels(ctx, propertyID)
+	if err != nil || !active {
 		return err
 	}
-	return t.markMapped(ctx, propertyID, mapped, c, now)
+	return t.markChanges(ctx, propertyID, c)
 }
 
-// markMapped is markChannelCells for the mapped plans of the property.
-func (t *tx) markMapped(ctx context.Context, propertyID string, mapped []mappedPlan, c *cellChanges, now time.Time) error {
-	var err error
-	var parents map[string]string
-	if len(c.plans) > 0 && slices.ContainsFunc(mapped, func(m mappedPlan) bool { return m.parentID != "" }) {
-		if parents, err = t.parents(ctx, propertyID); err != nil {
-			return err
+// hasActiveChannels reports whether a property has an active channel.
+func (t *tx) hasActiveChannels(ctx context.Context, propertyID string) (bool, error) {
+	var n int
+	err := t.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM channels WHERE property_id = ? AND is_active = ? LIMIT 1) x`,
+		propertyID, true).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: property channels: %w", err)
+	}
+	return n > 0, nil
+}
+
+// changeRow is one channel_changes row to write.
+type changeRow struct {
+	kind, target string
+	span         keycard.DaySpan
+}
+
+// markChanges upserts the channel_changes rows of c at the property's
+// next seq.
+func (t *tx) markChanges(ctx context.Context, propertyID string, c *cellChanges) error {
+	if err := lockProperties(ctx, t, []string{propertyID}); err != nil {
+		return err
+	}
+	var seq int64
+	// Past every row and every channel's cursor: sent rows are deleted, and
+	// a seq must never go back below a cursor.
+	if err := t.QueryRow(ctx, `SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(seq), 0) AS n FROM channel_changes WHERE property_id = ?
+		UNION ALL SELECT COALESCE(MAX(push_cursor), 0) FROM channels WHERE property_id = ?) x`, propertyID, propertyID).Scan(&seq); err != nil {
+		return fmt.Errorf("store: channel changes: %w", err)
+	}
+	var rows []changeRow
+	for _, k := range []struct {
+		kind string
+		m    map[string][]keycard.DaySpan
+	}{{"p", c.plans}, {"r", c.roomTypes}} {
+		for id, spans := range k.m {
+			for _, sp := range keycard.MergeSpans(spans, 0, fullSyncTo) {
+				rows = append(rows, changeRow{k.kind, id, sp})
+			}
 		}
 	}
-	var marks []outboxMark
-	for _, m := range mapped {
-		var spans []keycard.DaySpan
-		spans = append(spans, c.roomTypes[m.roomTypeID]...)
-		// The plan itself and the plans it derives from.
-		seen := map[string]bool{}
-		for id := m.ratePlanID; id != "" && !seen[id]; id = parents[id] {
-			seen[id] = true
-			spans = append(spans, c.plans[id]...)
+	slices.SortFunc(rows, func(a, b changeRow) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.target, b.target), cmp.Compare(a.span.From, b.span.From))
+	})
+	for chunk := range slices.Chunk(rows, 500) {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO channel_changes (id, property_id, kind, target_id, date_from, date_to, seq) VALUES `)
+		args := make([]any, 0, len(chunk)*7)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, newID(), propertyID, r.kind, r.target, int64(r.span.From), int64(r.span.To), seq)
 		}
-		for _, sp := range keycard.MergeSpans(spans, 0, fullSyncTo) {
-			marks = append(marks, outboxMark{m.channelID, m.ratePlanID, sp})
+		b.WriteString(` ON CONFLICT (property_id, kind, target_id, date_from, date_to) DO UPDATE SET seq = excluded.seq`)
+		if _, err := t.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("store: channel changes: %w", err)
 		}
 	}
-	return t.markOutbox(ctx, marks, now)
+	t.channelWork = true
+	return nil
 }
 
 // markOutbox upserts outbox rows: a new row, or a row naming the same
@@ -228,9 +221,9 @@ func (t *tx) markChannelRoomTypes(ctx context.Context, channelIDs, roomTypeIDs [
 	return t.markOutbox(ctx, marks, time.Now())
 }
 
-// markChannelPlans queues every day of the rate plans ids (and of the
-// plans derived from them) for the active channels of a property that
-// push them, in t: what an edit of a plan's defaults calls for.
+// markChannelPlans records every day of the rate plans ids (and so of
+// the plans derived from them) for the active channels of a property, in
+// t: what an edit of a plan's defaults calls for.
 func (t *tx) markChannelPlans(ctx context.Context, propertyID string, ids []string) error {
 	c := &cellChanges{}
 	for _, id := range ids {
@@ -239,8 +232,8 @@ func (t *tx) markChannelPlans(ctx context.Context, propertyID string, ids []stri
 	return t.markChannelCells(ctx, propertyID, c, time.Now())
 }
 
-// markChannelRoomType queues every day of a room type for the active
-// channels of a property that push its plans.
+// markChannelRoomType records every day of a room type for the active
+// channels of a property.
 func (t *tx) markChannelRoomType(ctx context.Context, propertyID, roomTypeID string) error {
 	c := &cellChanges{}
 	c.add(&c.roomTypes, roomTypeID, 0, fullSyncTo)
@@ -252,22 +245,29 @@ func (t *tx) markChannelRoomType(ctx context.Context, propertyID, roomTypeID str
 // once rather than at the pusher's next poll.
 func (s *Store) SetChannelWake(fn func()) { s.channelWake = fn }
 
-// markChannelARI queues for the property's active channels the cells an
-// ARI write changed, as changes yields them (an availability change names
-// a room type, a restriction change a rate plan). changes is not called
-// when no active channel maps the property.
-func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, changes func(yield func(ariChange) bool)) error {
-	mapped, err := t.mappedPlans(ctx, propertyID)
-	if err != nil || len(mapped) == 0 {
+// markChannelARI records for the property's active channels the cells
+// an ARI write changed, as cells yields them (an availability change names
+// a room type, a restriction change a rate plan). cells is not called
+// when the property has no active channel.
+func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, cells func(yield func(ariCell) bool)) error {
+	active, err := t.hasActiveChannels(ctx, propertyID)
+	if err != nil || !active {
 		return err
 	}
 	c := &cellChanges{}
-	for ch := range changes {
+	for ch := range cells {
 		if ch.ratePlanID != "" {
 			c.add(&c.plans, ch.ratePlanID, ch.day, ch.day)
 		} else {
 			c.add(&c.roomTypes, ch.roomTypeID, ch.day, ch.day)
 		}
 	}
-	return t.markMapped(ctx, propertyID, mapped, c, s.now())
+	return t.markChanges(ctx, propertyID, c)
+}
+
+// QueueChannelFullSync queues a full sync of a channel in a transaction of
+// its own, whoever asks: for operators' tools and the bench (the API's
+// full_sync checks the caller first).
+func (s *Store) QueueChannelFullSync(ctx context.Context, channelID string) error {
+	return s.write(ctx, func(t *tx) error { return t.queueChannelFullSync(ctx, channelID) })
 }

@@ -32,13 +32,26 @@ type OutboxRow struct {
 	Version    int64
 }
 
+// ChangeRow is one channel_changes row a push read: days of a rate plan
+// (Kind "p") or of a room type (Kind "r") of the channel's property.
+type ChangeRow struct {
+	Kind, TargetID string
+	From, To       keycard.Date
+	Seq            int64
+}
+
 // ChannelPush is a push claimed for a channel: the channel's connection,
-// its mappings, and the outbox rows the push answers for.
+// its mappings, the outbox rows of the channel and the changes of its
+// property past its cursor that the push answers for.
 type ChannelPush struct {
 	Channel  keycard.Channel
 	Lease    string
 	Failures int
 	Rows     []OutboxRow
+	// Changes are the property's changes from Cursor (excluded) to MaxSeq
+	// (included), all of them.
+	Changes        []ChangeRow
+	Cursor, MaxSeq int64
 	// Sent are the rows the push sends (set by ChannelPushDays): those of
 	// the plans within MaxPushPlanDays, and those wholly in the past.
 	Sent []OutboxRow
@@ -54,6 +67,7 @@ func (p *ChannelPush) Seed() string {
 	for _, r := range p.Sent {
 		b.WriteString("|" + r.ID + ":" + strconv.FormatInt(r.Version, 10))
 	}
+	b.WriteString("|changes:" + strconv.FormatInt(p.Cursor, 10) + ".." + strconv.FormatInt(p.MaxSeq, 10))
 	return b.String()
 }
 
@@ -66,7 +80,8 @@ func (s *Store) ClaimChannelPushes(ctx context.Context, now time.Time, lease tim
 	err := s.write(ctx, func(t *tx) error {
 		rows, err := t.Query(ctx, `SELECT c.id FROM channels c WHERE c.is_active = ? AND c.next_push_at <= ?
 			AND (c.push_claimed_until IS NULL OR c.push_claimed_until < ?)
-			AND EXISTS (SELECT 1 FROM channel_outbox o WHERE o.channel_id = c.id)
+			AND (EXISTS (SELECT 1 FROM channel_outbox o WHERE o.channel_id = c.id)
+				OR EXISTS (SELECT 1 FROM channel_changes cc WHERE cc.property_id = c.property_id AND cc.seq > c.push_cursor))
 			ORDER BY c.next_push_at, c.id LIMIT `+strconv.Itoa(limit)+s.dialect.skipLocked(), true, micros(now), micros(now))
 		if err != nil {
 			return fmt.Errorf("store: due channels: %w", err)
@@ -108,8 +123,9 @@ func (s *Store) ClaimChannelPushes(ctx context.Context, now time.Time, lease tim
 func (s *Store) loadPush(ctx context.Context, t *tx, id string, p *ChannelPush) error {
 	c := &p.Channel
 	var sealed []byte
-	err := t.QueryRow(ctx, `SELECT id, property_id, channel, title, currency, endpoint, hotel_code, api_key_sealed, push_failures
-		FROM channels WHERE id = ?`, id).Scan(&c.ID, &c.PropertyID, &c.Adapter, &c.Title, &c.Currency, &c.Endpoint, &c.HotelCode, &sealed, &p.Failures)
+	err := t.QueryRow(ctx, `SELECT id, property_id, channel, title, currency, endpoint, hotel_code, api_key_sealed, push_failures,
+		push_cursor FROM channels WHERE id = ?`, id).Scan(&c.ID, &c.PropertyID, &c.Adapter, &c.Title, &c.Currency, &c.Endpoint,
+		&c.HotelCode, &sealed, &p.Failures, &p.Cursor)
 	if err != nil {
 		return fmt.Errorf("store: claimed channel: %w", err)
 	}
@@ -143,17 +159,69 @@ func (s *Store) loadPush(ctx context.Context, t *tx, id string, p *ChannelPush) 
 	if err != nil {
 		return fmt.Errorf("store: channel outbox rows: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var r OutboxRow
 		var from, to int64
 		if err := rows.Scan(&r.ID, &r.RatePlanID, &from, &to, &r.Version); err != nil {
+			rows.Close()
 			return err
 		}
 		r.From, r.To = keycard.Date(from), keycard.Date(to)
 		p.Rows = append(p.Rows, r)
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return p.loadChanges(ctx, t)
+}
+
+// loadChanges reads the changes of the channel's property past its
+// cursor, oldest first: up to MaxPushRows, but whole writes only (the rows
+// of one seq), so that the cursor may move to the last seq read.
+func (p *ChannelPush) loadChanges(ctx context.Context, t *tx) error {
+	read := func(cond string, arg int64, limit string) ([]ChangeRow, error) {
+		rows, err := t.Query(ctx, `SELECT kind, target_id, date_from, date_to, seq FROM channel_changes WHERE property_id = ? AND `+cond+`
+			ORDER BY seq, id`+limit, p.Channel.PropertyID, arg)
+		if err != nil {
+			return nil, fmt.Errorf("store: channel changes: %w", err)
+		}
+		defer rows.Close()
+		var out []ChangeRow
+		for rows.Next() {
+			var r ChangeRow
+			var from, to int64
+			if err := rows.Scan(&r.Kind, &r.TargetID, &from, &to, &r.Seq); err != nil {
+				return nil, err
+			}
+			r.From, r.To = keycard.Date(from), keycard.Date(to)
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	rows, err := read("seq > ?", p.Cursor, " LIMIT "+strconv.Itoa(MaxPushRows))
+	if err != nil {
+		return err
+	}
+	p.MaxSeq = p.Cursor
+	if n := len(rows); n == MaxPushRows {
+		last := rows[n-1].Seq
+		if rows[0].Seq == last {
+			// One write of more rows than a push reads: all of it.
+			if rows, err = read("seq = ?", last, ""); err != nil {
+				return err
+			}
+		} else {
+			for len(rows) > 0 && rows[len(rows)-1].Seq == last {
+				rows = rows[:len(rows)-1]
+			}
+		}
+	}
+	if len(rows) > 0 {
+		p.MaxSeq = rows[len(rows)-1].Seq
+	}
+	p.Changes = rows
+	return nil
 }
 
 // ChannelPushDays reads the current values of what a claimed push names,
@@ -171,63 +239,96 @@ func (s *Store) ChannelPushDays(ctx context.Context, p *ChannelPush, now time.Ti
 		}
 		today := keycard.Today(now, tz)
 		lo, hi := today, today+keycard.Date(horizon)-1
-		// The days of each keycard plan, in the order of its first row.
-		spans := map[string][]keycard.DaySpan{}
-		var order []string
-		rowsOf := map[string][]OutboxRow{}
-		for _, r := range p.Rows {
-			if _, ok := spans[r.RatePlanID]; !ok {
-				order = append(order, r.RatePlanID)
-				spans[r.RatePlanID] = nil
+		plans, err := s.ratePlans(ctx, t, `rp.property_id = ? ORDER BY rp.title, rp.id`, []any{p.Channel.PropertyID})
+		if err != nil {
+			return err
+		}
+		byID := map[string]*keycard.RatePlan{}
+		for _, rp := range plans {
+			byID[rp.ID] = rp
+		}
+		// The keycard plans the channel pushes, in mapping order.
+		var mapped []string
+		for _, m := range p.Channel.RatePlans {
+			if !m.ReadOnly && byID[m.RatePlanID] != nil && !slices.Contains(mapped, m.RatePlanID) {
+				mapped = append(mapped, m.RatePlanID)
 			}
-			spans[r.RatePlanID] = append(spans[r.RatePlanID], keycard.DaySpan{From: r.From, To: r.To})
+		}
+		// The property's changes, as days of mapped plans: a plan's own,
+		// those of the plans it derives from, its room type's.
+		changed := map[string][]keycard.DaySpan{}
+		for _, id := range mapped {
+			rp := byID[id]
+			for _, c := range p.Changes {
+				hit := c.Kind == "r" && c.TargetID == rp.RoomTypeID
+				seen := map[string]bool{}
+				for a := rp; !hit && a != nil && !seen[a.ID]; a = byID[a.ParentRatePlanID] {
+					seen[a.ID] = true
+					hit = c.Kind == "p" && c.TargetID == a.ID
+				}
+				if hit {
+					changed[id] = append(changed[id], keycard.DaySpan{From: c.From, To: c.To})
+				}
+			}
+		}
+		// The channel's own rows (full syncs, rules) per plan; those of
+		// plans it no longer pushes are dropped.
+		own := map[string][]keycard.DaySpan{}
+		rowsOf := map[string][]OutboxRow{}
+		p.Sent = p.Sent[:0]
+		for _, r := range p.Rows {
+			if !slices.Contains(mapped, r.RatePlanID) {
+				p.Sent = append(p.Sent, r)
+				continue
+			}
+			own[r.RatePlanID] = append(own[r.RatePlanID], keycard.DaySpan{From: r.From, To: r.To})
 			rowsOf[r.RatePlanID] = append(rowsOf[r.RatePlanID], r)
 		}
-		p.Sent = p.Sent[:0]
-		budget := MaxPushPlanDays
+		count := func(spans []keycard.DaySpan) int {
+			n := 0
+			for _, s := range spans {
+				n += int(s.To-s.From) + 1
+			}
+			return n
+		}
 		type planSpans struct {
 			id    string
 			spans []keycard.DaySpan
 		}
 		var todo []planSpans
+		budget := MaxPushPlanDays
 		qFrom, qTo := hi, lo
-		for _, id := range order {
-			sp := keycard.MergeSpans(spans[id], lo, hi)
-			days := 0
-			for _, s := range sp {
-				days += int(s.To-s.From) + 1
-			}
+		for _, id := range mapped {
 			per := max(1, len(mappingsOf(p.Channel.RatePlans, id)))
-			if days > 0 && len(todo) > 0 && days*per > budget {
-				continue // the next push sends it
+			spans := keycard.MergeSpans(changed[id], lo, hi)
+			budget -= count(spans) * per
+			if rows := rowsOf[id]; len(rows) > 0 {
+				ownSpans := keycard.MergeSpans(own[id], lo, hi)
+				cost := count(ownSpans) * per
+				if cost > 0 && budget-cost < 0 && len(todo) > 0 {
+					// The next push sends it (the property's changes go now).
+				} else {
+					budget -= cost
+					p.Sent = append(p.Sent, rows...)
+					spans = keycard.MergeSpans(append(spans, ownSpans...), lo, hi)
+				}
 			}
-			budget -= days * per
-			p.Sent = append(p.Sent, rowsOf[id]...)
-			if days == 0 || len(mappingsOf(p.Channel.RatePlans, id)) == 0 {
-				continue // in the past, or no longer pushed: dropped
+			if len(spans) == 0 {
+				continue
 			}
-			todo = append(todo, planSpans{id, sp})
-			qFrom, qTo = min(qFrom, sp[0].From), max(qTo, sp[len(sp)-1].To)
+			todo = append(todo, planSpans{id, spans})
+			qFrom, qTo = min(qFrom, spans[0].From), max(qTo, spans[len(spans)-1].To)
 		}
 		if len(todo) == 0 {
 			return nil
 		}
 		from = qFrom
 		q := keycard.ARIQuery{PropertyID: p.Channel.PropertyID, From: qFrom, To: qTo}
-		plans, err := s.ratePlans(ctx, t, `rp.property_id = ? ORDER BY rp.title, rp.id`, []any{q.PropertyID})
-		if err != nil {
-			return err
-		}
 		var selected []selectedOption
-		byID := map[string]*keycard.RatePlan{}
-		for _, rp := range plans {
-			byID[rp.ID] = rp
-		}
 		for _, ps := range todo {
-			if rp := byID[ps.id]; rp != nil {
-				for i := range rp.Options {
-					selected = append(selected, selectedOption{rp, &rp.Options[i]})
-				}
+			rp := byID[ps.id]
+			for i := range rp.Options {
+				selected = append(selected, selectedOption{rp, &rp.Options[i]})
 			}
 		}
 		values, err := s.optionDays(ctx, t, q, withAncestors(plans, selected))
@@ -249,9 +350,6 @@ func (s *Store) ChannelPushDays(ctx context.Context, p *ChannelPush, now time.Ti
 		n := int(qTo-qFrom) + 1
 		for _, ps := range todo {
 			rp := byID[ps.id]
-			if rp == nil {
-				continue // deleted since
-			}
 			for _, group := range channelPlans(mappingsOf(p.Channel.RatePlans, ps.id)) {
 				first := group[0]
 				o := rp.Option(first.Occupancy)
@@ -406,7 +504,8 @@ func (s *Store) CompleteChannelPush(ctx context.Context, p *ChannelPush, o PushO
 				last = micros(now)
 			}
 			res, err = t.Exec(ctx, `UPDATE channels SET push_lease = NULL, push_claimed_until = NULL, next_push_at = 0, push_failures = 0,
-				last_push_at = COALESCE(?, last_push_at) WHERE id = ? AND push_lease = ?`, last, p.Channel.ID, p.Lease)
+				last_push_at = COALESCE(?, last_push_at), push_cursor = CASE WHEN push_cursor < ? THEN ? ELSE push_cursor END
+				WHERE id = ? AND push_lease = ?`, last, p.MaxSeq, p.MaxSeq, p.Channel.ID, p.Lease)
 		} else {
 			res, err = t.Exec(ctx, `UPDATE channels SET push_lease = NULL, push_claimed_until = NULL, next_push_at = ?,
 				push_failures = push_failures + 1, last_error = ?, last_error_at = ? WHERE id = ? AND push_lease = ?`,
@@ -422,6 +521,11 @@ func (s *Store) CompleteChannelPush(ctx context.Context, p *ChannelPush, o PushO
 		if !o.Sent || o.OK {
 			if err := deleteSent(ctx, t, p.Channel.ID, p.Sent); err != nil {
 				return err
+			}
+			// The changes every active channel of the property has sent.
+			if _, err := t.Exec(ctx, `DELETE FROM channel_changes WHERE property_id = ? AND seq <= (SELECT COALESCE(MIN(push_cursor), ?)
+				FROM channels WHERE property_id = ? AND is_active = ?)`, p.Channel.PropertyID, p.MaxSeq, p.Channel.PropertyID, true); err != nil {
+				return fmt.Errorf("store: channel changes sent: %w", err)
 			}
 		}
 		if !o.Sent {
@@ -477,12 +581,15 @@ func deleteSent(ctx context.Context, t *tx, channelID string, rows []OutboxRow) 
 	return nil
 }
 
-// ChannelOutboxSize returns how many outbox rows a channel has, for
-// tests and metrics.
-func (s *Store) ChannelOutboxSize(ctx context.Context, channelID string) (int, error) {
+// ChannelBacklog returns how many rows a channel has yet to send: its
+// own outbox rows and its property's changes past its cursor, for tests
+// and the bench.
+func (s *Store) ChannelBacklog(ctx context.Context, channelID string) (int, error) {
 	var n int
 	err := s.read(ctx, func(t *tx) error {
-		return t.QueryRow(ctx, `SELECT COUNT(*) FROM channel_outbox WHERE channel_id = ?`, channelID).Scan(&n)
+		return t.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM channel_outbox WHERE channel_id = c.id)
+			+ (SELECT COUNT(*) FROM channel_changes cc WHERE cc.property_id = c.property_id AND cc.seq > c.push_cursor)
+			FROM channels c WHERE c.id = ?`, channelID).Scan(&n)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +86,7 @@ func (r *channelRig) drain(t *testing.T, limit int) int {
 	ctx := context.Background()
 	n := 0
 	for {
-		size, err := r.h.st.ChannelOutboxSize(ctx, r.id)
+		size, err := r.h.st.ChannelBacklog(ctx, r.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +297,7 @@ func TestChannelDownConverges(t *testing.T) {
 		if r.outcome["failed"] != 10 || r.outcome["ok"] != 1 {
 			t.Fatalf("outcomes while down: %v", r.outcome)
 		}
-		size, err := h.st.ChannelOutboxSize(ctx, r.id)
+		size, err := h.st.ChannelBacklog(ctx, r.id)
 		if err != nil || size > 3*testHorizon*testHorizon {
 			t.Fatalf("outbox after 1000 writes: %d rows (%v)", size, err)
 		}
@@ -314,4 +315,121 @@ func TestChannelDownConverges(t *testing.T) {
 		}
 		r.converged(t)
 	})
+}
+
+// TestChannelPushFailure: a channel that fails gets the push again with
+// the same request_id while nothing changed, each failure is a sync_error
+// channel event with its log and a sync_error webhook, and a change made
+// meanwhile goes out with a new request_id once the channel is back.
+func TestChannelPushFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		r := newChannelRig(t, cfg)
+		h := r.h
+		if _, _, err := h.st.CreateWebhook(ctx, h.owner, &keycard.Webhook{PropertyID: h.property, CallbackURL: "https://hooks.example.com/kc",
+			EventMask: keycard.EventSyncError, IsActive: true, SendData: true}); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		r.ch.ForgetRequests()
+		write := func(rate string) {
+			t.Helper()
+			if _, err := h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
+				Dates: keycard.Dates{From: h.d0, To: h.d0, Days: keycard.EveryDay}, Rate: json.RawMessage(rate)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(`"111.00"`)
+		for _, m := range []openchanneltest.Mode{openchanneltest.Failing, openchanneltest.Refusing} {
+			r.ch.SetMode(m)
+			if _, err := r.pusher.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs := r.ch.Requests()
+		if len(reqs) != 2 {
+			t.Fatalf("%d requests while failing", len(reqs))
+		}
+		// The failed requests carried a request id in their body.
+		id := requestIDOf(t, reqs[0].Body)
+		if id == "" || requestIDOf(t, reqs[1].Body) != id {
+			t.Fatalf("request ids of a retry: %q, %q", id, requestIDOf(t, reqs[1].Body))
+		}
+		r.ch.SetMode(openchanneltest.Up)
+		r.drain(t, 2)
+		if got := r.ch.Requests()[2].RequestID; got != id {
+			t.Fatalf("the retry that succeeded has request id %q, want %q", got, id)
+		}
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); c.Rates[2] != "111.00" {
+			t.Fatalf("channel after the retry: %+v", c)
+		}
+		write(`"112.00"`)
+		r.drain(t, 2)
+		reqs = r.ch.Requests()
+		if last := reqs[len(reqs)-1]; last.RequestID == id || !last.Applied {
+			t.Fatalf("a new change reused request id %q (applied %t)", id, last.Applied)
+		}
+		// (Sent changes are deleted: a later write must still come after
+		// the channel's cursor.)
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); c.Rates[2] != "112.00" {
+			t.Fatalf("channel after a write that followed a drained outbox: %+v", c)
+		}
+
+		events, logs, hooks, err := store.ChannelHistory(ctx, h.st, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed []keycard.ChannelEvent
+		for _, e := range events {
+			if e.Type == keycard.ChannelEventSyncError {
+				failed = append(failed, e)
+				if e.Status != keycard.ChannelEventFailed {
+					t.Fatalf("sync_error event status %q", e.Status)
+				}
+			}
+		}
+		if len(failed) != 2 || len(hooks) != 2 {
+			t.Fatalf("%d sync_error events, %d webhooks; want 2 each", len(failed), len(hooks))
+		}
+		var hook struct {
+			Event   string         `json:"event"`
+			Payload map[string]any `json:"payload"`
+		}
+		if err := json.Unmarshal([]byte(hooks[0]), &hook); err != nil || hook.Event != "sync_error" ||
+			hook.Payload["channel_event_id"] != failed[0].ID || hook.Payload["channel_id"] != r.id || hook.Payload["error_type"] != "general_error" {
+			t.Fatalf("sync_error webhook: %s", hooks[0])
+		}
+		statuses := map[string]int{}
+		for _, l := range logs {
+			statuses[l.ChannelEventID] = l.Status
+			if strings.Contains(l.RequestBody, "channel-key") {
+				t.Fatal("the channel's api key is in the channel log")
+			}
+		}
+		if statuses[failed[0].ID] != 500 || statuses[failed[1].ID] != 200 {
+			t.Fatalf("logs of the failures: %v", statuses)
+		}
+		if len(logs) != len(events)-countType(events, keycard.ChannelEventFullSync) {
+			t.Fatalf("%d logs for %d events", len(logs), len(events))
+		}
+	})
+}
+
+func countType(events []keycard.ChannelEvent, typ string) int {
+	n := 0
+	for _, e := range events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+func requestIDOf(t *testing.T, body []byte) string {
+	t.Helper()
+	ns, err := openchannel.ParseChanges(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns[0].RequestID
 }

@@ -42,12 +42,6 @@ func AddTestChannel(ctx context.Context, s *Store, propertyID, endpoint, apiKey,
 	return id, err
 }
 
-// QueueChannelFullSync queues a full sync of a channel in a transaction
-// of its own.
-func QueueChannelFullSync(ctx context.Context, s *Store, channelID string) error {
-	return s.write(ctx, func(t *tx) error { return t.queueChannelFullSync(ctx, channelID) })
-}
-
 // AddTestRule inserts a channel availability rule directly.
 func AddTestRule(ctx context.Context, s *Store, r keycard.ChannelAvailabilityRule) error {
 	return s.write(ctx, func(t *tx) error {
@@ -74,4 +68,56 @@ func AddTestRule(ctx context.Context, s *Store, r keycard.ChannelAvailabilityRul
 		}
 		return t.markChannelRoomTypes(ctx, r.ChannelIDs, r.RoomTypeIDs, r.StartDate, r.EndDate)
 	})
+}
+
+// ChannelHistory returns a channel's events and logs, oldest first, and
+// the bodies of the sync_error webhook deliveries queued.
+func ChannelHistory(ctx context.Context, s *Store, channelID string) (events []keycard.ChannelEvent, logs []keycard.ChannelLog, hooks []string, err error) {
+	err = s.read(ctx, func(t *tx) error {
+		rows, err := t.Query(ctx, `SELECT id, type, status, payload FROM channel_events WHERE channel_id = ? ORDER BY created_at, id`, channelID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var e keycard.ChannelEvent
+			var payload string
+			if err := rows.Scan(&e.ID, &e.Type, &e.Status, &payload); err != nil {
+				rows.Close()
+				return err
+			}
+			e.Payload = []byte(payload)
+			events = append(events, e)
+		}
+		rows.Close()
+		rows, err = t.Query(ctx, `SELECT COALESCE(channel_event_id, ''), request_id, status, error, request_body FROM channel_logs
+			WHERE channel_id = ? ORDER BY created_at, id`, channelID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var l keycard.ChannelLog
+			var status int64
+			if err := rows.Scan(&l.ChannelEventID, &l.RequestID, &status, &l.Error, &l.RequestBody); err != nil {
+				rows.Close()
+				return err
+			}
+			l.Status = int(status)
+			logs = append(logs, l)
+		}
+		rows.Close()
+		rows, err = t.Query(ctx, `SELECT body FROM webhook_deliveries WHERE event = ? ORDER BY created_at, id`, keycard.EventSyncError)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b string
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			hooks = append(hooks, b)
+		}
+		return rows.Err()
+	})
+	return
 }

@@ -258,12 +258,22 @@ type ariChange struct {
 	values     map[string]any
 }
 
+// ariCell is a cell an ARI change names: a day of a room type (its
+// availability) or of a rate plan (its rates and restrictions).
+type ariCell struct {
+	roomTypeID, ratePlanID string
+	day                    keycard.Date
+}
+
 // enqueueARI queues ari events of one property, and marks the cells they
 // name for its channels: changes yields the property's changes, and is
-// called only when some webhook or channel may hear them.
-func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string, changes func(yield func(ariChange) bool)) error {
-	// The same changes go to the property's channels (see channel_outbox.go).
-	if err := s.markChannelARI(ctx, t, propertyID, changes); err != nil {
+// called only when some webhook may hear them; cells yields the cells
+// they name (cheaply: no values), and is called only when some active
+// channel maps the property.
+func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string, cells func(yield func(ariCell) bool),
+	changes func(yield func(ariChange) bool)) error {
+	// The cells go to the property's channels (see channel_outbox.go).
+	if err := s.markChannelARI(ctx, t, propertyID, cells); err != nil {
 		return err
 	}
 	hooks, err := s.activeWebhooks(ctx, t, propertyID)
