@@ -195,7 +195,7 @@ func (s *Server) channelAvailabilityCheck(w http.ResponseWriter, r *http.Request
 		// The rest is read as a new booking's push is (the status judged
 		// above).
 		h.Status = keycard.StatusNew
-		bw := openChannelBooking(f, h)
+		bw := openChannelRead(f, h, true)
 		var st store.ChannelStay
 		var dok bool
 		if bw.Change.ArrivalDate != nil {

@@ -63,7 +63,11 @@ func openChannelHead(f *fields) ocHead {
 // keeps. A full card number is masked here, as Channex masks the cards
 // pushed to its non-secure host, and never goes further; the CVV is
 // dropped.
-func openChannelBooking(f *fields, h ocHead) store.BookingWrite {
+func openChannelBooking(f *fields, h ocHead) store.BookingWrite { return openChannelRead(f, h, false) }
+
+// openChannelRead is openChannelBooking; for an availability check
+// (check), which does not verify prices, a night may come without one.
+func openChannelRead(f *fields, h ocHead, check bool) store.BookingWrite {
 	switch h.Status {
 	case keycard.StatusNew, keycard.StatusModified, keycard.StatusCancelled:
 	case "":
@@ -125,7 +129,7 @@ func openChannelBooking(f *fields, h ocHead) store.BookingWrite {
 	var codes []keycard.ChannelRoomCodes
 	c.RoomsSent = true
 	if raw := f.raw("rooms"); raw != nil {
-		c.Rooms, codes = openChannelRooms(raw, f.errs)
+		c.Rooms, codes = openChannelRooms(raw, f.errs, check)
 	}
 	c.ServicesSent, c.DepositsSent = true, true
 	if raw := f.raw("services"); raw != nil && !isNull(raw) {
@@ -166,7 +170,7 @@ func ocMoney(raw json.RawMessage) json.RawMessage {
 // openChannelRooms decodes the rooms of a push: each night's price keyed
 // by its date, the room's stay from its first to its last night, and its
 // codes (the room type's, and the first night's rate plan code).
-func openChannelRooms(raw json.RawMessage, errs keycard.FieldErrors) ([]keycard.RoomChange, []keycard.ChannelRoomCodes) {
+func openChannelRooms(raw json.RawMessage, errs keycard.FieldErrors, check bool) ([]keycard.RoomChange, []keycard.ChannelRoomCodes) {
 	var list []json.RawMessage
 	if isNull(raw) || json.Unmarshal(raw, &list) != nil {
 		errs.Add("rooms", "must be a list of rooms")
@@ -224,6 +228,9 @@ func openChannelRooms(raw json.RawMessage, errs keycard.FieldErrors) ([]keycard.
 			}
 			dates = append(dates, day)
 			price := ocMoney(d.Price)
+			if price == nil && check {
+				price = json.RawMessage(`"0"`)
+			}
 			if price == nil {
 				errs.Add("rooms", n+"days price "+keycard.MsgBlank)
 				continue
