@@ -3,6 +3,7 @@ package keycard
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 )
 
@@ -167,4 +168,27 @@ func StayOpen(days []Restrictions, avail []int32, rooms int) bool {
 		}
 	}
 	return true
+}
+
+// UnmappedRoom is a room of an unmapped_booking event: its place in the
+// booking and the codes that mapped to nothing.
+type UnmappedRoom struct {
+	Index        int    `json:"index"`
+	RoomTypeCode string `json:"room_type_code"`
+	RatePlanCode string `json:"rate_plan_code"`
+}
+
+// UnmappedRooms returns the rooms an open unmapped_booking event awaits
+// a mapping for (nothing for any other event).
+func (e *ChannelEvent) UnmappedRooms() []UnmappedRoom {
+	if e.Type != ChannelEventUnmappedBooking || e.Status != "open" {
+		return nil
+	}
+	var p struct {
+		Rooms []UnmappedRoom `json:"rooms"`
+	}
+	if json.Unmarshal(e.Payload, &p) != nil {
+		return nil
+	}
+	return p.Rooms
 }
