@@ -94,7 +94,7 @@ func (s *Server) probeChannel(r *http.Request) (*keycard.Channel, error) {
 		return nil, errNotAnObject()
 	}
 	f, _ := readFields(body)
-	if raw := f.raw("channel"); raw != nil && len(raw) > 0 && raw[0] == '{' {
+	if raw := f.raw("channel"); len(raw) > 0 && raw[0] == '{' {
 		f, _ = readFields(raw)
 	}
 	c := &keycard.Channel{}
