@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -270,4 +272,25 @@ func (s *Store) markChannelARI(ctx context.Context, t *tx, propertyID string, ce
 // full_sync checks the caller first).
 func (s *Store) QueueChannelFullSync(ctx context.Context, channelID string) error {
 	return s.write(ctx, func(t *tx) error { return t.queueChannelFullSync(ctx, channelID) })
+}
+
+// ChannelBacklog returns how many rows a channel has yet to send: its
+// own outbox rows and its property's changes past its cursor, for tests
+// and the bench.
+func (s *Store) ChannelBacklog(ctx context.Context, channelID string) (int, error) {
+	var n int
+	err := s.read(ctx, func(t *tx) error {
+		return t.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM channel_outbox WHERE channel_id = c.id)
+			+ (SELECT COUNT(*) FROM channel_changes cc WHERE cc.property_id = c.property_id AND cc.seq > c.push_cursor)
+			FROM channels c WHERE c.id = ?`, channelID).Scan(&n)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return n, err
+}
+
+// ChannelOutboxSize is ChannelBacklog.
+func (s *Store) ChannelOutboxSize(ctx context.Context, channelID string) (int, error) {
+	return s.ChannelBacklog(ctx, channelID)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -579,20 +578,4 @@ func deleteSent(ctx context.Context, t *tx, channelID string, rows []OutboxRow) 
 		}
 	}
 	return nil
-}
-
-// ChannelBacklog returns how many rows a channel has yet to send: its
-// own outbox rows and its property's changes past its cursor, for tests
-// and the bench.
-func (s *Store) ChannelBacklog(ctx context.Context, channelID string) (int, error) {
-	var n int
-	err := s.read(ctx, func(t *tx) error {
-		return t.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM channel_outbox WHERE channel_id = c.id)
-			+ (SELECT COUNT(*) FROM channel_changes cc WHERE cc.property_id = c.property_id AND cc.seq > c.push_cursor)
-			FROM channels c WHERE c.id = ?`, channelID).Scan(&n)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
-	return n, err
 }

@@ -245,6 +245,36 @@ func TestChannelPushes(t *testing.T) {
 			t.Fatalf("BAR restrictions: %v", bar["BAR-r"])
 		}
 
+		// An edit of a rate plan's defaults reaches the plan and those
+		// derived from it, on every day.
+		if _, err := h.st.UpdateRatePlan(ctx, h.owner, h.a.ID, &keycard.RatePlanChange{StopSell: &[7]bool{}, MaxStay: &[7]int{3, 3, 3, 3, 3, 3, 3}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		r.converged(t)
+		if c, _ := r.ch.Cell("RT-D", "BAR", r.today+testHorizon-1); c.MaxStay != 3 {
+			t.Fatalf("BAR after the plan's edit: %+v", c)
+		}
+
+		// A booking that moves availability reaches the channel.
+		settings := keycard.DefaultPropertySettings()
+		settings.AllowAvailabilityAutoupdateOnConfirmation = true
+		if _, err := h.st.UpdateProperty(ctx, h.owner, h.property, &keycard.PropertyChange{SettingsSent: true,
+			Settings: keycard.PropertySettingsChange{Values: settings}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.st.ApplyAvailability(ctx, h.owner, []*keycard.AvailabilityChange{{PropertyID: h.property, RoomTypeID: h.rt,
+			Dates: keycard.Dates{From: h.d0, To: h.d0 + 1, Days: keycard.EveryDay}, Availability: 4}}); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		h.save(t, h.st, "", "CH-1", keycard.StatusNew, stay{0, 1})
+		r.drain(t, 3)
+		r.converged(t)
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); c.Availability != 3 {
+			t.Fatalf("BAR availability after a booking: %+v", c)
+		}
+
 		// A rule: at most 2 rooms to this channel on d..d+1, of rt only.
 		if err := store.AddTestRule(ctx, h.st, keycard.ChannelAvailabilityRule{PropertyID: h.property, Title: "cap",
 			Type: keycard.RuleMaxAvailability, Value: 2, StartDate: d, EndDate: d + 1, Days: keycard.EveryDay,
