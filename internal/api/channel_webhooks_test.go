@@ -439,7 +439,7 @@ func TestChannelAvailabilityCheck(t *testing.T) {
 
 // TestCRSPushNamesChannel: a Booking CRS push may name a channel of the
 // property (GET /channels lists them), and the booking shows it; another
-// property's channel is refused.
+// property's channel is dropped.
 func TestCRSPushNamesChannel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
@@ -456,7 +456,13 @@ func TestCRSPushNamesChannel(t *testing.T) {
 		if len(feed) != 1 || feed[0]["attributes"].(map[string]any)["channel_id"] != ch.chA {
 			t.Fatalf("feed = %v", feed)
 		}
-		ch.send(t, "POST", "/api/v1/bookings/push", credKeyAll, bookingBody("CRS-2", `,"channel_id":"{chB}"`), 422)
+		// Another property's channel, or an id of none, is dropped, as
+		// before keycard had channels.
+		ch.send(t, "POST", "/api/v1/bookings/push", credKeyAll, bookingBody("CRS-2", `,"channel_id":"{chB}"`), 201)
+		feed = ch.feed(t)
+		if len(feed) != 2 || feed[1]["attributes"].(map[string]any)["channel_id"] != nil {
+			t.Fatalf("feed after a push naming another property's channel = %v", feed)
+		}
 	})
 }
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }

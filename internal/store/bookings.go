@@ -164,7 +164,7 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 			return err
 		}
 		if w.Change.ChannelID != nil {
-			if err := checkBookingChannel(ctx, t, prop, b, fe); err != nil {
+			if err := checkBookingChannel(ctx, t, prop, b); err != nil {
 				return err
 			}
 		}
@@ -370,11 +370,13 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 	return nil
 }
 
-// checkBookingChannel checks that the channel a booking write names is a
-// connection of the booking's property. Only a write that names one is
-// checked: a booking keeps the channel it came through when that channel
-// is deleted later.
-func checkBookingChannel(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking, fe keycard.FieldErrors) error {
+// checkBookingChannel keeps the channel a booking write names only when
+// it is a connection of the booking's property; any other id is dropped,
+// as keycard did before it had channels (clients send the reference
+// body's channel_id as it is). Only a write that names one is looked at:
+// a booking keeps the channel it came through when that channel is
+// deleted later.
+func checkBookingChannel(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking) error {
 	if b.ChannelID == "" {
 		return nil
 	}
@@ -383,7 +385,7 @@ func checkBookingChannel(ctx context.Context, t *tx, prop *bookingProperty, b *k
 		return fmt.Errorf("store: booking channel: %w", err)
 	}
 	if n == 0 {
-		fe.Add("channel_id", "is not a channel of the property")
+		b.ChannelID = ""
 	}
 	return nil
 }
