@@ -183,7 +183,7 @@ func TestChannelRuleQueuesCells(t *testing.T) {
 		}
 		size := func() int {
 			t.Helper()
-			n, err := h.st.ChannelOutboxSize(ctx, ch.ID)
+			n, err := store.ChannelOutboxRows(ctx, h.st, ch.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
