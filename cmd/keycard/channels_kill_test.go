@@ -235,9 +235,8 @@ func seedKillProperty(t *testing.T, st *store.Store, ch *openchanneltest.Server)
 		SellMode: keycard.ChannelPerRoom, MaxPersons: 2, Currency: "EUR"}}}}}
 	made, err := st.CreateChannel(ctx, owner, c, &md)
 	must(err)
-	_, err = st.ActivateChannel(ctx, owner, made.ID, &md)
+	_, err = st.ActivateChannel(ctx, owner, made.ID, &md) // queues the full sync
 	must(err)
-	must(st.QueueChannelFullSync(ctx, made.ID))
 	return killSeed{prop.ID, rp.ID, key}
 }
 

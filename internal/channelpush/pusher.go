@@ -22,8 +22,10 @@ const (
 	// push's read, its call (openchannel.Timeout) and its record, so that
 	// a live pusher always records its outcome first; a pusher that dies
 	// holds the channel at most this long.
-	DefaultLease    = 30 * time.Second
-	DefaultParallel = 4
+	DefaultLease = 30 * time.Second
+	// DefaultParallel is how many channels are pushed to at once: a round
+	// waits for its slowest push, so a property's channels go in one.
+	DefaultParallel = 16
 	// DefaultInterval is how often the outbox is polled when nothing wakes
 	// the pusher (a change made by another server).
 	DefaultInterval = 250 * time.Millisecond

@@ -234,14 +234,6 @@ func (t *tx) markChannelPlans(ctx context.Context, propertyID string, ids []stri
 	return t.markChannelCells(ctx, propertyID, c, time.Now())
 }
 
-// markChannelRoomType records every day of a room type for the active
-// channels of a property.
-func (t *tx) markChannelRoomType(ctx context.Context, propertyID, roomTypeID string) error {
-	c := &cellChanges{}
-	c.add(&c.roomTypes, roomTypeID, 0, fullSyncTo)
-	return t.markChannelCells(ctx, propertyID, c, time.Now())
-}
-
 // SetChannelWake sets what is called after each commit that queued
 // pushes to channels: the pusher's wake-up, so that a change goes out at
 // once rather than at the pusher's next poll.

@@ -75,8 +75,24 @@ func (p *ChannelPush) Seed() string {
 // now+lease, and returns them with their rows (oldest first, at most
 // MaxPushRows). A channel is pushed by one pusher at a time.
 func (s *Store) ClaimChannelPushes(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*ChannelPush, error) {
+	// Most polls find nothing: they look on the read pool first, and take
+	// the writer only to claim.
+	var due bool
+	err := s.read(ctx, func(t *tx) error {
+		var n int
+		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM channels c WHERE c.is_active = ? AND c.next_push_at <= ?
+			AND (c.push_claimed_until IS NULL OR c.push_claimed_until < ?)
+			AND (EXISTS (SELECT 1 FROM channel_outbox o WHERE o.channel_id = c.id)
+				OR EXISTS (SELECT 1 FROM channel_changes cc WHERE cc.property_id = c.property_id AND cc.seq > c.push_cursor)) LIMIT 1) x`,
+			true, micros(now), micros(now)).Scan(&n)
+		due = n > 0
+		return err
+	})
+	if err != nil || !due {
+		return nil, err
+	}
 	var out []*ChannelPush
-	err := s.write(ctx, func(t *tx) error {
+	err = s.write(ctx, func(t *tx) error {
 		rows, err := t.Query(ctx, `SELECT c.id FROM channels c WHERE c.is_active = ? AND c.next_push_at <= ?
 			AND (c.push_claimed_until IS NULL OR c.push_claimed_until < ?)
 			AND (EXISTS (SELECT 1 FROM channel_outbox o WHERE o.channel_id = c.id)

@@ -40,7 +40,6 @@ type channelRig struct {
 	pusher  *channelpush.Pusher
 	today   keycard.Date
 	optB1   string // b's option for 1
-	pushes  int
 	outcome map[string]int
 }
 
