@@ -11,6 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/openchanneltest"
 )
 
 // readmeSkip marks a curl line of README.md that TestREADMECurl does not
@@ -107,7 +111,8 @@ func TestREADMECurl(t *testing.T) {
 		t.Fatalf("found %d curl lines in README.md, want at least 5: %q", len(lines), lines)
 	}
 
-	base, out := start(t, env(nil), "demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"))
+	base, out := start(t, env(nil), "demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"),
+		"--allow-private-webhooks") // the inbound walk-through's channel is a local test server
 	feedLine := regexp.MustCompile(`(?m)^\s+(curl .*/booking_revisions/feed)$`)
 	out.await(t, feedLine, nil)
 	key := regexp.MustCompile(`API key:\s+(kc_\w+)`).FindStringSubmatch(out.String())[1]
@@ -134,6 +139,24 @@ func TestREADMECurl(t *testing.T) {
 		t.Fatalf("create the walk-through's channel: %d", status)
 	}
 	vars["CHANNEL_ID"] = ch["data"].(map[string]any)["id"].(string)
+	// The inbound walk-through's channel: a real test channel selling DBL at
+	// BAR, with hotel code HOTEL-1 as in the README, connected, mapped and
+	// active; $INBOUND_KEY is the key its create answer showed.
+	rpAttrs := rp["attributes"].(map[string]any)
+	occupancy := rpAttrs["options"].([]any)[0].(map[string]any)["occupancy"]
+	ota := openchanneltest.New(t, "", "HOTEL-1", keycard.MappingDetails{RoomTypes: []keycard.MappingRoomType{{ID: "DBL", Title: "Double",
+		RatePlans: []keycard.MappingRatePlan{{ID: "BAR", Title: "BAR", SellMode: keycard.ChannelPerRoom, MaxPersons: 2, Currency: rpAttrs["currency"].(string)}}}}})
+	status, ch = call(t, "POST", base+"/api/v1/channels", pms, fmt.Sprintf(`{"channel":{"channel":"OpenChannel","properties":[%q],
+		"settings":{"endpoint":%q,"hotel_code":"HOTEL-1"},
+		"rate_plans":[{"rate_plan_id":%q,"settings":{"room_type_code":"DBL","rate_plan_code":"BAR","occupancy":%v}}]}}`,
+		property, ota.Endpoint(), vars["RATE_PLAN_ID"], occupancy))
+	if status != 201 {
+		t.Fatalf("create the inbound walk-through's channel: %d %v", status, ch)
+	}
+	vars["INBOUND_KEY"] = ch["data"].(map[string]any)["attributes"].(map[string]any)["inbound_api_key"].(string)
+	if status, act := call(t, "POST", base+"/api/v1/channels/"+ch["data"].(map[string]any)["id"].(string)+"/activate", pms, ""); status != 200 {
+		t.Fatalf("activate the inbound walk-through's channel: %d %v", status, act)
+	}
 
 	// Subtests are named by the line's path: a line may carry a password.
 	pathOf := regexp.MustCompile(`\$BASE(/[^"' ]*)`)
@@ -150,7 +173,18 @@ func TestREADMECurl(t *testing.T) {
 		})
 	}
 
-	// The demo's own lines, as printed.
+	// The walk-through's channel received keycard's ARI (activation's full
+	// sync at least), sent in the background: wait for it, bounded.
+	select {
+	case <-ota.Received():
+	case <-time.After(30 * time.Second):
+		t.Error("the inbound walk-through's channel received no ARI from keycard")
+	}
+	// And its bookings reached the feed.
+	if _, fd := call(t, "GET", base+"/api/v1/booking_revisions?filter[property_id]="+property+"&pagination[limit]=100", pms, ""); !strings.Contains(fmt.Sprint(fd), "OPN-OTA-1001") {
+		t.Error("the README's channel booking OPN-OTA-1001 is not among the revisions")
+	}
+
 	// The demo's own lines, as printed. They hold the key: the subtests
 	// are named by the line's path, never by the line.
 	printed := regexp.MustCompile(`(?m)^\s+(curl .*)$`).FindAllStringSubmatch(out.String(), -1)

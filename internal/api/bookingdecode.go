@@ -28,7 +28,7 @@ func bookingWrite(f *fields, status string) store.BookingWrite {
 		name string
 		dst  **string
 	}{
-		{"ota_reservation_code", &c.OTAReservationCode}, {"reservation_id", &c.ReservationID}, {"ota_name", &c.OTAName},
+		{"ota_reservation_code", &c.OTAReservationCode}, {"reservation_id", &c.ReservationID}, {"ota_name", &c.OTAName}, {"channel_id", &c.ChannelID},
 		{"system_id", &c.SystemID}, {"notes", &c.Notes}, {"arrival_hour", &c.ArrivalHour}, {"payment_collect", &c.PaymentCollect},
 		{"payment_type", &c.PaymentType}, {"arrival_date", &c.ArrivalDate}, {"departure_date", &c.DepartureDate},
 	} {

@@ -21,6 +21,7 @@ type bookingView struct {
 	UniqueID           string          `json:"unique_id"`
 	OTAReservationCode string          `json:"ota_reservation_code"`
 	OTAName            string          `json:"ota_name"`
+	ChannelID          *string         `json:"channel_id"`
 	Status             string          `json:"status"`
 	Rooms              []roomView      `json:"rooms"`
 	Services           []serviceView   `json:"services"`
@@ -132,7 +133,7 @@ func newBookingView(b *keycard.Booking) *bookingView {
 	money := func(v int64) string { return keycard.FormatMoney(v, b.Currency) }
 	v := &bookingView{
 		PropertyID: b.PropertyID, UniqueID: b.UniqueID, OTAReservationCode: b.OTAReservationCode, OTAName: b.OTAName,
-		Status: b.Status, Rooms: make([]roomView, 0, len(b.Rooms)), Services: servicesView(b.Services, money),
+		ChannelID: nullable(b.ChannelID), Status: b.Status, Rooms: make([]roomView, 0, len(b.Rooms)), Services: servicesView(b.Services, money),
 		Deposits: make([]depositView, 0, len(b.Deposits)), Occupancy: occupancyView{b.Occupancy.Adults, b.Occupancy.Children, b.Occupancy.Infants},
 		ArrivalDate: b.ArrivalDate.String(), DepartureDate: b.DepartureDate.String(), ArrivalHour: nullable(b.ArrivalHour),
 		Amount: money(b.Amount), Currency: b.Currency, Notes: nullable(b.Notes),

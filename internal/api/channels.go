@@ -58,6 +58,8 @@ type channelAttributes struct {
 	LastErrorAt         *string                     `json:"last_error_at"`
 	InsertedAt          string                      `json:"inserted_at"`
 	UpdatedAt           string                      `json:"updated_at"`
+	// InboundAPIKey is shown once, in the answer to POST /channels.
+	InboundAPIKey string `json:"inbound_api_key,omitempty"`
 }
 
 type channelRatePlanAttributes struct {
@@ -115,7 +117,8 @@ func channelResource(c *keycard.Channel, known []keycard.KnownMapping) resource 
 	}
 	attrs := channelAttributes{ID: c.ID, Title: c.Title, Channel: c.Adapter, Currency: nullable(c.Currency), IsActive: c.IsActive,
 		Settings: channelSettings(c), RatePlans: plans, Properties: []string{c.PropertyID}, GroupID: c.GroupID, Actions: []string{},
-		LastError: nullable(c.LastError), InsertedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt)}
+		LastError: nullable(c.LastError), InsertedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt),
+		InboundAPIKey: c.InboundAPIKey}
 	if c.ExpectedRemovalDate != 0 {
 		d := c.ExpectedRemovalDate.String()
 		attrs.ExpectedRemovalDate = &d

@@ -16,7 +16,10 @@ import (
 // must not act). Every other route must read or write a family.
 var (
 	publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "POST /api/v1/sign_in",
-		"POST /api/v1/refresh_token", "GET /api/v1/photo_files/{name}", "POST /api/v1/secret_scanning/report", "/api/"}
+		"POST /api/v1/refresh_token", "GET /api/v1/photo_files/{name}", "POST /api/v1/secret_scanning/report",
+		// Channels authenticate with their connection's inbound key (api-key).
+		"POST /api/v1/channel_webhooks/open_channel/new_booking", "POST /api/v1/channel_webhooks/open_channel/booking_availability_check",
+		"POST /api/v1/channel_webhooks/open_channel/request_full_sync", "/api/"}
 	accountRoutes = []string{"GET /api/v1/api_keys", "POST /api/v1/api_keys", "GET /api/v1/api_keys/{id}", "PUT /api/v1/api_keys/{id}",
 		"POST /api/v1/api_keys/{id}/withdraw", "POST /api/v1/api_keys/{id}/roll", "POST /api/v1/api_keys/{id}/block",
 		"POST /api/v1/api_keys/{id}/unblock", "GET /api/v1/api_keys/{id}/usage", "POST /api/v1/api_keys/leaks",

@@ -74,6 +74,7 @@ func (s *Server) routes(mux *routeMux) {
 	s.webhookRoutes(mux)
 	s.channelRoutes(mux)
 	s.setupRoutes(mux)
+	s.channelInboundRoutes(mux)
 
 	// Anything else under the API answers in the envelope, not with the
 	// mux's plain-text 404.

@@ -1,7 +1,8 @@
 // Package apikey makes and checks keycard's secret tokens.
 //
-// A token is a prefix ("kc_" for API keys, "kcs_" for session tokens and
-// "kcr_" for refresh tokens), 40 base62 characters from crypto/rand and 6
+// A token is a prefix ("kc_" for API keys, "kcs_" for session tokens,
+// "kcr_" for refresh tokens and "kcc_" for the inbound keys channels push
+// bookings with), 40 base62 characters from crypto/rand and 6
 // base62 characters of the CRC32 of those 40. The checksum lets a secret
 // scanner recognise a token offline and lets the server reject a mistyped
 // or made-up token without touching storage. Tokens are stored only as
@@ -22,6 +23,7 @@ const (
 	KeyPrefix     = "kc_"
 	SessionPrefix = "kcs_"
 	RefreshPrefix = "kcr_"
+	ChannelPrefix = "kcc_"
 )
 
 const (
@@ -110,7 +112,7 @@ func Redact(s string) string {
 	if !strings.Contains(s, "k") {
 		return s
 	}
-	for _, prefix := range []string{SessionPrefix, RefreshPrefix, KeyPrefix} {
+	for _, prefix := range []string{SessionPrefix, RefreshPrefix, ChannelPrefix, KeyPrefix} {
 		n := len(prefix) + randomLen + checksumLen
 		for i := strings.Index(s, prefix); i >= 0 && i+n <= len(s); {
 			if tok := s[i : i+n]; Valid(prefix, tok) {

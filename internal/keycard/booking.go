@@ -35,25 +35,28 @@ type Booking struct {
 	// been acked.
 	Acked bool `json:"-"`
 
-	OTAReservationCode string           `json:"ota_reservation_code"`
-	OTAName            string           `json:"ota_name"`
-	UniqueID           string           `json:"unique_id"`
-	ArrivalDate        Date             `json:"arrival_date"`
-	DepartureDate      Date             `json:"departure_date"`
-	ArrivalHour        string           `json:"arrival_hour,omitempty"`
-	Currency           string           `json:"currency"`
-	Amount             int64            `json:"amount"`
-	OTACommission      *int64           `json:"ota_commission,omitempty"`
-	PaymentCollect     string           `json:"payment_collect,omitempty"`
-	PaymentType        string           `json:"payment_type,omitempty"`
-	Notes              string           `json:"notes,omitempty"`
-	Occupancy          Occupancy        `json:"occupancy"`
-	Customer           *Customer        `json:"customer,omitempty"`
-	Guarantee          *Guarantee       `json:"guarantee,omitempty"`
-	Rooms              []BookingRoom    `json:"rooms"`
-	Services           []BookingService `json:"services"`
-	Deposits           []Deposit        `json:"deposits"`
-	Meta               json.RawMessage  `json:"meta,omitempty"`
+	OTAReservationCode string `json:"ota_reservation_code"`
+	OTAName            string `json:"ota_name"`
+	// ChannelID is the channel connection the booking came through: the
+	// one that pushed it, or the one a Booking CRS push named.
+	ChannelID      string           `json:"channel_id,omitempty"`
+	UniqueID       string           `json:"unique_id"`
+	ArrivalDate    Date             `json:"arrival_date"`
+	DepartureDate  Date             `json:"departure_date"`
+	ArrivalHour    string           `json:"arrival_hour,omitempty"`
+	Currency       string           `json:"currency"`
+	Amount         int64            `json:"amount"`
+	OTACommission  *int64           `json:"ota_commission,omitempty"`
+	PaymentCollect string           `json:"payment_collect,omitempty"`
+	PaymentType    string           `json:"payment_type,omitempty"`
+	Notes          string           `json:"notes,omitempty"`
+	Occupancy      Occupancy        `json:"occupancy"`
+	Customer       *Customer        `json:"customer,omitempty"`
+	Guarantee      *Guarantee       `json:"guarantee,omitempty"`
+	Rooms          []BookingRoom    `json:"rooms"`
+	Services       []BookingService `json:"services"`
+	Deposits       []Deposit        `json:"deposits"`
+	Meta           json.RawMessage  `json:"meta,omitempty"`
 }
 
 // Occupancy counts the guests of a booking or a room.

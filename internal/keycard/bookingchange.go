@@ -25,8 +25,11 @@ type BookingChange struct {
 	Currency           *string
 	OTAReservationCode *string
 	// ReservationID is the code's name in a Booking CRS push.
-	ReservationID  *string
-	OTAName        *string
+	ReservationID *string
+	OTAName       *string
+	// ChannelID names the channel connection the booking came through;
+	// "" clears it.
+	ChannelID      *string
 	SystemID       *string
 	Notes          *string
 	ArrivalHour    *string
@@ -157,6 +160,13 @@ func (b *Booking) Apply(c *BookingChange, errs FieldErrors) FieldErrors {
 		text("reservation_id", c.ReservationID, &b.OTAReservationCode, 255)
 	}
 	text("ota_name", c.OTAName, &b.OTAName, 255)
+	if c.ChannelID != nil {
+		if v := strings.ToLower(strings.TrimSpace(*c.ChannelID)); v != "" && !ValidID(v) {
+			errs.Add("channel_id", "must be an id or null")
+		} else {
+			b.ChannelID = v
+		}
+	}
 	text("system_id", c.SystemID, &b.SystemID, 255)
 	text("notes", c.Notes, &b.Notes, 65535)
 	text("arrival_hour", c.ArrivalHour, &b.ArrivalHour, 5)

@@ -60,6 +60,10 @@ type Channel struct {
 	LastErrorAt time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// InboundAPIKey is the key the channel pushes bookings with (header
+	// api-key), in clear only in the answer that issued it (create, or
+	// roll_inbound_key): storage holds its SHA-256.
+	InboundAPIKey string
 }
 
 // ChannelRatePlan maps one channel rate plan (its room type and rate plan

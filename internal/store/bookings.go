@@ -22,6 +22,10 @@ type BookingWrite struct {
 	Status string
 	// Push identifies the booking by its OTA name and reservation code.
 	Push bool
+	// Channel, for a booking a channel connection pushed, identifies the
+	// booking by the connection's reservation id instead, and names the
+	// codes its rooms are resolved from.
+	Channel *ChannelBooking
 	// Change is the body, applied onto the booking as it stands (for a new
 	// one: empty, in its property's currency) by keycard's rules;
 	// DecodeErrs is what went wrong decoding it.
@@ -142,6 +146,13 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
 		return err
 	}
+	if w.Channel != nil {
+		same := false
+		if cur, same, err = s.channelBooking(ctx, t, p, prop, &w); err != nil || same {
+			*out = cur
+			return err
+		}
+	}
 	b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
 	if cur != nil {
 		b = cloneBooking(cur)
@@ -162,6 +173,9 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	if fe == nil {
 		fe = keycard.FieldErrors{}
 	}
+	if w.Channel != nil {
+		b.ChannelID = w.Channel.Channel.ID
+	}
 	status := w.Status
 	switch {
 	case cur == nil && status != keycard.StatusNew:
@@ -180,12 +194,20 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	if err := s.checkBookingRefs(ctx, t, prop, b, fe); err != nil {
 		return err
 	}
+	if w.Change.ChannelID != nil {
+		if err := checkBookingChannel(ctx, t, prop, b); err != nil {
+			return err
+		}
+	}
 	if err := fe.Err(); err != nil {
 		return err
 	}
 	now := s.now()
 	b.Status, b.InsertedAt = status, now
 	b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
+	if w.Channel != nil {
+		b.UniqueID = keycard.ChannelUniqueIDPrefix + b.OTAReservationCode
+	}
 	data, err := json.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("store: encode booking: %w", err)
@@ -223,6 +245,11 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	}
 	if err := s.moveAvailability(ctx, t, p, prop, b, status); err != nil {
 		return err
+	}
+	if w.Channel != nil {
+		if err := s.channelBooked(ctx, t, &w, b); err != nil {
+			return err
+		}
 	}
 	*out = b
 	return nil
@@ -365,6 +392,26 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 		if room.RoomTypeID != "" && !roomTypes[room.RoomTypeID] {
 			fe.Add("rooms", n+"room_type_id is not a room type of the property")
 		}
+	}
+	return nil
+}
+
+// checkBookingChannel keeps the channel a booking write names only when
+// it is a connection of the booking's property; any other id is dropped,
+// as keycard did before it had channels (clients send the reference
+// body's channel_id as it is). Only a write that names one is looked at:
+// a booking keeps the channel it came through when that channel is
+// deleted later.
+func checkBookingChannel(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking) error {
+	if b.ChannelID == "" {
+		return nil
+	}
+	var n int
+	if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM channels WHERE id = ? AND property_id = ?`, b.ChannelID, prop.id).Scan(&n); err != nil {
+		return fmt.Errorf("store: booking channel: %w", err)
+	}
+	if n == 0 {
+		b.ChannelID = ""
 	}
 	return nil
 }

@@ -212,8 +212,8 @@ func (s *Store) changeableChannel(ctx context.Context, t *tx, p *keycard.Princip
 }
 
 // ChannelKnownMappings returns the known mappings of a channel p sees:
-// in part one, the "auto" ones its mappings make, one per pair of
-// channel codes.
+// the "auto" ones its mappings make, one per pair of channel codes, then
+// the "manual" ones resolving its unmapped bookings recorded.
 func (s *Store) ChannelKnownMappings(ctx context.Context, p *keycard.Principal, id string) ([]keycard.KnownMapping, error) {
 	var out []keycard.KnownMapping
 	err := s.read(ctx, func(t *tx) error {
@@ -239,7 +239,14 @@ func (s *Store) ChannelKnownMappings(ctx context.Context, p *keycard.Principal, 
 			seen[[2]string{k.RoomTypeCode, k.RatePlanCode}] = true
 			out = append(out, k)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// And the "manual" ones resolved unmapped bookings recorded.
+		manual, err := knownMappings(ctx, t, id)
+		out = append(out, manual...)
+		return err
 	})
 	return out, err
 }
@@ -463,9 +470,14 @@ func (s *Store) CreateChannel(ctx context.Context, p *keycard.Principal, c *keyc
 		if err := saveChannelRatePlans(ctx, t, c, nil); err != nil {
 			return err
 		}
+		key, err := t.issueInboundKey(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		if out, err = s.channel(ctx, t, p, c.ID); err != nil {
 			return err
 		}
+		out.InboundAPIKey = key
 		if err := s.channelHappened(ctx, t, p, out, keycard.AuditChannelCreated, nil); err != nil {
 			return err
 		}

@@ -255,6 +255,7 @@ var channelNotices = map[string]string{
 	"activated":   "The channel is active: a full sync is on its way.",
 	"deactivated": "The channel is inactive: nothing more is pushed to it.",
 	"synced":      "A full sync is on its way.",
+	"resolved":    "The unmapped booking is resolved: the channel's later bookings with those codes are mapped.",
 }
 
 func (s *Server) channelPage(w http.ResponseWriter, r *http.Request) error {

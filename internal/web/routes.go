@@ -57,6 +57,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /organization/channels", userForm(s.createChannel))
 	mux.Handle("GET /organization/channels/{id}", user(s.channelPage))
 	mux.Handle("POST /organization/channels/{id}/mapping", userForm(s.saveChannelMapping))
+	mux.Handle("POST /organization/channels/{id}/resolve/{event}", userForm(s.resolveChannelEvent))
 	mux.Handle("POST /organization/channels/{id}/{action}", userForm(s.channelAction))
 
 	// Anything else is an HTML 404, not the mux's plain text.
