@@ -132,7 +132,8 @@ func TestChannelScope(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		restricted := &keycard.Principal{UserID: h.owner.UserID, OrganizationID: h.owner.OrganizationID, APIKeyID: key.ID}
+		restricted := &keycard.Principal{UserID: h.owner.UserID, OrganizationID: h.owner.OrganizationID, APIKeyID: key.ID,
+			Permissions: keycard.PresetFull.Permissions}
 		ch, err := newChannel(t, h, h.owner, "H1", mapping(h.a.ID, "DBL", "BAR", 2))
 		if err != nil {
 			t.Fatal(err)
