@@ -348,22 +348,20 @@ func (s *Store) propertyOfRefs(ctx context.Context, t *tx, p *keycard.Principal,
 	return found[0], nil
 }
 
-// checkBookingRefs checks that each room's room type and rate plan belong
-// to the booking's property (or are null), and fills in a room type from
-// its rate plan.
-func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking, fe keycard.FieldErrors) error {
-	roomTypes := map[string]bool{}
-	plans := map[string]string{} // rate plan -> room type
+// propertyRefs returns the ids of a property's room types, and of its
+// rate plans with the room type of each.
+func propertyRefs(ctx context.Context, t *tx, propertyID string) (roomTypes map[string]bool, plans map[string]string, err error) {
+	roomTypes, plans = map[string]bool{}, map[string]string{}
 	rows, err := t.Query(ctx, `SELECT id, '' FROM room_types WHERE property_id = ? UNION ALL SELECT id, room_type_id FROM rate_plans WHERE property_id = ?`,
-		prop.id, prop.id)
+		propertyID, propertyID)
 	if err != nil {
-		return fmt.Errorf("store: booking rooms: %w", err)
+		return nil, nil, fmt.Errorf("store: a property's room types and rate plans: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id, rt string
 		if err := rows.Scan(&id, &rt); err != nil {
-			rows.Close()
-			return err
+			return nil, nil, err
 		}
 		if rt == "" {
 			roomTypes[id] = true
@@ -371,8 +369,15 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 			plans[id] = rt
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	return roomTypes, plans, rows.Err()
+}
+
+// checkBookingRefs checks that each room's room type and rate plan belong
+// to the booking's property (or are null), and fills in a room type from
+// its rate plan.
+func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking, fe keycard.FieldErrors) error {
+	roomTypes, plans, err := propertyRefs(ctx, t, prop.id)
+	if err != nil {
 		return err
 	}
 	for i := range b.Rooms {

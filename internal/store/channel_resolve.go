@@ -40,27 +40,8 @@ func (s *Store) ResolveChannelEvent(ctx context.Context, p *keycard.Principal, i
 		case ev.Status != "open":
 			return keycard.Invalid("status", "the event is "+ev.Status+", not open")
 		}
-		plans := map[string]string{}
-		roomTypes := map[string]bool{}
-		rows, err := t.Query(ctx, `SELECT id, '' FROM room_types WHERE property_id = ? UNION ALL SELECT id, room_type_id FROM rate_plans WHERE property_id = ?`,
-			ev.PropertyID, ev.PropertyID)
+		roomTypes, plans, err := propertyRefs(ctx, t, ev.PropertyID)
 		if err != nil {
-			return fmt.Errorf("store: resolve: %w", err)
-		}
-		for rows.Next() {
-			var id, rt string
-			if err := rows.Scan(&id, &rt); err != nil {
-				rows.Close()
-				return err
-			}
-			if rt == "" {
-				roomTypes[id] = true
-			} else {
-				plans[id] = rt
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		fe := keycard.FieldErrors{}
