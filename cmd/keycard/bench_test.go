@@ -123,11 +123,12 @@ func TestBenchRate(t *testing.T) {
 	}
 }
 
-// TestBenchProperties seeds a portfolio of two properties: the bench says
+// TestBenchProperties seeds a portfolio of three properties: the bench says
 // how long that took, how big the database is and how much memory the
 // process holds, and the feed routes run on what it seeded without
-// errors. --properties 1 is refused (the restricted key needs a property
-// it does not reach).
+// errors. --properties 2 is refused (the seed needs a property with the
+// channels, one for the full sync and one the restricted key does not
+// reach).
 func TestBenchProperties(t *testing.T) {
 	out := newOutput()
 	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "3", "--only", "feed"}, env(nil), out)
@@ -135,7 +136,7 @@ func TestBenchProperties(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
 	text := out.String()
-	if !regexp.MustCompile(`(?m)^seeded 2 properties in [0-9.]+(ms|s|m[0-9.]+s); database [0-9.]+ MiB; resident memory [0-9.]+ MiB$`).MatchString(text) {
+	if !regexp.MustCompile(`(?m)^seeded 3 properties in [0-9.]+(ms|s|m[0-9.]+s); database [0-9.]+ MiB; resident memory [0-9.]+ MiB$`).MatchString(text) {
 		t.Errorf("no seeding report:\n%s", text)
 	}
 	for _, name := range []string{"GET /booking_revisions/feed", "GET /booking_revisions/feed drained"} {
@@ -144,6 +145,6 @@ func TestBenchProperties(t *testing.T) {
 		}
 	}
 	if _, err := cli(t, env(nil), "bench", "--properties", "2", "--only", "none"); err == nil || !strings.Contains(err.Error(), "3 or more") {
-		t.Errorf("--properties 1: %v", err)
+		t.Errorf("--properties 2: %v", err)
 	}
 }
