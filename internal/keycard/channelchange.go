@@ -254,16 +254,6 @@ func CheckChannelEndpoint(endpoint string) string {
 	return ""
 }
 
-// ChannelURL returns the URL of an Open Channel route (test_connection,
-// mapping_details, changes) under endpoint: a "/" is added to the
-// endpoint when it lacks one, and the route keeps its trailing slash.
-func ChannelURL(endpoint, route string) string {
-	if !strings.HasSuffix(endpoint, "/") {
-		endpoint += "/"
-	}
-	return endpoint + route + "/"
-}
-
 // Snapshot records, on each of ch's mappings, the channel's description
 // of the plan it maps, from the channel's mapping_details, and returns
 // what does not fit: a code the channel does not have, or a per_person

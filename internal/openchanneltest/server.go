@@ -113,13 +113,6 @@ func (s *Server) SetMode(m Mode) {
 	s.mu.Unlock()
 }
 
-// SetMapping replaces what mapping_details answers.
-func (s *Server) SetMapping(m keycard.MappingDetails) {
-	s.mu.Lock()
-	s.mapping = m
-	s.mu.Unlock()
-}
-
 // SetDelay makes every changes request take d longer to answer, as a
 // slow channel does (so that pushes are under way when a test acts).
 func (s *Server) SetDelay(d time.Duration) {
