@@ -308,6 +308,7 @@ func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request) error {
 		{"updated", "API key “%s” was saved: the change applies to its next request."},
 		{"blocked", "API key “%s” is blocked: every request it makes to your organisation's properties is now refused."},
 		{"unblocked", "API key “%s” is unblocked: it reaches your organisation's properties again, as far as its user's access goes."},
+		{"dismissed", "The leak warning for API key “%s” was dismissed."},
 	} {
 		id := q.Get(n.param)
 		if id == "" {

@@ -81,7 +81,7 @@ func TestBrowserKeyOptions(t *testing.T) {
 		strings.Join(created.IPAllowlist, ",") != "127.0.0.1,203.0.113.0/24" {
 		t.Fatalf("created key %+v, want a 30-day expiry and the two allowed addresses", created)
 	}
-	b.do("done", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitVisible(chromedp.ID("api-keys-table")))
+	b.do("done", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitNotPresent(chromedp.ID("new-key-panel")))
 	row := func(id string) string { return `tr[data-key-id="` + id + `"]` }
 	if got := run(b, "read the status", chromedp.Text(chromedp.CSS(row(created.ID)+" .key-status"))); !strings.Contains(got, "until") {
 		t.Errorf("status of the new key: %q, want its expiry", got)
@@ -124,16 +124,21 @@ func TestBrowserKeyOptions(t *testing.T) {
 	}
 
 	// The list shows every key by default; the filters narrow it.
-	b.do("back to the list", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitVisible(chromedp.CSS(row(wdID))))
-	b.do("show active", chromedp.Click(chromedp.ID("filter-active")), chromedp.WaitVisible(chromedp.CSS(row(allID))))
+	b.do("back to the list", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitNotPresent(chromedp.ID("new-key-panel")),
+		chromedp.WaitVisible(chromedp.CSS(row(wdID))))
+	// The filtered page is the one that marks its filter current.
+	b.do("show active", chromedp.Click(chromedp.ID("filter-active")), chromedp.WaitVisible(chromedp.CSS(`#filter-active[aria-current="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row(allID))))
 	if b.present(row(wdID)) {
 		t.Error("the active filter shows a withdrawn key")
 	}
-	b.do("show withdrawn", chromedp.Click(chromedp.ID("filter-withdrawn")), chromedp.WaitVisible(chromedp.CSS(row(wdID))))
+	b.do("show withdrawn", chromedp.Click(chromedp.ID("filter-withdrawn")), chromedp.WaitVisible(chromedp.CSS(`#filter-withdrawn[aria-current="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row(wdID))))
 	if b.present(row(allID)) {
 		t.Error("the withdrawn filter shows an active key")
 	}
-	b.do("show all", chromedp.Click(chromedp.ID("filter-all")), chromedp.WaitVisible(chromedp.CSS(row(allID))), chromedp.WaitVisible(chromedp.CSS(row(wdID))))
+	b.do("show all", chromedp.Click(chromedp.ID("filter-all")), chromedp.WaitVisible(chromedp.CSS(`#filter-all[aria-current="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row(allID))), chromedp.WaitVisible(chromedp.CSS(row(wdID))))
 	b.shot("all-keys")
 	if bad := run(b, "measure the cells", chromedp.Evaluate[[]string](noWrapJS)); len(bad) > 0 {
 		t.Errorf("cells of the key list wrap at 1280 px: %q", bad)

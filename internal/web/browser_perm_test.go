@@ -77,7 +77,7 @@ func TestBrowserPermissions(t *testing.T) {
 	}
 
 	// The list says RMS.
-	b.do("done", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitVisible(chromedp.ID("api-keys-table")))
+	b.do("done", chromedp.Click(chromedp.ID("new-key-done")), chromedp.WaitNotPresent(chromedp.ID("new-key-panel")))
 	row := `tr[data-key-id="` + keys[0].ID + `"]`
 	if got := run(b, "read the summary", chromedp.Text(chromedp.CSS(row+" .perm-tag"))); got != "RMS" {
 		t.Errorf("summary in the list: %q, want RMS", got)

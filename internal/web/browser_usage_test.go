@@ -97,7 +97,7 @@ func TestBrowserKeyUsageAndLeak(t *testing.T) {
 		t.Errorf("the leaked key still works: %d", got)
 	}
 	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("leak-"+id)))
-	b.do("dismiss", chromedp.Click(chromedp.CSS("#leak-"+id+" button.dismiss-leak")), chromedp.WaitVisible(chromedp.ID("api-keys-table")))
+	b.do("dismiss", chromedp.Click(chromedp.CSS("#leak-"+id+" button.dismiss-leak")), chromedp.WaitVisible(chromedp.ID("notice")))
 	if b.present("#leak-" + id) {
 		t.Error("the banner is still there after Dismiss")
 	}

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"html"
+	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -146,5 +148,41 @@ func TestEveryEventHasWords(t *testing.T) {
 		if eventWords[e] == "" {
 			t.Errorf("event %s has no words on the Activity page", e)
 		}
+	}
+}
+
+// TestDismissLeak: a leaked key's banner stays on the Organisation page
+// until the owner dismisses it; the dismissal says so, and it takes down
+// that key's banner only.
+func TestDismissLeak(t *testing.T) {
+	f := newFixture(t, keycard.ModeStaging, true)
+	ctx := context.Background()
+	leakedID, leaked := f.createKey(f.owner, "Leaked", true)
+	otherID, other := f.createKey(f.owner, "Also leaked", true)
+	if _, err := f.st.ReportLeaks(ctx, nil, []keycard.LeakReport{{Token: leaked}, {Token: other}}, true); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client()
+	c.signIn(ownerEmail, ownerPassword)
+	if r := c.get(pathAPIKeys); !strings.Contains(r.body, `id="leak-`+leakedID+`"`) || !strings.Contains(r.body, `id="leak-`+otherID+`"`) {
+		t.Fatalf("the list has no banner for each leaked key (status %d)", r.status)
+	}
+	r := c.post(pathAPIKeys+"/"+leakedID+"/dismiss-leak", url.Values{"csrf_token": {c.csrf(pathAPIKeys)}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("dismiss: status %d, want 303", r.status)
+	}
+	r = c.get(r.header.Get("Location"))
+	if strings.Contains(r.body, `id="leak-`+leakedID+`"`) {
+		t.Error("the dismissed banner is still there")
+	}
+	if !strings.Contains(r.body, `id="leak-`+otherID+`"`) {
+		t.Error("dismissing one banner took down another key's")
+	}
+	if got := elementText(r.body, "notice"); got != "The leak warning for API key “Leaked” was dismissed." {
+		t.Errorf("notice = %q", got)
+	}
+	// Dismissed once is dismissed: a second try finds nothing to dismiss.
+	if r := c.post(pathAPIKeys+"/"+leakedID+"/dismiss-leak", url.Values{"csrf_token": {c.csrf(pathAPIKeys)}}); r.status != http.StatusNotFound {
+		t.Errorf("dismiss again: status %d, want 404", r.status)
 	}
 }

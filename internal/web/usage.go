@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ func (s *Server) dismissLeak(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DismissLeak(r.Context(), keycard.PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, pathAPIKeys, http.StatusSeeOther)
+	http.Redirect(w, r, pathAPIKeys+"?dismissed="+url.QueryEscape(r.PathValue("id")), http.StatusSeeOther)
 	return nil
 }
 
