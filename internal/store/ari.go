@@ -72,9 +72,11 @@ func (s *Store) ariProperties(ctx context.Context, t *tx, p *keycard.Principal, 
 			return nil, err
 		}
 	}
-	if err := lockProperties(ctx, t, slices.Collect(maps.Keys(out))); err != nil {
+	found := slices.Collect(maps.Keys(out))
+	if err := lockProperties(ctx, t, found); err != nil {
 		return nil, err
 	}
+	t.touch(dataARI, found...)
 	return out, nil
 }
 

@@ -247,6 +247,7 @@ func (s *Store) AckRevision(ctx context.Context, p *keycard.Principal, id string
 			return fmt.Errorf("store: ack booking revision: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			t.touch(dataFeed)
 			_, err := t.Exec(ctx, `UPDATE booking_feed_counts SET unacked = unacked - 1
 				WHERE property_id = (SELECT property_id FROM booking_revisions WHERE id = ?)`, id)
 			if err != nil {

@@ -143,6 +143,7 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	if prop, err = s.bookingProperty(ctx, t, p, w.PropertyID); err != nil {
 		return err
 	}
+	t.touch(dataARI|dataFeed, prop.id)
 	if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
 		return err
 	}

@@ -160,6 +160,7 @@ func loadCancellationPolicyPlans(ctx context.Context, t *tx, policies []*keycard
 // saveCancellationPolicyPlans makes cp the policy of exactly the rate plans
 // it names (taking them from any other policy).
 func saveCancellationPolicyPlans(ctx context.Context, t *tx, cp *keycard.CancellationPolicy) error {
+	t.changed(changeView) // a rate plan reads its policy's id
 	args := append([]any{cp.ID}, anys(cp.RatePlanIDs)...)
 	release := `UPDATE rate_plans SET cancellation_policy_id = NULL WHERE cancellation_policy_id = ?`
 	if len(cp.RatePlanIDs) > 0 {

@@ -36,3 +36,7 @@ func VersionWatch(ctx context.Context, s *Store) (check func(changed func()) err
 func ReadConn(ctx context.Context, s *Store, fn func()) error {
 	return s.readConn(ctx, func(*tx) error { fn(); return nil })
 }
+
+// OnDataHeard sets a function called each time s has applied data
+// changes heard from another process (see Version).
+func OnDataHeard(s *Store, f func()) { s.data.observed = f }

@@ -77,14 +77,16 @@ func (c *propertyCache) drop() {
 }
 
 // observe drops the cache when the auth epoch read from the database is
-// not the one last seen.
-func (c *propertyCache) observe(epoch [2]int64) {
+// not the one last seen, and says whether it did.
+func (c *propertyCache) observe(epoch [2]int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if epoch != c.epoch {
-		c.epoch = epoch
-		c.dropLocked()
+	if epoch == c.epoch {
+		return false
 	}
+	c.epoch = epoch
+	c.dropLocked()
+	return true
 }
 
 func (c *propertyCache) dropLocked() {

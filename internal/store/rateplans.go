@@ -240,6 +240,7 @@ func (s *Store) ratePlan(ctx context.Context, t *tx, p *keycard.Principal, id st
 func (s *Store) CreateRatePlan(ctx context.Context, p *keycard.Principal, propertyID string, c *keycard.RatePlanChange, decodeErrs keycard.FieldErrors) (*keycard.RatePlan, error) {
 	var out *keycard.RatePlan
 	err := s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		if err := requireProperty(ctx, t, p, propertyID, false); err != nil {
 			return err
 		}
@@ -312,6 +313,7 @@ func (s *Store) lockedRatePlan(ctx context.Context, t *tx, p *keycard.Principal,
 func (s *Store) UpdateRatePlan(ctx context.Context, p *keycard.Principal, id string, c *keycard.RatePlanChange, decodeErrs keycard.FieldErrors) (*keycard.RatePlan, error) {
 	var out *keycard.RatePlan
 	err := s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		rp, err := s.lockedRatePlan(ctx, t, p, id)
 		if err != nil {
 			return err
@@ -535,6 +537,7 @@ func saveOptions(ctx context.Context, t *tx, rp *keycard.RatePlan, old []keycard
 // it.
 func (s *Store) DeleteRatePlan(ctx context.Context, p *keycard.Principal, id string) error {
 	return s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		rp, err := s.ratePlan(ctx, t, p, id)
 		if err != nil {
 			return err

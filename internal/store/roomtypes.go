@@ -152,6 +152,7 @@ func (s *Store) CreateRoomType(ctx context.Context, p *keycard.Principal, rt *ke
 	rt.ID, rt.CreatedAt, rt.UpdatedAt = newID(), now, now
 	var out *keycard.RoomType
 	err := s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		if err := requireProperty(ctx, t, p, rt.PropertyID, false); err != nil {
 			return err
 		}
@@ -214,6 +215,7 @@ func roomTypeValues(rt *keycard.RoomType) (string, []any) {
 func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id string, force bool, c *keycard.RoomTypeChange, decodeErrs keycard.FieldErrors) (*keycard.RoomType, error) {
 	var out *keycard.RoomType
 	err := s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		rt, err := s.roomType(ctx, t, p, id)
 		if err != nil {
 			return err
@@ -284,6 +286,7 @@ func (s *Store) fitOptions(ctx context.Context, t *tx, rt *keycard.RoomType, for
 // of another room type derives from one of its rate plans.
 func (s *Store) DeleteRoomType(ctx context.Context, p *keycard.Principal, id string) error {
 	return s.write(ctx, func(t *tx) error {
+		t.changed(changeView) // answers cached above the store show it
 		rt, err := s.roomType(ctx, t, p, id)
 		if err != nil {
 			return err

@@ -89,6 +89,9 @@ type Store struct {
 
 	// props caches properties for reads by cached credentials.
 	props propertyCache
+	// data counts changes of property data, for answers cached above
+	// the store (see Version).
+	data dataGens
 
 	// closing ends when Close begins: a Watch then ends, and Close waits
 	// (watching) for it to give its connection back, which would else
@@ -103,6 +106,7 @@ type Store struct {
 // store.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{now: time.Now, onChange: func() {}}
+	s.data.origin = newID()
 	s.closing, s.closeNow = context.WithCancel(context.Background())
 	var err error
 	where := cfg.SQLitePath
@@ -219,7 +223,8 @@ const (
 	// credentials and cached properties.
 	changeAccess change = 1 << iota
 	// changeView: how a property reads (its row, its groups, photos,
-	// hotel policy, tax set, organisation). It drops cached properties.
+	// hotel policy, tax set, organisation, room types and rate plans). It
+	// drops cached properties, and moves every Version.
 	changeView
 )
 
@@ -233,7 +238,9 @@ func (s *Store) AuthEpoch(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: read auth epoch: %w", err)
 	}
-	s.props.observe([2]int64{n, view})
+	if s.props.observe([2]int64{n, view}) {
+		s.data.bumpAll()
+	}
 	return n, nil
 }
 

@@ -27,6 +27,9 @@ type tx struct {
 	// channelWork says the transaction queued pushes to channels: write
 	// wakes this server's pusher once it commits.
 	channelWork bool
+	// touched is what data of which properties the transaction changed
+	// (see touch): write announces it and moves their Versions.
+	touched map[string]uint8
 }
 
 // change is what a write changes that servers cache. A write marks its
@@ -122,12 +125,19 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 			return fmt.Errorf("store: announce auth epoch: %w", err)
 		}
 	}
+	if len(t.touched) > 0 {
+		if err := s.announceData(ctx, t); err != nil {
+			return fmt.Errorf("store: announce data change: %w", err)
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if access || view {
 		s.props.drop()
+		s.data.bumpAll()
 	}
+	s.data.bump(t.touched)
 	if access {
 		s.onChange()
 	}

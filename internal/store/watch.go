@@ -73,13 +73,22 @@ func (s *Store) listen(ctx context.Context, changed func()) error {
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		if _, err := pc.Conn().Exec(ctx, `LISTEN `+changeChannel); err != nil {
-			return err
+		for _, channel := range []string{changeChannel, dataChannel} {
+			if _, err := pc.Conn().Exec(ctx, `LISTEN `+channel); err != nil {
+				return err
+			}
 		}
+		// Data changes made before the LISTEN were not heard.
+		s.data.bumpAll()
 		for {
-			if _, err := pc.Conn().WaitForNotification(ctx); err != nil {
+			n, err := pc.Conn().WaitForNotification(ctx)
+			if err != nil {
 				// The connection is LISTENing, or broken: never reuse it.
 				return errors.Join(err, driver.ErrBadConn)
+			}
+			if n.Channel == dataChannel {
+				s.data.heard(n.Payload)
+				continue
 			}
 			changed()
 		}
@@ -93,6 +102,9 @@ func (s *Store) pollVersion(ctx context.Context, changed func()) error {
 		return err
 	}
 	defer w.close()
+	if err := s.data.startSeen(ctx, w.conn); err != nil {
+		return err
+	}
 	t := time.NewTicker(sqliteWatchInterval)
 	defer t.Stop()
 	for {
@@ -101,8 +113,17 @@ func (s *Store) pollVersion(ctx context.Context, changed func()) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		if err := w.check(ctx, changed); err != nil {
+		var readErr error
+		if err := w.check(ctx, func() {
+			if readErr = s.data.readChanges(ctx, w.conn); readErr != nil {
+				s.data.bumpAll() // whatever was missed
+			}
+			changed()
+		}); err != nil {
 			return err
+		}
+		if readErr != nil {
+			return readErr
 		}
 	}
 }
