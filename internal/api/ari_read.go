@@ -118,33 +118,35 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	grid, err := s.store.Availability(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
-	out := newJSONStream(w)
-	defer out.close()
-	b := append(out.buf, `{"data":{`...)
-	for i, rt := range grid.RoomTypes {
-		if i > 0 {
-			b = append(b, ',')
+	return s.cached(w, r, s.store.PropertyVersion(q.PropertyID), func(w http.ResponseWriter) error {
+		grid, err := s.store.Availability(r.Context(), principal(r), q)
+		if err != nil {
+			return err
 		}
-		b = strconv.AppendQuote(b, rt.ID)
-		b = append(b, ":{"...)
-		for j, v := range rt.Days {
-			if j > 0 {
+		out := newJSONStream(w)
+		defer out.close()
+		b := append(out.buf, `{"data":{`...)
+		for i, rt := range grid.RoomTypes {
+			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, '"')
-			b = (grid.From + keycard.Date(j)).Append(b)
-			b = append(b, `":`...)
-			b = strconv.AppendInt(b, int64(v), 10)
-			b = out.spill(b)
+			b = strconv.AppendQuote(b, rt.ID)
+			b = append(b, ":{"...)
+			for j, v := range rt.Days {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, '"')
+				b = (grid.From + keycard.Date(j)).Append(b)
+				b = append(b, `":`...)
+				b = strconv.AppendInt(b, int64(v), 10)
+				b = out.spill(b)
+			}
+			b = append(b, '}')
 		}
-		b = append(b, '}')
-	}
-	out.buf = append(b, "}}\n"...)
-	return nil
+		out.buf = append(b, "}}\n"...)
+		return nil
+	})
 }
 
 // getRestrictions is GET /restrictions: {"data": {"<option_id>":
@@ -156,83 +158,85 @@ func (s *Server) getRestrictions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	grid, err := s.store.Restrictions(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
-	if grid.MinStayType != "arrival" && grid.MinStayType != "through" {
-		// The virtual min_stay has no value while the property keeps both.
-		names = slices.DeleteFunc(names, func(n string) bool { return n == "min_stay" })
-	}
-	bits := make([]uint16, len(names))
-	for i, n := range names {
-		for _, f := range keycard.RestrictionFields {
-			if f.Name == n {
-				bits[i] = f.Bit
-			}
+	return s.cached(w, r, s.store.PropertyVersion(q.PropertyID), func(w http.ResponseWriter) error {
+		grid, err := s.store.Restrictions(r.Context(), principal(r), q)
+		if err != nil {
+			return err
 		}
-	}
-	out := newJSONStream(w)
-	defer out.close()
-	var reasons []string
-	b := append(out.buf, `{"data":{`...)
-	for i, od := range grid.Options {
-		if i > 0 {
-			b = append(b, ',')
+		if grid.MinStayType != "arrival" && grid.MinStayType != "through" {
+			// The virtual min_stay has no value while the property keeps both.
+			names = slices.DeleteFunc(names, func(n string) bool { return n == "min_stay" })
 		}
-		b = strconv.AppendQuote(b, od.ID)
-		b = append(b, ":{"...)
-		for j := range od.Days {
-			day := &od.Days[j]
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = (grid.From + keycard.Date(j)).Append(b)
-			b = append(b, `":{`...)
-			for k, n := range names {
-				b = append(b, '"')
-				b = append(b, n...)
-				b = append(b, `":`...)
-				switch {
-				case n == "availability":
-					b = strconv.AppendInt(b, int64(od.Availability[j]), 10)
-				case n == "booked":
-					b = strconv.AppendInt(b, int64(od.Booked[j]), 10)
-				case n == "min_stay" && grid.MinStayType == "arrival":
-					b = strconv.AppendInt(b, int64(day.MinStayArrival), 10)
-				case n == "min_stay":
-					b = strconv.AppendInt(b, int64(day.MinStayThrough), 10)
-				case day.Set&bits[k] == 0:
-					b = append(b, "null"...)
-				case n == "rate":
-					b = append(b, '"')
-					b = keycard.AppendMoney(b, day.Rate, od.Currency)
-					b = append(b, '"')
-				case keycard.IsBool(bits[k]):
-					b = strconv.AppendBool(b, day.Bool(bits[k]))
-				default:
-					b = strconv.AppendInt(b, day.Int(bits[k]), 10)
+		bits := make([]uint16, len(names))
+		for i, n := range names {
+			for _, f := range keycard.RestrictionFields {
+				if f.Name == n {
+					bits[i] = f.Bit
 				}
+			}
+		}
+		out := newJSONStream(w)
+		defer out.close()
+		var reasons []string
+		b := append(out.buf, `{"data":{`...)
+		for i, od := range grid.Options {
+			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `"unavailable_reasons":[`...)
-			reasons = keycard.AppendUnavailableReasons(reasons[:0], day, od.Availability[j])
-			for k, reason := range reasons {
-				if k > 0 {
+			b = strconv.AppendQuote(b, od.ID)
+			b = append(b, ":{"...)
+			for j := range od.Days {
+				day := &od.Days[j]
+				if j > 0 {
 					b = append(b, ',')
 				}
 				b = append(b, '"')
-				b = append(b, reason...)
-				b = append(b, '"')
+				b = (grid.From + keycard.Date(j)).Append(b)
+				b = append(b, `":{`...)
+				for k, n := range names {
+					b = append(b, '"')
+					b = append(b, n...)
+					b = append(b, `":`...)
+					switch {
+					case n == "availability":
+						b = strconv.AppendInt(b, int64(od.Availability[j]), 10)
+					case n == "booked":
+						b = strconv.AppendInt(b, int64(od.Booked[j]), 10)
+					case n == "min_stay" && grid.MinStayType == "arrival":
+						b = strconv.AppendInt(b, int64(day.MinStayArrival), 10)
+					case n == "min_stay":
+						b = strconv.AppendInt(b, int64(day.MinStayThrough), 10)
+					case day.Set&bits[k] == 0:
+						b = append(b, "null"...)
+					case n == "rate":
+						b = append(b, '"')
+						b = keycard.AppendMoney(b, day.Rate, od.Currency)
+						b = append(b, '"')
+					case keycard.IsBool(bits[k]):
+						b = strconv.AppendBool(b, day.Bool(bits[k]))
+					default:
+						b = strconv.AppendInt(b, day.Int(bits[k]), 10)
+					}
+					b = append(b, ',')
+				}
+				b = append(b, `"unavailable_reasons":[`...)
+				reasons = keycard.AppendUnavailableReasons(reasons[:0], day, od.Availability[j])
+				for k, reason := range reasons {
+					if k > 0 {
+						b = append(b, ',')
+					}
+					b = append(b, '"')
+					b = append(b, reason...)
+					b = append(b, '"')
+				}
+				b = append(b, "]}"...)
+				b = out.spill(b)
 			}
-			b = append(b, "]}"...)
-			b = out.spill(b)
+			b = append(b, '}')
 		}
-		b = append(b, '}')
-	}
-	out.buf = append(b, "}}\n"...)
-	return nil
+		out.buf = append(b, "}}\n"...)
+		return nil
+	})
 }
 
 // jsonStream writes a large body built piece by piece (the ARI reads)

@@ -186,18 +186,26 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 			// order on a field of the feed.
 			q.Order = slices.DeleteFunc(q.Order, func(o keycard.Order) bool { return o.Field == "inserted_at" && !o.Desc })
 		}
-		list, total, err := s.store.ListBookingRevisions(r.Context(), principal(r), q, feed)
-		if err != nil {
-			return err
+		build := func(w http.ResponseWriter) error {
+			list, total, err := s.store.ListBookingRevisions(r.Context(), principal(r), q, feed)
+			if err != nil {
+				return err
+			}
+			items := make([]resource, 0, len(list))
+			for _, b := range list {
+				items = append(items, revisionResource(b, principal(r)))
+			}
+			if err := s.relate(r, items...); err != nil {
+				return err
+			}
+			return writeList(w, items, total, q)
 		}
-		items := make([]resource, 0, len(list))
-		for _, b := range list {
-			items = append(items, revisionResource(b, principal(r)))
+		if !feed {
+			return build(w)
 		}
-		if err := s.relate(r, items...); err != nil {
-			return err
-		}
-		return writeList(w, items, total, q)
+		// The feed is what a PMS polls all day, mostly to hear that
+		// nothing is new.
+		return s.cached(w, r, s.store.FeedVersion(), build)
 	}
 }
 

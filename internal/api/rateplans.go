@@ -83,18 +83,20 @@ func (s *Server) listRatePlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, total, err := s.store.ListRatePlans(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
-	items := make([]resource, 0, len(list))
-	for _, rp := range list {
-		items = append(items, ratePlanResource(rp, false))
-	}
-	if err := s.relate(r, items...); err != nil {
-		return err
-	}
-	return writeOrderedList(w, items, total, q)
+	return s.cached(w, r, s.store.ViewVersion(), func(w http.ResponseWriter) error {
+		list, total, err := s.store.ListRatePlans(r.Context(), principal(r), q)
+		if err != nil {
+			return err
+		}
+		items := make([]resource, 0, len(list))
+		for _, rp := range list {
+			items = append(items, ratePlanResource(rp, false))
+		}
+		if err := s.relate(r, items...); err != nil {
+			return err
+		}
+		return writeOrderedList(w, items, total, q)
+	})
 }
 
 // ratePlanOptions lists every occupancy option of every reachable rate

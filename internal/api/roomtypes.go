@@ -59,18 +59,20 @@ func (s *Server) listRoomTypes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, total, err := s.store.ListRoomTypes(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
-	items := make([]resource, 0, len(list))
-	for _, rt := range list {
-		items = append(items, roomTypeResource(rt))
-	}
-	if err := s.relate(r, items...); err != nil {
-		return err
-	}
-	return writeOrderedList(w, items, total, q)
+	return s.cached(w, r, s.store.ViewVersion(), func(w http.ResponseWriter) error {
+		list, total, err := s.store.ListRoomTypes(r.Context(), principal(r), q)
+		if err != nil {
+			return err
+		}
+		items := make([]resource, 0, len(list))
+		for _, rt := range list {
+			items = append(items, roomTypeResource(rt))
+		}
+		if err := s.relate(r, items...); err != nil {
+			return err
+		}
+		return writeOrderedList(w, items, total, q)
+	})
 }
 
 // roomTypeOptions lists every reachable room type, unpaginated, with the

@@ -51,6 +51,8 @@ type Server struct {
 	// leakFlagOnly keeps a reported key live, only flagged.
 	scanKeys     *secretscan.Keys
 	leakFlagOnly bool
+	// answers keeps the encoded answers of hot reads.
+	answers *answerCache
 }
 
 // Config is everything the API server is made of.
@@ -82,6 +84,9 @@ type Config struct {
 	SecretScanningKeys *secretscan.Keys
 	// LeakFlagOnly flags a key reported leaked instead of withdrawing it.
 	LeakFlagOnly bool
+	// AnswerCacheBytes bounds the answers of hot reads kept encoded (see
+	// answerCache): 0 is 64 MiB, a negative value keeps none.
+	AnswerCacheBytes int
 }
 
 // New returns the API server made of cfg. It builds the route table,
@@ -90,7 +95,7 @@ func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, auth: cfg.Auth, mode: cfg.Mode, log: cfg.Log, mux: &routeMux{ServeMux: http.NewServeMux()},
 		webhooks: cfg.Webhooks, limits: cfg.Limits, limiter: cfg.Limiter, photoQuota: keycard.DefaultPhotoQuota,
 		metrics: cfg.Metrics, clientIP: cfg.ClientIP, decoding: make(chan struct{}, decodeSlots),
-		scanKeys: cfg.SecretScanningKeys, leakFlagOnly: cfg.LeakFlagOnly}
+		scanKeys: cfg.SecretScanningKeys, leakFlagOnly: cfg.LeakFlagOnly, answers: newAnswerCache(cfg.AnswerCacheBytes)}
 	if s.webhooks == nil {
 		s.webhooks = webhook.NewSender(false)
 	}

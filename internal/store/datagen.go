@@ -123,6 +123,11 @@ func (g *dataGens) bumpAll() {
 // restrictions, availability and bookings, and of how it reads.
 func (s *Store) PropertyVersion(id string) Version { return s.data.property(id) }
 
+// ViewVersion returns the Version of how properties read, with their room
+// types and rate plans: it moves with every change of those, of any
+// property, and of access.
+func (s *Store) ViewVersion() Version { return s.data.property("") }
+
 // FeedVersion returns the Version of the booking feed, of every property.
 func (s *Store) FeedVersion() Version { return s.data.feedVersion() }
 
