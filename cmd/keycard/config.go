@@ -70,6 +70,9 @@ type Config struct {
 	LeakFlagOnly       bool
 	// KeyUsageRetention is how long each key's hourly usage is kept.
 	KeyUsageRetention time.Duration
+	// AnswerCacheBytes bounds the encoded answers of hot reads kept in
+	// memory, as api.Config's: 0 is its default, negative keeps none.
+	AnswerCacheBytes int
 }
 
 // Store returns the storage part of the configuration.
@@ -88,6 +91,7 @@ type configFlags struct {
 	auditRetention string
 	taskRetention  string
 	photoQuotaSize string
+	answerCache    string
 	shutdownTO     string
 	scanKeysFile   string
 	leakedKeys     string
@@ -126,6 +130,7 @@ func newConfigFlags(fs *flag.FlagSet, defaultDB string, server bool) *configFlag
 		fs.StringVar(&c.scanKeysFile, "secret-scanning-keys", "", "`FILE` of the public keys secret-scanning reports are signed with, in the JSON shape of GitHub's list; turns on POST /api/v1/secret_scanning/report (env KEYCARD_SECRET_SCANNING_KEYS)")
 		fs.StringVar(&c.leakedKeys, "leaked-keys", "withdraw", "what a live key reported leaked gets: withdraw (at once) or flag (marked only) (env KEYCARD_LEAKED_KEYS)")
 		fs.StringVar(&c.usageRetention, "key-usage-retention", "2160h", "how long each key's hourly request counts are kept, e.g. 2160h for 90 days (env KEYCARD_KEY_USAGE_RETENTION)")
+		fs.StringVar(&c.answerCache, "answer-cache-bytes", "64MB", "memory for the answers of the reads integrations repeat (the feed, room types, rate plans, ARI), kept until what they show changes; in bytes or with KB, MB or GB; 0 keeps none (env KEYCARD_ANSWER_CACHE_BYTES)")
 		fs.StringVar(&c.photoQuotaSize, "photo-quota-bytes", "2GB", "total size of an organisation's uploaded photo files, in bytes or with KB, MB or GB (of 1024); 0 is no limit (env KEYCARD_PHOTO_QUOTA_BYTES)")
 	}
 	return c
@@ -154,6 +159,7 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		env("audit-retention", "KEYCARD_AUDIT_RETENTION", &c.auditRetention)
 		env("task-retention", "KEYCARD_TASK_RETENTION", &c.taskRetention)
 		env("photo-quota-bytes", "KEYCARD_PHOTO_QUOTA_BYTES", &c.photoQuotaSize)
+		env("answer-cache-bytes", "KEYCARD_ANSWER_CACHE_BYTES", &c.answerCache)
 		env("shutdown-timeout", "KEYCARD_SHUTDOWN_TIMEOUT", &c.shutdownTO)
 		env("secret-scanning-keys", "KEYCARD_SECRET_SCANNING_KEYS", &c.scanKeysFile)
 		env("leaked-keys", "KEYCARD_LEAKED_KEYS", &c.leakedKeys)
@@ -177,6 +183,14 @@ func (c *configFlags) resolve(getenv func(string) string) (Config, error) {
 		c.cfg.TaskRetention = d
 		if c.cfg.PhotoQuota.Bytes, err = parseByteSize(c.photoQuotaSize); err != nil {
 			return Config{}, fmt.Errorf("--photo-quota-bytes must be a size such as 2GB, 500MB or 0 for no limit, not %q", c.photoQuotaSize)
+		}
+		n, err := parseByteSize(c.answerCache)
+		if err != nil || n > 1<<40 {
+			return Config{}, fmt.Errorf("--answer-cache-bytes must be a size such as 64MB, or 0 to keep no answers, not %q", c.answerCache)
+		}
+		c.cfg.AnswerCacheBytes = int(n)
+		if n == 0 {
+			c.cfg.AnswerCacheBytes = -1
 		}
 		if d, err = time.ParseDuration(c.shutdownTO); err != nil || d <= 0 {
 			return Config{}, fmt.Errorf("--shutdown-timeout must be a positive duration, such as 15s, not %q", c.shutdownTO)

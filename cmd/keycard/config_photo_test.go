@@ -50,3 +50,37 @@ func TestPhotoLimitFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerCacheFlag reads --answer-cache-bytes and its twin: a size, 0
+// for none (a negative bound for the API), the default when unset.
+func TestAnswerCacheFlag(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+		err  string
+	}{
+		{name: "default", want: 64 << 20},
+		{name: "flag", args: []string{"--answer-cache-bytes", "256MB"}, want: 256 << 20},
+		{name: "environment", env: map[string]string{"KEYCARD_ANSWER_CACHE_BYTES": "1GB"}, want: 1 << 30},
+		{name: "none", args: []string{"--answer-cache-bytes", "0"}, want: -1},
+		{name: "not a size", args: []string{"--answer-cache-bytes", "big"}, err: `--answer-cache-bytes must be a size such as 64MB, or 0 to keep no answers, not "big"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := parseConfig("serve", c.args, env(c.env), io.Discard, "keycard.db", true, nil)
+			if c.err != "" {
+				if err == nil || err.Error() != c.err {
+					t.Fatalf("got %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AnswerCacheBytes != c.want {
+				t.Errorf("AnswerCacheBytes = %d, want %d", cfg.AnswerCacheBytes, c.want)
+			}
+		})
+	}
+}

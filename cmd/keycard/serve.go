@@ -107,7 +107,7 @@ func newHandler(cfg Config, st *store.Store, authn *auth.Authenticator, limiter 
 	channels := openchannel.NewClient(sender.AllowsPrivate())
 	apiSrv := api.New(api.Config{Store: st, Auth: authn, Mode: cfg.Mode, Log: log, Webhooks: sender, Channels: channels,
 		Limits: cfg.Limits, Limiter: limiter, PhotoQuota: &cfg.PhotoQuota, Metrics: m, ClientIP: cfg.TrustedProxies,
-		SecretScanningKeys: cfg.SecretScanningKeys, LeakFlagOnly: cfg.LeakFlagOnly})
+		SecretScanningKeys: cfg.SecretScanningKeys, LeakFlagOnly: cfg.LeakFlagOnly, AnswerCacheBytes: cfg.AnswerCacheBytes})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv)
 	mux.Handle("/healthz", apiSrv)

@@ -205,7 +205,7 @@ func (s *Server) listRevisions(feed bool) handlerFunc {
 		}
 		// The feed is what a PMS polls all day, mostly to hear that
 		// nothing is new.
-		return s.cached(w, r, s.store.FeedVersion(), build)
+		return s.cached(w, r, s.store.FeedVersion(principal(r)), build)
 	}
 }
 

@@ -247,9 +247,12 @@ func (s *Store) AckRevision(ctx context.Context, p *keycard.Principal, id string
 			return fmt.Errorf("store: ack booking revision: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			t.touch(dataFeed)
-			_, err := t.Exec(ctx, `UPDATE booking_feed_counts SET unacked = unacked - 1
-				WHERE property_id = (SELECT property_id FROM booking_revisions WHERE id = ?)`, id)
+			var propertyID string
+			if err := t.QueryRow(ctx, `SELECT property_id FROM booking_revisions WHERE id = ?`, id).Scan(&propertyID); err != nil {
+				return fmt.Errorf("store: ack booking revision: %w", err)
+			}
+			t.touch(dataFeed, propertyID)
+			_, err := t.Exec(ctx, `UPDATE booking_feed_counts SET unacked = unacked - 1 WHERE property_id = ?`, propertyID)
 			if err != nil {
 				return fmt.Errorf("store: count booking revision ack: %w", err)
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/keycard/keycard/internal/keycard"
 )
 
 // Version names the state of a property's data (or of the booking feed)
@@ -26,8 +28,7 @@ const (
 	// dataARI: a property's rates, restrictions or availability, or the
 	// rooms its bookings hold.
 	dataARI uint8 = 1 << iota
-	// dataFeed: the booking feed, of any property: a revision written or
-	// acked.
+	// dataFeed: a property's booking feed: a revision written or acked.
 	dataFeed
 )
 
@@ -57,12 +58,13 @@ type dataGens struct {
 	// all moves when anything may have changed: a change of access or of
 	// how a property reads (the property cache's drop), or a watch that
 	// may have missed changes.
-	all  uint64
-	feed uint64
-	// next is the last counter handed out; props holds, per property,
-	// the value next had at its last change.
-	next  uint64
-	props map[string]uint64
+	all uint64
+	// next is the last counter handed out; props and feeds hold, per
+	// property, the value next had at the last change of its data and of
+	// its feed, and feed the value at the last change of any feed.
+	next         uint64
+	props, feeds map[string]uint64
+	feed         uint64
 	// seen is, with SQLite, the last data_changes row read.
 	seen int64
 	// announced counts this store's writes that appended data_changes
@@ -79,13 +81,26 @@ func (g *dataGens) property(id string) Version {
 	return Version{g.all, g.props[id]}
 }
 
-func (g *dataGens) feedVersion() Version {
+// maxFeedReach is the most properties whose feeds feedVersion looks at
+// one by one; a principal reaching more gets the Version of every feed.
+const maxFeedReach = 256
+
+func (g *dataGens) feedVersion(p *keycard.Principal) Version {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return Version{g.all, g.feed}
+	if p.Reach == nil || p.Reach.Len() > maxFeedReach {
+		return Version{g.all, g.feed}
+	}
+	// Counters only grow, so the last change among the properties in
+	// reach moves the largest.
+	var last uint64
+	for id := range p.Reach.All() {
+		last = max(last, g.feeds[id])
+	}
+	return Version{g.all, last}
 }
 
-// bump records changes of kinds to properties ("" for the feed alone).
+// bump records changes of kinds to properties.
 func (g *dataGens) bump(touched map[string]uint8) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -98,17 +113,26 @@ func (g *dataGens) bumpLocked(id string, kinds uint8) {
 	g.next++
 	if kinds&dataFeed != 0 {
 		g.feed = g.next
+		g.feeds = g.track(g.feeds, id)
 	}
-	if kinds&dataARI != 0 && id != "" {
-		switch {
-		case g.props == nil:
-			g.props = make(map[string]uint64)
-		case len(g.props) >= maxTrackedProperties:
-			clear(g.props)
-			g.all++
-		}
-		g.props[id] = g.next
+	if kinds&dataARI != 0 {
+		g.props = g.track(g.props, id)
 	}
+}
+
+// track records the change of id in m, which it makes or, when m has
+// grown past maxTrackedProperties, starts again (moving everything).
+func (g *dataGens) track(m map[string]uint64, id string) map[string]uint64 {
+	switch {
+	case m == nil:
+		m = make(map[string]uint64)
+	case len(m) >= maxTrackedProperties:
+		clear(g.props)
+		clear(g.feeds)
+		g.all++
+	}
+	m[id] = g.next
+	return m
 }
 
 // bumpAll records that anything may have changed.
@@ -117,6 +141,7 @@ func (g *dataGens) bumpAll() {
 	defer g.mu.Unlock()
 	g.all++
 	clear(g.props)
+	clear(g.feeds)
 }
 
 // PropertyVersion returns the Version of property id's rates,
@@ -128,17 +153,15 @@ func (s *Store) PropertyVersion(id string) Version { return s.data.property(id) 
 // property, and of access.
 func (s *Store) ViewVersion() Version { return s.data.property("") }
 
-// FeedVersion returns the Version of the booking feed, of every property.
-func (s *Store) FeedVersion() Version { return s.data.feedVersion() }
+// FeedVersion returns the Version of the booking feeds of the properties
+// p reaches.
+func (s *Store) FeedVersion(p *keycard.Principal) Version { return s.data.feedVersion(p) }
 
 // touch marks the transaction as changing the kinds of data of the
-// properties ids (none: the feed as a whole).
+// properties ids.
 func (t *tx) touch(kinds uint8, ids ...string) {
 	if t.touched == nil {
 		t.touched = make(map[string]uint8)
-	}
-	if len(ids) == 0 {
-		t.touched[""] |= kinds
 	}
 	for _, id := range ids {
 		t.touched[id] |= kinds
@@ -177,9 +200,7 @@ func notifyPayload(origin string, touched map[string]uint8) string {
 	ids := make([]string, 0, len(touched))
 	for id, k := range touched {
 		kinds |= k
-		if id != "" {
-			ids = append(ids, id)
-		}
+		ids = append(ids, id)
 	}
 	list := strings.Join(ids, ",")
 	if len(ids) > maxNotifyIDs {
@@ -206,9 +227,6 @@ func (g *dataGens) heard(payload string) {
 		return
 	}
 	g.mu.Lock()
-	if list == "" {
-		g.bumpLocked("", uint8(kinds))
-	}
 	for id := range strings.SplitSeq(list, ",") {
 		if id != "" {
 			g.bumpLocked(id, uint8(kinds))
@@ -259,6 +277,7 @@ func (g *dataGens) readChanges(ctx context.Context, conn *sql.Conn) error {
 			// Rows were pruned before this process read them.
 			g.all++
 			clear(g.props)
+			clear(g.feeds)
 		}
 		g.seen = seq
 		if origin != g.origin {

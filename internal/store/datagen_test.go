@@ -22,9 +22,18 @@ func TestVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		type state struct{ prop, other, feed store.Version }
+		// Principals that reach the hotel alone, the other property alone
+		// (as a key's cached reach), and every property.
+		reaching := func(ids ...string) *keycard.Principal {
+			p := *h.owner
+			p.Reach = keycard.NewReach(ids)
+			return &p
+		}
+		hotelOnly, otherOnly := reaching(h.property), reaching(other.ID)
+		type state struct{ prop, other, feed, otherFeed, allFeeds store.Version }
 		now := func() state {
-			return state{st.PropertyVersion(h.property), st.PropertyVersion(other.ID), st.FeedVersion()}
+			return state{st.PropertyVersion(h.property), st.PropertyVersion(other.ID), st.FeedVersion(hotelOnly),
+				st.FeedVersion(otherOnly), st.FeedVersion(&keycard.Principal{})}
 		}
 		step := func(what string, prop, otherMoves, feed bool, write func()) {
 			t.Helper()
@@ -36,7 +45,8 @@ func TestVersions(t *testing.T) {
 				want    bool
 				was, is store.Version
 			}{{"the property's", prop, before.prop, after.prop}, {"the other property's", otherMoves, before.other, after.other},
-				{"the feed's", feed, before.feed, after.feed}} {
+				{"the feed's", feed, before.feed, after.feed}, {"every feed's", feed || otherMoves, before.allFeeds, after.allFeeds},
+				{"the other property's feed's", otherMoves, before.otherFeed, after.otherFeed}} {
 				if moved := c.was != c.is; moved != c.want {
 					t.Errorf("%s: %s Version moved = %v, want %v", what, c.name, moved, c.want)
 				}
@@ -134,7 +144,8 @@ func TestVersionsHeardFromOtherServers(t *testing.T) {
 		for len(heard) > 0 {
 			<-heard
 		}
-		prop, otherV, feed := b.PropertyVersion(h.property), b.PropertyVersion(other.ID), b.FeedVersion()
+		everything := &keycard.Principal{}
+		prop, otherV, feed := b.PropertyVersion(h.property), b.PropertyVersion(other.ID), b.FeedVersion(everything)
 		write(3)
 		select {
 		case <-heard:
@@ -144,17 +155,17 @@ func TestVersionsHeardFromOtherServers(t *testing.T) {
 		if b.PropertyVersion(h.property) == prop {
 			t.Error("the written property's Version did not move on the other store")
 		}
-		if b.PropertyVersion(other.ID) != otherV || b.FeedVersion() != feed {
+		if b.PropertyVersion(other.ID) != otherV || b.FeedVersion(everything) != feed {
 			t.Error("an ARI write moved another property's or the feed's Version on the other store")
 		}
-		feed = b.FeedVersion()
+		feed = b.FeedVersion(everything)
 		h.save(t, h.st, "", "V-2", keycard.StatusNew, stay{0, 1})
 		select {
 		case <-heard:
 		case <-time.After(20 * time.Second):
 			t.Fatal("the booking did not reach the other store")
 		}
-		if b.FeedVersion() == feed {
+		if b.FeedVersion(everything) == feed {
 			t.Error("a booking did not move the feed's Version on the other store")
 		}
 	})

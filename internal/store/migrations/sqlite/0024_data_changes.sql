@@ -1,7 +1,6 @@
 -- What writes changed in properties' data, for the answers servers cache
 -- (see store/datagen.go): with SQLite a write appends a row per property
--- whose ARI or bookings it changed (property_id '' for the booking feed as
--- a whole), and every other process reads the rows past the last it saw
+-- whose ARI, bookings or booking feed it changed, and every other process reads the rows past the last it saw
 -- when PRAGMA data_version says another connection committed. origin names
 -- the process that wrote, which skips its own rows. seq has no gaps (one
 -- writer at a time, AUTOINCREMENT): a reader that finds the next seq gone
