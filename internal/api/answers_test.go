@@ -34,6 +34,7 @@ func TestAnswersFollowWrites(t *testing.T) {
 		restrictions := "/api/v1/restrictions?filter[property_id]={p1}&filter[restrictions]=rate" + dates
 		availability := "/api/v1/availability?filter[property_id]={p1}" + dates
 		roomTypes := "/api/v1/room_types?filter[property_id]={p1}"
+		properties := "/api/v1/properties?pagination[limit]=10"
 		ratePlans := "/api/v1/rate_plans?filter[property_id]={p1}"
 		feed := "/api/v1/booking_revisions/feed"
 
@@ -89,6 +90,16 @@ func TestAnswersFollowWrites(t *testing.T) {
 		_, err = f.st.UpdateRatePlan(ctx, f.ownerA, rp.ID, &keycard.RatePlanChange{Title: new("Saver")}, nil)
 		must(t, err)
 		contains("rate plans after a rename", read(ratePlans, credKeyP1), `"Saver"`, true)
+
+		// Properties: a rename, and a property made, seen at once.
+		contains("properties", read(properties, credKeyAll), `"Alpha Hotel"`, true)
+		if status, body := f.do("PUT", "/api/v1/properties/{p1}", credKeyAll, `{"property":{"title":"Alpha Palace"}}`); status != 200 {
+			t.Fatalf("PUT property: %d %s", status, body)
+		}
+		contains("properties after a rename", read(properties, credKeyAll), `"Alpha Palace"`, true)
+		_, err = f.st.CreateProperty(ctx, f.ownerA, &keycard.Property{Title: "Delta Hotel", Currency: "EUR", Settings: keycard.DefaultPropertySettings()}, "")
+		must(t, err)
+		contains("properties after one was made", read(properties, credKeyAll), `"Delta Hotel"`, true)
 
 		// The feed: drained, a booking, its ack.
 		contains("the drained feed", read(feed, credKeyP1), `"data":[]`, true)

@@ -13,15 +13,19 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	props, total, err := s.store.ListProperties(r.Context(), principal(r), q)
-	if err != nil {
-		return err
-	}
-	titles, err := s.propertyTitles(r, props...)
-	if err != nil {
-		return err
-	}
-	return writePropertyList(w, props, total, q, titles)
+	// A page of a large portfolio is read from the database; it changes
+	// with how properties read, as the property cache does.
+	return s.cached(w, r, s.store.ViewVersion(), func(w http.ResponseWriter) error {
+		props, total, err := s.store.ListProperties(r.Context(), principal(r), q)
+		if err != nil {
+			return err
+		}
+		titles, err := s.propertyTitles(r, props...)
+		if err != nil {
+			return err
+		}
+		return writePropertyList(w, props, total, q, titles)
+	})
 }
 
 // propertyOptionFields are the fields the property options filter and
