@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -212,14 +213,31 @@ func (s *Store) ListBookingRevisions(ctx context.Context, p *keycard.Principal, 
 		// the properties' counts.
 		count = `SELECT COALESCE(SUM(r.unacked), 0) FROM booking_feed_counts r WHERE r.property_id IN ` + r + where
 	}
+	list := `SELECT ` + revisionColumns + ` FROM booking_revisions r WHERE r.property_id IN ` + r + cond + where + order + page(q)
+	if unacked && s.dialect.name() == "postgres" && p.Reach != nil && p.Reach.Len() <= maxLateralFeedReach {
+		// PostgreSQL would walk every unacked revision in seq order,
+		// testing each against the reach, to find the first page: with
+		// 200,000 of them waiting elsewhere, a drained poll of one
+		// property took 360 ms. Instead, each property in reach gives
+		// its first revisions from the unacked index, and those are
+		// merged: 0.5 ms. For a reach of 1,000 properties with a backlog
+		// in each, that merge took 106 ms against the walk's 8, hence
+		// the bound.
+		list = `SELECT ` + revisionColumns + ` FROM (SELECT DISTINCT id FROM ` + r + ` AS ids (id)) reach CROSS JOIN LATERAL
+			(SELECT * FROM booking_revisions r WHERE r.property_id = reach.id` + cond + where + order +
+			` LIMIT ` + strconv.Itoa(q.Offset()+q.Limit) + `) r` + order + page(q)
+	}
 	err = s.read(ctx, func(t *tx) error {
 		var err error
-		out, total, err = scanPage(ctx, t, q, "booking revisions", scanRevision,
-			`SELECT `+revisionColumns+` FROM booking_revisions r WHERE r.property_id IN `+r+cond+where+order+page(q), count, args)
+		out, total, err = scanPage(ctx, t, q, "booking revisions", scanRevision, list, count, args)
 		return err
 	})
 	return out, total, err
 }
+
+// maxLateralFeedReach is the largest reach whose feed is read property by
+// property on PostgreSQL (see ListBookingRevisions).
+const maxLateralFeedReach = 100
 
 // feedCounted reports whether the feed's total under q is the sum of its
 // properties' counts: q filters on nothing but property_id (or on fields
