@@ -34,7 +34,7 @@ type hotel struct {
 	d0         keycard.Date
 }
 
-func newHotel(t *testing.T, cfg store.Config) *hotel {
+func newHotel(t testing.TB, cfg store.Config) *hotel {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, cfg)

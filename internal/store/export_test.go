@@ -40,3 +40,10 @@ func ReadConn(ctx context.Context, s *Store, fn func()) error {
 // OnDataHeard sets a function called each time s has applied data
 // changes heard from another process (see Version).
 func OnDataHeard(s *Store, f func()) { s.data.observed = f }
+
+// ResetNonAcked forgets that any revision was notified as non-acked, for
+// benchmarks of the scan.
+func ResetNonAcked(s *Store) error {
+	_, err := s.wdb.Exec(`UPDATE booking_revisions SET non_acked_notified_at = NULL`)
+	return err
+}

@@ -12,7 +12,7 @@ import (
 
 // autoHotel is newHotel with every availability autoupdate setting on and
 // availability avail on h.d0 and h.d0+1 for room type h.rt.
-func autoHotel(t *testing.T, cfg store.Config, avail int32) *hotel {
+func autoHotel(t testing.TB, cfg store.Config, avail int32) *hotel {
 	t.Helper()
 	h := newHotel(t, cfg)
 	ctx := context.Background()
@@ -43,7 +43,7 @@ type stay struct{ from, to keycard.Date }
 // save writes a booking through st: a new one named code when id is "",
 // else a change of booking id to status. rooms replace the booking's
 // rooms unless status is cancelled. It returns the booking's id.
-func (h *hotel) save(t *testing.T, st *store.Store, id, code, status string, rooms ...stay) string {
+func (h *hotel) save(t testing.TB, st *store.Store, id, code, status string, rooms ...stay) string {
 	t.Helper()
 	c := h.change(id, code, status, rooms...)
 	b, err := st.SaveBooking(context.Background(), h.owner, store.BookingWrite{BookingID: id, PropertyID: h.property, Status: status, Change: c})

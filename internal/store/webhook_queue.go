@@ -204,9 +204,15 @@ func (s *Store) insertDelivery(ctx context.Context, t *tx, webhookID, propertyID
 // that made the event is committed.
 func (s *Store) enqueue(ctx context.Context, t *tx, propertyID, userID, event string, payload any) error {
 	hooks, err := s.activeWebhooks(ctx, t, propertyID)
-	if err != nil || len(hooks) == 0 {
+	if err != nil {
 		return err
 	}
+	return s.enqueueTo(ctx, t, hooks, propertyID, userID, event, payload)
+}
+
+// enqueueTo is enqueue for the active webhooks of the property, as
+// activeWebhooks found them in t.
+func (s *Store) enqueueTo(ctx context.Context, t *tx, hooks []hook, propertyID, userID, event string, payload any) error {
 	now := s.now()
 	for _, h := range hooks {
 		if !h.mask.Matches(event) || !h.hears(event) {
@@ -267,13 +273,32 @@ func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Du
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		// A backlog's revisions come a property at a time: its webhooks
+		// are looked up once for them all, and the revisions marked in
+		// one statement.
+		hooks := map[string][]hook{}
+		ids := make([]any, 0, len(revs)+1)
+		ids = append(ids, micros(now))
 		for _, r := range revs {
-			n := keycard.RevisionNotice{PropertyID: r.property, BookingID: r.booking, RevisionID: r.id}
-			if err := s.enqueue(ctx, t, r.property, "", keycard.EventNonAckedBooking, n.Payload(keycard.EventNonAckedBooking)); err != nil {
-				return err
+			hs, ok := hooks[r.property]
+			if !ok {
+				if hs, err = s.activeWebhooks(ctx, t, r.property); err != nil {
+					return err
+				}
+				hooks[r.property] = hs
 			}
-			if _, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id = ?`, micros(now), r.id); err != nil {
-				return fmt.Errorf("store: mark non-acked revision: %w", err)
+			if len(hs) > 0 {
+				n := keycard.RevisionNotice{PropertyID: r.property, BookingID: r.booking, RevisionID: r.id}
+				if err := s.enqueueTo(ctx, t, hs, r.property, "", keycard.EventNonAckedBooking, n.Payload(keycard.EventNonAckedBooking)); err != nil {
+					return err
+				}
+			}
+			ids = append(ids, r.id)
+		}
+		if len(revs) > 0 {
+			_, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id IN (`+placeholders(len(revs))+`)`, ids...)
+			if err != nil {
+				return fmt.Errorf("store: mark non-acked revisions: %w", err)
 			}
 		}
 		n = len(revs)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +350,72 @@ func TestClaimWithAnotherKey(t *testing.T) {
 	}
 	if failed != 1 {
 		t.Errorf("%d deliveries marked failed for the key, want 1", failed)
+	}
+}
+
+// TestNonAckedInBatches: the non-acked scan queues non_acked_booking once
+// for each revision left unacked, batch after batch, however the batches
+// cut a property's revisions.
+func TestNonAckedInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		h := autoHotel(t, cfg, 20)
+		ctx := context.Background()
+		w, _ := newWebhook(t, h.st, h.owner, keycard.Webhook{PropertyID: h.property, EventMask: "non_acked_booking", SendData: true, IsActive: true})
+		want := map[string]bool{}
+		for i := range 5 {
+			id := h.save(t, h.st, "", "N-"+string(rune('a'+i)), keycard.StatusNew, stay{0, 1})
+			b, err := h.st.Booking(ctx, h.owner, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[b.RevisionID] = true
+		}
+		later := time.Now().Add(time.Hour)
+		var found []int
+		for {
+			n, err := h.st.NotifyNonAcked(ctx, later, 30*time.Minute, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = append(found, n)
+			if n < 2 {
+				break
+			}
+		}
+		if fmt.Sprint(found) != "[2 2 1]" {
+			t.Errorf("batches of 2 found %v revisions, want [2 2 1]", found)
+		}
+		got := map[string]int{}
+		for _, d := range deliveries(t, h.st, h.owner, w.ID) {
+			got[d["payload"].(map[string]any)["revision_id"].(string)]++
+		}
+		if len(got) != len(want) {
+			t.Errorf("non_acked_booking for %d revisions, want %d", len(got), len(want))
+		}
+		for id, n := range got {
+			if !want[id] || n != 1 {
+				t.Errorf("revision %s: %d deliveries (one of the five: %v)", id, n, want[id])
+			}
+		}
+	})
+}
+
+// BenchmarkNotifyNonAcked scans a backlog of 500 unacked revisions of one
+// property with no webhook, as a server does after a PMS stopped acking.
+func BenchmarkNotifyNonAcked(b *testing.B) {
+	h := autoHotel(b, storetest.Config(b, "sqlite"), 1000)
+	for i := range 500 {
+		h.save(b, h.st, "", "B-"+strconv.Itoa(i), keycard.StatusNew, stay{0, 1})
+	}
+	later := time.Now().Add(time.Hour)
+	for b.Loop() {
+		b.StopTimer()
+		if err := store.ResetNonAcked(h.st); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if n, err := h.st.NotifyNonAcked(context.Background(), later, 30*time.Minute, 500); err != nil || n != 500 {
+			b.Fatalf("found %d, %v", n, err)
+		}
 	}
 }
