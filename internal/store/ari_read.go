@@ -114,7 +114,7 @@ func (s *Store) Restrictions(ctx context.Context, p *keycard.Principal, q keycar
 			return fmt.Errorf("store: property %s settings: %w", q.PropertyID, err)
 		}
 		grid.MinStayType = sj.MinStayType
-		plans, err := s.ratePlans(ctx, t, `rp.property_id = ? ORDER BY rp.title, rp.id`, []any{q.PropertyID})
+		plans, err := s.propertyRatePlans(ctx, t, q.PropertyID)
 		if err != nil {
 			return err
 		}

@@ -177,7 +177,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 		var optionPlans []*keycard.RatePlan // the plan of each option, by index
 		var optionOpts []*keycard.RateOption
 		for id := range props {
-			plans, err := s.ratePlans(ctx, t, `rp.property_id = ?`, []any{id})
+			plans, err := s.propertyRatePlans(ctx, t, id)
 			if err != nil {
 				return err
 			}

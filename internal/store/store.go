@@ -89,6 +89,8 @@ type Store struct {
 
 	// props caches properties for reads by cached credentials.
 	props propertyCache
+	// plans caches each property's rate plans for ARI writes and reads.
+	plans planCache
 	// data counts changes of property data, for answers cached above
 	// the store (see Version).
 	data dataGens
