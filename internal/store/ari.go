@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
 )
@@ -141,4 +142,49 @@ func restrictionChange(rp *keycard.RatePlan, o *keycard.RateOption, day keycard.
 		}
 	}
 	return c
+}
+
+// minUpdateRun is the shortest run of days that updateRuns writes with a
+// range UPDATE rather than row by row.
+const minUpdateRun = 4
+
+// updateRuns writes, with one UPDATE each, the runs of rows (given in
+// order of id and day) that name consecutive days of one id with the same
+// values, when the rows exist already: a PMS sends ranges, and updating a
+// range of a table keyed by (id, day) costs SQLite far less than
+// upserting its rows one by one. It returns the rows it did not write,
+// in order, for upsert: short runs, and runs whose days were not all
+// there. of gives a row's id and day, same whether two rows set the same
+// values, and set appends a row's values (for cols) to args.
+func updateRuns(ctx context.Context, t *tx, table, idCol string, cols []string, rows []int,
+	of func(int) (string, keycard.Date), same func(a, b int) bool, set func(int, []any) []any) ([]int, error) {
+	rest := rows[:0:0]
+	var args []any
+	stmt := `UPDATE ` + table + ` SET ` + strings.Join(cols, " = ?, ") + ` = ? WHERE ` + idCol + ` = ? AND day >= ? AND day <= ?`
+	for start := 0; start < len(rows); {
+		id, from := of(rows[start])
+		end := start + 1
+		for end < len(rows) {
+			next, day := of(rows[end])
+			if next != id || day != from+keycard.Date(end-start) || !same(rows[start], rows[end]) {
+				break
+			}
+			end++
+		}
+		run := rows[start:end]
+		start = end
+		if len(run) < minUpdateRun {
+			rest = append(rest, run...)
+			continue
+		}
+		args = append(set(run[0], args[:0]), id, int64(from), int64(from)+int64(len(run)-1))
+		res, err := t.Exec(ctx, stmt, args...)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(run)) {
+			rest = append(rest, run...) // some days are new: upsert writes them all
+		}
+	}
+	return rest, nil
 }

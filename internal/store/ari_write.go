@@ -100,9 +100,16 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 		slices.SortFunc(order, func(a, b int) int {
 			return cmp.Or(strings.Compare(rtIDs[cells[a].rt], rtIDs[cells[b].rt]), cmp.Compare(cells[a].day, cells[b].day))
 		})
-		err = upsert(ctx, t, "room_type_days", []string{"room_type_id", "day"}, []string{"availability"}, len(order),
+		pending, err := updateRuns(ctx, t, "room_type_days", "room_type_id", []string{"availability"}, order,
+			func(c int) (string, keycard.Date) { return rtIDs[cells[c].rt], cells[c].day },
+			func(a, b int) bool { return values[a] == values[b] },
+			func(c int, args []any) []any { return append(args, int64(values[c])) })
+		if err != nil {
+			return fmt.Errorf("store: write availability: %w", err)
+		}
+		err = upsert(ctx, t, "room_type_days", []string{"room_type_id", "day"}, []string{"availability"}, len(pending),
 			func(i int, args []any) []any {
-				c := order[i]
+				c := pending[i]
 				return append(args, rtIDs[cells[c].rt], int64(cells[c].day), int64(values[c]))
 			})
 		if err != nil {
@@ -257,10 +264,8 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 					cols, bits = append(cols, f.Name), append(bits, f.Bit)
 				}
 			}
-			err := upsert(ctx, t, "rate_option_days", []string{"rate_option_id", "day"}, cols, len(rows), func(i int, args []any) []any {
-				c := rows[i]
+			set := func(c int, args []any) []any {
 				v := &values[c]
-				args = append(args, optionIDs[cells[c].option], int64(cells[c].day))
 				for _, b := range bits {
 					if keycard.IsBool(b) {
 						args = append(args, v.Bool(b))
@@ -269,6 +274,16 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 					}
 				}
 				return args
+			}
+			rows, err := updateRuns(ctx, t, "rate_option_days", "rate_option_id", cols, rows,
+				func(c int) (string, keycard.Date) { return optionIDs[cells[c].option], cells[c].day },
+				func(a, b int) bool { return values[a] == values[b] }, set) // a group's rows set the same fields, the others zero
+			if err != nil {
+				return fmt.Errorf("store: write restrictions: %w", err)
+			}
+			err = upsert(ctx, t, "rate_option_days", []string{"rate_option_id", "day"}, cols, len(rows), func(i int, args []any) []any {
+				c := rows[i]
+				return set(c, append(args, optionIDs[cells[c].option], int64(cells[c].day)))
 			})
 			if err != nil {
 				return fmt.Errorf("store: write restrictions: %w", err)
