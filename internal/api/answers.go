@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/keycard/keycard/internal/handler"
 	"github.com/keycard/keycard/internal/store"
 )
 
@@ -127,32 +128,21 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, v store.Version,
 	if err := build(tw); err != nil {
 		return err
 	}
-	if tw.status == http.StatusOK && !tw.overflow {
+	if handler.Status(w) == http.StatusOK && !tw.overflow {
 		s.answers.put(k, &answer{version: v, body: tw.body, warnings: slices.Clone(w.Header().Values("Warning"))})
 	}
 	return nil
 }
 
 // teeWriter passes an answer on and keeps a copy of its body, up to
-// maxAnswerBytes.
+// maxAnswerBytes. (The status is the access log's: see handler.Status.)
 type teeWriter struct {
 	http.ResponseWriter
-	status   int
 	body     []byte
 	overflow bool
 }
 
-func (t *teeWriter) WriteHeader(status int) {
-	if t.status == 0 {
-		t.status = status
-	}
-	t.ResponseWriter.WriteHeader(status)
-}
-
 func (t *teeWriter) Write(b []byte) (int, error) {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
 	if !t.overflow {
 		if len(t.body)+len(b) > maxAnswerBytes {
 			t.overflow, t.body = true, nil
