@@ -275,6 +275,9 @@ func TestMetrics(t *testing.T) {
 		`keycard_db_queue_waits_total{db_name="write"}`,
 		`keycard_db_queue_wait_seconds_total{db_name="read"}`,
 		`go_goroutines`,
+		`keycard_answer_cache_hits_total`,
+		`keycard_answer_cache_misses_total`,
+		`keycard_answer_cache_bytes`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -198,6 +198,11 @@ func serve(ctx context.Context, cfg Config, st *store.Store, ln net.Listener, st
 	stopChannels := startChannels(cfg, st, log)
 	defer stopChannels()
 	handler, apiSrv := newHandler(cfg, st, authn, limiter, m, sender, log)
+	m.AddCache("answer", func() (uint64, uint64) { h, mi, _ := apiSrv.AnswerCacheStats(); return h, mi })
+	m.AddGauge("keycard_answer_cache_bytes", "Bytes of the answers kept by the answer cache.", func() float64 {
+		_, _, n := apiSrv.AnswerCacheStats()
+		return float64(n)
+	})
 
 	if cfg.DebugAddr != "" {
 		stopDebug, err := serveDebug(cfg.DebugAddr, m, lifecycle)

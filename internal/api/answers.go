@@ -26,8 +26,9 @@ type answerCache struct {
 	m     map[answerKey]*answer
 	bytes int
 	max   int
-	// hits counts answers served from the cache.
-	hits atomic.Uint64
+	// hits counts answers served from the cache; misses, the look-ups
+	// that found none, or one at another Version.
+	hits, misses atomic.Uint64
 }
 
 // answerKey is what an answer was asked with: the credential (an API key,
@@ -74,10 +75,12 @@ func (c *answerCache) get(k answerKey, v store.Version) *answer {
 	defer c.mu.Unlock()
 	a := c.m[k]
 	if a == nil {
+		c.misses.Add(1)
 		return nil
 	}
 	if a.version != v {
 		c.removeLocked(k, a)
+		c.misses.Add(1)
 		return nil
 	}
 	c.hits.Add(1)
@@ -101,6 +104,15 @@ func (c *answerCache) put(k answerKey, a *answer) {
 	}
 	c.m[k] = a
 	c.bytes += len(a.body)
+}
+
+// AnswerCacheStats returns how many look-ups of the answer cache were
+// hits and misses, and the bytes of the answers it holds.
+func (s *Server) AnswerCacheStats() (hits, misses uint64, bytes int) {
+	c := s.answers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits.Load(), c.misses.Load(), c.bytes
 }
 
 func (c *answerCache) removeLocked(k answerKey, a *answer) {

@@ -127,3 +127,33 @@ func TestAnswersFollowWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerCacheBound: the cache keeps no more bytes of answers than its
+// bound, forgetting others to make room, keeps no answer larger than the
+// bound, and keeps none at all when turned off.
+func TestAnswerCacheBound(t *testing.T) {
+	c := newAnswerCache(100)
+	body := func(n int) []byte { return []byte(strings.Repeat("x", n)) }
+	for i := range 10 {
+		c.put(answerKey{path: "/p", query: strings.Repeat("q", i)}, &answer{body: body(40)})
+		if c.bytes > 100 || c.bytes != 40*len(c.m) {
+			t.Fatalf("after %d answers of 40 bytes: %d bytes held in %d answers, bound 100", i+1, c.bytes, len(c.m))
+		}
+	}
+	if len(c.m) != 2 {
+		t.Errorf("answers held: %d, want 2", len(c.m))
+	}
+	last := answerKey{path: "/p", query: strings.Repeat("q", 9)}
+	if c.get(last, store.Version{}) == nil {
+		t.Error("the answer just kept was forgotten")
+	}
+	c.put(answerKey{path: "/big"}, &answer{body: body(101)})
+	if c.get(answerKey{path: "/big"}, store.Version{}) != nil {
+		t.Error("an answer over the bound was kept")
+	}
+	off := newAnswerCache(-1)
+	off.put(last, &answer{body: body(1)})
+	if len(off.m) != 0 {
+		t.Error("a cache turned off kept an answer")
+	}
+}
