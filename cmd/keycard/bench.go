@@ -23,6 +23,7 @@ import (
 func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var opts loadtest.Options
 	var properties int
+	noAnswers := false
 	// The database is a temporary one unless named on the command line:
 	// never the one KEYCARD_DB points a server at.
 	benchEnv := func(k string) string {
@@ -44,10 +45,14 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.DurationVar(&opts.Soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
 		fs.IntVar(&opts.SoakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
 		fs.IntVar(&opts.Rate, "rate", 0, "offer this many requests per second in all, spread over the connections, and time each from when it was due (an open loop, as wrk2 does); 0: as fast as answers come")
+		fs.BoolVar(&noAnswers, "no-answer-cache", false, "keep no answers (as serve --answer-cache-bytes 0): every read is built anew, as the first read after a write is")
 		fs.StringVar(&opts.Only, "only", "", "drive only the routes whose name contains one of these comma-separated words (/healthz always runs)")
 	})
 	if err != nil {
 		return err
+	}
+	if noAnswers {
+		cfg.AnswerCacheBytes = -1
 	}
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return errors.New("--concurrency and --duration must be positive")
