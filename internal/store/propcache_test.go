@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
@@ -77,15 +78,23 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		}
 
 		// Writes to what a property does not show leave the cache, and
-		// the credentials, alone: a room type takes the property's lock
-		// (as ARI writes and bookings do) without writing to it.
+		// the credentials, alone: an ARI write takes the property's lock
+		// (as bookings do) without writing to it. (Room types and rate
+		// plans change how answers cached above the store read, so their
+		// writes drop it.)
+		rt, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Double", CountOfRooms: 5,
+			OccAdults: 2, DefaultOccupancy: 2, RoomKind: keycard.RoomKindRoom})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read()
 		drops := store.PropertyCacheDrops(st)
-		if _, err := st.CreateRoomType(ctx, owner, &keycard.RoomType{PropertyID: prop.ID, Title: "Double", CountOfRooms: 5,
-			OccAdults: 2, DefaultOccupancy: 2, RoomKind: keycard.RoomKindRoom}); err != nil {
+		if _, err := st.ApplyAvailability(ctx, owner, []*keycard.AvailabilityChange{{PropertyID: prop.ID, RoomTypeID: rt.ID,
+			Dates: keycard.Dates{From: keycard.Today(time.Now(), "") + 1, To: keycard.Today(time.Now(), "") + 1, Days: keycard.EveryDay}, Availability: 3}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := store.PropertyCacheDrops(st); got != drops {
-			t.Errorf("creating a room type dropped the property cache (%d drops, want %d)", got, drops)
+			t.Errorf("an ARI write dropped the property cache (%d drops, want %d)", got, drops)
 		}
 
 		rename := func(s *store.Store, title string) {

@@ -5,7 +5,7 @@
 -- the process that wrote, which skips its own rows. seq has no gaps (one
 -- writer at a time, AUTOINCREMENT): a reader that finds the next seq gone
 -- fell behind the pruning and drops everything. PostgreSQL tells the same
--- with a notification instead (it has no such table).
+-- with a notification instead, and leaves its table empty.
 CREATE TABLE data_changes (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     origin      TEXT NOT NULL,
