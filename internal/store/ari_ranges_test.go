@@ -91,3 +91,21 @@ func TestARIRangesOverNewAndOldDays(t *testing.T) {
 		check("a short run", rates, avails)
 	})
 }
+
+// BenchmarkRestrictionsWideReach reads a week of one plan with a key
+// whose cached reach holds 1,000 properties, as a portfolio's key does.
+func BenchmarkRestrictionsWideReach(b *testing.B) {
+	h := newHotel(b, storetest.Config(b, "sqlite"))
+	ids := []string{h.property}
+	for range 999 {
+		ids = append(ids, keycard.NewID())
+	}
+	p := *h.owner
+	p.Reach = keycard.NewReach(ids)
+	q := keycard.ARIQuery{PropertyID: h.property, From: h.d0, To: h.d0 + 6, IDs: []string{h.a.ID}}
+	for b.Loop() {
+		if _, err := h.st.Restrictions(context.Background(), &p, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

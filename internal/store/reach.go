@@ -66,12 +66,20 @@ func requireProperty(ctx context.Context, t *tx, p *keycard.Principal, propertyI
 	if !keycard.ValidID(propertyID) {
 		return keycard.NotFound()
 	}
-	if p.Reach != nil && !p.Reach.Has(propertyID) {
-		return keycard.NotFound()
+	q, args := `SELECT COUNT(*) FROM properties WHERE id = ?`, []any{propertyID}
+	if p.Reach != nil {
+		// The cached reach holds it: whether it still exists is all the
+		// query can add (binding the reach would have it parse the whole
+		// set, 37 KB at 1,000 properties, for the same answer).
+		if !p.Reach.Has(propertyID) {
+			return keycard.NotFound()
+		}
+	} else {
+		r, rargs := reach(t.d, p)
+		q, args = q+` AND id IN `+r, append(args, rargs...)
 	}
-	r, args := reach(t.d, p)
 	var n int
-	err := t.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE id = ? AND id IN `+r, append([]any{propertyID}, args...)...).Scan(&n)
+	err := t.QueryRow(ctx, q, args...).Scan(&n)
 	if err != nil {
 		return err
 	}
