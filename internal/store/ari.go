@@ -41,16 +41,16 @@ func (s *Store) ariProperties(ctx context.Context, t *tx, p *keycard.Principal, 
 	var valid []string
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if keycard.ValidID(id) && !seen[id] {
+		if keycard.ValidID(id) && !seen[id] && (p.Reach == nil || p.Reach.Has(id)) {
 			seen[id] = true
 			valid = append(valid, id)
 		}
 	}
 	out := map[string]*ariProperty{}
-	r, rargs := reach(s.dialect, p)
+	cond, rargs := reachCond(s.dialect, p, "id")
 	now := s.now()
 	for chunk := range slices.Chunk(valid, 500) {
-		rows, err := t.Query(ctx, `SELECT id, timezone, settings FROM properties WHERE id IN (`+placeholders(len(chunk))+`) AND id IN `+r,
+		rows, err := t.Query(ctx, `SELECT id, timezone, settings FROM properties WHERE id IN (`+placeholders(len(chunk))+`)`+cond,
 			append(anys(chunk), rargs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("store: ari properties: %w", err)

@@ -291,13 +291,13 @@ func cloneBooking(b *keycard.Booking) *keycard.Booking {
 // bookingProperty returns the property of a booking write, which p must
 // reach; a property out of reach is named not found.
 func (s *Store) bookingProperty(ctx context.Context, t *tx, p *keycard.Principal, id string) (*bookingProperty, error) {
-	if !keycard.ValidID(id) {
+	if !keycard.ValidID(id) || p.Reach != nil && !p.Reach.Has(id) {
 		return nil, keycard.Invalid("property_id", "not found")
 	}
-	r, args := reach(s.dialect, p)
+	cond, args := reachCond(s.dialect, p, "id")
 	var prop bookingProperty
 	var settings string
-	err := t.QueryRow(ctx, `SELECT id, currency, settings FROM properties WHERE id = ? AND id IN `+r,
+	err := t.QueryRow(ctx, `SELECT id, currency, settings FROM properties WHERE id = ?`+cond,
 		append([]any{id}, args...)...).Scan(&prop.id, &prop.currency, &settings)
 	if err == sql.ErrNoRows {
 		return nil, keycard.Invalid("property_id", "not found")
