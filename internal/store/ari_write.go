@@ -490,3 +490,19 @@ func upsert(ctx context.Context, t *tx, table string, key, cols []string, n int,
 	}
 	return nil
 }
+
+// insertRows runs head (an INSERT INTO a table and its columns) on the
+// rows of args, width arguments to a row, followed by tail, in as few
+// statements as the batch limits allow. Nothing is run for no rows.
+func insertRows(ctx context.Context, t *tx, head string, width int, args []any, tail string) error {
+	per := min(maxBatchRows, maxBatchArgs/width)
+	tuple := "(" + placeholders(width) + ")"
+	for start := 0; start < len(args); start += per * width {
+		chunk := args[start:min(len(args), start+per*width)]
+		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(tuple+", ", len(chunk)/width), ", ") + tail
+		if _, err := t.Exec(ctx, q, chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -28,23 +28,7 @@ func (s *Store) moveAvailability(ctx context.Context, t *tx, p *keycard.Principa
 	if _, err := t.Exec(ctx, `DELETE FROM booking_nights WHERE booking_id = ?`, b.ID); err != nil {
 		return fmt.Errorf("store: booking nights: %w", err)
 	}
-	nights := b.NightsHeld(status)
-	keys := slices.SortedFunc(maps.Keys(nights), func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
-	type row struct {
-		k   [2]string
-		day keycard.Date
-		n   int
-	}
-	var rows []row
-	need := map[night]int{}
-	for _, k := range keys {
-		for _, d := range slices.Sorted(maps.Keys(nights[k])) {
-			rows = append(rows, row{k, d, nights[k][d]})
-			if k[0] != "" {
-				need[night{k[0], d}] += nights[k][d]
-			}
-		}
-	}
+	rows, need := heldNights(b, status)
 	for chunk := range slices.Chunk(rows, 500) {
 		args := make([]any, 0, len(chunk)*5)
 		for _, r := range chunk {
@@ -56,15 +40,7 @@ func (s *Store) moveAvailability(ctx context.Context, t *tx, p *keycard.Principa
 			return fmt.Errorf("store: booking nights: %w", err)
 		}
 	}
-	var auto bool
-	switch status {
-	case keycard.StatusNew:
-		auto = prop.settings.AllowAvailabilityAutoupdateOnConfirmation
-	case keycard.StatusModified:
-		auto = prop.settings.AllowAvailabilityAutoupdateOnModification
-	case keycard.StatusCancelled:
-		auto = prop.settings.AllowAvailabilityAutoupdateOnCancellation
-	}
+	auto := autoUpdates(prop.settings, status)
 	if !auto {
 		return nil
 	}
@@ -193,26 +169,13 @@ func bookingHolds(ctx context.Context, t *tx, id string) (map[night]hold, error)
 // availabilityOf returns the availability of each of nights; a night
 // never written has none.
 func availabilityOf(ctx context.Context, t *tx, nights []night) (map[night]int, error) {
-	span := spans(nights)
-	out := map[night]int{}
-	for _, rt := range slices.Sorted(maps.Keys(span)) {
-		rows, err := t.Query(ctx, `SELECT day, availability FROM room_type_days WHERE room_type_id = ? AND day >= ? AND day <= ?`,
-			rt, int64(span[rt][0]), int64(span[rt][1]))
-		if err != nil {
-			return nil, fmt.Errorf("store: booking availability: %w", err)
-		}
-		for rows.Next() {
-			var day, n int64
-			if err := rows.Scan(&day, &n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[night{rt, keycard.Date(day)}] = int(max(n, 0))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	stored, err := roomTypeDays(ctx, t, nights)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[night]int, len(stored))
+	for k, n := range stored {
+		out[k] = int(max(n, 0))
 	}
 	return out, nil
 }

@@ -100,6 +100,8 @@ func (s *Store) SaveBooking(ctx context.Context, p *keycard.Principal, w Booking
 // in one transaction: all of them, or none and the first error. It is for
 // loading many at once (keycard bench --properties seeds its bookings
 // with it), where a transaction per booking would be most of the cost.
+// New bookings that follow one another are written together (see
+// bookingRun): what they leave is what they would leave one by one.
 func (s *Store) SaveBookings(ctx context.Context, p *keycard.Principal, ws []BookingWrite) ([]*keycard.Booking, error) {
 	ids := make([]string, len(ws))
 	for i, w := range ws {
@@ -108,12 +110,33 @@ func (s *Store) SaveBookings(ctx context.Context, p *keycard.Principal, ws []Boo
 	out := make([]*keycard.Booking, len(ws))
 	// A new booking names its property; a change to one finds it inside.
 	err := s.writeProperties(ctx, p, ids, func(t *tx) error {
+		c := &bookingCall{}
+		run := &bookingRun{}
 		for i, w := range ws {
-			if err := s.saveBooking(ctx, t, p, w, &out[i]); err != nil {
+			if !w.creates() {
+				// It reads the bookings and availability as they stand:
+				// the run before it is written first.
+				if err := s.writeRun(ctx, t, c, p, run); err != nil {
+					return err
+				}
+				if err := s.saveBooking(ctx, t, c, p, w, &out[i]); err != nil {
+					return err
+				}
+				continue
+			}
+			pb, err := s.prepareBooking(ctx, t, c, p, w)
+			if err != nil {
+				// The bookings before it come first: a refusal of theirs
+				// (a reservation code taken) is the first error.
+				if rerr := s.writeRun(ctx, t, c, p, run); rerr != nil && keycard.ErrorCode(rerr) != keycard.EInternal {
+					return rerr
+				}
 				return err
 			}
+			run.items = append(run.items, pb)
+			out[i] = pb.b
 		}
-		return nil
+		return s.writeRun(ctx, t, c, p, run)
 	})
 	if err != nil {
 		return nil, err
@@ -121,99 +144,39 @@ func (s *Store) SaveBookings(ctx context.Context, p *keycard.Principal, ws []Boo
 	return out, nil
 }
 
+// creates reports whether w can only make a new booking: it names no
+// booking, by id, by reservation code or by a channel's reservation id,
+// so nothing it reads depends on the bookings written before it.
+func (w *BookingWrite) creates() bool {
+	return w.BookingID == "" && !w.Push && w.Channel == nil
+}
+
+// preparedBooking is a booking write checked and applied, ready to be
+// written.
+type preparedBooking struct {
+	w      BookingWrite
+	prop   *bookingProperty
+	cur    *keycard.Booking // the booking as it stands; nil for a new one
+	b      *keycard.Booking // as it will stand
+	status string
+	data   []byte // b as stored
+	// same is a channel's push of what it pushed last: nothing to write,
+	// b is the booking as it stands.
+	same bool
+}
+
 // saveBooking is SaveBooking's work in t, the booking saved put in *out.
-func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w BookingWrite, out **keycard.Booking) error {
-	var cur *keycard.Booking
-	var prop *bookingProperty
-	var err error
-	switch {
-	case w.BookingID != "":
-		if cur, err = s.booking(ctx, t, p, w.BookingID); err != nil {
-			return err
+func (s *Store) saveBooking(ctx context.Context, t *tx, c *bookingCall, p *keycard.Principal, w BookingWrite, out **keycard.Booking) error {
+	pb, err := s.prepareBooking(ctx, t, c, p, w)
+	if err != nil || pb.same {
+		if pb != nil {
+			*out = pb.b
 		}
-		if w.PropertyID != "" && w.PropertyID != cur.PropertyID {
-			return keycard.Invalid("property_id", "can't be changed")
-		}
-		w.PropertyID = cur.PropertyID
-	case w.PropertyID == "":
-		if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.Change.RefIDs()); err != nil {
-			return err
-		}
-	}
-	if prop, err = s.bookingProperty(ctx, t, p, w.PropertyID); err != nil {
 		return err
 	}
-	t.touch(dataARI|dataFeed, prop.id)
-	if err := lockProperties(ctx, t, []string{prop.id}); err != nil {
-		return err
-	}
-	if w.Channel != nil {
-		same := false
-		if cur, same, err = s.channelBooking(ctx, t, p, prop, &w); err != nil || same {
-			*out = cur
-			return err
-		}
-	}
-	b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
-	if cur != nil {
-		b = cloneBooking(cur)
-	}
-	fe := b.Apply(w.Change, w.DecodeErrs.Clone())
-	if w.Push && cur == nil {
-		// The push names its booking by reservation code.
-		switch cur, err = s.bookingByCode(ctx, t, prop.id, b.OTAName, b.OTAReservationCode); {
-		case keycard.ErrorCode(err) == keycard.ENotFound:
-			cur = nil // a new booking
-		case err != nil:
-			return err
-		default:
-			b = cloneBooking(cur)
-			fe = b.Apply(w.Change, w.DecodeErrs.Clone())
-		}
-	}
-	if fe == nil {
-		fe = keycard.FieldErrors{}
-	}
-	if w.Channel != nil {
-		b.ChannelID = w.Channel.Channel.ID
-	}
-	status := w.Status
-	switch {
-	case cur == nil && status != keycard.StatusNew:
-		if w.Push {
-			return keycard.Invalid("ota_reservation_code", "is not a known booking of the property")
-		}
-		status = keycard.StatusNew
-	case cur != nil && cur.Status == keycard.StatusCancelled:
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		return keycard.Invalid("status", "the booking is cancelled and can't be changed")
-	case cur != nil && status == keycard.StatusNew:
-		status = keycard.StatusModified
-	}
-	if err := s.checkBookingRefs(ctx, t, prop, b, fe); err != nil {
-		return err
-	}
-	if w.Change.ChannelID != nil {
-		if err := checkBookingChannel(ctx, t, prop, b); err != nil {
-			return err
-		}
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	now := s.now()
-	b.Status, b.InsertedAt = status, now
-	b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
-	if w.Channel != nil {
-		b.UniqueID = keycard.ChannelUniqueIDPrefix + b.OTAReservationCode
-	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		return fmt.Errorf("store: encode booking: %w", err)
-	}
-	if cur == nil {
+	b, prop, status, data := pb.b, pb.prop, pb.status, pb.data
+	now := b.InsertedAt
+	if pb.cur == nil {
 		b.ID = newID()
 		b.RevisionID = newID()
 		_, err = t.Exec(ctx, `INSERT INTO bookings (id, property_id, revision_id, status, ota_name, ota_reservation_code,
@@ -221,17 +184,17 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 			b.ID, prop.id, b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
 			string(data), micros(now), micros(now))
 		if t.d.isUnique(err) {
-			return keycard.Invalid("ota_reservation_code", "has already been taken")
+			return errCodeTaken()
 		}
 	} else {
-		b.ID = cur.ID
+		b.ID = pb.cur.ID
 		b.RevisionID = newID()
 		_, err = t.Exec(ctx, `UPDATE bookings SET revision_id = ?, status = ?, ota_name = ?, ota_reservation_code = ?,
 			arrival_date = ?, departure_date = ?, data = ?, inserted_at = ? WHERE id = ?`,
 			b.RevisionID, status, b.OTAName, b.OTAReservationCode, int64(b.ArrivalDate), int64(b.DepartureDate),
 			string(data), micros(now), b.ID)
 		if t.d.isUnique(err) {
-			return keycard.Invalid("ota_reservation_code", "has already been taken")
+			return errCodeTaken()
 		}
 	}
 	if err != nil {
@@ -247,13 +210,114 @@ func (s *Store) saveBooking(ctx context.Context, t *tx, p *keycard.Principal, w 
 	if err := s.moveAvailability(ctx, t, p, prop, b, status); err != nil {
 		return err
 	}
-	if w.Channel != nil {
-		if err := s.channelBooked(ctx, t, &w, b); err != nil {
+	if pb.w.Channel != nil {
+		if err := s.channelBooked(ctx, t, &pb.w, b); err != nil {
 			return err
 		}
 	}
 	*out = b
 	return nil
+}
+
+func errCodeTaken() error { return keycard.Invalid("ota_reservation_code", "has already been taken") }
+
+// prepareBooking checks w and applies it onto the booking it changes (or
+// a new one), without writing it: the booking to write, its status and
+// its document, stamped now.
+func (s *Store) prepareBooking(ctx context.Context, t *tx, c *bookingCall, p *keycard.Principal, w BookingWrite) (*preparedBooking, error) {
+	var cur *keycard.Booking
+	var prop *bookingProperty
+	var err error
+	switch {
+	case w.BookingID != "":
+		if cur, err = s.booking(ctx, t, p, w.BookingID); err != nil {
+			return nil, err
+		}
+		if w.PropertyID != "" && w.PropertyID != cur.PropertyID {
+			return nil, keycard.Invalid("property_id", "can't be changed")
+		}
+		w.PropertyID = cur.PropertyID
+	case w.PropertyID == "":
+		if w.PropertyID, err = s.propertyOfRefs(ctx, t, p, w.Change.RefIDs()); err != nil {
+			return nil, err
+		}
+	}
+	if prop, err = c.property(ctx, s, t, p, w.PropertyID); err != nil {
+		return nil, err
+	}
+	t.touch(dataARI|dataFeed, prop.id)
+	if err := c.lock(ctx, t, prop.id); err != nil {
+		return nil, err
+	}
+	if w.Channel != nil {
+		same := false
+		if cur, same, err = s.channelBooking(ctx, t, p, prop, &w); err != nil || same {
+			if err != nil {
+				return nil, err
+			}
+			return &preparedBooking{b: cur, same: true}, nil
+		}
+	}
+	b := &keycard.Booking{PropertyID: prop.id, Currency: prop.currency}
+	if cur != nil {
+		b = cloneBooking(cur)
+	}
+	fe := b.Apply(w.Change, w.DecodeErrs.Clone())
+	if w.Push && cur == nil {
+		// The push names its booking by reservation code.
+		switch cur, err = s.bookingByCode(ctx, t, prop.id, b.OTAName, b.OTAReservationCode); {
+		case keycard.ErrorCode(err) == keycard.ENotFound:
+			cur = nil // a new booking
+		case err != nil:
+			return nil, err
+		default:
+			b = cloneBooking(cur)
+			fe = b.Apply(w.Change, w.DecodeErrs.Clone())
+		}
+	}
+	if fe == nil {
+		fe = keycard.FieldErrors{}
+	}
+	if w.Channel != nil {
+		b.ChannelID = w.Channel.Channel.ID
+	}
+	status := w.Status
+	switch {
+	case cur == nil && status != keycard.StatusNew:
+		if w.Push {
+			return nil, keycard.Invalid("ota_reservation_code", "is not a known booking of the property")
+		}
+		status = keycard.StatusNew
+	case cur != nil && cur.Status == keycard.StatusCancelled:
+		if err := fe.Err(); err != nil {
+			return nil, err
+		}
+		return nil, keycard.Invalid("status", "the booking is cancelled and can't be changed")
+	case cur != nil && status == keycard.StatusNew:
+		status = keycard.StatusModified
+	}
+	if err := c.checkRefs(ctx, t, prop, b, fe); err != nil {
+		return nil, err
+	}
+	if w.Change.ChannelID != nil {
+		if err := checkBookingChannel(ctx, t, prop, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	b.Status, b.InsertedAt = status, now
+	b.UniqueID = keycard.OTACode(b.OTAName) + "-" + b.OTAReservationCode
+	if w.Channel != nil {
+		b.UniqueID = keycard.ChannelUniqueIDPrefix + b.OTAReservationCode
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("store: encode booking: %w", err)
+	}
+	return &preparedBooking{w: w, prop: prop, cur: cur, b: b, status: status, data: data}, nil
 }
 
 // writeRevision records revision b.RevisionID of booking b (whose state
@@ -375,12 +439,9 @@ func propertyRefs(ctx context.Context, t *tx, propertyID string) (roomTypes map[
 
 // checkBookingRefs checks that each room's room type and rate plan belong
 // to the booking's property (or are null), and fills in a room type from
-// its rate plan.
-func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProperty, b *keycard.Booking, fe keycard.FieldErrors) error {
-	roomTypes, plans, err := propertyRefs(ctx, t, prop.id)
-	if err != nil {
-		return err
-	}
+// its rate plan: roomTypes are the property's room types, plans its rate
+// plans with the room type of each.
+func checkBookingRefs(roomTypes map[string]bool, plans map[string]string, b *keycard.Booking, fe keycard.FieldErrors) {
 	for i := range b.Rooms {
 		room := &b.Rooms[i]
 		n := fmt.Sprintf("room %d: ", i+1)
@@ -399,7 +460,6 @@ func (s *Store) checkBookingRefs(ctx context.Context, t *tx, prop *bookingProper
 			fe.Add("rooms", n+"room_type_id is not a room type of the property")
 		}
 	}
-	return nil
 }
 
 // checkBookingChannel keeps the channel a booking write names only when

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
+
+	"github.com/keycard/keycard/internal/keycard"
 )
 
 // SetNow makes s read the time from now, for tests.
@@ -46,4 +49,46 @@ func OnDataHeard(s *Store, f func()) { s.data.observed = f }
 func ResetNonAcked(s *Store) error {
 	_, err := s.wdb.Exec(`UPDATE booking_revisions SET non_acked_notified_at = NULL`)
 	return err
+}
+
+// Rows returns the rows of query on s's database, each column as text
+// ("" for NULL), for tests that compare what writes left.
+func Rows(ctx context.Context, s *Store, query string) ([][]string, error) {
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = v.String
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// SaveBookingAlone saves w as SaveBooking did before new bookings were
+// written in runs (see writeRun): each statement for it alone. Tests
+// compare what runs leave with it.
+func SaveBookingAlone(ctx context.Context, s *Store, p *keycard.Principal, w BookingWrite) (*keycard.Booking, error) {
+	var out *keycard.Booking
+	err := s.writeProperties(ctx, p, []string{w.PropertyID}, func(t *tx) error {
+		return s.saveBooking(ctx, t, &bookingCall{}, p, w, &out)
+	})
+	return out, err
 }

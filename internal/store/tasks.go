@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -44,16 +45,29 @@ var taskFields = map[string]column{
 // retention are removed as new ones come, a few at a time, so that no
 // write pays for a large backlog.
 func (s *Store) writeTask(ctx context.Context, t *tx, p *keycard.Principal, task *keycard.Task) error {
-	now := s.now()
-	task.InsertedAt, task.State = now, keycard.TaskCompleted
-	task.UserID, task.APIKeyID = p.UserID, p.APIKeyID
-	data, err := json.Marshal(taskData{Values: task.Values, DateFrom: task.DateFrom, DateTo: task.DateTo, RoomTypeIDs: task.RoomTypeIDs,
-		RatePlanIDs: task.RatePlanIDs, BookingID: task.BookingID, RevisionID: task.RevisionID, Warnings: task.Warnings})
-	if err != nil {
-		return fmt.Errorf("store: encode task: %w", err)
+	return s.writeTasks(ctx, t, p, []*keycard.Task{task})
+}
+
+// writeTasks is writeTask for each of tasks, in a few statements: it
+// removes as many old tasks as they would one by one.
+func (s *Store) writeTasks(ctx context.Context, t *tx, p *keycard.Principal, tasks []*keycard.Task) error {
+	if len(tasks) == 0 {
+		return nil
 	}
-	_, err = t.Exec(ctx, `INSERT INTO tasks (id, property_id, type, user_id, api_key_id, state, data, inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		task.ID, task.PropertyID, task.Type, task.UserID, nullString(task.APIKeyID), task.State, string(data), micros(now))
+	args := make([]any, 0, 8*len(tasks))
+	var now time.Time
+	for _, task := range tasks {
+		now = s.now()
+		task.InsertedAt, task.State = now, keycard.TaskCompleted
+		task.UserID, task.APIKeyID = p.UserID, p.APIKeyID
+		data, err := json.Marshal(taskData{Values: task.Values, DateFrom: task.DateFrom, DateTo: task.DateTo, RoomTypeIDs: task.RoomTypeIDs,
+			RatePlanIDs: task.RatePlanIDs, BookingID: task.BookingID, RevisionID: task.RevisionID, Warnings: task.Warnings})
+		if err != nil {
+			return fmt.Errorf("store: encode task: %w", err)
+		}
+		args = append(args, task.ID, task.PropertyID, task.Type, task.UserID, nullString(task.APIKeyID), task.State, string(data), micros(now))
+	}
+	err := insertRows(ctx, t, `INSERT INTO tasks (id, property_id, type, user_id, api_key_id, state, data, inserted_at)`, 8, args, "")
 	if err != nil {
 		return fmt.Errorf("store: write task: %w", err)
 	}
@@ -61,8 +75,8 @@ func (s *Store) writeTask(ctx context.Context, t *tx, p *keycard.Principal, task
 	if retention <= 0 {
 		retention = keycard.TaskRetention
 	}
-	_, err = t.Exec(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE inserted_at < ? ORDER BY inserted_at LIMIT 100)`,
-		micros(now.Add(-retention)))
+	_, err = t.Exec(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE inserted_at < ? ORDER BY inserted_at LIMIT `+
+		strconv.Itoa(100*len(tasks))+`)`, micros(now.Add(-retention)))
 	if err != nil {
 		return fmt.Errorf("store: prune tasks: %w", err)
 	}
@@ -174,10 +188,5 @@ func (s *Store) writeARITasks(ctx context.Context, t *tx, p *keycard.Principal, 
 			*ids = append(*ids, e.id)
 		}
 	}
-	for _, task := range order {
-		if err := s.writeTask(ctx, t, p, task); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.writeTasks(ctx, t, p, order)
 }

@@ -189,10 +189,20 @@ func (s *Store) pauseWebhook(ctx context.Context, t *tx, id, reason string) erro
 	return s.auditWebhook(ctx, t, nil, w, keycard.AuditWebhookPaused, map[string]any{"reason": reason})
 }
 
-// insertDelivery queues one delivery, due at once.
-func (s *Store) insertDelivery(ctx context.Context, t *tx, webhookID, propertyID, event string, body []byte, now time.Time) error {
-	_, err := t.Exec(ctx, `INSERT INTO webhook_deliveries (id, webhook_id, property_id, event, body, status, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), webhookID, propertyID, event, string(body), keycard.DeliveryPending, micros(now), micros(now))
+// delivery is one webhook delivery to queue, due at once.
+type delivery struct {
+	webhookID, propertyID, event string
+	body                         []byte
+	now                          time.Time
+}
+
+// insertDeliveries queues deliveries, in order.
+func insertDeliveries(ctx context.Context, t *tx, ds []delivery) error {
+	args := make([]any, 0, 8*len(ds))
+	for _, d := range ds {
+		args = append(args, newID(), d.webhookID, d.propertyID, d.event, string(d.body), keycard.DeliveryPending, micros(d.now), micros(d.now))
+	}
+	err := insertRows(ctx, t, `INSERT INTO webhook_deliveries (id, webhook_id, property_id, event, body, status, created_at, next_attempt_at)`, 8, args, "")
 	if err != nil {
 		return fmt.Errorf("store: queue webhook delivery: %w", err)
 	}
@@ -207,23 +217,28 @@ func (s *Store) enqueue(ctx context.Context, t *tx, propertyID, userID, event st
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, t, hooks, propertyID, userID, event, payload)
+	var ds []delivery
+	s.eventDeliveries(hooks, propertyID, userID, event, payload, func(d delivery) { ds = append(ds, d) })
+	if len(ds) == 0 {
+		return nil
+	}
+	return insertDeliveries(ctx, t, ds)
 }
 
-// enqueueTo is enqueue for the active webhooks of the property, as
-// activeWebhooks found them in t.
-func (s *Store) enqueueTo(ctx context.Context, t *tx, hooks []hook, propertyID, userID, event string, payload any) error {
+// eventDeliveries passes to queue the deliveries of an event of a property
+// to hooks, the property's active webhooks: one to each whose mask
+// selects it.
+func (s *Store) eventDeliveries(hooks []hook, propertyID, userID, event string, payload any, queue func(delivery)) {
+	if len(hooks) == 0 {
+		return
+	}
 	now := s.now()
 	for _, h := range hooks {
 		if !h.mask.Matches(event) || !h.hears(event) {
 			continue
 		}
-		body := keycard.WebhookBody(event, propertyID, userID, payload, h.sendData, now)
-		if err := s.insertDelivery(ctx, t, h.id, propertyID, event, body, now); err != nil {
-			return err
-		}
+		queue(delivery{h.id, propertyID, event, keycard.WebhookBody(event, propertyID, userID, payload, h.sendData, now), now})
 	}
-	return nil
 }
 
 // Enqueue queues an event of a property in a transaction of its own, for
@@ -277,6 +292,7 @@ func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Du
 		// are looked up once for them all, and the revisions marked in
 		// one statement.
 		hooks := map[string][]hook{}
+		var ds []delivery
 		ids := make([]any, 0, len(revs)+1)
 		ids = append(ids, micros(now))
 		for _, r := range revs {
@@ -289,11 +305,15 @@ func (s *Store) NotifyNonAcked(ctx context.Context, now time.Time, after time.Du
 			}
 			if len(hs) > 0 {
 				n := keycard.RevisionNotice{PropertyID: r.property, BookingID: r.booking, RevisionID: r.id}
-				if err := s.enqueueTo(ctx, t, hs, r.property, "", keycard.EventNonAckedBooking, n.Payload(keycard.EventNonAckedBooking)); err != nil {
-					return err
-				}
+				s.eventDeliveries(hs, r.property, "", keycard.EventNonAckedBooking, n.Payload(keycard.EventNonAckedBooking),
+					func(d delivery) { ds = append(ds, d) })
 			}
 			ids = append(ids, r.id)
+		}
+		if len(ds) > 0 {
+			if err := insertDeliveries(ctx, t, ds); err != nil {
+				return err
+			}
 		}
 		if len(revs) > 0 {
 			_, err := t.Exec(ctx, `UPDATE booking_revisions SET non_acked_notified_at = ? WHERE id IN (`+placeholders(len(revs))+`)`, ids...)
@@ -339,6 +359,15 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 	if err != nil {
 		return err
 	}
+	return s.ariDeliveries(hooks, propertyID, userID, changes, func(d delivery) error { return insertDeliveries(ctx, t, []delivery{d}) })
+}
+
+// ariDeliveries passes to queue the ari deliveries of a property's
+// changes to hooks, the property's active webhooks: to each whose mask
+// selects some, the changes it selects, maxARIEntriesPerDelivery to a
+// delivery. changes is called only when some webhook may hear them.
+func (s *Store) ariDeliveries(hooks []hook, propertyID, userID string, changes func(yield func(ariChange) bool),
+	queue func(delivery) error) error {
 	var ari []hook
 	for _, h := range hooks {
 		if h.mask.Matches(keycard.EventARI) {
@@ -356,9 +385,8 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 		}
 		body := keycard.WebhookBody(keycard.EventARI, propertyID, userID, batches[i], ari[i].sendData, now)
 		batches[i] = batches[i][:0]
-		return s.insertDelivery(ctx, t, ari[i].id, propertyID, keycard.EventARI, body, now)
+		return queue(delivery{ari[i].id, propertyID, keycard.EventARI, body, now})
 	}
-	var ferr error
 	for c := range changes {
 		var entry map[string]any
 		for i, h := range ari {
@@ -370,8 +398,8 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 			}
 			batches[i] = append(batches[i], entry)
 			if len(batches[i]) >= maxARIEntriesPerDelivery {
-				if ferr = flush(i); ferr != nil {
-					return ferr
+				if err := flush(i); err != nil {
+					return err
 				}
 			}
 		}
