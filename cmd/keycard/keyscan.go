@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/keycard/keycard/client"
-	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 const keyScanUsage = `usage: keycard key scan PATH... [--git] [--report]
@@ -82,7 +82,7 @@ func keyScanCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	took := time.Since(start)
 	for _, h := range hits {
-		fmt.Fprintf(stdout, "%s:%d: %s\n", h.where, h.line, apikey.Hint(h.token))
+		fmt.Fprintf(stdout, "%s:%d: %s\n", h.where, h.line, tokens.Hint(h.token))
 	}
 	mb := float64(st.bytes) / 1e6
 	fmt.Fprintf(stdout, "searched %d files and %d git objects, %.1f MB in %s (%.0f MB/s): %s\n", st.files, st.objects, mb,
@@ -128,7 +128,7 @@ func reportHits(ctx context.Context, c *client.Client, hits []scanHit, stdout io
 		if a.Label == "true_positive" {
 			what = "a live key of your organisation: withdrawn (or flagged, if the server only flags leaks)"
 		}
-		fmt.Fprintf(stdout, "reported %s (%s): %s\n", apikey.Hint(leaks[i].Token), leaks[i].URL, what)
+		fmt.Fprintf(stdout, "reported %s (%s): %s\n", tokens.Hint(leaks[i].Token), leaks[i].URL, what)
 	}
 	return nil
 }
@@ -217,14 +217,14 @@ func scanPaths(paths []string, st *scanStats) ([]scanHit, error) {
 func findKeys(b []byte, where string) []scanHit {
 	var hits []scanHit
 	line, counted := 1, 0
-	apikey.Find(b, func(off int) {
+	tokens.Find(b, func(off int) {
 		for _, c := range b[counted:off] {
 			if c == '\n' {
 				line++
 			}
 		}
 		counted = off
-		hits = append(hits, scanHit{where: where, line: line, token: string(b[off : off+apikey.KeyLen])})
+		hits = append(hits, scanHit{where: where, line: line, token: string(b[off : off+tokens.KeyLen])})
 	})
 	return hits
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/keycard/keycard/client"
-	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // gitRepo runs git commands in dir, as a test author and committer.
@@ -84,7 +84,7 @@ func TestKeyScanGit(t *testing.T) {
 		t.Errorf("scan of the working tree: %v\n%s", err, text)
 	}
 	// The history does.
-	hint := apikey.Hint(k.Key)
+	hint := tokens.Hint(k.Key)
 	text, err = cli(t, getenv, "key", "scan", "--git", repo)
 	if err == nil || err.Error() != "1 keycard API key found" {
 		t.Errorf("scan --git: err = %v, want 1 key found", err)

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // createKey creates a key through the API and returns its id and secret.
@@ -39,11 +39,11 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		if data["type"] != "api_key" || data["id"] != id {
 			t.Errorf("create: type %v id %v, want api_key and attributes.id", data["type"], data["id"])
 		}
-		if !apikey.Valid(apikey.KeyPrefix, secret) {
+		if !tokens.Valid(tokens.KeyPrefix, secret) {
 			t.Errorf("create: the key is not a well-formed keycard key")
 		}
 		for field, want := range map[string]any{"name": "Channel sync", "access_all_properties": false, "status": "active",
-			"key_hint": apikey.Hint(secret), "last_used_at": nil, "withdrawn_at": nil} {
+			"key_hint": tokens.Hint(secret), "last_used_at": nil, "withdrawn_at": nil} {
 			if got := attrs[field]; got != want {
 				t.Errorf("create: %s = %v, want %v", field, got, want)
 			}
@@ -71,7 +71,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		if storetest.Contains(t, cfg, secret) || storetest.Contains(t, cfg, secret[3:43]) {
 			t.Errorf("the key is stored in clear")
 		}
-		if !storetest.Contains(t, cfg, apikey.Hash(secret)) {
+		if !storetest.Contains(t, cfg, tokens.Hash(secret)) {
 			t.Errorf("the key's hash is not stored: the search above proves nothing")
 		}
 

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // fixture is a populated keycard behind the real API handler:
@@ -236,7 +236,7 @@ func (f *fixture) headers(c cred) http.Header {
 }
 
 // unknownKey is well-formed (its checksum matches) but was never issued.
-var unknownKey = apikey.New(apikey.KeyPrefix)
+var unknownKey = tokens.New(tokens.KeyPrefix)
 
 // do sends one request through the handler and returns the status and
 // body.

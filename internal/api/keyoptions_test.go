@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/clientip"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // clockFixture is a fixture whose store and authenticator read a clock the
@@ -448,7 +448,7 @@ func TestAuthFailThrottle(t *testing.T) {
 		}{
 			{"forged key", keyHeader(unknownKey)},
 			{"malformed key", keyHeader("not-a-key")},
-			{"forged session token", http.Header{"Authorization": {"Bearer " + apikey.New(apikey.SessionPrefix)}}},
+			{"forged session token", http.Header{"Authorization": {"Bearer " + tokens.New(tokens.SessionPrefix)}}},
 		} {
 			status, body := f.from("GET", "/api/v1/properties", bad, "", tc.h, "")
 			if status != 429 || !strings.Contains(body, "Too many failed authentications") {

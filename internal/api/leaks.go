@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/secretscan"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // maxLeakReports bounds one report's entries.
@@ -115,7 +115,7 @@ func (s *Server) reportLeakedKeys(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := make([]answer, len(reports))
 	for i, rep := range reports {
-		out[i] = answer{KeyHint: apikey.Hint(rep.Token), Label: labels[i]}
+		out[i] = answer{KeyHint: tokens.Hint(rep.Token), Label: labels[i]}
 	}
 	return writeData(w, http.StatusOK, out)
 }

@@ -24,10 +24,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // maxEntries bounds the cache; when full it is emptied and refills.
@@ -237,9 +237,9 @@ func (a *Authenticator) CacheStats() (hits, misses uint64) {
 func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Principal, error) {
 	ri := keycard.RequestInfoFrom(ctx)
 	// Garbage and typos never reach the cache or the database.
-	if !apikey.Valid(apikey.KeyPrefix, key) {
+	if !tokens.Valid(tokens.KeyPrefix, key) {
 		err := errMalformed
-		if apikey.Valid(apikey.SessionPrefix, key) {
+		if tokens.Valid(tokens.SessionPrefix, key) {
 			err = errSessionAsKey
 		}
 		return nil, a.failed(ctx, ri.Addr, err)
@@ -283,9 +283,9 @@ func (a *Authenticator) APIKey(ctx context.Context, key string) (*keycard.Princi
 // unknown or malformed one from an address that cools off gets the 429.
 func (a *Authenticator) Session(ctx context.Context, token string) (*keycard.Principal, error) {
 	addr := keycard.RequestInfoFrom(ctx).Addr
-	if !apikey.Valid(apikey.SessionPrefix, token) {
+	if !tokens.Valid(tokens.SessionPrefix, token) {
 		err := errUnauthorized
-		if apikey.Valid(apikey.KeyPrefix, token) {
+		if tokens.Valid(tokens.KeyPrefix, token) {
 			err = errKeyAsBearer
 		}
 		return nil, a.failed(ctx, addr, err)
@@ -484,10 +484,10 @@ func (a *Authenticator) signInRules(email, addr string) []ratelimit.Rule {
 	client := clientKey(addr)
 	var rules []ratelimit.Rule
 	if a.signInLimits.PerEmail > 0 {
-		rules = append(rules, ratelimit.Rule{Key: "sign-in:" + apikey.Hash(keycard.NormalizeEmail(email)+" "+client), Limit: a.signInLimits.PerEmail, Window: time.Minute})
+		rules = append(rules, ratelimit.Rule{Key: "sign-in:" + tokens.Hash(keycard.NormalizeEmail(email)+" "+client), Limit: a.signInLimits.PerEmail, Window: time.Minute})
 	}
 	if a.signInLimits.PerAddress > 0 {
-		rules = append(rules, ratelimit.Rule{Key: "sign-in-addr:" + apikey.Hash(client), Limit: a.signInLimits.PerAddress, Window: time.Minute})
+		rules = append(rules, ratelimit.Rule{Key: "sign-in-addr:" + tokens.Hash(client), Limit: a.signInLimits.PerAddress, Window: time.Minute})
 	}
 	return rules
 }
@@ -500,7 +500,7 @@ func (a *Authenticator) accountRules(email string) (count, pause *ratelimit.Rule
 	if a.signInLimiter == nil || a.signInLimits.PerAccount <= 0 {
 		return nil, nil
 	}
-	h := apikey.Hash(keycard.NormalizeEmail(email))
+	h := tokens.Hash(keycard.NormalizeEmail(email))
 	return &ratelimit.Rule{Key: "sign-in-account:" + h, Limit: a.signInLimits.PerAccount, Window: AccountWindow},
 		// Counting once in a bucket of one fills it for the whole window,
 		// shared by every server that counts in the same limiter.

@@ -3,9 +3,9 @@ package auth
 import (
 	"context"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // Errors of a channel's push credentials. They carry no secret, and none
@@ -27,7 +27,7 @@ func (a *Authenticator) ChannelKey(ctx context.Context, key string) (*store.Inbo
 		return nil, a.failed(ctx, ri.Addr, errChannelKeyMissing)
 	}
 	// Garbage and typos never reach the database.
-	if !apikey.Valid(apikey.ChannelPrefix, key) {
+	if !tokens.Valid(tokens.ChannelPrefix, key) {
 		return nil, a.failed(ctx, ri.Addr, errChannelKey)
 	}
 	c, err := a.store.ChannelByInboundKey(ctx, key)

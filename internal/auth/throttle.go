@@ -7,9 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // CoolOff is how long a client address that failed to authenticate too
@@ -84,7 +84,7 @@ func (a *Authenticator) failed(ctx context.Context, addr netip.Addr, err error) 
 	}
 	k := throttleKey(addr)
 	// Counters are named by a hash: a shared Redis holds no addresses.
-	res, lerr := f.limiter.Allow(ctx, ratelimit.Rule{Key: "auth-fail:" + apikey.Hash(k.String()), Limit: f.limit, Window: time.Minute})
+	res, lerr := f.limiter.Allow(ctx, ratelimit.Rule{Key: "auth-fail:" + tokens.Hash(k.String()), Limit: f.limit, Window: time.Minute})
 	if lerr != nil {
 		a.logErr(lerr, "count failed authentication")
 		return err

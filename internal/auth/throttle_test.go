@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
 	"github.com/keycard/keycard/internal/redistest"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestAuthFailThrottleSharedInRedis splits one address's failures between
@@ -38,7 +38,7 @@ func TestAuthFailThrottleSharedInRedis(t *testing.T) {
 		return keycard.WithRequestInfo(ctx, keycard.RequestInfo{Addr: netip.MustParseAddr(addr), Method: "GET"})
 	}
 	bad, good := from("198.51.100.5"), from("203.0.113.5")
-	unknown := apikey.New(apikey.KeyPrefix)
+	unknown := tokens.New(tokens.KeyPrefix)
 	for i := range 10 {
 		if _, err := servers[i%2].APIKey(bad, unknown); keycard.ErrorCode(err) != keycard.EUnauthorized {
 			t.Fatalf("failure %d: %v, want unauthorized", i+1, err)
@@ -55,7 +55,7 @@ func TestAuthFailThrottleSharedInRedis(t *testing.T) {
 		if _, err := a.APIKey(bad, secret); err != nil {
 			t.Errorf("server %d, valid key from the throttled address: got %v, want it served", i, err)
 		}
-		if _, err := a.APIKey(bad, apikey.New(apikey.KeyPrefix)); keycard.ErrorCode(err) != keycard.ERateLimited {
+		if _, err := a.APIKey(bad, tokens.New(tokens.KeyPrefix)); keycard.ErrorCode(err) != keycard.ERateLimited {
 			t.Errorf("server %d, forged key from the throttled address: got %v, want 429", i, err)
 		}
 		if _, err := a.APIKey(good, secret); err != nil {

@@ -4,7 +4,7 @@
 package handler
 
 import (
-	"github.com/keycard/keycard/internal/apikey"
+	"github.com/keycard/keycard/internal/tokens"
 
 	"context"
 	"crypto/rand"
@@ -67,7 +67,7 @@ func (s Surface) Adapt(h Func) http.Handler {
 			took := time.Since(start)
 			attrs := append([]slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", r.Pattern),
-				slog.String("path", apikey.Redact(r.URL.Path)), slog.Int("status", sw.status), slog.Float64("took_ms", float64(took.Microseconds())/1000),
+				slog.String("path", tokens.Redact(r.URL.Path)), slog.Int("status", sw.status), slog.Float64("took_ms", float64(took.Microseconds())/1000),
 				slog.String("client", r.RemoteAddr),
 			}, sw.attrs...)
 			s.Log.LogAttrs(r.Context(), slog.LevelInfo, s.Msg, attrs...)

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // SessionTTL is how long a session token works, as in Channex.
@@ -223,14 +223,14 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*Session, e
 
 func (s *Store) startSession(ctx context.Context, u *keycard.User) (*Session, error) {
 	now := s.now()
-	sess := &Session{Token: apikey.New(apikey.SessionPrefix), RefreshToken: apikey.New(apikey.RefreshPrefix), ExpiresAt: now.Add(SessionTTL), User: u}
+	sess := &Session{Token: tokens.New(tokens.SessionPrefix), RefreshToken: tokens.New(tokens.RefreshPrefix), ExpiresAt: now.Add(SessionTTL), User: u}
 	err := s.write(ctx, func(t *tx) error {
 		// Sweep this user's dead sessions while we are here.
 		if _, err := t.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND refresh_expires_at < ?`, u.ID, micros(now)); err != nil {
 			return fmt.Errorf("store: sweep sessions: %w", err)
 		}
 		_, err := t.Exec(ctx, `INSERT INTO sessions (id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			newID(), u.ID, apikey.Hash(sess.Token), apikey.Hash(sess.RefreshToken), micros(sess.ExpiresAt), micros(now.Add(RefreshTTL)), micros(now))
+			newID(), u.ID, tokens.Hash(sess.Token), tokens.Hash(sess.RefreshToken), micros(sess.ExpiresAt), micros(now.Add(RefreshTTL)), micros(now))
 		if err != nil {
 			return fmt.Errorf("store: create session: %w", err)
 		}
@@ -246,7 +246,7 @@ func (s *Store) startSession(ctx context.Context, u *keycard.User) (*Session, er
 // ends.
 func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, error) {
 	unauthorized := &keycard.Error{Code: keycard.EUnauthorized}
-	if !apikey.Valid(apikey.RefreshPrefix, refreshToken) {
+	if !tokens.Valid(tokens.RefreshPrefix, refreshToken) {
 		return nil, unauthorized
 	}
 	var userID string
@@ -254,7 +254,7 @@ func (s *Store) Refresh(ctx context.Context, refreshToken string) (*Session, err
 		// One statement finds and ends the session, so that a refresh token
 		// raced against itself wins once.
 		err := t.QueryRow(ctx, `DELETE FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ? RETURNING user_id`,
-			apikey.Hash(refreshToken), micros(s.now())).Scan(&userID)
+			tokens.Hash(refreshToken), micros(s.now())).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return unauthorized
 		}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // apiKeyFields are the fields a key list filters and orders by. Status
@@ -217,7 +217,7 @@ func (s *Store) CreateKey(ctx context.Context, p *keycard.Principal, nk NewAPIKe
 		return nil, "", err
 	}
 	perms := nk.permissions()
-	secret := apikey.New(apikey.KeyPrefix)
+	secret := tokens.New(tokens.KeyPrefix)
 	var out *keycard.APIKey
 	err := s.write(ctx, func(t *tx) error {
 		if err := checkSelection(ctx, t, p, propertyIDs); err != nil {
@@ -227,7 +227,7 @@ func (s *Store) CreateKey(ctx context.Context, p *keycard.Principal, nk NewAPIKe
 		if _, err := t.Exec(ctx, `INSERT INTO api_keys (id, organization_id, user_id, name, key_hash, hint, access_all_properties, status, created_at,
 				expires_at, read_only, permissions, ip_allowlist)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, p.OrganizationID, p.UserID, name, apikey.Hash(secret), apikey.Hint(secret), all, keycard.KeyActive, micros(s.now()),
+			id, p.OrganizationID, p.UserID, name, tokens.Hash(secret), tokens.Hint(secret), all, keycard.KeyActive, micros(s.now()),
 			nullMicros(nk.ExpiresAt), !perms.Writes(), perms.String(), strings.Join(allow, ",")); err != nil {
 			return fmt.Errorf("store: create api key: %w", err)
 		}
@@ -431,7 +431,7 @@ func (s *Store) RollAPIKey(ctx context.Context, p *keycard.Principal, id string,
 	if msg := keycard.ValidateGracePeriod(grace); msg != "" {
 		return nil, "", keycard.Invalid("grace_period_seconds", msg)
 	}
-	secret := apikey.New(apikey.KeyPrefix)
+	secret := tokens.New(tokens.KeyPrefix)
 	var out *keycard.APIKey
 	err := s.write(ctx, func(t *tx) error {
 		k, err := s.apiKey(ctx, t, p, id)
@@ -442,7 +442,7 @@ func (s *Store) RollAPIKey(ctx context.Context, p *keycard.Principal, id string,
 			return keycard.Invalid("status", "a withdrawn key cannot be rolled")
 		}
 		q := `UPDATE api_keys SET previous_key_hash = NULL, previous_expires_at = NULL, key_hash = ?, hint = ? WHERE id = ?`
-		args := []any{apikey.Hash(secret), apikey.Hint(secret), id}
+		args := []any{tokens.Hash(secret), tokens.Hint(secret), id}
 		if grace > 0 {
 			q = `UPDATE api_keys SET previous_key_hash = key_hash, previous_expires_at = ?, key_hash = ?, hint = ? WHERE id = ?`
 			args = append([]any{micros(s.now().Add(grace))}, args...)

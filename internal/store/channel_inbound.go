@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // InboundChannel is a connection as its inbound key finds it: what a push
@@ -52,7 +52,7 @@ func (s *Store) ChannelByInboundKey(ctx context.Context, key string) (*InboundCh
 	var user sql.NullString
 	err := s.readConn(ctx, func(t *tx) error {
 		return t.QueryRow(ctx, `SELECT id, property_id, hotel_code, title, is_active, user_id FROM channels WHERE inbound_key_hash = ?`,
-			apikey.Hash(key)).Scan(&c.ID, &c.PropertyID, &c.HotelCode, &c.Title, &active, &user)
+			tokens.Hash(key)).Scan(&c.ID, &c.PropertyID, &c.HotelCode, &c.Title, &active, &user)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, keycard.NotFound()
@@ -67,9 +67,9 @@ func (s *Store) ChannelByInboundKey(ctx context.Context, key string) (*InboundCh
 // issueInboundKey gives channel id a new inbound key and returns it, the
 // one time it is seen in clear: the previous key stops working.
 func (t *tx) issueInboundKey(ctx context.Context, channelID string) (string, error) {
-	key := apikey.New(apikey.ChannelPrefix)
+	key := tokens.New(tokens.ChannelPrefix)
 	res, err := t.Exec(ctx, `UPDATE channels SET inbound_key_hash = ?, inbound_key_hint = ? WHERE id = ?`,
-		apikey.Hash(key), apikey.Hint(key), channelID)
+		tokens.Hash(key), tokens.Hint(key), channelID)
 	if err != nil {
 		return "", fmt.Errorf("store: issue inbound key: %w", err)
 	}

@@ -6,10 +6,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestKeysMoveProperties checks who may put a property into a group and
@@ -79,7 +79,7 @@ func TestKeysMoveProperties(t *testing.T) {
 			must(err)
 			return k.ID, func() *keycard.Principal {
 				t.Helper()
-				c, err := st.KeyCredential(ctx, apikey.Hash(secret))
+				c, err := st.KeyCredential(ctx, tokens.Hash(secret))
 				must(err)
 				return &c.Principal
 			}

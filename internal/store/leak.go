@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // ReportLeaks handles a secret scanner's report: for each token it
@@ -38,7 +38,7 @@ func (s *Store) ReportLeaks(ctx context.Context, by *keycard.Principal, reports 
 	// is not begun when none is well formed.
 	var candidates []int
 	for i, r := range reports {
-		if apikey.Valid(apikey.KeyPrefix, r.Token) {
+		if tokens.Valid(tokens.KeyPrefix, r.Token) {
 			candidates = append(candidates, i)
 		}
 	}
@@ -67,7 +67,7 @@ func (s *Store) ReportLeaks(ctx context.Context, by *keycard.Principal, reports 
 // is a live key.
 func (s *Store) reportLeak(ctx context.Context, t *tx, by *keycard.Principal, r keycard.LeakReport, withdraw bool) (bool, error) {
 	now := s.now()
-	h := apikey.Hash(r.Token)
+	h := tokens.Hash(r.Token)
 	var id, orgID, userID, name, hint, status string
 	var expires, leaked, prevExpires sql.NullInt64
 	var prevHash sql.NullString

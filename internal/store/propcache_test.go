@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestPropertyCacheSeesEveryChange reads a property through a key's cached
@@ -35,7 +35,7 @@ func TestPropertyCacheSeesEveryChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cred, err := st.KeyCredential(ctx, apikey.Hash(secret))
+		cred, err := st.KeyCredential(ctx, tokens.Hash(secret))
 		if err != nil {
 			t.Fatal(err)
 		}

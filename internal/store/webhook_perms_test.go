@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestKeyWebhookHearsWhatItsKeyReads narrows the key that made a webhook
@@ -22,7 +22,7 @@ func TestKeyWebhookHearsWhatItsKeyReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cred, err := h.st.KeyCredential(ctx, apikey.Hash(secret))
+		cred, err := h.st.KeyCredential(ctx, tokens.Hash(secret))
 		if err != nil {
 			t.Fatal(err)
 		}

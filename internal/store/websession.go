@@ -4,18 +4,18 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // SignOut ends the session of token. A token that is malformed or names no
 // session is already signed out, and that is no error.
 func (s *Store) SignOut(ctx context.Context, token string) error {
-	if !apikey.Valid(apikey.SessionPrefix, token) {
+	if !tokens.Valid(tokens.SessionPrefix, token) {
 		return nil
 	}
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, apikey.Hash(token))
+		res, err := t.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokens.Hash(token))
 		if err != nil {
 			return fmt.Errorf("store: sign out: %w", err)
 		}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // noWrapJS lists the texts of the key list that run over more than one
@@ -61,7 +61,7 @@ func TestBrowserKeyOptions(t *testing.T) {
 	b.shot("create-with-options")
 	b.do("create", chromedp.Click(chromedp.ID("create-submit")), chromedp.WaitVisible(chromedp.ID("new-key")))
 	secret := run(b, "read the key", chromedp.Value(chromedp.ID("new-key")))
-	if !apikey.Valid(apikey.KeyPrefix, secret) {
+	if !tokens.Valid(tokens.KeyPrefix, secret) {
 		t.Fatal("the page shows no valid API key")
 	}
 	// No empty gap above Done: it follows the copy row closely.
@@ -114,7 +114,7 @@ func TestBrowserKeyOptions(t *testing.T) {
 		t.Errorf("roll note: %q", note)
 	}
 	b.shot("rolled")
-	if rolled == allSecret || !apikey.Valid(apikey.KeyPrefix, rolled) {
+	if rolled == allSecret || !tokens.Valid(tokens.KeyPrefix, rolled) {
 		t.Fatal("the roll shows no new key")
 	}
 	for name, s := range map[string]string{"old": allSecret, "new": rolled} {

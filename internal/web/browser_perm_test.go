@@ -8,8 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // apiCall calls the JSON API with a key and returns the status and body.
@@ -59,7 +59,7 @@ func TestBrowserPermissions(t *testing.T) {
 	b.shot("rms-preset")
 	b.do("create", chromedp.Click(chromedp.ID("create-submit")), chromedp.WaitVisible(chromedp.ID("new-key")))
 	secret := run(b, "read the key", chromedp.Value(chromedp.ID("new-key")))
-	if !apikey.Valid(apikey.KeyPrefix, secret) {
+	if !tokens.Valid(tokens.KeyPrefix, secret) {
 		t.Fatal("the page shows no valid API key")
 	}
 

@@ -14,8 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser;
@@ -248,7 +248,7 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 	b.do("create", chromedp.Click(chromedp.ID("create-submit")), chromedp.WaitVisible(chromedp.ID("new-key")))
 	secret := run(b, "read the key", chromedp.Value(chromedp.ID("new-key")))
 	b.shot("shown-once")
-	if !apikey.Valid(apikey.KeyPrefix, secret) {
+	if !tokens.Valid(tokens.KeyPrefix, secret) {
 		t.Fatal("the page shows no valid API key")
 	}
 	warning := run(b, "read the warning", chromedp.Text(chromedp.ID("new-key-panel")))

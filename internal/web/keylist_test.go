@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestWithdrawnKeysStayListed checks the default view of the key list: it
@@ -98,7 +98,7 @@ func TestActivitySaysNames(t *testing.T) {
 	g, err := f.st.CreateGroup(ctx, f.owner, "Lisbon")
 	must(err)
 	all, allSecret := f.createKey(f.owner, "Channel manager", true)
-	cred, err := f.st.KeyCredential(ctx, apikey.Hash(allSecret))
+	cred, err := f.st.KeyCredential(ctx, tokens.Hash(allSecret))
 	must(err)
 	must(f.st.AddPropertyToGroup(ctx, &cred.Principal, g.ID, f.p2))
 	must(f.st.RemovePropertyFromGroup(ctx, &cred.Principal, g.ID, f.p2))

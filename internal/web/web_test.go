@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keycard/keycard/internal/apikey"
 	"github.com/keycard/keycard/internal/auth"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/ratelimit"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 var keyRe = regexp.MustCompile(`value="(kc_[0-9A-Za-z]{46})"`)
@@ -195,7 +195,7 @@ func TestSessionCookie(t *testing.T) {
 				t.Errorf("session cookie: got HttpOnly=%v SameSite=%v Path=%q Secure=%v, want HttpOnly, Lax, /, Secure=%v",
 					c.HttpOnly, c.SameSite, c.Path, c.Secure, tls)
 			}
-			if !apikey.Valid(apikey.SessionPrefix, c.Value) {
+			if !tokens.Valid(tokens.SessionPrefix, c.Value) {
 				t.Error("the session cookie does not hold a session token")
 			}
 			if c.MaxAge <= 0 {
@@ -255,7 +255,7 @@ func TestSignedOutRedirects(t *testing.T) {
 	}
 	// A made-up session cookie is no session.
 	u, _ := url.Parse(f.srv.URL)
-	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: apikey.New(apikey.SessionPrefix)}})
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: tokens.New(tokens.SessionPrefix)}})
 	if r := c.get("/organization/api-keys"); r.status != http.StatusSeeOther {
 		t.Errorf("with an unknown session token: got status %d, want 303", r.status)
 	}
@@ -346,7 +346,7 @@ func TestCreateKey(t *testing.T) {
 		t.Fatal("the response shows no API key")
 	}
 	secret := m[1]
-	if !apikey.Valid(apikey.KeyPrefix, secret) {
+	if !tokens.Valid(tokens.KeyPrefix, secret) {
 		t.Error("the key shown fails its checksum")
 	}
 	for _, want := range []string{"Copy the key and keep it in a safe place.", "It will only be shown once", "if you lose it, generate a new one", `id="copy-key"`} {

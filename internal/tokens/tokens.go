@@ -1,4 +1,4 @@
-// Package apikey makes and checks keycard's secret tokens.
+// Package tokens makes and checks keycard's secret tokens.
 //
 // A token is a prefix ("kc_" for API keys, "kcs_" for session tokens,
 // "kcr_" for refresh tokens and "kcc_" for the inbound keys channels push
@@ -7,7 +7,7 @@
 // scanner recognise a token offline and lets the server reject a mistyped
 // or made-up token without touching storage. Tokens are stored only as
 // their SHA-256: with 238 bits of randomness no slow hash is needed.
-package apikey
+package tokens
 
 import (
 	"bytes"

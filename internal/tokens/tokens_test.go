@@ -1,4 +1,4 @@
-package apikey
+package tokens
 
 import (
 	"strings"
