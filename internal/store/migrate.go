@@ -27,7 +27,9 @@ func (s *Store) hasSchema(ctx context.Context) (bool, error) {
 	return n > 0, nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the pending migrations, all of them when upTo is 0, else
+// those numbered up to upTo (for tests that build an older database).
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	dir := path.Join("migrations", s.dialect.name())
 	entries, err := fs.ReadDir(migrationFS, dir)
 	if err != nil {
@@ -42,6 +44,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		version, err := migrationVersion(name)
 		if err != nil {
 			return err
+		}
+		if upTo > 0 && version > upTo {
+			break
 		}
 		body, err := migrationFS.ReadFile(path.Join(dir, name))
 		if err != nil {

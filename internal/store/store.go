@@ -106,7 +106,10 @@ type Store struct {
 
 // Open opens the database, applies pending migrations and returns the
 // store.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+func Open(ctx context.Context, cfg Config) (*Store, error) { return open(ctx, cfg, 0) }
+
+// open is Open applying migrations up to upTo only, or all when it is 0.
+func open(ctx context.Context, cfg Config, upTo int) (*Store, error) {
 	s := &Store{now: time.Now, onChange: func() {}}
 	s.data.origin = newID()
 	s.closing, s.closeNow = context.WithCancel(context.Background())
@@ -164,7 +167,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, where)
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%w (database %s)", err, where)
 	}
