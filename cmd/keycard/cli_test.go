@@ -20,6 +20,7 @@ import (
 
 	"github.com/keycard/keycard/client"
 	"github.com/keycard/keycard/internal/storetest"
+	"github.com/keycard/keycard/internal/tokens"
 )
 
 // TestPasswordFromStdin creates a user and changes its password with the
@@ -238,8 +239,10 @@ func TestMetrics(t *testing.T) {
 	base, _ := start(t, getenv, "serve", "--metrics-public")
 	_, m := call(t, "POST", base+"/api/v1/sign_in", nil, `{"user":{"email":"o@hotel.example","password":"password1"}}`)
 	token := attr(m, "token").(string)
-	_, m = call(t, "POST", base+"/api/v1/api_keys", map[string]string{"Authorization": "Bearer " + token}, `{"api_key":{"name":"PMS","access_all_properties":true}}`)
-	key := attr(m, "key").(string)
+	// The key's name is one nothing else in /metrics could hold.
+	const keyName = "Quillwort metrics probe"
+	_, m = call(t, "POST", base+"/api/v1/api_keys", map[string]string{"Authorization": "Bearer " + token}, `{"api_key":{"name":"`+keyName+`","access_all_properties":true}}`)
+	key, keyID, keyHint := attr(m, "key").(string), m["data"].(map[string]any)["id"].(string), attr(m, "key_hint").(string)
 	// A booking waits in the feed, unacked: the feed's backlog is 1.
 	owner := map[string]string{"Authorization": "Bearer " + token}
 	_, m = call(t, "POST", base+"/api/v1/properties", owner, `{"property":{"title":"Hotel","currency":"EUR"}}`)
@@ -292,6 +295,24 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, key) || strings.Contains(body, token) || strings.Contains(body, "kc_nonsense") {
 		t.Errorf("/metrics holds a credential")
+	}
+	// Nothing per key (unbounded labels): neither the key's id, name nor
+	// hint (prefix and last four), nor a label named after keys.
+	last4 := key[len(key)-4:]
+	for what, s := range map[string]string{"id": keyID, "name": keyName, "hint": keyHint, "last four": "…" + last4,
+		"last four as a label value": `"` + last4 + `"`, "prefix and last four": tokens.KeyPrefix + "..." + last4} {
+		if strings.Contains(body, s) {
+			t.Errorf("/metrics holds the key's %s", what)
+		}
+	}
+	labels := regexp.MustCompile(`[{,]([A-Za-z_][A-Za-z0-9_]*)="`).FindAllStringSubmatch(body, -1)
+	if len(labels) == 0 {
+		t.Errorf("/metrics: found no label to check")
+	}
+	for _, m := range labels {
+		if strings.Contains(strings.ToLower(m[1]), "key") {
+			t.Errorf("/metrics has a label %s: nothing is labelled per key", m[1])
+		}
 	}
 }
 
