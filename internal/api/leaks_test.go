@@ -100,23 +100,30 @@ func TestSecretScanningReport(t *testing.T) {
 			scanEntry{Token: f.keyWd, Type: "keycard_api_key", URL: where, Source: "content"},
 			scanEntry{Token: "kc_" + strings.Repeat("A", 46), Type: "keycard_api_key", URL: where, Source: "content"}, // malformed: bad checksum
 			scanEntry{Token: "AKIAIOSFODNN7EXAMPLE", Type: "keycard_api_key", URL: where, Source: "commit"},           // foreign
+			// A live keycard key reported as another partner's secret type:
+			// not ours to judge, so false_positive, and the key stays live.
+			scanEntry{Token: f.keyP1, Type: "acme_api_token", URL: where, Source: "content"},
 		)
 		rec := serve(f.srv, sc.request(t, body))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("report: %d %s", rec.Code, redact(f, rec.Body.String()))
 		}
 		var answers []scanAnswer
-		if err := json.Unmarshal(rec.Body.Bytes(), &answers); err != nil || len(answers) != 4 {
+		if err := json.Unmarshal(rec.Body.Bytes(), &answers); err != nil || len(answers) != 5 {
 			t.Fatalf("answers: %v, %d of them", err, len(answers))
 		}
-		for i, want := range []struct{ token, label string }{
-			{f.keyAll, "true_positive"}, {f.keyWd, "false_positive"},
-			{"kc_" + strings.Repeat("A", 46), "false_positive"}, {"AKIAIOSFODNN7EXAMPLE", "false_positive"},
+		for i, want := range []struct{ token, typ, label string }{
+			{f.keyAll, "keycard_api_key", "true_positive"}, {f.keyWd, "keycard_api_key", "false_positive"},
+			{"kc_" + strings.Repeat("A", 46), "keycard_api_key", "false_positive"}, {"AKIAIOSFODNN7EXAMPLE", "keycard_api_key", "false_positive"},
+			{f.keyP1, "acme_api_token", "false_positive"},
 		} {
-			if answers[i].TokenRaw != want.token || answers[i].TokenType != "keycard_api_key" || answers[i].Label != want.label {
-				t.Errorf("answer %d: type %q label %q (token echoed: %v), want %s", i, answers[i].TokenType, answers[i].Label,
-					answers[i].TokenRaw == want.token, want.label)
+			if answers[i].TokenRaw != want.token || answers[i].TokenType != want.typ || answers[i].Label != want.label {
+				t.Errorf("answer %d: type %q label %q (token echoed: %v), want %s %s", i, answers[i].TokenType, answers[i].Label,
+					answers[i].TokenRaw == want.token, want.typ, want.label)
 			}
+		}
+		if status, _ := f.do("GET", "/api/v1/properties", credKeyP1, ""); status != http.StatusOK {
+			t.Errorf("the key reported under another secret type stopped working: %d", status)
 		}
 
 		// The live key is withdrawn at once, with the reason and the URL.
