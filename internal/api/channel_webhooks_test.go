@@ -292,6 +292,10 @@ func TestChannelBookingLoop(t *testing.T) {
 		}
 		want[feed[0]["id"].(string)] = "booking booking_cancellation"
 		ch.wantEvents(t, "after cancelled", want)
+		ch.send(t, "POST", "/api/v1/booking_revisions/"+feed[0]["id"].(string)+"/ack", credKeyAll, "", 200)
+		if feed = ch.feed(t); len(feed) != 0 {
+			t.Fatalf("feed after acking the cancellation: %d revisions, want none", len(feed))
+		}
 		// A modification of a reservation the channel never pushed.
 		status, body = ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "modified", "NOPE", "DBL", "BAR", `1`))
 		if status != 422 || !strings.Contains(body, "reservation_id") {
