@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -57,6 +58,13 @@ func TestChannelPushKilled(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
+		// More rooms than pushes: availability never stops at 0, so it
+		// shows exactly the rooms the stored bookings hold.
+		const start = 40
+		if _, err := ch.st.ApplyAvailability(context.Background(), ch.ownerA, []*keycard.AvailabilityChange{{PropertyID: ch.p1, RoomTypeID: ch.rt1,
+			Dates: keycard.Dates{From: ch.d0 + 1, To: ch.d0 + 1, Days: keycard.EveryDay}, Availability: start}}); err != nil {
+			t.Fatal(err)
+		}
 		rawCfg, _ := json.Marshal(cfg)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChannelServerChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envChildDB+"="+string(rawCfg))
@@ -123,19 +131,8 @@ func TestChannelPushKilled(t *testing.T) {
 		cmd.Wait()
 
 		// What the dead server left: whole bookings only.
-		ctx := context.Background()
 		q := keycard.ListQuery{Page: 1, Limit: 100, Filters: []keycard.Filter{{Field: "property_id", Op: keycard.OpEq, Values: []string{ch.p1}}}}
-		bookings, _, err := ch.st.ListBookings(ctx, ch.ownerA, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		revs, _, err := ch.st.ListBookingRevisions(ctx, ch.ownerA, q, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(revs) != len(bookings) {
-			t.Fatalf("after the kill: %d bookings, %d revisions", len(bookings), len(revs))
-		}
+		bookings := ch.wholeBookings(t, cfg, start, q)
 		for i, id := range answered {
 			found := false
 			for _, b := range bookings {
@@ -144,13 +141,6 @@ func TestChannelPushKilled(t *testing.T) {
 			if !found {
 				t.Errorf("booking %d was answered (%s) but is not stored", i, id)
 			}
-		}
-		wantAvail := int32(1)
-		if len(bookings) > 0 {
-			wantAvail = 0
-		}
-		if got := ch.availD1(t); got != wantAvail {
-			t.Errorf("after the kill with %d bookings: availability %d, want %d", len(bookings), got, wantAvail)
 		}
 		t.Logf("%d of %d bookings stored when the server was killed (%d answered)", len(bookings), n, len(answered))
 
@@ -165,10 +155,97 @@ func TestChannelPushKilled(t *testing.T) {
 				t.Errorf("retry %d named another booking than %s: %s", i, id, out)
 			}
 		}
-		bookings, _, _ = ch.st.ListBookings(ctx, ch.ownerA, q)
-		revs, _, _ = ch.st.ListBookingRevisions(ctx, ch.ownerA, q, false)
-		if len(bookings) != n || len(revs) != n {
-			t.Errorf("after the retries: %d bookings, %d revisions, want %d of each", len(bookings), len(revs), n)
+		if bookings = ch.wholeBookings(t, cfg, start, q); len(bookings) != n {
+			t.Errorf("after the retries: %d bookings, want %d", len(bookings), n)
 		}
 	})
+}
+
+// wholeBookings returns P1's stored bookings (q lists them) after failing
+// the test unless each is whole: its latest revision stored, with one
+// revision per booking (the pushes are all new ones); a channel_bookings
+// row naming it for connection A; a hold of each night its rooms occupy
+// while live, taking its room; and availability of each night is start
+// (set on d1, the only night pushed) less the rooms live bookings hold.
+func (ch *channelHotel) wholeBookings(t *testing.T, cfg store.Config, start int32, q keycard.ListQuery) []*keycard.Booking {
+	t.Helper()
+	ctx := context.Background()
+	bookings, _, err := ch.st.ListBookings(ctx, ch.ownerA, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs, _, err := ch.st.ListBookingRevisions(ctx, ch.ownerA, q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revOf := map[string]string{}
+	for _, r := range revs {
+		revOf[r.ID] = r.RevisionID
+	}
+	if len(revs) != len(bookings) {
+		t.Errorf("%d bookings, %d revisions", len(bookings), len(revs))
+	}
+	db := storetest.DB(t, cfg)
+	channelOf := map[string]string{}
+	rows, err := db.QueryContext(ctx, `SELECT booking_id, channel_id FROM channel_bookings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var b, c string
+		if err := rows.Scan(&b, &c); err != nil {
+			t.Fatal(err)
+		}
+		channelOf[b] = c
+	}
+	rows.Close()
+	type night struct {
+		booking string
+		day     keycard.Date
+	}
+	holds := map[night]string{}
+	rows, err = db.QueryContext(ctx, `SELECT booking_id, room_type_id, day, rooms, taken FROM booking_holds`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var b, rt string
+		var day, rooms, taken int64
+		if err := rows.Scan(&b, &rt, &day, &rooms, &taken); err != nil {
+			t.Fatal(err)
+		}
+		holds[night{b, keycard.Date(day)}] = fmt.Sprint(rt, " ", rooms, "/", taken)
+	}
+	rows.Close()
+	held := map[keycard.Date]int32{}
+	want := map[night]string{}
+	for _, b := range bookings {
+		if rev, ok := revOf[b.ID]; !ok || rev != b.RevisionID {
+			t.Errorf("booking %s: latest revision %s, stored revision %q", b.ID, b.RevisionID, rev)
+		}
+		if c := channelOf[b.ID]; c != ch.chA {
+			t.Errorf("booking %s: channel_bookings names channel %q, want %s", b.ID, c, ch.chA)
+		}
+		if b.Status == keycard.StatusCancelled {
+			continue
+		}
+		for _, r := range b.Rooms {
+			for d := r.CheckinDate; d < r.CheckoutDate; d++ {
+				held[d]++
+				want[night{b.ID, d}] = fmt.Sprint(ch.rt1, " ", 1, "/", 1)
+			}
+		}
+	}
+	if !maps.Equal(holds, want) {
+		t.Errorf("booking_holds: %v, want %v", holds, want)
+	}
+	for d := range held {
+		if d != ch.d0+1 {
+			t.Errorf("a booking holds %s, a night never pushed", d)
+		}
+	}
+	if got, w := ch.availD1(t), start-held[ch.d0+1]; got != w {
+		t.Errorf("with %d bookings holding d1: availability %d, want %d", held[ch.d0+1], got, w)
+	}
+	return bookings
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -156,6 +157,50 @@ func (ch *channelHotel) feed(t *testing.T) []map[string]any {
 	return list
 }
 
+// listen makes a webhook of P1 for every booking event a channel push may
+// fire; hookEvents then reads what the pushes queued for it.
+func (ch *channelHotel) listen(t *testing.T) {
+	t.Helper()
+	hook, _, err := ch.st.CreateWebhook(context.Background(), ch.ownerA, &keycard.Webhook{PropertyID: ch.p1,
+		CallbackURL: "https://93.184.216.34/h", IsActive: true, SendData: true,
+		EventMask: "booking;booking_new;booking_modification;booking_cancellation;booking_unmapped_room;booking_unmapped_rate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.ids["hook"] = hook.ID
+}
+
+// hookEvents returns the deliveries queued for the listen webhook, as the
+// PMS lists them: per revision id, its events sorted and space separated.
+func (ch *channelHotel) hookEvents(t *testing.T) map[string]string {
+	t.Helper()
+	m := ch.send(t, "GET", "/api/v1/webhooks/{hook}/deliveries?pagination[limit]=100", credOwnerA, "", 200)
+	per := map[string][]string{}
+	for _, d := range m["data"].([]any) {
+		a := d.(map[string]any)["attributes"].(map[string]any)
+		p := a["request_body"].(map[string]any)["payload"].(map[string]any)
+		rev, _ := p["revision_id"].(string)
+		if rev == "" {
+			rev, _ = p["booking_revision_id"].(string)
+		}
+		per[rev] = append(per[rev], a["event"].(string))
+	}
+	out := map[string]string{}
+	for rev, events := range per {
+		slices.Sort(events)
+		out[rev] = strings.Join(events, " ")
+	}
+	return out
+}
+
+// wantEvents fails unless the listen webhook's deliveries are want.
+func (ch *channelHotel) wantEvents(t *testing.T, when string, want map[string]string) {
+	t.Helper()
+	if got := ch.hookEvents(t); !maps.Equal(got, want) {
+		t.Errorf("webhook deliveries %s: %v, want %v", when, got, want)
+	}
+}
+
 func (ch *channelHotel) availD1(t *testing.T) int32 {
 	t.Helper()
 	grid, err := ch.st.Availability(context.Background(), ch.ownerA, keycard.ARIQuery{PropertyID: ch.p1, From: ch.d0 + 1, To: ch.d0 + 1, IDs: []string{ch.rt1}})
@@ -172,6 +217,7 @@ func (ch *channelHotel) availD1(t *testing.T) int32 {
 func TestChannelBookingLoop(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
+		ch.listen(t)
 		status, body := ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "new", "R-1", "DBL", "BAR", `"120.00"`))
 		if status != 200 {
 			t.Fatalf("new: %d %s", status, body)
@@ -205,6 +251,8 @@ func TestChannelBookingLoop(t *testing.T) {
 		if len(feed) != 1 {
 			t.Fatalf("feed after a push and its retry: %d revisions, want 1", len(feed))
 		}
+		want := map[string]string{first.RevisionID: "booking booking_new"}
+		ch.wantEvents(t, "after a new push and its retry", want)
 		a := feed[0]["attributes"].(map[string]any)
 		room := a["rooms"].([]any)[0].(map[string]any)
 		g := a["guarantee"].(map[string]any)
@@ -226,6 +274,8 @@ func TestChannelBookingLoop(t *testing.T) {
 		if len(feed) != 1 || feed[0]["attributes"].(map[string]any)["status"] != "modified" || feed[0]["attributes"].(map[string]any)["amount"] != "130.00" {
 			t.Fatalf("feed after modified = %v", feed)
 		}
+		want[feed[0]["id"].(string)] = "booking booking_modification"
+		ch.wantEvents(t, "after modified", want)
 		ch.send(t, "POST", "/api/v1/booking_revisions/"+feed[0]["id"].(string)+"/ack", credKeyAll, "", 200)
 
 		// Cancelled: the room comes back.
@@ -239,6 +289,12 @@ func TestChannelBookingLoop(t *testing.T) {
 		}
 		if got := ch.availD1(t); got != 1 {
 			t.Errorf("after the cancellation: availability %d, want 1", got)
+		}
+		want[feed[0]["id"].(string)] = "booking booking_cancellation"
+		ch.wantEvents(t, "after cancelled", want)
+		ch.send(t, "POST", "/api/v1/booking_revisions/"+feed[0]["id"].(string)+"/ack", credKeyAll, "", 200)
+		if feed = ch.feed(t); len(feed) != 0 {
+			t.Fatalf("feed after acking the cancellation: %d revisions, want none", len(feed))
 		}
 		// A modification of a reservation the channel never pushed.
 		status, body = ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "modified", "NOPE", "DBL", "BAR", `1`))
@@ -312,6 +368,7 @@ func TestChannelKeys(t *testing.T) {
 func TestChannelUnmappedBooking(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
+		ch.listen(t)
 		status, body := ch.push(t, "new_booking", ch.keyA, ocBooking("H1", "new", "U-1", "SUITE", "FLEX", `"200.00"`))
 		if status != 200 {
 			t.Fatalf("unmapped push: %d %s", status, body)
@@ -334,6 +391,11 @@ func TestChannelUnmappedBooking(t *testing.T) {
 		if room["room_type_id"] != ch.rt1 || room["rate_plan_id"] != nil {
 			t.Fatalf("unmapped rate room = %v", room)
 		}
+		// The room unmapped fires the room event alone; the rate alone
+		// unmapped, the rate event alone.
+		want := map[string]string{feed[0]["id"].(string): "booking booking_new booking_unmapped_room",
+			feed[1]["id"].(string): "booking booking_new booking_unmapped_rate"}
+		ch.wantEvents(t, "after unmapped pushes", want)
 		var evID string
 		var n int
 		events, _, err := ch.st.ListChannelEvents(context.Background(), ch.ownerA, keycard.ListQuery{Page: 1, Limit: 100})
@@ -370,6 +432,8 @@ func TestChannelUnmappedBooking(t *testing.T) {
 		if room["room_type_id"] != ch.rt1 || room["rate_plan_id"] != ch.rp1 {
 			t.Fatalf("room after resolve = %v", room)
 		}
+		want[feed[2]["id"].(string)] = "booking booking_new"
+		ch.wantEvents(t, "after the push mapped by the resolution", want)
 		if got := ch.availD1(t); got != 0 {
 			t.Errorf("the mapped booking left availability %d, want 0", got)
 		}

@@ -190,12 +190,16 @@ func (b *Booking) NightsHeld(status string) map[[2]string]map[Date]int {
 	return out
 }
 
-// Unmapped reports whether some room has no room type, and whether some
-// room has no rate plan.
+// Unmapped reports whether some room has no room type (its codes map to
+// nothing: booking_unmapped_room), and whether some room has a room type
+// but no rate plan (only its rate failed: booking_unmapped_rate). A room
+// without a room type has no rate plan either, but counts as an unmapped
+// room only, so that it fires one event, not both.
 func (b *Booking) Unmapped() (room, rate bool) {
 	for i := range b.Rooms {
-		room = room || b.Rooms[i].RoomTypeID == ""
-		rate = rate || b.Rooms[i].RatePlanID == ""
+		r := &b.Rooms[i]
+		room = room || r.RoomTypeID == ""
+		rate = rate || r.RoomTypeID != "" && r.RatePlanID == ""
 	}
 	return room, rate
 }

@@ -1,6 +1,9 @@
 package keycard
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseEventMask(t *testing.T) {
 	rt, rp, other := NewID(), NewID(), NewID()
@@ -115,6 +118,35 @@ func TestRevisionNoticeEvents(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("events = %v, want %v", got, want)
+		}
+	}
+}
+
+// TestUnmappedBookingEvents checks which unmapped event a booking fires: a
+// room whose codes map to nothing fires booking_unmapped_room only (not
+// also the rate event, though it has no rate plan either), a room whose
+// rate alone fails fires booking_unmapped_rate only.
+func TestUnmappedBookingEvents(t *testing.T) {
+	mapped := BookingRoom{RoomTypeID: "rt", RatePlanID: "rp"}
+	noRoom := BookingRoom{}
+	noRate := BookingRoom{RoomTypeID: "rt"}
+	for _, tc := range []struct {
+		name  string
+		rooms []BookingRoom
+		want  []string
+	}{
+		{"mapped", []BookingRoom{mapped}, nil},
+		{"room unmapped", []BookingRoom{noRoom}, []string{EventBookingUnmappedRoom}},
+		{"rate only unmapped", []BookingRoom{noRate}, []string{EventBookingUnmappedRate}},
+		{"room unmapped beside a mapped room", []BookingRoom{mapped, noRoom}, []string{EventBookingUnmappedRoom}},
+		{"one room unmapped, another's rate", []BookingRoom{noRoom, noRate}, []string{EventBookingUnmappedRoom, EventBookingUnmappedRate}},
+	} {
+		b := &Booking{Rooms: tc.rooms}
+		room, rate := b.Unmapped()
+		got := RevisionNotice{Status: StatusNew, UnmappedRoom: room, UnmappedRate: rate}.Events()
+		want := append([]string{EventBooking, EventBookingNew}, tc.want...)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: events = %v, want %v", tc.name, got, want)
 		}
 	}
 }

@@ -158,3 +158,19 @@ func Box(t testing.TB) *secretbox.Box {
 	}
 	return b
 }
+
+// DB opens the database of cfg directly, beside the store, closed at the
+// end of the test: for tests that check rows no API shows.
+func DB(t testing.TB, cfg store.Config) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+cfg.SQLitePath+"?_pragma=busy_timeout(10000)"
+	if cfg.Dialect() == "postgres" {
+		driver, dsn = "pgx", cfg.PostgresURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
