@@ -286,7 +286,50 @@ func TestChannelPushes(t *testing.T) {
 				t.Fatalf("BAR availability on %s with the rule: %d, want %d", day, c.Availability, want)
 			}
 		}
+
+		// An update of the active channel syncs it in full: DER now maps
+		// e, and the channel gets e's rate on every day of the horizon,
+		// though no value of e changed.
+		md := channelMapping(h.a.Currency)
+		if _, err := h.st.UpdateChannel(ctx, h.owner, r.id, &keycard.ChannelChange{Adapter: new(keycard.AdapterOpenChannel),
+			RatePlansSent: true, RatePlans: []keycard.ChannelRatePlanChange{mapping(h.a.ID, "RT-D", "BAR", 2),
+				mapping(h.e.ID, "RT-D", "DER", 2), mapping(h.a.ID, "RT-D", "RO", 2), mapping(h.b.ID, "RT-T", "PP", 2),
+				mapping(h.b.ID, "RT-T", "PP", 1)}}, nil, &md); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		rates := r.rates(t, h.e.ID, h.d.ID)
+		for i := range testHorizon {
+			day := r.today + keycard.Date(i)
+			if c, _ := r.ch.Cell("RT-D", "DER", day); c.Rates[2] != rates[h.e.ID][i] || c.Rates[2] == rates[h.d.ID][i] {
+				t.Fatalf("DER on %s after it was mapped to e: %+v, want e's rate %s (d's is %s)", day, c, rates[h.e.ID][i], rates[h.d.ID][i])
+			}
+		}
 	})
+}
+
+// rates returns the rates of options (by id) on each day of the horizon,
+// as a channel is sent them.
+func (r *channelRig) rates(t *testing.T, options ...string) map[string][]string {
+	t.Helper()
+	h := r.h
+	grid, err := h.st.Restrictions(context.Background(), h.owner, keycard.ARIQuery{PropertyID: h.property, From: r.today,
+		To: r.today + testHorizon - 1, IDs: options})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, o := range grid.Options {
+		for _, d := range o.Days {
+			out[o.ID] = append(out[o.ID], keycard.FormatMoney(d.Rate, o.Currency))
+		}
+	}
+	for _, id := range options {
+		if len(out[id]) != testHorizon {
+			t.Fatalf("rates of option %s: %v", id, out[id])
+		}
+	}
+	return out
 }
 
 func TestChannelDownConverges(t *testing.T) {
