@@ -389,10 +389,12 @@ func TestChannelDownConverges(t *testing.T) {
 	})
 }
 
-// TestChannelPushFailure: a channel that fails gets the push again with
-// the same request_id while nothing changed, each failure is a sync_error
-// channel event with its log and a sync_error webhook, and a change made
-// meanwhile goes out with a new request_id once the channel is back.
+// TestChannelPushFailure: a channel that fails (answers 500, answers
+// success false, or answers later than the client waits) gets the push
+// again with the same request_id while nothing changed, each failure is a
+// sync_error channel event with its log and a sync_error webhook, and a
+// change made meanwhile goes out with a new request_id once the channel is
+// back.
 func TestChannelPushFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
@@ -417,6 +419,21 @@ func TestChannelPushFailure(t *testing.T) {
 			if _, err := r.pusher.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// A channel slower than the client's timeout: the server holds the
+		// request a minute, the client gives up long before (and the server
+		// then drops it unrecorded).
+		r.ch.SetMode(openchanneltest.Up)
+		r.ch.SetDelay(time.Minute)
+		client := r.pusher.Client
+		r.pusher.Client = openchannel.NewClientTimeout(true, 50*time.Millisecond)
+		if _, err := r.pusher.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.ch.SetDelay(0)
+		r.pusher.Client = client
+		if r.outcome["failed"] != 3 {
+			t.Fatalf("outcomes of the failures: %v", r.outcome)
 		}
 		reqs := r.ch.Requests()
 		if len(reqs) != 2 {
@@ -460,8 +477,8 @@ func TestChannelPushFailure(t *testing.T) {
 				}
 			}
 		}
-		if len(failed) != 2 || len(hooks) != 2 {
-			t.Fatalf("%d sync_error events, %d webhooks; want 2 each", len(failed), len(hooks))
+		if len(failed) != 3 || len(hooks) != 3 {
+			t.Fatalf("%d sync_error events, %d webhooks; want 3 each", len(failed), len(hooks))
 		}
 		var hook struct {
 			Event   string         `json:"event"`
@@ -471,15 +488,24 @@ func TestChannelPushFailure(t *testing.T) {
 			hook.Payload["channel_event_id"] != failed[0].ID || hook.Payload["channel_id"] != r.id || hook.Payload["error_type"] != "general_error" {
 			t.Fatalf("sync_error webhook: %s", hooks[0])
 		}
-		statuses := map[string]int{}
+		logOf := map[string]keycard.ChannelLog{}
 		for _, l := range logs {
-			statuses[l.ChannelEventID] = l.Status
+			logOf[l.ChannelEventID] = l
 			if strings.Contains(l.RequestBody, "channel-key") {
 				t.Fatal("the channel's api key is in the channel log")
 			}
 		}
-		if statuses[failed[0].ID] != 500 || statuses[failed[1].ID] != 200 {
-			t.Fatalf("logs of the failures: %v", statuses)
+		if logOf[failed[0].ID].Status != 500 || logOf[failed[1].ID].Status != 200 {
+			t.Fatalf("logs of the failures: %+v", logs)
+		}
+		// The timeout: no answer, the same request id as the other tries.
+		var payload map[string]any
+		if err := json.Unmarshal(failed[2].Payload, &payload); err != nil {
+			t.Fatal(err)
+		}
+		if l := logOf[failed[2].ID]; l.Status != 0 || l.Error != openchannel.ReasonTimeout || l.RequestID != id ||
+			payload["request_id"] != id || payload["error"] != openchannel.ReasonTimeout {
+			t.Fatalf("the timed-out push: log %+v, event %s; want a timeout with request id %s", l, failed[2].Payload, id)
 		}
 		if len(logs) != len(events)-countType(events, keycard.ChannelEventFullSync) {
 			t.Fatalf("%d logs for %d events", len(logs), len(events))
