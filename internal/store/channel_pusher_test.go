@@ -510,6 +510,45 @@ func TestChannelPushFailure(t *testing.T) {
 		if len(logs) != len(events)-countType(events, keycard.ChannelEventFullSync) {
 			t.Fatalf("%d logs for %d events", len(logs), len(events))
 		}
+
+		// The channel log is kept 90 days (by default): an exchange made 91
+		// days ago goes with its event, one of 89 days ago stays, and so
+		// do this test's; a retention of 30 days takes the 89-day one too.
+		const day = 24 * time.Hour
+		for _, x := range []struct {
+			age time.Duration
+			id  string
+		}{{91 * day, "old"}, {89 * day, "recent"}} {
+			h.st.SetClock(func() time.Time { return time.Now().Add(-x.age) })
+			if err := h.st.AddChannelExchange(ctx, r.id, "test_connection", "", keycard.ChannelLog{RequestID: x.id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.st.SetClock(time.Now)
+		kept := func(n, probes int) {
+			t.Helper()
+			if _, err := r.pusher.PurgeLog(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ev, lg, _, err := store.ChannelHistory(ctx, h.st, r.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, l := range lg {
+				if l.RequestID == "old" || l.RequestID == "recent" {
+					ids = append(ids, l.RequestID)
+				}
+			}
+			if len(lg) != n+probes || countType(ev, "test_connection") != probes || len(ev) != len(events)+probes ||
+				len(ids) != probes || (probes == 1 && ids[0] != "recent") {
+				t.Fatalf("after a purge with retention %s: %d events, logs of the probes %v; want %d probes and this test's %d logs",
+					r.pusher.LogRetention, len(ev), ids, probes, n)
+			}
+		}
+		kept(len(logs), 1)
+		r.pusher.LogRetention = 30 * day
+		kept(len(logs), 0)
 	})
 }
 
