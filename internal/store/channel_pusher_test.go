@@ -305,6 +305,23 @@ func TestChannelPushes(t *testing.T) {
 				t.Fatalf("DER on %s after it was mapped to e: %+v, want e's rate %s (d's is %s)", day, c, rates[h.e.ID][i], rates[h.d.ID][i])
 			}
 		}
+
+		// A room type's edit that removes options (occ_adults lowered with
+		// force) changes what per-person plans send: b keeps its primary
+		// option only, moved to 1 person, so PP's rate for 1 becomes the
+		// primary's on every day.
+		rates = r.rates(t, h.b.ID, r.optB1)
+		if _, err := h.st.UpdateRoomType(ctx, h.owner, h.rt2, true, &keycard.RoomTypeChange{OccAdults: new(1), DefaultOccupancy: new(1)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		for i := range testHorizon {
+			day := r.today + keycard.Date(i)
+			if c, _ := r.ch.Cell("RT-T", "PP", day); c.Rates[1] != rates[h.b.ID][i] || c.Rates[1] == rates[r.optB1][i] {
+				t.Fatalf("PP on %s after b's option for 1 was removed: %+v, want the primary's rate %s for 1 (the removed option's was %s)",
+					day, c, rates[h.b.ID][i], rates[r.optB1][i])
+			}
+		}
 	})
 }
 
