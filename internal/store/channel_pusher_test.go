@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -586,4 +587,109 @@ func requestIDOf(t *testing.T, body []byte) string {
 		t.Fatal(err)
 	}
 	return ns[0].RequestID
+}
+
+// TestChannelOnePushAtATime: the pushers of two servers on one database
+// never push to one channel at once. The channel holds each push until the
+// test lets it go: while one pusher's push is under way, the other, run at
+// the same time, claims nothing. The claim is a lease: a pusher whose
+// clock is past it takes the channel over, and the first one's outcome is
+// then not recorded.
+func TestChannelOnePushAtATime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		r := newChannelRig(t, cfg)
+		h := r.h
+		r.drain(t, 3)
+		var mu sync.Mutex
+		outcomes := map[string]int{}
+		observe := func(o string) {
+			mu.Lock()
+			outcomes[o]++
+			mu.Unlock()
+		}
+		first := r.pusher
+		first.Observe = observe
+		second := &channelpush.Pusher{Store: storetest.Open(t, cfg), Client: first.Client, HorizonDays: testHorizon,
+			Backoff: first.Backoff, Observe: observe}
+
+		arrived, gate, stop := make(chan struct{}, 4), make(chan struct{}), make(chan struct{})
+		r.ch.SetObserver(func(openchanneltest.Request) {
+			arrived <- struct{}{}
+			select {
+			case <-gate:
+			case <-stop:
+			}
+		})
+		var wg sync.WaitGroup
+		// Run before the channel and the second store close.
+		t.Cleanup(func() {
+			close(stop)
+			wg.Wait()
+		})
+		done := make(chan int, 2)
+		run := func(p *channelpush.Pusher) {
+			wg.Go(func() {
+				n, err := p.RunOnce(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- n
+			})
+		}
+		write := func(rate int) {
+			t.Helper()
+			if _, err := h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
+				Dates: keycard.Dates{From: h.d0, To: h.d0, Days: keycard.EveryDay}, Rate: json.RawMessage(strconv.Itoa(rate))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		const rounds = 10
+		for round := range rounds {
+			write(20000 + round)
+			run(first)
+			run(second)
+			// Wait until one push is at the channel, and the other pusher
+			// has returned.
+			pushes, idle := 0, 0
+			for pushes == 0 || idle == 0 {
+				select {
+				case <-arrived:
+					pushes++
+					if pushes > 1 {
+						t.Fatalf("round %d: two pushes to one channel at once", round)
+					}
+				case n := <-done:
+					if n != 0 {
+						t.Fatalf("round %d: a pusher pushed %d channels without reaching the channel", round, n)
+					}
+					if idle++; idle > 1 {
+						t.Fatalf("round %d: neither pusher claimed the channel", round)
+					}
+				}
+			}
+			gate <- struct{}{}
+			if n := <-done; n != 1 {
+				t.Fatalf("round %d: the pusher that held the channel pushed %d", round, n)
+			}
+		}
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); outcomes["ok"] != rounds || len(outcomes) != 1 || c.Rates[2] != keycard.FormatMoney(20000+rounds-1, h.a.Currency) {
+			t.Fatalf("outcomes %v, BAR on d0 %+v", outcomes, c)
+		}
+
+		// Past the lease, the second pusher takes over the first's claim.
+		write(30000)
+		first.Lease = time.Minute
+		second.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+		run(first)
+		<-arrived
+		run(second)
+		<-arrived
+		gate <- struct{}{}
+		gate <- struct{}{}
+		if a, b := <-done, <-done; a != 1 || b != 1 || outcomes["lost"] != 1 || outcomes["ok"] != rounds+1 {
+			t.Fatalf("pushes %d and %d, outcomes %v; want the first lost", a, b, outcomes)
+		}
+	})
 }
