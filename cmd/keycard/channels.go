@@ -60,13 +60,18 @@ func (c *configFlags) resolveChannels(getenv func(string) string, set map[string
 // not wait long for the claims of the one it replaces.
 var channelPushLease time.Duration
 
+// channelPusher returns the pusher the server runs, as cfg sets it.
+func channelPusher(cfg Config, st *store.Store, log *slog.Logger) *channelpush.Pusher {
+	return &channelpush.Pusher{Store: st, Client: openchannel.NewClient(cfg.Webhooks.AllowPrivate), Log: log,
+		HorizonDays: cfg.Channels.HorizonDays, LogRetention: cfg.Channels.LogRetention, Lease: channelPushLease}
+}
+
 // startChannels starts the pusher that sends ARI to channels (after
 // startWebhooks, which gives the store the key that opens channel API
 // keys); the returned function stops it, letting the pushes under way
 // finish (each within openchannel.Timeout) and be recorded.
 func startChannels(cfg Config, st *store.Store, log *slog.Logger) func() {
-	p := &channelpush.Pusher{Store: st, Client: openchannel.NewClient(cfg.Webhooks.AllowPrivate), Log: log,
-		HorizonDays: cfg.Channels.HorizonDays, LogRetention: cfg.Channels.LogRetention, Lease: channelPushLease}
+	p := channelPusher(cfg, st, log)
 	st.SetChannelWake(p.Wake)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

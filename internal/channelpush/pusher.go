@@ -194,16 +194,22 @@ func errCause(err error) error {
 	return nil
 }
 
+// PurgeLog deletes the channel log (and the events that await no one)
+// older than LogRetention, and returns how many rows it deleted.
+func (p *Pusher) PurgeLog(ctx context.Context) (int64, error) {
+	retention := p.LogRetention
+	if retention <= 0 {
+		retention = keycard.ChannelLogRetention
+	}
+	return p.Store.PurgeChannelLogs(ctx, p.now().Add(-retention))
+}
+
 // Run pushes until ctx ends: at once when woken or while channels are
 // due, else every Interval. About once an hour it prunes the channel log.
 func (p *Pusher) Run(ctx context.Context) {
 	interval := p.Interval
 	if interval <= 0 {
 		interval = DefaultInterval
-	}
-	retention := p.LogRetention
-	if retention <= 0 {
-		retention = keycard.ChannelLogRetention
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -212,7 +218,7 @@ func (p *Pusher) Run(ctx context.Context) {
 	for {
 		if now := p.now(); now.Sub(lastPurge) >= time.Hour {
 			lastPurge = now
-			if _, err := p.Store.PurgeChannelLogs(ctx, now.Add(-retention)); err != nil && ctx.Err() == nil {
+			if _, err := p.PurgeLog(ctx); err != nil && ctx.Err() == nil {
 				p.log().Error("channel: purge channel log", "err", err)
 			}
 		}

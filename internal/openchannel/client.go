@@ -115,8 +115,12 @@ type Client struct {
 // redirect, use no proxy and, unless allowPrivate (the webhooks'
 // development flag), never connect to special-purpose addresses or this
 // machine's own.
-func NewClient(allowPrivate bool) *Client {
-	d := &net.Dialer{Timeout: Timeout, KeepAlive: 30 * time.Second}
+func NewClient(allowPrivate bool) *Client { return NewClientTimeout(allowPrivate, Timeout) }
+
+// NewClientTimeout is NewClient with calls that time out after timeout
+// instead (tests use a short one to see a slow channel time out).
+func NewClientTimeout(allowPrivate bool, timeout time.Duration) *Client {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	var g *webhook.Guard
 	if !allowPrivate {
 		g = webhook.NewGuard()
@@ -135,11 +139,11 @@ func NewClient(allowPrivate bool) *Client {
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   Timeout,
-		ResponseHeaderTimeout: Timeout,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
 	}
 	return &Client{
-		http: &http.Client{Transport: tr, Timeout: Timeout,
+		http: &http.Client{Transport: tr, Timeout: timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		guard: g,
 	}

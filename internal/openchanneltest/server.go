@@ -114,7 +114,9 @@ func (s *Server) SetMode(m Mode) {
 }
 
 // SetDelay makes every changes request take d longer to answer, as a
-// slow channel does (so that pushes are under way when a test acts).
+// slow channel does (so that pushes are under way when a test acts). A
+// request whose caller gives up meanwhile is dropped unapplied and
+// unrecorded, so a long delay with a short client timeout ends at once.
 func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	s.delay = d
@@ -190,13 +192,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	mode, delay := s.mode, s.delay
 	s.mu.Unlock()
-	if delay > 0 && strings.HasSuffix(r.URL.Path, openchannel.RouteChanges) {
-		time.Sleep(delay) // the channel's own slowness, not a test's synchronisation
-	}
 	route := strings.TrimPrefix(r.URL.Path, "/api/")
 	var body []byte
 	if r.Method == http.MethodPost {
-		body, _ = io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, 64<<20)); err != nil {
+			return // the caller is gone
+		}
+	}
+	if delay > 0 && route == openchannel.RouteChanges {
+		// The channel's own slowness, not a test's synchronisation. The
+		// body is read first: the request's context then ends when the
+		// caller hangs up.
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
 	}
 	record := func(status int, req Request) {
 		if route != openchannel.RouteChanges {

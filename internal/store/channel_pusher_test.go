@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,7 +287,67 @@ func TestChannelPushes(t *testing.T) {
 				t.Fatalf("BAR availability on %s with the rule: %d, want %d", day, c.Availability, want)
 			}
 		}
+
+		// An update of the active channel syncs it in full: DER now maps
+		// e, and the channel gets e's rate on every day of the horizon,
+		// though no value of e changed.
+		md := channelMapping(h.a.Currency)
+		if _, err := h.st.UpdateChannel(ctx, h.owner, r.id, &keycard.ChannelChange{Adapter: new(keycard.AdapterOpenChannel),
+			RatePlansSent: true, RatePlans: []keycard.ChannelRatePlanChange{mapping(h.a.ID, "RT-D", "BAR", 2),
+				mapping(h.e.ID, "RT-D", "DER", 2), mapping(h.a.ID, "RT-D", "RO", 2), mapping(h.b.ID, "RT-T", "PP", 2),
+				mapping(h.b.ID, "RT-T", "PP", 1)}}, nil, &md); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		rates := r.rates(t, h.e.ID, h.d.ID)
+		for i := range testHorizon {
+			day := r.today + keycard.Date(i)
+			if c, _ := r.ch.Cell("RT-D", "DER", day); c.Rates[2] != rates[h.e.ID][i] || c.Rates[2] == rates[h.d.ID][i] {
+				t.Fatalf("DER on %s after it was mapped to e: %+v, want e's rate %s (d's is %s)", day, c, rates[h.e.ID][i], rates[h.d.ID][i])
+			}
+		}
+
+		// A room type's edit that removes options (occ_adults lowered with
+		// force) changes what per-person plans send: b keeps its primary
+		// option only, moved to 1 person, so PP's rate for 1 becomes the
+		// primary's on every day.
+		rates = r.rates(t, h.b.ID, r.optB1)
+		if _, err := h.st.UpdateRoomType(ctx, h.owner, h.rt2, true, &keycard.RoomTypeChange{OccAdults: new(1), DefaultOccupancy: new(1)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.drain(t, 3)
+		for i := range testHorizon {
+			day := r.today + keycard.Date(i)
+			if c, _ := r.ch.Cell("RT-T", "PP", day); c.Rates[1] != rates[h.b.ID][i] || c.Rates[1] == rates[r.optB1][i] {
+				t.Fatalf("PP on %s after b's option for 1 was removed: %+v, want the primary's rate %s for 1 (the removed option's was %s)",
+					day, c, rates[h.b.ID][i], rates[r.optB1][i])
+			}
+		}
 	})
+}
+
+// rates returns the rates of options (by id) on each day of the horizon,
+// as a channel is sent them.
+func (r *channelRig) rates(t *testing.T, options ...string) map[string][]string {
+	t.Helper()
+	h := r.h
+	grid, err := h.st.Restrictions(context.Background(), h.owner, keycard.ARIQuery{PropertyID: h.property, From: r.today,
+		To: r.today + testHorizon - 1, IDs: options})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, o := range grid.Options {
+		for _, d := range o.Days {
+			out[o.ID] = append(out[o.ID], keycard.FormatMoney(d.Rate, o.Currency))
+		}
+	}
+	for _, id := range options {
+		if len(out[id]) != testHorizon {
+			t.Fatalf("rates of option %s: %v", id, out[id])
+		}
+	}
+	return out
 }
 
 func TestChannelDownConverges(t *testing.T) {
@@ -346,10 +407,12 @@ func TestChannelDownConverges(t *testing.T) {
 	})
 }
 
-// TestChannelPushFailure: a channel that fails gets the push again with
-// the same request_id while nothing changed, each failure is a sync_error
-// channel event with its log and a sync_error webhook, and a change made
-// meanwhile goes out with a new request_id once the channel is back.
+// TestChannelPushFailure: a channel that fails (answers 500, answers
+// success false, or answers later than the client waits) gets the push
+// again with the same request_id while nothing changed, each failure is a
+// sync_error channel event with its log and a sync_error webhook, and a
+// change made meanwhile goes out with a new request_id once the channel is
+// back.
 func TestChannelPushFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
@@ -374,6 +437,21 @@ func TestChannelPushFailure(t *testing.T) {
 			if _, err := r.pusher.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// A channel slower than the client's timeout: the server holds the
+		// request a minute, the client gives up long before (and the server
+		// then drops it unrecorded).
+		r.ch.SetMode(openchanneltest.Up)
+		r.ch.SetDelay(time.Minute)
+		client := r.pusher.Client
+		r.pusher.Client = openchannel.NewClientTimeout(true, 50*time.Millisecond)
+		if _, err := r.pusher.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.ch.SetDelay(0)
+		r.pusher.Client = client
+		if r.outcome["failed"] != 3 {
+			t.Fatalf("outcomes of the failures: %v", r.outcome)
 		}
 		reqs := r.ch.Requests()
 		if len(reqs) != 2 {
@@ -417,8 +495,8 @@ func TestChannelPushFailure(t *testing.T) {
 				}
 			}
 		}
-		if len(failed) != 2 || len(hooks) != 2 {
-			t.Fatalf("%d sync_error events, %d webhooks; want 2 each", len(failed), len(hooks))
+		if len(failed) != 3 || len(hooks) != 3 {
+			t.Fatalf("%d sync_error events, %d webhooks; want 3 each", len(failed), len(hooks))
 		}
 		var hook struct {
 			Event   string         `json:"event"`
@@ -428,19 +506,67 @@ func TestChannelPushFailure(t *testing.T) {
 			hook.Payload["channel_event_id"] != failed[0].ID || hook.Payload["channel_id"] != r.id || hook.Payload["error_type"] != "general_error" {
 			t.Fatalf("sync_error webhook: %s", hooks[0])
 		}
-		statuses := map[string]int{}
+		logOf := map[string]keycard.ChannelLog{}
 		for _, l := range logs {
-			statuses[l.ChannelEventID] = l.Status
+			logOf[l.ChannelEventID] = l
 			if strings.Contains(l.RequestBody, "channel-key") {
 				t.Fatal("the channel's api key is in the channel log")
 			}
 		}
-		if statuses[failed[0].ID] != 500 || statuses[failed[1].ID] != 200 {
-			t.Fatalf("logs of the failures: %v", statuses)
+		if logOf[failed[0].ID].Status != 500 || logOf[failed[1].ID].Status != 200 {
+			t.Fatalf("logs of the failures: %+v", logs)
+		}
+		// The timeout: no answer, the same request id as the other tries.
+		var payload map[string]any
+		if err := json.Unmarshal(failed[2].Payload, &payload); err != nil {
+			t.Fatal(err)
+		}
+		if l := logOf[failed[2].ID]; l.Status != 0 || l.Error != openchannel.ReasonTimeout || l.RequestID != id ||
+			payload["request_id"] != id || payload["error"] != openchannel.ReasonTimeout {
+			t.Fatalf("the timed-out push: log %+v, event %s; want a timeout with request id %s", l, failed[2].Payload, id)
 		}
 		if len(logs) != len(events)-countType(events, keycard.ChannelEventFullSync) {
 			t.Fatalf("%d logs for %d events", len(logs), len(events))
 		}
+
+		// The channel log is kept 90 days (by default): an exchange made 91
+		// days ago goes with its event, one of 89 days ago stays, and so
+		// do this test's; a retention of 30 days takes the 89-day one too.
+		const day = 24 * time.Hour
+		for _, x := range []struct {
+			age time.Duration
+			id  string
+		}{{91 * day, "old"}, {89 * day, "recent"}} {
+			h.st.SetClock(func() time.Time { return time.Now().Add(-x.age) })
+			if err := h.st.AddChannelExchange(ctx, r.id, "test_connection", "", keycard.ChannelLog{RequestID: x.id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.st.SetClock(time.Now)
+		kept := func(n, probes int) {
+			t.Helper()
+			if _, err := r.pusher.PurgeLog(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ev, lg, _, err := store.ChannelHistory(ctx, h.st, r.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, l := range lg {
+				if l.RequestID == "old" || l.RequestID == "recent" {
+					ids = append(ids, l.RequestID)
+				}
+			}
+			if len(lg) != n+probes || countType(ev, "test_connection") != probes || len(ev) != len(events)+probes ||
+				len(ids) != probes || (probes == 1 && ids[0] != "recent") {
+				t.Fatalf("after a purge with retention %s: %d events, logs of the probes %v; want %d probes and this test's %d logs",
+					r.pusher.LogRetention, len(ev), ids, probes, n)
+			}
+		}
+		kept(len(logs), 1)
+		r.pusher.LogRetention = 30 * day
+		kept(len(logs), 0)
 	})
 }
 
@@ -461,4 +587,109 @@ func requestIDOf(t *testing.T, body []byte) string {
 		t.Fatal(err)
 	}
 	return ns[0].RequestID
+}
+
+// TestChannelOnePushAtATime: the pushers of two servers on one database
+// never push to one channel at once. The channel holds each push until the
+// test lets it go: while one pusher's push is under way, the other, run at
+// the same time, claims nothing. The claim is a lease: a pusher whose
+// clock is past it takes the channel over, and the first one's outcome is
+// then not recorded.
+func TestChannelOnePushAtATime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		r := newChannelRig(t, cfg)
+		h := r.h
+		r.drain(t, 3)
+		var mu sync.Mutex
+		outcomes := map[string]int{}
+		observe := func(o string) {
+			mu.Lock()
+			outcomes[o]++
+			mu.Unlock()
+		}
+		first := r.pusher
+		first.Observe = observe
+		second := &channelpush.Pusher{Store: storetest.Open(t, cfg), Client: first.Client, HorizonDays: testHorizon,
+			Backoff: first.Backoff, Observe: observe}
+
+		arrived, gate, stop := make(chan struct{}, 4), make(chan struct{}), make(chan struct{})
+		r.ch.SetObserver(func(openchanneltest.Request) {
+			arrived <- struct{}{}
+			select {
+			case <-gate:
+			case <-stop:
+			}
+		})
+		var wg sync.WaitGroup
+		// Run before the channel and the second store close.
+		t.Cleanup(func() {
+			close(stop)
+			wg.Wait()
+		})
+		done := make(chan int, 2)
+		run := func(p *channelpush.Pusher) {
+			wg.Go(func() {
+				n, err := p.RunOnce(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- n
+			})
+		}
+		write := func(rate int) {
+			t.Helper()
+			if _, err := h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
+				Dates: keycard.Dates{From: h.d0, To: h.d0, Days: keycard.EveryDay}, Rate: json.RawMessage(strconv.Itoa(rate))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		const rounds = 10
+		for round := range rounds {
+			write(20000 + round)
+			run(first)
+			run(second)
+			// Wait until one push is at the channel, and the other pusher
+			// has returned.
+			pushes, idle := 0, 0
+			for pushes == 0 || idle == 0 {
+				select {
+				case <-arrived:
+					pushes++
+					if pushes > 1 {
+						t.Fatalf("round %d: two pushes to one channel at once", round)
+					}
+				case n := <-done:
+					if n != 0 {
+						t.Fatalf("round %d: a pusher pushed %d channels without reaching the channel", round, n)
+					}
+					if idle++; idle > 1 {
+						t.Fatalf("round %d: neither pusher claimed the channel", round)
+					}
+				}
+			}
+			gate <- struct{}{}
+			if n := <-done; n != 1 {
+				t.Fatalf("round %d: the pusher that held the channel pushed %d", round, n)
+			}
+		}
+		if c, _ := r.ch.Cell("RT-D", "BAR", h.d0); outcomes["ok"] != rounds || len(outcomes) != 1 || c.Rates[2] != keycard.FormatMoney(20000+rounds-1, h.a.Currency) {
+			t.Fatalf("outcomes %v, BAR on d0 %+v", outcomes, c)
+		}
+
+		// Past the lease, the second pusher takes over the first's claim.
+		write(30000)
+		first.Lease = time.Minute
+		second.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+		run(first)
+		<-arrived
+		run(second)
+		<-arrived
+		gate <- struct{}{}
+		gate <- struct{}{}
+		if a, b := <-done, <-done; a != 1 || b != 1 || outcomes["lost"] != 1 || outcomes["ok"] != rounds+1 {
+			t.Fatalf("pushes %d and %d, outcomes %v; want the first lost", a, b, outcomes)
+		}
+	})
 }

@@ -245,7 +245,9 @@ func (s *Store) UpdateRoomType(ctx context.Context, p *keycard.Principal, id str
 }
 
 // fitOptions makes the room type's rate plan options fit its occ_adults,
-// or refuses the change when that needs force.
+// or refuses the change when that needs force. The rate plans whose
+// options it removes or moves send other rates to channels: their cells
+// are queued for the property's active channels.
 func (s *Store) fitOptions(ctx context.Context, t *tx, rt *keycard.RoomType, force bool) error {
 	plans := `SELECT id FROM rate_plans WHERE room_type_id = ?`
 	var n int
@@ -260,6 +262,29 @@ func (s *Store) fitOptions(ctx context.Context, t *tx, rt *keycard.RoomType, for
 	if !force {
 		return keycard.Invalid("occ_adults", fmt.Sprintf("is lower than the occupancy of %d rate plan option(s); lower those rate plans first, "+
 			"or send ?force=true to remove the options above it with their rates", n))
+	}
+	// Removing options removes their rates: an ARI write, which takes
+	// the property's lock first.
+	if err := lockProperties(ctx, t, []string{rt.PropertyID}); err != nil {
+		return err
+	}
+	rows, err := t.Query(ctx, `SELECT DISTINCT rate_plan_id FROM rate_plan_options WHERE occupancy > ? AND rate_plan_id IN (`+plans+`)`,
+		rt.OccAdults, rt.ID)
+	if err != nil {
+		return fmt.Errorf("store: rate plans above occ_adults: %w", err)
+	}
+	var fitted []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		fitted = append(fitted, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	steps := []struct {
 		sql  string
@@ -278,7 +303,7 @@ func (s *Store) fitOptions(ctx context.Context, t *tx, rt *keycard.RoomType, for
 			return fmt.Errorf("store: fit options to occ_adults: %w", err)
 		}
 	}
-	return nil
+	return t.markChannelPlans(ctx, rt.PropertyID, fitted)
 }
 
 // DeleteRoomType deletes a room type with its rate plans and all their
