@@ -107,14 +107,14 @@ func (t *tx) markChanges(ctx context.Context, propertyID string, c *cellChanges)
 	})
 	for chunk := range slices.Chunk(rows, 500) {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO channel_changes (id, property_id, kind, target_id, date_from, date_to, seq) VALUES `)
-		args := make([]any, 0, len(chunk)*7)
+		b.WriteString(`INSERT INTO channel_changes (property_id, kind, target_id, date_from, date_to, seq) VALUES `)
+		args := make([]any, 0, len(chunk)*6)
 		for i, r := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, newID(), propertyID, r.kind, r.target, int64(r.span.From), int64(r.span.To), seq)
+			b.WriteString("(?, ?, ?, ?, ?, ?)")
+			args = append(args, propertyID, r.kind, r.target, int64(r.span.From), int64(r.span.To), seq)
 		}
 		b.WriteString(` ON CONFLICT (property_id, kind, target_id, date_from, date_to) DO UPDATE SET seq = excluded.seq`)
 		if _, err := t.Exec(ctx, b.String(), args...); err != nil {
@@ -140,7 +140,7 @@ func (t *tx) markOutbox(ctx context.Context, marks []outboxMark, now time.Time) 
 	for chunk := range slices.Chunk(marks, per) {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO channel_outbox (id, channel_id, rate_plan_id, date_from, date_to, version, created_at) VALUES `)
-		args := make([]any, 0, len(chunk)*7)
+		args := make([]any, 0, len(chunk)*6)
 		for i, m := range chunk {
 			if i > 0 {
 				b.WriteString(", ")

@@ -197,7 +197,7 @@ func (s *Store) loadPush(ctx context.Context, t *tx, id string, p *ChannelPush) 
 func (p *ChannelPush) loadChanges(ctx context.Context, t *tx) error {
 	read := func(cond string, arg int64, limit string) ([]ChangeRow, error) {
 		rows, err := t.Query(ctx, `SELECT kind, target_id, date_from, date_to, seq FROM channel_changes WHERE property_id = ? AND `+cond+`
-			ORDER BY seq, id`+limit, p.Channel.PropertyID, arg)
+			ORDER BY seq, kind, target_id, date_from, date_to`+limit, p.Channel.PropertyID, arg)
 		if err != nil {
 			return nil, fmt.Errorf("store: channel changes: %w", err)
 		}
@@ -254,7 +254,7 @@ func (s *Store) ChannelPushDays(ctx context.Context, p *ChannelPush, now time.Ti
 		}
 		today := keycard.Today(now, tz)
 		lo, hi := today, today+keycard.Date(horizon)-1
-		plans, err := s.ratePlans(ctx, t, `rp.property_id = ? ORDER BY rp.title, rp.id`, []any{p.Channel.PropertyID})
+		plans, err := s.propertyRatePlans(ctx, t, p.Channel.PropertyID)
 		if err != nil {
 			return err
 		}
