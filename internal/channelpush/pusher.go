@@ -29,8 +29,16 @@ const (
 	// DefaultInterval is how often the outbox is polled when nothing wakes
 	// the pusher (a change made by another server).
 	DefaultInterval = 250 * time.Millisecond
-	baseBackoff     = time.Second
-	maxBackoff      = 10 * time.Minute
+	// DefaultGather is the least time between the starts of two rounds
+	// that pushed something: while writes keep coming, each push then
+	// carries what they changed in that time, instead of a push per write
+	// to every channel. On PostgreSQL, where the pusher hears every commit
+	// at once, pushing each write alone took a write to a property with
+	// 10 channels from 0.3 to 0.9 of its throughput without them. The
+	// first change after a quiet spell still goes at once.
+	DefaultGather = 200 * time.Millisecond
+	baseBackoff   = time.Second
+	maxBackoff    = 10 * time.Minute
 )
 
 // Backoff returns the wait after failures failed pushes in a row: 1 s
@@ -63,6 +71,9 @@ type Pusher struct {
 	Lease    time.Duration
 	Parallel int
 	Interval time.Duration
+	// Gather is the least time between the starts of two rounds that
+	// pushed (DefaultGather when 0; negative: none).
+	Gather time.Duration
 	// Backoff, when set, replaces the package's Backoff (tests retry at
 	// once).
 	Backoff func(failures int) time.Duration
@@ -213,6 +224,10 @@ func (p *Pusher) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	gather := p.Gather
+	if gather == 0 {
+		gather = DefaultGather
+	}
 	wake := p.wakeCh()
 	var lastPurge time.Time
 	for {
@@ -222,11 +237,23 @@ func (p *Pusher) Run(ctx context.Context) {
 				p.log().Error("channel: purge channel log", "err", err)
 			}
 		}
+		start := time.Now()
 		n, err := p.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			p.log().Error("channel: push", "err", err)
 		}
 		if n > 0 && err == nil {
+			// Real time, not p.now: this paces the work, whatever clock
+			// a test gives the pusher.
+			if wait := gather - time.Since(start); wait > 0 {
+				pause := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					pause.Stop()
+					return
+				case <-pause.C:
+				}
+			}
 			continue
 		}
 		select {
