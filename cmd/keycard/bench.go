@@ -44,6 +44,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.StringVar(&opts.MemProfile, "memprofile", "", "write the allocation profile (seeding included) to `file` after the routes, for go tool pprof -sample_index=alloc_objects")
 		fs.DurationVar(&opts.Soak, "soak", 0, "after the routes, keep --soak-connections keep-alive connections busy on GET /properties/:id this long, and report errors and memory growth (0: no soak)")
 		fs.IntVar(&opts.SoakConnections, "soak-connections", 1000, "connections the soak keeps open and busy")
+		fs.IntVar(&opts.LatencyWrites, "channel-latency-writes", loadtest.DefaultLatencyWrites, "how many single writes the channel latency figure times, each after a quiet spell")
 		fs.IntVar(&opts.Rate, "rate", 0, "offer this many requests per second in all, spread over the connections, and time each from when it was due (an open loop, as wrk2 does); 0: as fast as answers come")
 		fs.BoolVar(&noAnswers, "no-answer-cache", false, "keep no answers (as serve --answer-cache-bytes 0): every read is built anew, as the first read after a write is")
 		fs.StringVar(&opts.Only, "only", "", "drive only the routes whose name contains one of these comma-separated words (/healthz always runs)")

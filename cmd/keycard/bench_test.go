@@ -16,7 +16,7 @@ import (
 // asserts what was printed, never how fast anything was.
 func TestBench(t *testing.T) {
 	out := newOutput()
-	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2"}, env(nil), out)
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--channel-latency-writes", "3"}, env(nil), out)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
@@ -48,6 +48,17 @@ func TestBench(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^  GET /healthz\s+driving 2 connections`).MatchString(text) {
 		t.Errorf("no progress line:\n%s", text)
+	}
+	// The channel figures: the share kept with channels, the latency of
+	// as many writes as asked, and the full sync.
+	for _, re := range []string{
+		`(?m)^channels: POST /restrictions with 10 active channels keeps \d+\.\d\d of its throughput without \(\d+/s against \d+/s; \d+ pushes\)$`,
+		`(?m)^channels: from a POST /restrictions answer to the channel's receipt: p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms \(3 writes, one at a time, each after a quiet spell\)$`,
+		`(?m)^channels: a 500-day full sync of 20 rate plans \(10000 cells, every day different\): [\d.]+ ms, \d+ requests, [\d.]+ MB sent$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(text) {
+			t.Errorf("no line matching %s:\n%s", re, text)
+		}
 	}
 }
 

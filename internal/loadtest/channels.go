@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keycard/keycard/internal/channelpush"
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/openchanneltest"
 	"github.com/keycard/keycard/internal/store"
@@ -28,8 +29,9 @@ const (
 	BenchChannels   = 10
 	channelProperty = 1
 	syncProperty    = 2
-	// latencySamples is how many writes the latency figure times.
-	latencySamples = 200
+	// DefaultLatencyWrites is how many writes the latency figure times
+	// unless Options.LatencyWrites says otherwise.
+	DefaultLatencyWrites = 50
 	// syncDays is the full sync's horizon (the default).
 	syncDays = keycard.ChannelHorizonDays
 )
@@ -144,12 +146,15 @@ type channelFigures struct {
 	syncCells   int
 }
 
-// measureChannels times, after the routes: latencySamples single writes
-// on properties[channelProperty], each from its answer to the first
-// channel's receipt of its value, one after another; then a full sync of
+// measureChannels times, after the routes: writes single writes on
+// properties[channelProperty], each from its answer to the first
+// channel's receipt of its value, one after another, each after a pause
+// of channelpush.DefaultGather (a change after a quiet spell, which is
+// pushed at once; one right behind a push waits up to that long for the
+// next round); then a full sync of
 // syncDays days of properties[syncProperty]'s RatePlans plans, each day's
 // values different, to a channel of its own.
-func measureChannels(ctx context.Context, base string, seed *Seeded, progress io.Writer) (*channelFigures, error) {
+func measureChannels(ctx context.Context, base string, seed *Seeded, writes int, progress io.Writer) (*channelFigures, error) {
 	b := seed.channels
 	if err := b.settled(ctx, b.ids, time.Minute); err != nil {
 		return nil, err
@@ -158,7 +163,7 @@ func measureChannels(ctx context.Context, base string, seed *Seeded, progress io
 	for _, srv := range b.servers {
 		fig.routePushes += len(srv.Requests()) - 1 // less the first full sync
 	}
-	fmt.Fprintf(progress, "  %-30s %d writes, each timed from its answer to the channel's receipt\n", "channel latency", latencySamples)
+	fmt.Fprintf(progress, "  %-30s %d writes, each timed from its answer to the channel's receipt\n", "channel latency", writes)
 	var mu sync.Mutex
 	want := ""
 	got := make(chan time.Time, 1)
@@ -177,7 +182,12 @@ func measureChannels(ctx context.Context, base string, seed *Seeded, progress io
 	client := &http.Client{}
 	defer client.CloseIdleConnections()
 	day := seed.first + 40
-	for k := range latencySamples {
+	for k := range writes {
+		select {
+		case <-time.After(channelpush.DefaultGather):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		rate := fmt.Sprintf("%d.%02d", 300+k, k%100)
 		mu.Lock()
 		want = `"rate":"` + rate + `"`
@@ -265,7 +275,7 @@ func (f *channelFigures) print(w io.Writer, results []benchResult) {
 			BenchChannels, with/plain, with, plain, f.routePushes)
 	}
 	if n := len(f.latencies); n > 0 {
-		fmt.Fprintf(w, "channels: from a POST /restrictions answer to the channel's receipt: p50 %s, p99 %s, max %s (%d writes, one at a time)\n",
+		fmt.Fprintf(w, "channels: from a POST /restrictions answer to the channel's receipt: p50 %s, p99 %s, max %s (%d writes, one at a time, each after a quiet spell)\n",
 			ms(quantile(f.latencies, 0.5)), ms(quantile(f.latencies, 0.99)), ms(f.latencies[n-1]), n)
 	}
 	if f.syncTime > 0 {

@@ -7,6 +7,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -100,6 +101,9 @@ type Options struct {
 	SoakConnections int
 	// Rate, when above 0, is the requests per second offered in all.
 	Rate int
+	// LatencyWrites is how many writes the channel latency figure times
+	// (DefaultLatencyWrites when 0).
+	LatencyWrites int
 	// countOnly drives without keeping each request's latency: the soak
 	// measures memory, which a growing list of latencies would blur.
 	countOnly bool
@@ -535,7 +539,7 @@ func Run(ctx context.Context, base string, seed *Seeded, opts Options, progress 
 		return runBench(ctx, conns, seed, opts, progress)
 	})
 	if err == nil && seed.channels != nil && opts.wants(ChannelRoute) {
-		r.channels, err = measureChannels(ctx, base, seed, progress)
+		r.channels, err = measureChannels(ctx, base, seed, cmp.Or(opts.LatencyWrites, DefaultLatencyWrites), progress)
 	}
 	if err == nil && opts.Soak > 0 {
 		r.soak, err = runSoak(ctx, base, seed, opts, progress)
