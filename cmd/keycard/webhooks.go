@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,14 +30,19 @@ type WebhookConfig struct {
 	// and closed networks).
 	AllowPrivate bool
 	// NonAckedAfter is how long a booking revision may stay unacked before
-	// the non_acked_booking event fires.
+	// the non_acked_booking event fires (defaultNonAckedAfter when 0).
 	NonAckedAfter time.Duration
 }
+
+// defaultNonAckedAfter is --non-acked-after's default, and the wait of a
+// server whose Config was not parsed from serve's flags (the bench's): a
+// zero wait would make every unacked revision overdue at once.
+const defaultNonAckedAfter = 30 * time.Minute
 
 func (c *configFlags) webhookFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.cfg.Webhooks.KeyFile, "webhook-key-file", "", "`file` with the key sealing webhook secrets; made if missing (default next to the SQLite database; required with --database-url) (env KEYCARD_WEBHOOK_KEY_FILE)")
 	fs.BoolVar(&c.cfg.Webhooks.AllowPrivate, "allow-private-webhooks", false, "let webhook callbacks reach loopback, private, link-local and other special-purpose addresses, and this machine's own (env KEYCARD_ALLOW_PRIVATE_WEBHOOKS)")
-	fs.DurationVar(&c.cfg.Webhooks.NonAckedAfter, "non-acked-after", 30*time.Minute, "how long a booking revision may stay unacked before the non_acked_booking webhook fires (env KEYCARD_NON_ACKED_AFTER)")
+	fs.DurationVar(&c.cfg.Webhooks.NonAckedAfter, "non-acked-after", defaultNonAckedAfter, "how long a booking revision may stay unacked before the non_acked_booking webhook fires (env KEYCARD_NON_ACKED_AFTER)")
 }
 
 func (c *configFlags) resolveWebhooks(getenv func(string) string, set map[string]bool) error {
@@ -90,9 +96,10 @@ func startWebhooks(cfg Config, st *store.Store, m *metrics.Metrics, log *slog.Lo
 	st.SetSecretBox(box)
 	sender := webhook.NewSender(cfg.Webhooks.AllowPrivate)
 	w := &webhook.Worker{Store: st, Sender: sender, Log: log, Observe: m.WebhookDelivery}
+	after := cmp.Or(cfg.Webhooks.NonAckedAfter, defaultNonAckedAfter)
 	w.Periodic = func(ctx context.Context, now time.Time) {
 		for {
-			n, err := st.NotifyNonAcked(ctx, now, cfg.Webhooks.NonAckedAfter, 500)
+			n, err := st.NotifyNonAcked(ctx, now, after, 500)
 			if err != nil {
 				if ctx.Err() == nil {
 					log.Error("webhook: non-acked booking scan", "err", err)
