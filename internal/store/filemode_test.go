@@ -24,7 +24,7 @@ func TestFilesArePrivate(t *testing.T) {
 	defer syscall.Umask(syscall.Umask(0))
 	ctx := context.Background()
 	cfg := storetest.Config(t, "sqlite")
-	st := storetest.Open(t, cfg)
+	st := storetest.OpenFresh(t, cfg) // made by store.Open, not copied from the test template
 	owner := newOwner(t, st)
 	f, err := st.SavePhotoFile(ctx, owner, "image/png", []byte("\x89PNG not checked by the store"), keycard.DefaultPhotoQuota)
 	if err != nil {
