@@ -95,7 +95,10 @@ func Open(t testing.TB, cfg store.Config) *store.Store {
 	t.Helper()
 	if cfg.SQLitePath != "" {
 		if _, err := os.Stat(cfg.SQLitePath); errors.Is(err, fs.ErrNotExist) {
-			b := sqliteTemplate(t)
+			b, err := sqliteTemplate()
+			if err != nil {
+				t.Fatalf("migrated SQLite template: %v", err)
+			}
 			if err := os.WriteFile(cfg.SQLitePath, b, 0o600); err != nil {
 				t.Fatalf("write the migrated SQLite template: %v", err)
 			}
@@ -194,44 +197,27 @@ func DB(t testing.TB, cfg store.Config) *sql.DB {
 	return db
 }
 
-// template is an SQLite database migrated once per test process: a new
-// SQLite store in Open starts as a copy of it. Migrating a new file took
-// about 1.2 s under the race detector, paid by every test that opens one.
-var template struct {
-	once sync.Once
-	b    []byte
-	err  error
-}
-
-// sqliteTemplate returns the bytes of a freshly migrated SQLite database
-// (closed, so its write-ahead log is folded in).
-func sqliteTemplate(t testing.TB) []byte {
-	t.Helper()
-	template.once.Do(func() {
-		dir, err := os.MkdirTemp("", "keycard-storetest-")
-		if err != nil {
-			template.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		path := filepath.Join(dir, "template.db")
-		st, err := store.Open(context.Background(), store.Config{SQLitePath: path})
-		if err != nil {
-			template.err = err
-			return
-		}
-		if err := st.Close(); err != nil {
-			template.err = err
-			return
-		}
-		if _, err := os.Stat(path + "-wal"); err == nil {
-			template.err = errors.New("the template's write-ahead log outlived its close")
-			return
-		}
-		template.b, template.err = os.ReadFile(path)
-	})
-	if template.err != nil {
-		t.Fatalf("migrated SQLite template: %v", template.err)
+// sqliteTemplate returns the bytes of an SQLite database migrated once
+// per test process (and closed, so its write-ahead log is folded in): a
+// new SQLite store in Open starts as a copy of it. Migrating a new file
+// took about 1.2 s under the race detector, paid by every test that opens
+// one.
+var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "keycard-storetest-")
+	if err != nil {
+		return nil, err
 	}
-	return template.b
-}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	st, err := store.Open(context.Background(), store.Config{SQLitePath: path})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Close(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		return nil, errors.New("the template's write-ahead log outlived its close")
+	}
+	return os.ReadFile(path)
+})
