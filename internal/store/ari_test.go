@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -442,7 +441,7 @@ func TestARIWriteIsAtomic(t *testing.T) {
 			changes = append(changes, &keycard.RestrictionChange{PropertyID: h.property, RatePlanID: rp.ID,
 				Dates: keycard.Dates{From: h.d0, To: last, Days: keycard.EveryDay}, Rate: json.RawMessage(`4242`)})
 		}
-		db := rawDB(t, cfg)
+		db := storetest.DB(t, cfg)
 		failOn := map[string][]string{
 			"sqlite": {fmt.Sprintf(`CREATE TRIGGER fail_late BEFORE INSERT ON rate_option_days
 				WHEN NEW.rate_option_id = '%s' AND NEW.day = %d BEGIN SELECT RAISE(ABORT, 'injected failure'); END`, maxID, last)},
@@ -487,21 +486,6 @@ func TestARIWriteIsAtomic(t *testing.T) {
 			t.Errorf("%d rows written, want %d", n, 2*600)
 		}
 	})
-}
-
-// rawDB opens the test database directly, beside the store.
-func rawDB(t *testing.T, cfg store.Config) *sql.DB {
-	t.Helper()
-	driver, dsn := "sqlite", "file:"+cfg.SQLitePath+"?_pragma=busy_timeout(10000)"
-	if cfg.Dialect() == "postgres" {
-		driver, dsn = "pgx", cfg.PostgresURL
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // TestConcurrentARIWrites runs overlapping writes to one property at
