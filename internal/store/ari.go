@@ -34,6 +34,77 @@ const (
 	maxBatchArgs = 30000
 )
 
+// errUnfinished is the outcome of a job in a group write that stopped
+// before the job's turn.
+var errUnfinished = errors.New("store: the write stopped before this change")
+
+// ariJob is what every ARI write has: its caller, its answer, its
+// outcome, and the properties it writes to.
+type ariJob struct {
+	p     *keycard.Principal
+	res   *keycard.ARIResult
+	err   error
+	props map[string]*ariProperty
+}
+
+// newARIJob is an ARI write of n changes by p, not yet run.
+func newARIJob(p *keycard.Principal, n int) ariJob {
+	return ariJob{p: p, res: &keycard.ARIResult{Warnings: make([]keycard.FieldErrors, n)}, err: errUnfinished}
+}
+
+func (j *ariJob) base() *ariJob { return j }
+
+// writeARI runs an ARI write job, to the properties propertyIDs, with
+// write, which gives each job it is given its outcome (nil, or why that
+// job alone failed) and returns an error only when the transaction must
+// fail. With PostgreSQL the job has a transaction of its own, so that
+// writes to different properties run at once (see writeProperties), and
+// its failure rolls it back. With SQLite, whose writes run one at a
+// time, it goes in g, with the jobs made at the same time; a job's
+// failure leaves the others be.
+func writeARI[J interface{ base() *ariJob }](ctx context.Context, s *Store, g *group[J], job J, propertyIDs []string,
+	write func(context.Context, *tx, []J) error) (*keycard.ARIResult, error) {
+	b := job.base()
+	if s.dialect.name() == "postgres" {
+		err := s.writeProperties(ctx, b.p, propertyIDs, func(t *tx) error {
+			if err := write(ctx, t, []J{job}); err != nil {
+				return err
+			}
+			return b.err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return b.res, nil
+	}
+	err := g.do(ctx, job, func(gather func() []J) {
+		// The group's transaction is not any one caller's: a caller that
+		// leaves must not take the others' writes with it.
+		gctx := context.WithoutCancel(ctx)
+		var jobs []J
+		err := s.write(gctx, func(t *tx) error {
+			jobs = gather()
+			return write(gctx, t, jobs)
+		})
+		if jobs == nil {
+			b.err = err
+			return
+		}
+		for _, j := range jobs {
+			if jb := j.base(); err != nil && (jb.err == nil || jb.err == errUnfinished) {
+				jb.err = err
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.res, nil
+}
+
 // ariProperty is what an ARI write needs to know of a property.
 type ariProperty struct {
 	today       keycard.Date

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -18,417 +17,225 @@ import (
 // cannot apply (unknown or out-of-reach property or room type, bad dates)
 // is left out with its reasons in the result's Warnings; the others are
 // applied together, in one transaction.
+//
+// With SQLite, calls made at the same time are written together (see
+// group), in the order they queued, as if one after the other.
 func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, changes []*keycard.AvailabilityChange) (*keycard.ARIResult, error) {
-	res := &keycard.ARIResult{Warnings: make([]keycard.FieldErrors, len(changes))}
+	j := &availabilityJob{ariJob: newARIJob(p, len(changes)), changes: changes}
 	propertyIDs := make([]string, len(changes))
 	for i, c := range changes {
 		propertyIDs[i] = c.PropertyID
 	}
-	err := s.writeProperties(ctx, p, propertyIDs, func(t *tx) error {
-		props, err := s.ariProperties(ctx, t, p, propertyIDs)
+	return writeARI(ctx, s, &s.availabilityGroup, j, propertyIDs, s.writeAvailability)
+}
+
+// availabilityJob is one ApplyAvailability call.
+type availabilityJob struct {
+	ariJob
+	changes []*keycard.AvailabilityChange
+	cells   []roomDay // what it writes, once each
+	values  []int32
+}
+
+// roomDay is a room type (an index into roomTypes) on a date.
+type roomDay struct {
+	rt  int32
+	day keycard.Date
+}
+
+// roomTypes indexes the room types of the properties that a group of
+// availability jobs writes to.
+type roomTypes struct {
+	loaded map[string]bool // property ids
+	index  map[string]int32
+	ids    []string // room type ids, by index
+	props  []string // each room type's property
+}
+
+// load indexes the room types of property id, once.
+func (r *roomTypes) load(ctx context.Context, t *tx, id string) error {
+	if r.loaded[id] {
+		return nil
+	}
+	rows, err := t.Query(ctx, `SELECT id FROM room_types WHERE property_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: ari room types: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rt string
+		if err := rows.Scan(&rt); err != nil {
+			return err
+		}
+		r.index[rt] = int32(len(r.ids))
+		r.ids, r.props = append(r.ids, rt), append(r.props, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	r.loaded[id] = true
+	return nil
+}
+
+// order returns the indexes of cells in order of room type id and date.
+func (r *roomTypes) order(cells []roomDay) []int {
+	order := make([]int, len(cells))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(r.ids[cells[a].rt], r.ids[cells[b].rt]), cmp.Compare(cells[a].day, cells[b].day))
+	})
+	return order
+}
+
+// writeAvailability writes a group of availability jobs as
+// writeRestrictions does restriction jobs.
+func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabilityJob) error {
+	rts := &roomTypes{loaded: map[string]bool{}, index: map[string]int32{}}
+	var ok []*availabilityJob
+	for _, j := range jobs {
+		if j.err = s.planAvailability(ctx, t, j, rts); j.err == nil {
+			ok = append(ok, j)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	cells, values := ok[0].cells, ok[0].values
+	if len(ok) > 1 {
+		cells, values = nil, nil
+		index := map[roomDay]int{}
+		for _, j := range ok {
+			for i, c := range j.cells {
+				k, seen := index[c]
+				if !seen {
+					k = len(cells)
+					index[c] = k
+					cells, values = append(cells, c), append(values, 0)
+				}
+				values[k] = j.values[i]
+			}
+		}
+	}
+	order := rts.order(cells)
+	pending, err := updateRuns(ctx, t, "room_type_days", "room_type_id", []string{"availability"}, order,
+		func(c int) (string, keycard.Date) { return rts.ids[cells[c].rt], cells[c].day },
+		func(a, b int) bool { return values[a] == values[b] },
+		func(c int, args []any) []any { return append(args, int64(values[c])) })
+	if err != nil {
+		return fmt.Errorf("store: write availability: %w", err)
+	}
+	err = upsert(ctx, t, "room_type_days", []string{"room_type_id", "day"}, []string{"availability"}, len(pending),
+		func(i int, args []any) []any {
+			c := pending[i]
+			return append(args, rts.ids[cells[c].rt], int64(cells[c].day), int64(values[c]))
+		})
+	if err != nil {
+		return fmt.Errorf("store: write availability: %w", err)
+	}
+	for _, j := range ok {
+		if err := s.finishAvailability(ctx, t, j, rts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planAvailability checks job j's changes and works out its cells.
+func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
+	propertyIDs := make([]string, len(j.changes))
+	for i, c := range j.changes {
+		propertyIDs[i] = c.PropertyID
+	}
+	props, err := s.ariProperties(ctx, t, j.p, propertyIDs)
+	if err != nil {
+		return err
+	}
+	j.props = props
+	for id := range props {
+		if err := rts.load(ctx, t, id); err != nil {
+			return err
+		}
+	}
+	index := map[roomDay]int{}
+	count := 0
+	used := make([]string, 0, len(j.changes))
+	for i, c := range j.changes {
+		fe := keycard.FieldErrors{}
+		prop := props[c.PropertyID]
+		rt, ok := rts.index[c.RoomTypeID]
+		switch {
+		case prop == nil:
+			fe.Add("property_id", "not found")
+		case !ok || rts.props[rt] != c.PropertyID:
+			fe.Add("room_type_id", "not found")
+		default:
+			fe = c.Dates.CheckWindow(prop.today)
+		}
+		if len(fe) > 0 {
+			j.res.Warnings[i] = fe
+			continue
+		}
+		used = append(used, c.PropertyID)
+		for d := c.Dates.From; d <= c.Dates.To; d++ {
+			if !c.Dates.Days.Has(d) {
+				continue
+			}
+			if count++; count > MaxARICells {
+				return tooManyCells()
+			}
+			k := roomDay{rt, d}
+			x, ok := index[k]
+			if !ok {
+				x = len(j.cells)
+				index[k] = x
+				j.cells, j.values = append(j.cells, k), append(j.values, 0)
+			}
+			j.values[x] = c.Availability
+		}
+	}
+	j.res.TaskIDs = taskIDs(props, used)
+	return nil
+}
+
+// finishAvailability records job j's tasks, and queues the webhook
+// deliveries and channel changes of what it wrote.
+func (s *Store) finishAvailability(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
+	order := rts.order(j.cells)
+	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
+		err := s.enqueueARI(ctx, t, prop, j.p.UserID, func(yield func(ariCell) bool) {
+			for _, c := range order {
+				if rt := j.cells[c].rt; rts.props[rt] == prop && !yield(ariCell{roomTypeID: rts.ids[rt], day: j.cells[c].day}) {
+					return
+				}
+			}
+		}, func(yield func(ariChange) bool) {
+			for _, c := range order {
+				rt := j.cells[c].rt
+				if rts.props[rt] != prop {
+					continue
+				}
+				ch := ariChange{roomTypeID: rts.ids[rt], day: j.cells[c].day, fields: availabilityFields,
+					values: map[string]any{keycard.ARIFieldAvailability: j.values[c]}}
+				if !yield(ch) {
+					return
+				}
+			}
+		})
 		if err != nil {
 			return err
 		}
-		roomTypes := map[string]int32{} // id -> index into rtIDs
-		var rtIDs, rtProps []string
-		for id := range props {
-			rows, err := t.Query(ctx, `SELECT id FROM room_types WHERE property_id = ?`, id)
-			if err != nil {
-				return fmt.Errorf("store: ari room types: %w", err)
-			}
-			for rows.Next() {
-				var rt string
-				if err := rows.Scan(&rt); err != nil {
-					rows.Close()
-					return err
-				}
-				roomTypes[rt] = int32(len(rtIDs))
-				rtIDs, rtProps = append(rtIDs, rt), append(rtProps, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		type cell struct {
-			rt  int32
-			day keycard.Date
-		}
-		index := map[cell]int{}
-		var cells []cell
-		var values []int32
-		count := 0
-		used := make([]string, 0, len(changes))
-		for i, c := range changes {
-			fe := keycard.FieldErrors{}
-			prop := props[c.PropertyID]
-			rt, ok := roomTypes[c.RoomTypeID]
-			switch {
-			case prop == nil:
-				fe.Add("property_id", "not found")
-			case !ok || rtProps[rt] != c.PropertyID:
-				fe.Add("room_type_id", "not found")
-			default:
-				fe = c.Dates.CheckWindow(prop.today)
-			}
-			if len(fe) > 0 {
-				res.Warnings[i] = fe
-				continue
-			}
-			used = append(used, c.PropertyID)
-			for d := c.Dates.From; d <= c.Dates.To; d++ {
-				if !c.Dates.Days.Has(d) {
-					continue
-				}
-				if count++; count > MaxARICells {
-					return tooManyCells()
-				}
-				k := cell{rt, d}
-				j, ok := index[k]
-				if !ok {
-					j = len(cells)
-					index[k] = j
-					cells, values = append(cells, k), append(values, 0)
-				}
-				values[j] = c.Availability
-			}
-		}
-		order := make([]int, len(cells))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int {
-			return cmp.Or(strings.Compare(rtIDs[cells[a].rt], rtIDs[cells[b].rt]), cmp.Compare(cells[a].day, cells[b].day))
-		})
-		pending, err := updateRuns(ctx, t, "room_type_days", "room_type_id", []string{"availability"}, order,
-			func(c int) (string, keycard.Date) { return rtIDs[cells[c].rt], cells[c].day },
-			func(a, b int) bool { return values[a] == values[b] },
-			func(c int, args []any) []any { return append(args, int64(values[c])) })
-		if err != nil {
-			return fmt.Errorf("store: write availability: %w", err)
-		}
-		err = upsert(ctx, t, "room_type_days", []string{"room_type_id", "day"}, []string{"availability"}, len(pending),
-			func(i int, args []any) []any {
-				c := pending[i]
-				return append(args, rtIDs[cells[c].rt], int64(cells[c].day), int64(values[c]))
-			})
-		if err != nil {
-			return fmt.Errorf("store: write availability: %w", err)
-		}
-		res.TaskIDs = taskIDs(props, used)
-		for _, prop := range slices.Sorted(maps.Keys(props)) {
-			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariCell) bool) {
-				for _, c := range order {
-					if rtProps[cells[c].rt] == prop && !yield(ariCell{roomTypeID: rtIDs[cells[c].rt], day: cells[c].day}) {
-						return
-					}
-				}
-			}, func(yield func(ariChange) bool) {
-				for _, c := range order {
-					if rtProps[cells[c].rt] != prop {
-						continue
-					}
-					ch := ariChange{roomTypeID: rtIDs[cells[c].rt], day: cells[c].day, fields: availabilityFields,
-						values: map[string]any{keycard.ARIFieldAvailability: values[c]}}
-					if !yield(ch) {
-						return
-					}
-				}
-			})
-			if err != nil {
-				return err
-			}
-		}
-		entries := make([]ariEntry, len(changes))
-		for i, c := range changes {
-			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
-		}
-		return s.writeARITasks(ctx, t, p, keycard.TaskAvailability, props, entries, res.Warnings)
-	})
-	if err != nil {
-		return nil, err
 	}
-	return res, nil
+	entries := make([]ariEntry, len(j.changes))
+	for i, c := range j.changes {
+		entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
+	}
+	return s.writeARITasks(ctx, t, j.p, keycard.TaskAvailability, j.props, entries, j.res.Warnings)
 }
 
 func tooManyCells() error {
 	return keycard.Errorf(keycard.ETooLarge, "the values cover more than %d dates of rate plan options or room types; send them in several requests", MaxARICells)
-}
-
-// ariTarget is what a rate_plan_id of a restriction change names: a rate
-// plan, or one of its options.
-type ariTarget struct {
-	plan   *keycard.RatePlan
-	option *keycard.RateOption // nil for the whole plan
-}
-
-// ApplyRestrictions writes rates and restrictions: each change in order,
-// a later one overriding an earlier one for the same option, date and
-// field; fields not written keep their values. A change that cannot apply
-// is left out with its reasons in the result's Warnings; the others are
-// applied together, in one transaction.
-func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, changes []*keycard.RestrictionChange) (*keycard.ARIResult, error) {
-	res := &keycard.ARIResult{Warnings: make([]keycard.FieldErrors, len(changes))}
-	propertyIDs := make([]string, len(changes))
-	for i, c := range changes {
-		propertyIDs[i] = c.PropertyID
-	}
-	err := s.writeProperties(ctx, p, propertyIDs, func(t *tx) error {
-		props, err := s.ariProperties(ctx, t, p, propertyIDs)
-		if err != nil {
-			return err
-		}
-		targets := map[string]ariTarget{}
-		optionIndex := map[*keycard.RateOption]int32{}
-		var optionIDs []string
-		var optionPlans []*keycard.RatePlan // the plan of each option, by index
-		var optionOpts []*keycard.RateOption
-		for id := range props {
-			plans, err := s.propertyRatePlans(ctx, t, id)
-			if err != nil {
-				return err
-			}
-			for _, rp := range plans {
-				targets[rp.ID] = ariTarget{plan: rp}
-				for i := range rp.Options {
-					o := &rp.Options[i]
-					if !o.IsPrimary {
-						targets[o.ID] = ariTarget{plan: rp, option: o}
-					}
-					optionIndex[o] = int32(len(optionIDs))
-					optionIDs = append(optionIDs, o.ID)
-					optionPlans, optionOpts = append(optionPlans, rp), append(optionOpts, o)
-				}
-			}
-		}
-		type cell struct {
-			option int32
-			day    keycard.Date
-		}
-		index := map[cell]int{}
-		var cells []cell
-		var values []keycard.Restrictions
-		count := 0
-		var writes []optionWrite
-		used := make([]string, 0, len(changes))
-		for i, c := range changes {
-			prop := props[c.PropertyID]
-			tg, ok := targets[c.RatePlanID]
-			var fe keycard.FieldErrors
-			switch {
-			case prop == nil:
-				fe = keycard.FieldErrors{"property_id": {"not found"}}
-			case !ok || tg.plan.PropertyID != c.PropertyID:
-				fe = keycard.FieldErrors{"rate_plan_id": {"not found"}}
-			default:
-				writes, fe = restrictionWrites(c, prop, tg, writes[:0], func(o *keycard.RateOption) int32 { return optionIndex[o] })
-			}
-			if len(fe) > 0 {
-				res.Warnings[i] = fe
-				continue
-			}
-			used = append(used, c.PropertyID)
-			for d := c.Dates.From; d <= c.Dates.To; d++ {
-				if !c.Dates.Days.Has(d) {
-					continue
-				}
-				if count += len(writes); count > MaxARICells {
-					return tooManyCells()
-				}
-				for _, w := range writes {
-					k := cell{w.option, d}
-					j, ok := index[k]
-					if !ok {
-						j = len(cells)
-						index[k] = j
-						cells, values = append(cells, k), append(values, keycard.Restrictions{})
-					}
-					values[j].Copy(&w.v, w.v.Set)
-				}
-			}
-		}
-		// Rows that set the same fields go in the same statements.
-		groups := map[uint16][]int{}
-		for i := range values {
-			groups[values[i].Set] = append(groups[values[i].Set], i)
-		}
-		for _, mask := range slices.Sorted(maps.Keys(groups)) {
-			rows := groups[mask]
-			slices.SortFunc(rows, func(a, b int) int {
-				return cmp.Or(strings.Compare(optionIDs[cells[a].option], optionIDs[cells[b].option]), cmp.Compare(cells[a].day, cells[b].day))
-			})
-			var cols []string
-			var bits []uint16
-			for _, f := range keycard.RestrictionFields {
-				if mask&f.Bit != 0 {
-					cols, bits = append(cols, f.Name), append(bits, f.Bit)
-				}
-			}
-			set := func(c int, args []any) []any {
-				v := &values[c]
-				for _, b := range bits {
-					if keycard.IsBool(b) {
-						args = append(args, v.Bool(b))
-					} else {
-						args = append(args, v.Int(b))
-					}
-				}
-				return args
-			}
-			rows, err := updateRuns(ctx, t, "rate_option_days", "rate_option_id", cols, rows,
-				func(c int) (string, keycard.Date) { return optionIDs[cells[c].option], cells[c].day },
-				func(a, b int) bool { return values[a] == values[b] }, set) // a group's rows set the same fields, the others zero
-			if err != nil {
-				return fmt.Errorf("store: write restrictions: %w", err)
-			}
-			err = upsert(ctx, t, "rate_option_days", []string{"rate_option_id", "day"}, cols, len(rows), func(i int, args []any) []any {
-				c := rows[i]
-				return set(c, append(args, optionIDs[cells[c].option], int64(cells[c].day)))
-			})
-			if err != nil {
-				return fmt.Errorf("store: write restrictions: %w", err)
-			}
-		}
-		res.TaskIDs = taskIDs(props, used)
-		for _, prop := range slices.Sorted(maps.Keys(props)) {
-			err := s.enqueueARI(ctx, t, prop, p.UserID, func(yield func(ariCell) bool) {
-				for i := range cells {
-					rp := optionPlans[cells[i].option]
-					if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: cells[i].day}) {
-						return
-					}
-				}
-			}, func(yield func(ariChange) bool) {
-				for i := range cells {
-					rp := optionPlans[cells[i].option]
-					if rp.PropertyID != prop {
-						continue
-					}
-					if !yield(restrictionChange(rp, optionOpts[cells[i].option], cells[i].day, &values[i])) {
-						return
-					}
-				}
-			})
-			if err != nil {
-				return err
-			}
-		}
-		entries := make([]ariEntry, len(changes))
-		for i, c := range changes {
-			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
-		}
-		return s.writeARITasks(ctx, t, p, keycard.TaskRestrictions, props, entries, res.Warnings)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// optionWrite is what a restriction change writes to one option on each
-// of its dates.
-type optionWrite struct {
-	option int32 // index of the option
-	v      keycard.Restrictions
-}
-
-// rateWrite is a rate for one option.
-type rateWrite struct {
-	option *keycard.RateOption
-	rate   int64
-}
-
-// restrictionWrites checks change c against its property and target, and
-// returns what it writes per option and date (appended to dst), or the
-// reasons it cannot apply.
-func restrictionWrites(c *keycard.RestrictionChange, prop *ariProperty, tg ariTarget, dst []optionWrite, index func(*keycard.RateOption) int32) ([]optionWrite, keycard.FieldErrors) {
-	fe := c.Dates.CheckWindow(prop.today)
-	rp := tg.plan
-	values := c.Values
-	if c.MinStay != nil {
-		switch prop.minStayType {
-		case "arrival":
-			if values.Set&keycard.FieldMinStayArrival == 0 {
-				values.SetInt(keycard.FieldMinStayArrival, int64(*c.MinStay))
-			}
-		case "through":
-			if values.Set&keycard.FieldMinStayThrough == 0 {
-				values.SetInt(keycard.FieldMinStayThrough, int64(*c.MinStay))
-			}
-		default:
-			fe.Add("min_stay", "property doesn't support `min_stay` restriction, please use `min_stay_through` or `min_stay_arrival`")
-		}
-	}
-	options := make([]*keycard.RateOption, 0, len(rp.Options))
-	if tg.option != nil {
-		options = append(options, tg.option)
-	} else {
-		for i := range rp.Options {
-			options = append(options, &rp.Options[i])
-		}
-	}
-	values.Clear(keycard.FieldRate)
-	for _, f := range keycard.RestrictionFields {
-		if values.Set&f.Bit != 0 && rp.Inherits(f.Bit, options[0]) {
-			fe.Add(f.Name, "is inherited from the parent rate plan (inherit_"+f.Name+" is true)")
-		}
-	}
-	rateTarget := tg.option
-	if rateTarget == nil {
-		rateTarget = rp.Primary()
-	}
-	var rates []rateWrite
-	if c.Rate != nil {
-		v, msg := keycard.ParseMoney(c.Rate, rp.Currency)
-		if msg == "" {
-			msg = keycard.CheckRestriction(keycard.FieldRate, v)
-		}
-		switch {
-		case msg != "":
-			fe.Add("rate", msg)
-		case rp.Inherits(keycard.FieldRate, rateTarget):
-			fe.Add("rate", "is inherited from the parent rate plan (inherit_rate is true)")
-		default:
-			rates = append(rates, rateWrite{rateTarget, v})
-		}
-	}
-	if len(c.Rates) > 0 && tg.option != nil {
-		fe.Add("rates", "can only be used with a rate plan id, not an option id")
-	} else {
-		for _, or := range c.Rates {
-			o := rp.Option(or.Occupancy)
-			if o == nil {
-				fe.Add("rates", "occupancy "+strconv.Itoa(or.Occupancy)+" is not an option of the rate plan")
-				continue
-			}
-			v, msg := keycard.ParseMoney(or.Rate, rp.Currency)
-			if msg == "" {
-				msg = keycard.CheckRestriction(keycard.FieldRate, v)
-			}
-			switch {
-			case msg != "":
-				fe.Add("rates", "rate for occupancy "+strconv.Itoa(or.Occupancy)+" "+msg)
-			case rp.Inherits(keycard.FieldRate, o):
-				fe.Add("rates", "the rate of the primary option is inherited from the parent rate plan (inherit_rate is true)")
-			default:
-				rates = append(rates, rateWrite{o, v})
-			}
-		}
-	}
-	if len(fe) > 0 {
-		return dst, fe
-	}
-	if values.Set != 0 {
-		for _, o := range options {
-			dst = append(dst, optionWrite{option: index(o), v: values})
-		}
-	}
-	for _, r := range rates {
-		var v keycard.Restrictions
-		v.SetInt(keycard.FieldRate, r.rate)
-		dst = append(dst, optionWrite{option: index(r.option), v: v})
-	}
-	return dst, nil
 }
 
 // upsert writes n rows into table with multi-row INSERT ... ON CONFLICT DO

@@ -106,3 +106,31 @@ func Exec(ctx context.Context, s *Store, query string, args ...any) error {
 	_, err := s.wdb.ExecContext(ctx, s.dialect.rebind(query), args...)
 	return err
 }
+
+// HoldWrites takes s's write turn, as a write does, until release is
+// called; writeQueued, if not nil, is called each time a caller then
+// queues for it. With SQLite, writes wait for release.
+func HoldWrites(s *Store, writeQueued func()) (release func()) {
+	if err := s.writeTurns.take(context.Background()); err != nil {
+		panic(err)
+	}
+	s.writeTurns.mu.Lock()
+	s.writeTurns.queued = writeQueued
+	s.writeTurns.mu.Unlock()
+	return s.writeTurns.done
+}
+
+// WatchARIGroups sets, for s's groups of ARI writes, queued, called each
+// time a write joins a group's queue, and ran, called with the number of
+// writes of each group written.
+func WatchARIGroups(s *Store, queued func(), ran func(n int)) {
+	for _, g := range []interface{ watch(func(), func(int)) }{&s.restrictionGroup, &s.availabilityGroup} {
+		g.watch(queued, ran)
+	}
+}
+
+func (g *group[J]) watch(queued func(), ran func(int)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.queued, g.ran = queued, ran
+}

@@ -61,8 +61,12 @@ type Store struct {
 	readTurns, writeTurns *turns
 	// propTurns lines up writes to the same property (PostgreSQL).
 	propTurns propertyTurns
-	dialect   dialect
-	now       func() time.Time
+	// restrictionGroup and availabilityGroup write ARI writes made at
+	// the same time together (SQLite).
+	restrictionGroup  group[*restrictionJob]
+	availabilityGroup group[*availabilityJob]
+	dialect           dialect
+	now               func() time.Time
 
 	passwordCost int
 	// gateSubscriptions is the production gate on keys: see

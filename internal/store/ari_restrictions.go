@@ -1,0 +1,377 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/keycard/keycard/internal/keycard"
+)
+
+// ariTarget is what a rate_plan_id of a restriction change names: a rate
+// plan, or one of its options.
+type ariTarget struct {
+	plan   *keycard.RatePlan
+	option *keycard.RateOption // nil for the whole plan
+}
+
+// ApplyRestrictions writes rates and restrictions: each change in order,
+// a later one overriding an earlier one for the same option, date and
+// field; fields not written keep their values. A change that cannot apply
+// is left out with its reasons in the result's Warnings; the others are
+// applied together, in one transaction.
+//
+// With SQLite, calls made at the same time are written together (see
+// group), in the order they queued, as if one after the other.
+func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, changes []*keycard.RestrictionChange) (*keycard.ARIResult, error) {
+	j := &restrictionJob{ariJob: newARIJob(p, len(changes)), changes: changes}
+	propertyIDs := make([]string, len(changes))
+	for i, c := range changes {
+		propertyIDs[i] = c.PropertyID
+	}
+	return writeARI(ctx, s, &s.restrictionGroup, j, propertyIDs, s.writeRestrictions)
+}
+
+// restrictionJob is one ApplyRestrictions call.
+type restrictionJob struct {
+	ariJob
+	changes []*keycard.RestrictionChange
+	cells   []optionDay // what it writes, once each
+	values  []keycard.Restrictions
+}
+
+// optionDay is a rate plan option (an index into rateOptions) on a date.
+type optionDay struct {
+	option int32
+	day    keycard.Date
+}
+
+// rateOptions indexes the rate plans and options of the properties that
+// a group of restriction jobs writes to.
+type rateOptions struct {
+	loaded  map[string]bool // property ids
+	targets map[string]ariTarget
+	index   map[*keycard.RateOption]int32
+	ids     []string            // option ids, by index
+	plans   []*keycard.RatePlan // each option's plan
+	opts    []*keycard.RateOption
+}
+
+// load indexes the rate plans of property id, once.
+func (o *rateOptions) load(ctx context.Context, s *Store, t *tx, id string) error {
+	if o.loaded[id] {
+		return nil
+	}
+	plans, err := s.propertyRatePlans(ctx, t, id)
+	if err != nil {
+		return err
+	}
+	o.loaded[id] = true
+	for _, rp := range plans {
+		o.targets[rp.ID] = ariTarget{plan: rp}
+		for i := range rp.Options {
+			opt := &rp.Options[i]
+			if !opt.IsPrimary {
+				o.targets[opt.ID] = ariTarget{plan: rp, option: opt}
+			}
+			o.index[opt] = int32(len(o.ids))
+			o.ids = append(o.ids, opt.ID)
+			o.plans, o.opts = append(o.plans, rp), append(o.opts, opt)
+		}
+	}
+	return nil
+}
+
+// writeRestrictions writes a group of restriction jobs: each job's
+// checks and cells on its own, then the cells of all together, a later
+// job's value overriding an earlier one's, then each job's tasks,
+// webhook deliveries and channel changes. A job whose checks fail is
+// left out (its error in it); an error writing fails the group.
+func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictionJob) error {
+	opts := &rateOptions{loaded: map[string]bool{}, targets: map[string]ariTarget{}, index: map[*keycard.RateOption]int32{}}
+	var ok []*restrictionJob
+	for _, j := range jobs {
+		if j.err = s.planRestrictions(ctx, t, j, opts); j.err == nil {
+			ok = append(ok, j)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	cells, values := ok[0].cells, ok[0].values
+	if len(ok) > 1 {
+		cells, values = nil, nil
+		index := map[optionDay]int{}
+		for _, j := range ok {
+			for i, c := range j.cells {
+				k, seen := index[c]
+				if !seen {
+					k = len(cells)
+					index[c] = k
+					cells, values = append(cells, c), append(values, keycard.Restrictions{})
+				}
+				values[k].Copy(&j.values[i], j.values[i].Set)
+			}
+		}
+	}
+	if err := writeOptionDays(ctx, t, opts.ids, cells, values); err != nil {
+		return err
+	}
+	for _, j := range ok {
+		if err := s.finishRestrictions(ctx, t, j, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planRestrictions checks job j's changes and works out its cells.
+func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
+	propertyIDs := make([]string, len(j.changes))
+	for i, c := range j.changes {
+		propertyIDs[i] = c.PropertyID
+	}
+	props, err := s.ariProperties(ctx, t, j.p, propertyIDs)
+	if err != nil {
+		return err
+	}
+	j.props = props
+	for id := range props {
+		if err := opts.load(ctx, s, t, id); err != nil {
+			return err
+		}
+	}
+	index := map[optionDay]int{}
+	count := 0
+	var writes []optionWrite
+	used := make([]string, 0, len(j.changes))
+	for i, c := range j.changes {
+		prop := props[c.PropertyID]
+		tg, ok := opts.targets[c.RatePlanID]
+		var fe keycard.FieldErrors
+		switch {
+		case prop == nil:
+			fe = keycard.FieldErrors{"property_id": {"not found"}}
+		case !ok || tg.plan.PropertyID != c.PropertyID:
+			fe = keycard.FieldErrors{"rate_plan_id": {"not found"}}
+		default:
+			writes, fe = restrictionWrites(c, prop, tg, writes[:0], func(o *keycard.RateOption) int32 { return opts.index[o] })
+		}
+		if len(fe) > 0 {
+			j.res.Warnings[i] = fe
+			continue
+		}
+		used = append(used, c.PropertyID)
+		for d := c.Dates.From; d <= c.Dates.To; d++ {
+			if !c.Dates.Days.Has(d) {
+				continue
+			}
+			if count += len(writes); count > MaxARICells {
+				return tooManyCells()
+			}
+			for _, w := range writes {
+				k := optionDay{w.option, d}
+				x, ok := index[k]
+				if !ok {
+					x = len(j.cells)
+					index[k] = x
+					j.cells, j.values = append(j.cells, k), append(j.values, keycard.Restrictions{})
+				}
+				j.values[x].Copy(&w.v, w.v.Set)
+			}
+		}
+	}
+	j.res.TaskIDs = taskIDs(props, used)
+	return nil
+}
+
+// writeOptionDays writes values to cells (options named by index into
+// optionIDs), each only the fields its value sets.
+func writeOptionDays(ctx context.Context, t *tx, optionIDs []string, cells []optionDay, values []keycard.Restrictions) error {
+	// Rows that set the same fields go in the same statements.
+	groups := map[uint16][]int{}
+	for i := range values {
+		groups[values[i].Set] = append(groups[values[i].Set], i)
+	}
+	for _, mask := range slices.Sorted(maps.Keys(groups)) {
+		rows := groups[mask]
+		slices.SortFunc(rows, func(a, b int) int {
+			return cmp.Or(strings.Compare(optionIDs[cells[a].option], optionIDs[cells[b].option]), cmp.Compare(cells[a].day, cells[b].day))
+		})
+		var cols []string
+		var bits []uint16
+		for _, f := range keycard.RestrictionFields {
+			if mask&f.Bit != 0 {
+				cols, bits = append(cols, f.Name), append(bits, f.Bit)
+			}
+		}
+		set := func(c int, args []any) []any {
+			v := &values[c]
+			for _, b := range bits {
+				if keycard.IsBool(b) {
+					args = append(args, v.Bool(b))
+				} else {
+					args = append(args, v.Int(b))
+				}
+			}
+			return args
+		}
+		rows, err := updateRuns(ctx, t, "rate_option_days", "rate_option_id", cols, rows,
+			func(c int) (string, keycard.Date) { return optionIDs[cells[c].option], cells[c].day },
+			func(a, b int) bool { return values[a] == values[b] }, set) // a group's rows set the same fields, the others zero
+		if err != nil {
+			return fmt.Errorf("store: write restrictions: %w", err)
+		}
+		err = upsert(ctx, t, "rate_option_days", []string{"rate_option_id", "day"}, cols, len(rows), func(i int, args []any) []any {
+			c := rows[i]
+			return set(c, append(args, optionIDs[cells[c].option], int64(cells[c].day)))
+		})
+		if err != nil {
+			return fmt.Errorf("store: write restrictions: %w", err)
+		}
+	}
+	return nil
+}
+
+// finishRestrictions records job j's tasks, and queues the webhook
+// deliveries and channel changes of what it wrote.
+func (s *Store) finishRestrictions(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
+	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
+		err := s.enqueueARI(ctx, t, prop, j.p.UserID, func(yield func(ariCell) bool) {
+			for _, c := range j.cells {
+				rp := opts.plans[c.option]
+				if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: c.day}) {
+					return
+				}
+			}
+		}, func(yield func(ariChange) bool) {
+			for i, c := range j.cells {
+				rp := opts.plans[c.option]
+				if rp.PropertyID != prop {
+					continue
+				}
+				if !yield(restrictionChange(rp, opts.opts[c.option], c.day, &j.values[i])) {
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	entries := make([]ariEntry, len(j.changes))
+	for i, c := range j.changes {
+		entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
+	}
+	return s.writeARITasks(ctx, t, j.p, keycard.TaskRestrictions, j.props, entries, j.res.Warnings)
+}
+
+// optionWrite is what a restriction change writes to one option on each
+// of its dates.
+type optionWrite struct {
+	option int32 // index of the option
+	v      keycard.Restrictions
+}
+
+// rateWrite is a rate for one option.
+type rateWrite struct {
+	option *keycard.RateOption
+	rate   int64
+}
+
+// restrictionWrites checks change c against its property and target, and
+// returns what it writes per option and date (appended to dst), or the
+// reasons it cannot apply.
+func restrictionWrites(c *keycard.RestrictionChange, prop *ariProperty, tg ariTarget, dst []optionWrite, index func(*keycard.RateOption) int32) ([]optionWrite, keycard.FieldErrors) {
+	fe := c.Dates.CheckWindow(prop.today)
+	rp := tg.plan
+	values := c.Values
+	if c.MinStay != nil {
+		switch prop.minStayType {
+		case "arrival":
+			if values.Set&keycard.FieldMinStayArrival == 0 {
+				values.SetInt(keycard.FieldMinStayArrival, int64(*c.MinStay))
+			}
+		case "through":
+			if values.Set&keycard.FieldMinStayThrough == 0 {
+				values.SetInt(keycard.FieldMinStayThrough, int64(*c.MinStay))
+			}
+		default:
+			fe.Add("min_stay", "property doesn't support `min_stay` restriction, please use `min_stay_through` or `min_stay_arrival`")
+		}
+	}
+	options := make([]*keycard.RateOption, 0, len(rp.Options))
+	if tg.option != nil {
+		options = append(options, tg.option)
+	} else {
+		for i := range rp.Options {
+			options = append(options, &rp.Options[i])
+		}
+	}
+	values.Clear(keycard.FieldRate)
+	for _, f := range keycard.RestrictionFields {
+		if values.Set&f.Bit != 0 && rp.Inherits(f.Bit, options[0]) {
+			fe.Add(f.Name, "is inherited from the parent rate plan (inherit_"+f.Name+" is true)")
+		}
+	}
+	rateTarget := tg.option
+	if rateTarget == nil {
+		rateTarget = rp.Primary()
+	}
+	var rates []rateWrite
+	if c.Rate != nil {
+		v, msg := keycard.ParseMoney(c.Rate, rp.Currency)
+		if msg == "" {
+			msg = keycard.CheckRestriction(keycard.FieldRate, v)
+		}
+		switch {
+		case msg != "":
+			fe.Add("rate", msg)
+		case rp.Inherits(keycard.FieldRate, rateTarget):
+			fe.Add("rate", "is inherited from the parent rate plan (inherit_rate is true)")
+		default:
+			rates = append(rates, rateWrite{rateTarget, v})
+		}
+	}
+	if len(c.Rates) > 0 && tg.option != nil {
+		fe.Add("rates", "can only be used with a rate plan id, not an option id")
+	} else {
+		for _, or := range c.Rates {
+			o := rp.Option(or.Occupancy)
+			if o == nil {
+				fe.Add("rates", "occupancy "+strconv.Itoa(or.Occupancy)+" is not an option of the rate plan")
+				continue
+			}
+			v, msg := keycard.ParseMoney(or.Rate, rp.Currency)
+			if msg == "" {
+				msg = keycard.CheckRestriction(keycard.FieldRate, v)
+			}
+			switch {
+			case msg != "":
+				fe.Add("rates", "rate for occupancy "+strconv.Itoa(or.Occupancy)+" "+msg)
+			case rp.Inherits(keycard.FieldRate, o):
+				fe.Add("rates", "the rate of the primary option is inherited from the parent rate plan (inherit_rate is true)")
+			default:
+				rates = append(rates, rateWrite{o, v})
+			}
+		}
+	}
+	if len(fe) > 0 {
+		return dst, fe
+	}
+	if values.Set != 0 {
+		for _, o := range options {
+			dst = append(dst, optionWrite{option: index(o), v: values})
+		}
+	}
+	for _, r := range rates {
+		var v keycard.Restrictions
+		v.SetInt(keycard.FieldRate, r.rate)
+		dst = append(dst, optionWrite{option: index(r.option), v: v})
+	}
+	return dst, nil
+}

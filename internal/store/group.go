@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// maxGroup is the most jobs one group write runs together.
+const maxGroup = 64
+
+// group runs jobs that callers submit at the same time together, one
+// group at a time: group commit. With SQLite, writes run one after the
+// other, and each pays for its transaction (BEGIN, the commit's WAL
+// frames) and for its statements; jobs written in one transaction pay
+// for one, and jobs that write the same rows (a PMS sending a rate
+// again and again) can write them once for all.
+//
+// The first caller leads: it runs a group of its own job and those that
+// queued meanwhile, then hands the lead to the first caller still
+// queued, whose job leads the next group. No job waits for a timer: a
+// group is what gathered while the one before it was written.
+type group[J any] struct {
+	mu      sync.Mutex
+	leading bool
+	queue   []*member[J]
+
+	// queued and ran, when set (by tests), are called after a caller
+	// joins the queue, before it blocks, and after a group of n jobs has
+	// run.
+	queued func()
+	ran    func(n int)
+}
+
+// member is one caller's job in a group's queue.
+type member[J any] struct {
+	job  J
+	done chan bool // true: lead the next group; false: the job has run
+}
+
+// do runs job in a group, and returns when it has run. run is called by
+// one caller at a time, with gather, which it calls at most once (when
+// it is ready to write) for the group's jobs: job first, then up to
+// maxGroup-1 that queued. run gives each job it gathers its outcome, in
+// the job itself. do returns ctx's error, and job does not run, when ctx
+// ends while job is still queued.
+func (g *group[J]) do(ctx context.Context, job J, run func(gather func() []J)) error {
+	m := &member[J]{job: job, done: make(chan bool, 1)}
+	g.mu.Lock()
+	if !g.leading {
+		g.leading = true
+		g.mu.Unlock()
+		g.lead(m, run)
+		return nil
+	}
+	g.queue = append(g.queue, m)
+	queued := g.queued
+	g.mu.Unlock()
+	if queued != nil {
+		queued()
+	}
+	var lead bool
+	select {
+	case lead = <-m.done:
+	case <-ctx.Done():
+		g.mu.Lock()
+		if i := slices.Index(g.queue, m); i >= 0 {
+			g.queue = slices.Delete(g.queue, i, i+1)
+			g.mu.Unlock()
+			return ctx.Err()
+		}
+		g.mu.Unlock()
+		// Gathered, or given the lead: either way, too late to leave.
+		lead = <-m.done
+	}
+	if lead {
+		g.lead(m, run)
+	}
+	return nil
+}
+
+// lead runs the group that m leads, then passes the lead on.
+func (g *group[J]) lead(m *member[J], run func(gather func() []J)) {
+	var taken []*member[J]
+	size := 0
+	// Deferred, so that a panic in run, which net/http recovers from,
+	// does not leave the queue without a leader.
+	defer g.passOn(&taken)
+	run(func() []J {
+		g.mu.Lock()
+		n := min(len(g.queue), maxGroup-1)
+		taken = slices.Clone(g.queue[:n])
+		g.queue = slices.Delete(g.queue, 0, n)
+		g.mu.Unlock()
+		jobs := make([]J, 0, 1+n)
+		jobs = append(jobs, m.job)
+		for _, t := range taken {
+			jobs = append(jobs, t.job)
+		}
+		size = len(jobs)
+		return jobs
+	})
+	if g.ran != nil && size > 0 {
+		g.ran(size)
+	}
+}
+
+// passOn tells the members taken into a group that their jobs ran, and
+// gives the lead to the first member queued, if any.
+func (g *group[J]) passOn(taken *[]*member[J]) {
+	for _, t := range *taken {
+		t.done <- false
+	}
+	g.mu.Lock()
+	if len(g.queue) == 0 {
+		g.leading = false
+		g.mu.Unlock()
+		return
+	}
+	next := g.queue[0]
+	g.queue = slices.Delete(g.queue, 0, 1)
+	g.mu.Unlock()
+	next.done <- true
+}

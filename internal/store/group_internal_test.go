@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestGroupRunsEachJobOnce submits jobs from many goroutines at once:
+// every job runs exactly once, its caller returns only after, one group
+// runs at a time, and none is larger than maxGroup.
+func TestGroupRunsEachJobOnce(t *testing.T) {
+	var g group[*int]
+	const callers = 500
+	var running atomic.Bool
+	ran := make([]atomic.Int32, callers)
+	var groups, overlaps, oversized atomic.Int32
+	run := func(gather func() []*int) {
+		if !running.CompareAndSwap(false, true) {
+			overlaps.Add(1)
+		}
+		jobs := gather()
+		if len(jobs) > maxGroup {
+			oversized.Add(1)
+		}
+		groups.Add(1)
+		for _, j := range jobs {
+			ran[*j].Add(1)
+		}
+		running.Store(false)
+	}
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			if err := g.do(context.Background(), &i, run); err != nil {
+				t.Errorf("job %d: %v", i, err)
+			}
+			if n := ran[i].Load(); n != 1 {
+				t.Errorf("job %d returned having run %d times", i, n)
+			}
+		})
+	}
+	wg.Wait()
+	if overlaps.Load() > 0 || oversized.Load() > 0 {
+		t.Errorf("%d groups ran alongside another, %d were over %d jobs", overlaps.Load(), oversized.Load(), maxGroup)
+	}
+	if g.leading || len(g.queue) > 0 {
+		t.Errorf("after the last group: leading %v, %d queued", g.leading, len(g.queue))
+	}
+	t.Logf("%d jobs in %d groups", callers, groups.Load())
+}
+
+// TestGroupLeaveWhileQueued checks that a caller whose context ends while
+// its job is queued gets the context's error and its job never runs, and
+// that the others run in the order they queued.
+func TestGroupLeaveWhileQueued(t *testing.T) {
+	var g group[string]
+	queued := make(chan struct{})
+	g.queued = func() { queued <- struct{}{} }
+	started, hold := make(chan struct{}), make(chan struct{})
+	var got [][]string
+	run := func(gather func() []string) {
+		if len(got) == 0 {
+			close(started)
+			<-hold
+		}
+		got = append(got, gather())
+	}
+	results := make(chan error, 4)
+	go func() { results <- g.do(context.Background(), "lead", run) }()
+	<-started
+	// The leader gathers only when released: the others queue behind it.
+	for _, job := range []string{"a", "b"} {
+		go func() { results <- g.do(context.Background(), job, run) }()
+		<-queued
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() { left <- g.do(ctx, "leaves", run) }()
+	<-queued
+	go func() { results <- g.do(context.Background(), "c", run) }()
+	<-queued
+	cancel()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that left got %v, want context.Canceled", err)
+	}
+	close(hold)
+	for range 4 {
+		if err := <-results; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 || len(got[0]) != 4 || got[0][0] != "lead" || got[0][1] != "a" || got[0][2] != "b" || got[0][3] != "c" {
+		t.Errorf("groups %q, want one: lead, a, b, c", got)
+	}
+}
