@@ -54,6 +54,18 @@ func newARIJob(p *keycard.Principal, n int) ariJob {
 
 func (j *ariJob) base() *ariJob { return j }
 
+// groupProperties returns the properties that the jobs write to, in
+// order.
+func groupProperties[J interface{ base() *ariJob }](jobs []J) []string {
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		for id := range j.base().props {
+			seen[id] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
 // writeARI runs an ARI write job, to the properties propertyIDs, with
 // write, which gives each job it is given its outcome (nil, or why that
 // job alone failed) and returns an error only when the transaction must

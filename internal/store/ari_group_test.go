@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"testing"
 
 	"github.com/keycard/keycard/internal/keycard"
@@ -23,6 +24,7 @@ func TestARIWritesGrouped(t *testing.T) {
 	h := newHotel(t, cfg)
 	ctx := context.Background()
 	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
+	hook, _ := newWebhook(t, h.st, h.owner, keycard.Webhook{PropertyID: h.property, EventMask: "ari:rate:*:" + h.a.ID, IsActive: true, SendData: true})
 	var groups []int
 	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, func(n int) { groups = append(groups, n) })
 	release := store.HoldWrites(h.st, func() { writeQueued <- struct{}{} })
@@ -87,6 +89,16 @@ func TestARIWritesGrouped(t *testing.T) {
 	if len(groups) != 1 || groups[0] != 4 {
 		t.Errorf("groups written: %v, want one of 4 (the write that left not among them)", groups)
 	}
+	// Each write's webhook delivery carries its own values.
+	heard := map[string]int{}
+	for _, d := range deliveries(t, h.st, h.owner, hook.ID) {
+		for _, e := range d["payload"].([]any) {
+			heard[e.(map[string]any)["rate"].(string)]++
+		}
+	}
+	if want := map[string]int{"101.00": 10, "102.00": 10, "104.00": 5}; !maps.Equal(heard, want) {
+		t.Errorf("rates heard by the webhook %v, want %v", heard, want)
+	}
 	grid, err := h.st.Restrictions(ctx, h.owner, keycard.ARIQuery{PropertyID: h.property, From: h.d0, To: h.d0 + 10, IDs: []string{h.a.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -144,4 +156,50 @@ func TestAvailabilityWritesGrouped(t *testing.T) {
 	if got := h.avail(t); got != [2]int32{7, 5} {
 		t.Errorf("availability %v, want [7 5]", got)
 	}
+}
+
+// TestChannelsHearGroupedWrites: writes to rates and to availability,
+// each pair written as one group (rates and availability have a group
+// each), reach the property's channel, which
+// ends with what the store holds.
+func TestChannelsHearGroupedWrites(t *testing.T) {
+	r := newChannelRig(t, storetest.Config(t, "sqlite"))
+	h := r.h
+	ctx := context.Background()
+	r.drain(t, 3)
+	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
+	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, nil)
+	release := store.HoldWrites(h.st, func() { writeQueued <- struct{}{} })
+	errs := make(chan error, 4)
+	days := func(from, to keycard.Date) keycard.Dates {
+		return keycard.Dates{From: r.today + from, To: r.today + to, Days: keycard.EveryDay}
+	}
+	rates := func(plan, rate string, from, to keycard.Date) {
+		_, err := h.st.ApplyRestrictions(ctx, h.owner, []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: plan,
+			Dates: days(from, to), Rate: json.RawMessage(rate)}})
+		errs <- err
+	}
+	avail := func(n int32, from, to keycard.Date) {
+		_, err := h.st.ApplyAvailability(ctx, h.owner, []*keycard.AvailabilityChange{{PropertyID: h.property, RoomTypeID: h.rt,
+			Dates: days(from, to), Availability: n}})
+		errs <- err
+	}
+	go rates(h.a.ID, `"150.00"`, 0, 4)
+	<-writeQueued
+	go rates(h.b.ID, `"160.00"`, 3, 8)
+	<-groupQueued
+	go avail(3, 1, 2) // leads the group of availability writes
+	<-writeQueued
+	go avail(4, 2, 6)
+	<-groupQueued
+	release()
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.drain(t, 5); n == 0 {
+		t.Fatal("the grouped writes pushed nothing")
+	}
+	r.converged(t)
 }

@@ -104,8 +104,8 @@ func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictio
 	}
 	cells, values := ok[0].cells, ok[0].values
 	if len(ok) > 1 {
-		cells, values = nil, nil
-		index := map[optionDay]int{}
+		cells, values = make([]optionDay, 0, len(ok[0].cells)), make([]keycard.Restrictions, 0, len(ok[0].cells))
+		index := make(map[optionDay]int, len(ok[0].cells))
 		for _, j := range ok {
 			for i, c := range j.cells {
 				k, seen := index[c]
@@ -121,12 +121,32 @@ func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictio
 	if err := writeOptionDays(ctx, t, opts.ids, cells, values); err != nil {
 		return err
 	}
-	for _, j := range ok {
-		if err := s.finishRestrictions(ctx, t, j, opts); err != nil {
+	// Channels hear of the group's cells, once each.
+	for _, prop := range groupProperties(ok) {
+		err := s.markChannelARI(ctx, t, prop, func(yield func(ariCell) bool) {
+			for _, c := range cells {
+				rp := opts.plans[c.option]
+				if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: c.day}) {
+					return
+				}
+			}
+		})
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	var tasks []*keycard.Task
+	for _, j := range ok {
+		if err := s.restrictionWebhooks(ctx, t, j, opts); err != nil {
+			return err
+		}
+		entries := make([]ariEntry, len(j.changes))
+		for i, c := range j.changes {
+			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
+		}
+		tasks = append(tasks, ariTasks(j.p, keycard.TaskRestrictions, j.props, entries, j.res.Warnings)...)
+	}
+	return s.insertTasks(ctx, t, tasks)
 }
 
 // planRestrictions checks job j's changes and works out its cells.
@@ -145,7 +165,13 @@ func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, 
 			return err
 		}
 	}
-	index := map[optionDay]int{}
+	hint := 0
+	for _, c := range j.changes {
+		hint += int(max(0, c.Dates.To-c.Dates.From+1))
+	}
+	hint = min(hint, 1<<16)
+	index := make(map[optionDay]int, hint)
+	j.cells, j.values = make([]optionDay, 0, hint), make([]keycard.Restrictions, 0, hint)
 	count := 0
 	var writes []optionWrite
 	used := make([]string, 0, len(j.changes))
@@ -237,18 +263,10 @@ func writeOptionDays(ctx context.Context, t *tx, optionIDs []string, cells []opt
 	return nil
 }
 
-// finishRestrictions records job j's tasks, and queues the webhook
-// deliveries and channel changes of what it wrote.
-func (s *Store) finishRestrictions(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
+// restrictionWebhooks queues the webhook deliveries of what job j wrote.
+func (s *Store) restrictionWebhooks(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
 	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
-		err := s.enqueueARI(ctx, t, prop, j.p.UserID, func(yield func(ariCell) bool) {
-			for _, c := range j.cells {
-				rp := opts.plans[c.option]
-				if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: c.day}) {
-					return
-				}
-			}
-		}, func(yield func(ariChange) bool) {
+		err := s.queueARIWebhooks(ctx, t, prop, j.p.UserID, func(yield func(ariChange) bool) {
 			for i, c := range j.cells {
 				rp := opts.plans[c.option]
 				if rp.PropertyID != prop {
@@ -263,11 +281,7 @@ func (s *Store) finishRestrictions(ctx context.Context, t *tx, j *restrictionJob
 			return err
 		}
 	}
-	entries := make([]ariEntry, len(j.changes))
-	for i, c := range j.changes {
-		entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
-	}
-	return s.writeARITasks(ctx, t, j.p, keycard.TaskRestrictions, j.props, entries, j.res.Warnings)
+	return nil
 }
 
 // optionWrite is what a restriction change writes to one option on each

@@ -134,12 +134,31 @@ func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabili
 	if err != nil {
 		return fmt.Errorf("store: write availability: %w", err)
 	}
-	for _, j := range ok {
-		if err := s.finishAvailability(ctx, t, j, rts); err != nil {
+	// Channels hear of the group's cells, once each.
+	for _, prop := range groupProperties(ok) {
+		err := s.markChannelARI(ctx, t, prop, func(yield func(ariCell) bool) {
+			for _, c := range cells {
+				if rts.props[c.rt] == prop && !yield(ariCell{roomTypeID: rts.ids[c.rt], day: c.day}) {
+					return
+				}
+			}
+		})
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	var tasks []*keycard.Task
+	for _, j := range ok {
+		if err := s.availabilityWebhooks(ctx, t, j, rts); err != nil {
+			return err
+		}
+		entries := make([]ariEntry, len(j.changes))
+		for i, c := range j.changes {
+			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
+		}
+		tasks = append(tasks, ariTasks(j.p, keycard.TaskAvailability, j.props, entries, j.res.Warnings)...)
+	}
+	return s.insertTasks(ctx, t, tasks)
 }
 
 // planAvailability checks job j's changes and works out its cells.
@@ -199,18 +218,15 @@ func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob,
 	return nil
 }
 
-// finishAvailability records job j's tasks, and queues the webhook
-// deliveries and channel changes of what it wrote.
-func (s *Store) finishAvailability(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
-	order := rts.order(j.cells)
+// availabilityWebhooks queues the webhook deliveries of what job j
+// wrote, in order of room type and date.
+func (s *Store) availabilityWebhooks(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
+	var order []int // sorted when a webhook hears the changes
 	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
-		err := s.enqueueARI(ctx, t, prop, j.p.UserID, func(yield func(ariCell) bool) {
-			for _, c := range order {
-				if rt := j.cells[c].rt; rts.props[rt] == prop && !yield(ariCell{roomTypeID: rts.ids[rt], day: j.cells[c].day}) {
-					return
-				}
+		err := s.queueARIWebhooks(ctx, t, prop, j.p.UserID, func(yield func(ariChange) bool) {
+			if order == nil {
+				order = rts.order(j.cells)
 			}
-		}, func(yield func(ariChange) bool) {
 			for _, c := range order {
 				rt := j.cells[c].rt
 				if rts.props[rt] != prop {
@@ -227,11 +243,7 @@ func (s *Store) finishAvailability(ctx context.Context, t *tx, j *availabilityJo
 			return err
 		}
 	}
-	entries := make([]ariEntry, len(j.changes))
-	for i, c := range j.changes {
-		entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
-	}
-	return s.writeARITasks(ctx, t, j.p, keycard.TaskAvailability, j.props, entries, j.res.Warnings)
+	return nil
 }
 
 func tooManyCells() error {

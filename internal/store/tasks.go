@@ -54,12 +54,23 @@ func (s *Store) writeTasks(ctx context.Context, t *tx, p *keycard.Principal, tas
 	if len(tasks) == 0 {
 		return nil
 	}
+	for _, task := range tasks {
+		task.UserID, task.APIKeyID = p.UserID, p.APIKeyID
+	}
+	return s.insertTasks(ctx, t, tasks)
+}
+
+// insertTasks is writeTasks for tasks whose users are set, maybe
+// different ones.
+func (s *Store) insertTasks(ctx context.Context, t *tx, tasks []*keycard.Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
 	args := make([]any, 0, 8*len(tasks))
 	var now time.Time
 	for _, task := range tasks {
 		now = s.now()
 		task.InsertedAt, task.State = now, keycard.TaskCompleted
-		task.UserID, task.APIKeyID = p.UserID, p.APIKeyID
 		data, err := json.Marshal(taskData{Values: task.Values, DateFrom: task.DateFrom, DateTo: task.DateTo, RoomTypeIDs: task.RoomTypeIDs,
 			RatePlanIDs: task.RatePlanIDs, BookingID: task.BookingID, RevisionID: task.RevisionID, Warnings: task.Warnings})
 		if err != nil {
@@ -152,12 +163,11 @@ type ariEntry struct {
 	dates          keycard.Dates
 }
 
-// writeARITasks records one task per property that received values of an
-// ARI write of kind typ (the task ids given out in the answer): how many
+// ariTasks returns, for p's ARI write of kind typ, one task per property
+// that received values (the task ids given out in the answer): how many
 // values it applied, their dates and targets, and the warnings of the
 // values refused for that property.
-func (s *Store) writeARITasks(ctx context.Context, t *tx, p *keycard.Principal, typ string, props map[string]*ariProperty,
-	entries []ariEntry, warnings []keycard.FieldErrors) error {
+func ariTasks(p *keycard.Principal, typ string, props map[string]*ariProperty, entries []ariEntry, warnings []keycard.FieldErrors) []*keycard.Task {
 	tasks := map[string]*keycard.Task{}
 	var order []*keycard.Task
 	for i, e := range entries {
@@ -167,7 +177,7 @@ func (s *Store) writeARITasks(ctx context.Context, t *tx, p *keycard.Principal, 
 		}
 		task := tasks[e.propertyID]
 		if task == nil {
-			task = &keycard.Task{ID: prop.taskID, PropertyID: e.propertyID, Type: typ}
+			task = &keycard.Task{ID: prop.taskID, PropertyID: e.propertyID, Type: typ, UserID: p.UserID, APIKeyID: p.APIKeyID}
 			tasks[e.propertyID] = task
 			order = append(order, task)
 		}
@@ -188,5 +198,5 @@ func (s *Store) writeARITasks(ctx context.Context, t *tx, p *keycard.Principal, 
 			*ids = append(*ids, e.id)
 		}
 	}
-	return s.writeTasks(ctx, t, p, order)
+	return order
 }

@@ -355,6 +355,12 @@ func (s *Store) enqueueARI(ctx context.Context, t *tx, propertyID, userID string
 	if err := s.markChannelARI(ctx, t, propertyID, cells); err != nil {
 		return err
 	}
+	return s.queueARIWebhooks(ctx, t, propertyID, userID, changes)
+}
+
+// queueARIWebhooks queues the ari events of one property's changes (see
+// enqueueARI).
+func (s *Store) queueARIWebhooks(ctx context.Context, t *tx, propertyID, userID string, changes func(yield func(ariChange) bool)) error {
 	hooks, err := s.activeWebhooks(ctx, t, propertyID)
 	if err != nil {
 		return err
