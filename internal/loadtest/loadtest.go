@@ -297,6 +297,13 @@ func benchRoutes(s *Seeded) []benchRoute {
 		{"POST /restrictions 30d x 10", "POST", 200, func(i int) (string, http.Header, string) {
 			return "/api/v1/restrictions", key, restrictionsBody(s.properties[0], s.plans[:10], s.first, last, i)
 		}},
+		{"POST /restrictions 30d x 10, many properties", "POST", 200, func(i int) (string, http.Header, string) {
+			// The properties from 3 on: neither the one with channels
+			// nor the full sync's. Writes at once go to different
+			// properties, so that none writes the same rows as another.
+			prop := s.properties[3+i%(len(s.properties)-3)]
+			return "/api/v1/restrictions", key, restrictionsBody(prop, s.inventory[prop].plans[:10], s.first, last, i)
+		}},
 		{ChannelRoute, "POST", 200, func(i int) (string, http.Header, string) {
 			return "/api/v1/restrictions", key, restrictionsBody(s.properties[channelProperty], s.channelPlans[:10], s.first, last, i)
 		}},
