@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // maxGroup is the most jobs one group write runs together.
@@ -24,6 +26,11 @@ type group[J any] struct {
 	mu      sync.Mutex
 	leading bool
 	queue   []*member[J]
+
+	// waits and waited are turns' wait statistics, for the callers that
+	// queued here (to be written by another's group, or to lead the next).
+	waits  atomic.Uint64
+	waited atomic.Int64 // nanoseconds
 
 	// queued and ran, when set (by tests), are called after a caller
 	// joins the queue, before it blocks, and after a group of n jobs has
@@ -56,6 +63,8 @@ func (g *group[J]) do(ctx context.Context, job J, run func(gather func() []J)) e
 	g.queue = append(g.queue, m)
 	queued := g.queued
 	g.mu.Unlock()
+	g.waits.Add(1)
+	defer func(start time.Time) { g.waited.Add(int64(time.Since(start))) }(time.Now())
 	if queued != nil {
 		queued()
 	}
@@ -121,4 +130,8 @@ func (g *group[J]) passOn(taken *[]*member[J]) {
 	g.queue = slices.Delete(g.queue, 0, 1)
 	g.mu.Unlock()
 	next.done <- true
+}
+
+func (g *group[J]) stats() Waits {
+	return Waits{Count: g.waits.Load(), Total: time.Duration(g.waited.Load())}
 }

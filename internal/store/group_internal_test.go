@@ -92,6 +92,9 @@ func TestGroupLeaveWhileQueued(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if w := g.stats(); w.Count != 4 {
+		t.Errorf("%d waits counted, want 4 (every caller that queued, the one that left too)", w.Count)
+	}
 	if len(got) != 1 || len(got[0]) != 4 || got[0][0] != "lead" || got[0][1] != "a" || got[0][2] != "b" || got[0][3] != "c" {
 		t.Errorf("groups %q, want one: lead, a, b, c", got)
 	}

@@ -216,7 +216,14 @@ func (s *Store) Pools() (read, write *sql.DB) { return s.db, s.wdb }
 
 // Waits returns how many callers of the read and the write pool (the same
 // for PostgreSQL) have waited for a connection, and for how long in all.
-func (s *Store) Waits() (read, write Waits) { return s.readTurns.stats(), s.writeTurns.stats() }
+// An ARI write that queued in a group (see group) waited for the writer.
+func (s *Store) Waits() (read, write Waits) {
+	write = s.writeTurns.stats()
+	for _, g := range []Waits{s.restrictionGroup.stats(), s.availabilityGroup.stats()} {
+		write.Count, write.Total = write.Count+g.Count, write.Total+g.Total
+	}
+	return s.readTurns.stats(), write
+}
 
 // Dialect names the database in use: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name() }
