@@ -38,21 +38,108 @@ const (
 // before the job's turn.
 var errUnfinished = errors.New("store: the write stopped before this change")
 
-// ariJob is what every ARI write has: its caller, its answer, its
-// outcome, and the properties it writes to.
+// ariJob is what every ARI write has: its caller, what each of its
+// changes names (for its tasks), its answer, its outcome, and the
+// properties it writes to.
 type ariJob struct {
-	p     *keycard.Principal
-	res   *keycard.ARIResult
-	err   error
-	props map[string]*ariProperty
+	p       *keycard.Principal
+	entries []ariEntry
+	res     *keycard.ARIResult
+	err     error
+	props   map[string]*ariProperty
 }
 
-// newARIJob is an ARI write of n changes by p, not yet run.
+// newARIJob is an ARI write of n changes by p, not yet run; its entries
+// are to be filled in.
 func newARIJob(p *keycard.Principal, n int) ariJob {
-	return ariJob{p: p, res: &keycard.ARIResult{Warnings: make([]keycard.FieldErrors, n)}, err: errUnfinished}
+	return ariJob{p: p, entries: make([]ariEntry, n), res: &keycard.ARIResult{Warnings: make([]keycard.FieldErrors, n)}, err: errUnfinished}
 }
 
 func (j *ariJob) base() *ariJob { return j }
+
+// propertyIDs returns the property id of each of j's changes.
+func (j *ariJob) propertyIDs() []string {
+	ids := make([]string, len(j.entries))
+	for i, e := range j.entries {
+		ids[i] = e.propertyID
+	}
+	return ids
+}
+
+// days returns how many dates j's changes span in all.
+func (j *ariJob) days() int {
+	n := 0
+	for _, e := range j.entries {
+		n += int(max(0, e.dates.To-e.dates.From+1))
+	}
+	return n
+}
+
+// finishARIGroup ends the write of a group of ARI jobs of kind typ, ok
+// being those whose checks passed, once their cells are written: the
+// property's channels hear of the group's cells (cells yields those of
+// one property), once each; each job's webhook deliveries are queued, with
+// its own values; and the jobs' tasks are recorded together.
+func finishARIGroup[J interface{ base() *ariJob }](ctx context.Context, s *Store, t *tx, ok []J, typ string,
+	cells func(prop string, yield func(ariCell) bool), webhooks func(J) error) error {
+	for _, prop := range groupProperties(ok) {
+		if err := s.markChannelARI(ctx, t, prop, func(yield func(ariCell) bool) { cells(prop, yield) }); err != nil {
+			return err
+		}
+	}
+	var tasks []*keycard.Task
+	for _, j := range ok {
+		if err := webhooks(j); err != nil {
+			return err
+		}
+		b := j.base()
+		tasks = append(tasks, ariTasks(b.p, typ, b.props, b.entries, b.res.Warnings)...)
+	}
+	return s.insertTasks(ctx, t, tasks)
+}
+
+// cellValues is what an ARI write sets: cells (a room type, or a rate
+// plan option, on a date), each once, in the order first set, with their
+// values.
+type cellValues[C comparable, V any] struct {
+	index  map[C]int
+	cells  []C
+	values []V
+}
+
+// newCellValues returns an empty cellValues with room for about hint
+// cells.
+func newCellValues[C comparable, V any](hint int) cellValues[C, V] {
+	hint = min(hint, 1<<16)
+	return cellValues[C, V]{index: make(map[C]int, hint), cells: make([]C, 0, hint), values: make([]V, 0, hint)}
+}
+
+// at returns cell c's value, added as the zero value if c is new.
+func (s *cellValues[C, V]) at(c C) *V {
+	k, ok := s.index[c]
+	if !ok {
+		k = len(s.cells)
+		s.index[c] = k
+		var zero V
+		s.cells, s.values = append(s.cells, c), append(s.values, zero)
+	}
+	return &s.values[k]
+}
+
+// mergeCells returns the cells of sets, each later set's values merged
+// into the earlier ones' with merge. One set is returned as it is.
+func mergeCells[C comparable, V any](sets []*cellValues[C, V], merge func(dst, src *V)) *cellValues[C, V] {
+	if len(sets) == 1 {
+		return sets[0]
+	}
+	out := newCellValues[C, V](len(sets[0].cells))
+	for _, s := range sets {
+		for i, c := range s.cells {
+			merge(out.at(c), &s.values[i])
+		}
+	}
+	return &out
+}
 
 // groupProperties returns the properties that the jobs write to, in
 // order.
@@ -66,19 +153,18 @@ func groupProperties[J interface{ base() *ariJob }](jobs []J) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// writeARI runs an ARI write job, to the properties propertyIDs, with
-// write, which gives each job it is given its outcome (nil, or why that
-// job alone failed) and returns an error only when the transaction must
-// fail. With PostgreSQL the job has a transaction of its own, so that
-// writes to different properties run at once (see writeProperties), and
-// its failure rolls it back. With SQLite, whose writes run one at a
-// time, it goes in g, with the jobs made at the same time; a job's
-// failure leaves the others be.
-func writeARI[J interface{ base() *ariJob }](ctx context.Context, s *Store, g *group[J], job J, propertyIDs []string,
+// writeARI runs an ARI write job with write, which gives each job it is
+// given its outcome (nil, or why that job alone failed) and returns an
+// error only when the transaction must fail. With PostgreSQL the job has
+// a transaction of its own, so that writes to different properties run
+// at once (see writeProperties), and its failure rolls it back. With
+// SQLite, whose writes run one at a time, it goes in g, with the jobs
+// made at the same time; a job's failure leaves the others be.
+func writeARI[J interface{ base() *ariJob }](ctx context.Context, s *Store, g *group[J], job J,
 	write func(context.Context, *tx, []J) error) (*keycard.ARIResult, error) {
 	b := job.base()
 	if s.dialect.name() == "postgres" {
-		err := s.writeProperties(ctx, b.p, propertyIDs, func(t *tx) error {
+		err := s.writeProperties(ctx, b.p, b.propertyIDs(), func(t *tx) error {
 			if err := write(ctx, t, []J{job}); err != nil {
 				return err
 			}

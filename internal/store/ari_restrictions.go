@@ -29,19 +29,17 @@ type ariTarget struct {
 // group), in the order they queued, as if one after the other.
 func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, changes []*keycard.RestrictionChange) (*keycard.ARIResult, error) {
 	j := &restrictionJob{ariJob: newARIJob(p, len(changes)), changes: changes}
-	propertyIDs := make([]string, len(changes))
 	for i, c := range changes {
-		propertyIDs[i] = c.PropertyID
+		j.entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
 	}
-	return writeARI(ctx, s, &s.restrictionGroup, j, propertyIDs, s.writeRestrictions)
+	return writeARI(ctx, s, &s.restrictionGroup, j, s.writeRestrictions)
 }
 
 // restrictionJob is one ApplyRestrictions call.
 type restrictionJob struct {
 	ariJob
 	changes []*keycard.RestrictionChange
-	cells   []optionDay // what it writes, once each
-	values  []keycard.Restrictions
+	set     cellValues[optionDay, keycard.Restrictions] // what it writes
 }
 
 // optionDay is a rate plan option (an index into rateOptions) on a date.
@@ -102,60 +100,27 @@ func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictio
 	if len(ok) == 0 {
 		return nil
 	}
-	cells, values := ok[0].cells, ok[0].values
-	if len(ok) > 1 {
-		cells, values = make([]optionDay, 0, len(ok[0].cells)), make([]keycard.Restrictions, 0, len(ok[0].cells))
-		index := make(map[optionDay]int, len(ok[0].cells))
-		for _, j := range ok {
-			for i, c := range j.cells {
-				k, seen := index[c]
-				if !seen {
-					k = len(cells)
-					index[c] = k
-					cells, values = append(cells, c), append(values, keycard.Restrictions{})
-				}
-				values[k].Copy(&j.values[i], j.values[i].Set)
-			}
-		}
+	sets := make([]*cellValues[optionDay, keycard.Restrictions], len(ok))
+	for i, j := range ok {
+		sets[i] = &j.set
 	}
-	if err := writeOptionDays(ctx, t, opts.ids, cells, values); err != nil {
+	all := mergeCells(sets, func(dst, src *keycard.Restrictions) { dst.Copy(src, src.Set) })
+	if err := writeOptionDays(ctx, t, opts.ids, all.cells, all.values); err != nil {
 		return err
 	}
-	// Channels hear of the group's cells, once each.
-	for _, prop := range groupProperties(ok) {
-		err := s.markChannelARI(ctx, t, prop, func(yield func(ariCell) bool) {
-			for _, c := range cells {
-				rp := opts.plans[c.option]
-				if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: c.day}) {
-					return
-				}
+	return finishARIGroup(ctx, s, t, ok, keycard.TaskRestrictions, func(prop string, yield func(ariCell) bool) {
+		for _, c := range all.cells {
+			rp := opts.plans[c.option]
+			if rp.PropertyID == prop && !yield(ariCell{roomTypeID: rp.RoomTypeID, ratePlanID: rp.ID, day: c.day}) {
+				return
 			}
-		})
-		if err != nil {
-			return err
 		}
-	}
-	var tasks []*keycard.Task
-	for _, j := range ok {
-		if err := s.restrictionWebhooks(ctx, t, j, opts); err != nil {
-			return err
-		}
-		entries := make([]ariEntry, len(j.changes))
-		for i, c := range j.changes {
-			entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
-		}
-		tasks = append(tasks, ariTasks(j.p, keycard.TaskRestrictions, j.props, entries, j.res.Warnings)...)
-	}
-	return s.insertTasks(ctx, t, tasks)
+	}, func(j *restrictionJob) error { return s.restrictionWebhooks(ctx, t, j, opts) })
 }
 
 // planRestrictions checks job j's changes and works out its cells.
 func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
-	propertyIDs := make([]string, len(j.changes))
-	for i, c := range j.changes {
-		propertyIDs[i] = c.PropertyID
-	}
-	props, err := s.ariProperties(ctx, t, j.p, propertyIDs)
+	props, err := s.ariProperties(ctx, t, j.p, j.propertyIDs())
 	if err != nil {
 		return err
 	}
@@ -165,13 +130,7 @@ func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, 
 			return err
 		}
 	}
-	hint := 0
-	for _, c := range j.changes {
-		hint += int(max(0, c.Dates.To-c.Dates.From+1))
-	}
-	hint = min(hint, 1<<16)
-	index := make(map[optionDay]int, hint)
-	j.cells, j.values = make([]optionDay, 0, hint), make([]keycard.Restrictions, 0, hint)
+	j.set = newCellValues[optionDay, keycard.Restrictions](j.days())
 	count := 0
 	var writes []optionWrite
 	used := make([]string, 0, len(j.changes))
@@ -200,14 +159,7 @@ func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, 
 				return tooManyCells()
 			}
 			for _, w := range writes {
-				k := optionDay{w.option, d}
-				x, ok := index[k]
-				if !ok {
-					x = len(j.cells)
-					index[k] = x
-					j.cells, j.values = append(j.cells, k), append(j.values, keycard.Restrictions{})
-				}
-				j.values[x].Copy(&w.v, w.v.Set)
+				j.set.at(optionDay{w.option, d}).Copy(&w.v, w.v.Set)
 			}
 		}
 	}
@@ -267,12 +219,12 @@ func writeOptionDays(ctx context.Context, t *tx, optionIDs []string, cells []opt
 func (s *Store) restrictionWebhooks(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
 	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
 		err := s.queueARIWebhooks(ctx, t, prop, j.p.UserID, func(yield func(ariChange) bool) {
-			for i, c := range j.cells {
+			for i, c := range j.set.cells {
 				rp := opts.plans[c.option]
 				if rp.PropertyID != prop {
 					continue
 				}
-				if !yield(restrictionChange(rp, opts.opts[c.option], c.day, &j.values[i])) {
+				if !yield(restrictionChange(rp, opts.opts[c.option], c.day, &j.set.values[i])) {
 					return
 				}
 			}

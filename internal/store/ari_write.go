@@ -22,19 +22,17 @@ import (
 // group), in the order they queued, as if one after the other.
 func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, changes []*keycard.AvailabilityChange) (*keycard.ARIResult, error) {
 	j := &availabilityJob{ariJob: newARIJob(p, len(changes)), changes: changes}
-	propertyIDs := make([]string, len(changes))
 	for i, c := range changes {
-		propertyIDs[i] = c.PropertyID
+		j.entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
 	}
-	return writeARI(ctx, s, &s.availabilityGroup, j, propertyIDs, s.writeAvailability)
+	return writeARI(ctx, s, &s.availabilityGroup, j, s.writeAvailability)
 }
 
 // availabilityJob is one ApplyAvailability call.
 type availabilityJob struct {
 	ariJob
 	changes []*keycard.AvailabilityChange
-	cells   []roomDay // what it writes, once each
-	values  []int32
+	set     cellValues[roomDay, int32] // what it writes
 }
 
 // roomDay is a room type (an index into roomTypes) on a date.
@@ -102,22 +100,12 @@ func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabili
 	if len(ok) == 0 {
 		return nil
 	}
-	cells, values := ok[0].cells, ok[0].values
-	if len(ok) > 1 {
-		cells, values = nil, nil
-		index := map[roomDay]int{}
-		for _, j := range ok {
-			for i, c := range j.cells {
-				k, seen := index[c]
-				if !seen {
-					k = len(cells)
-					index[c] = k
-					cells, values = append(cells, c), append(values, 0)
-				}
-				values[k] = j.values[i]
-			}
-		}
+	sets := make([]*cellValues[roomDay, int32], len(ok))
+	for i, j := range ok {
+		sets[i] = &j.set
 	}
+	all := mergeCells(sets, func(dst, src *int32) { *dst = *src })
+	cells, values := all.cells, all.values
 	order := rts.order(cells)
 	pending, err := updateRuns(ctx, t, "room_type_days", "room_type_id", []string{"availability"}, order,
 		func(c int) (string, keycard.Date) { return rts.ids[cells[c].rt], cells[c].day },
@@ -134,40 +122,18 @@ func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabili
 	if err != nil {
 		return fmt.Errorf("store: write availability: %w", err)
 	}
-	// Channels hear of the group's cells, once each.
-	for _, prop := range groupProperties(ok) {
-		err := s.markChannelARI(ctx, t, prop, func(yield func(ariCell) bool) {
-			for _, c := range cells {
-				if rts.props[c.rt] == prop && !yield(ariCell{roomTypeID: rts.ids[c.rt], day: c.day}) {
-					return
-				}
+	return finishARIGroup(ctx, s, t, ok, keycard.TaskAvailability, func(prop string, yield func(ariCell) bool) {
+		for _, c := range cells {
+			if rts.props[c.rt] == prop && !yield(ariCell{roomTypeID: rts.ids[c.rt], day: c.day}) {
+				return
 			}
-		})
-		if err != nil {
-			return err
 		}
-	}
-	var tasks []*keycard.Task
-	for _, j := range ok {
-		if err := s.availabilityWebhooks(ctx, t, j, rts); err != nil {
-			return err
-		}
-		entries := make([]ariEntry, len(j.changes))
-		for i, c := range j.changes {
-			entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
-		}
-		tasks = append(tasks, ariTasks(j.p, keycard.TaskAvailability, j.props, entries, j.res.Warnings)...)
-	}
-	return s.insertTasks(ctx, t, tasks)
+	}, func(j *availabilityJob) error { return s.availabilityWebhooks(ctx, t, j, rts) })
 }
 
 // planAvailability checks job j's changes and works out its cells.
 func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
-	propertyIDs := make([]string, len(j.changes))
-	for i, c := range j.changes {
-		propertyIDs[i] = c.PropertyID
-	}
-	props, err := s.ariProperties(ctx, t, j.p, propertyIDs)
+	props, err := s.ariProperties(ctx, t, j.p, j.propertyIDs())
 	if err != nil {
 		return err
 	}
@@ -177,7 +143,7 @@ func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob,
 			return err
 		}
 	}
-	index := map[roomDay]int{}
+	j.set = newCellValues[roomDay, int32](j.days())
 	count := 0
 	used := make([]string, 0, len(j.changes))
 	for i, c := range j.changes {
@@ -204,14 +170,7 @@ func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob,
 			if count++; count > MaxARICells {
 				return tooManyCells()
 			}
-			k := roomDay{rt, d}
-			x, ok := index[k]
-			if !ok {
-				x = len(j.cells)
-				index[k] = x
-				j.cells, j.values = append(j.cells, k), append(j.values, 0)
-			}
-			j.values[x] = c.Availability
+			*j.set.at(roomDay{rt, d}) = c.Availability
 		}
 	}
 	j.res.TaskIDs = taskIDs(props, used)
@@ -225,15 +184,15 @@ func (s *Store) availabilityWebhooks(ctx context.Context, t *tx, j *availability
 	for _, prop := range slices.Sorted(maps.Keys(j.props)) {
 		err := s.queueARIWebhooks(ctx, t, prop, j.p.UserID, func(yield func(ariChange) bool) {
 			if order == nil {
-				order = rts.order(j.cells)
+				order = rts.order(j.set.cells)
 			}
 			for _, c := range order {
-				rt := j.cells[c].rt
+				rt := j.set.cells[c].rt
 				if rts.props[rt] != prop {
 					continue
 				}
-				ch := ariChange{roomTypeID: rts.ids[rt], day: j.cells[c].day, fields: availabilityFields,
-					values: map[string]any{keycard.ARIFieldAvailability: j.values[c]}}
+				ch := ariChange{roomTypeID: rts.ids[rt], day: j.set.cells[c].day, fields: availabilityFields,
+					values: map[string]any{keycard.ARIFieldAvailability: j.set.values[c]}}
 				if !yield(ch) {
 					return
 				}
