@@ -155,32 +155,39 @@ func groupProperties[J interface{ base() *ariJob }](jobs []J) []string {
 
 // writeARI runs an ARI write job with write, which gives each job it is
 // given its outcome (nil, or why that job alone failed) and returns an
-// error only when the transaction must fail. With PostgreSQL the job has
-// a transaction of its own, so that writes to different properties run
-// at once (see writeProperties), and its failure rolls it back. With
-// SQLite, whose writes run one at a time, it goes in g, with the jobs
-// made at the same time; a job's failure leaves the others be.
-func writeARI[J interface{ base() *ariJob }](ctx context.Context, s *Store, g *group[J], job J,
+// error only when the transaction must fail. The job goes in a group (see
+// group) with the jobs made at the same time: with SQLite, whose writes
+// run one at a time, any; with PostgreSQL, where writes to different
+// properties run at once, those to the same one property. A job's
+// failure leaves the others of its group be. With PostgreSQL a job that
+// writes to several properties has a transaction of its own, and its
+// failure rolls it back.
+func writeARI[J interface{ base() *ariJob }](ctx context.Context, s *Store, gs *groups[J], job J,
 	write func(context.Context, *tx, []J) error) (*keycard.ARIResult, error) {
 	b := job.base()
+	key := ""
 	if s.dialect.name() == "postgres" {
-		err := s.writeProperties(ctx, b.p, b.propertyIDs(), func(t *tx) error {
-			if err := write(ctx, t, []J{job}); err != nil {
-				return err
+		ids := turnIDs(b.p, b.propertyIDs())
+		if len(ids) != 1 {
+			err := s.writeProperties(ctx, b.p, ids, func(t *tx) error {
+				if err := write(ctx, t, []J{job}); err != nil {
+					return err
+				}
+				return b.err
+			})
+			if err != nil {
+				return nil, err
 			}
-			return b.err
-		})
-		if err != nil {
-			return nil, err
+			return b.res, nil
 		}
-		return b.res, nil
+		key = ids[0]
 	}
-	err := g.do(ctx, job, func(gather func() []J) {
+	err := gs.do(ctx, key, job, func(gather func() []J) {
 		// The group's transaction is not any one caller's: a caller that
 		// leaves must not take the others' writes with it.
 		gctx := context.WithoutCancel(ctx)
 		var jobs []J
-		err := s.write(gctx, func(t *tx) error {
+		err := s.writeProperties(gctx, b.p, b.propertyIDs(), func(t *tx) error {
 			jobs = gather()
 			return write(gctx, t, jobs)
 		})

@@ -12,22 +12,26 @@ import (
 	"github.com/keycard/keycard/internal/storetest"
 )
 
-// TestARIWritesGrouped holds SQLite's writer while restriction writes
-// queue, so that they are written as one group, and checks that the
+// TestARIWritesGrouped holds what writes to a property wait for (SQLite's
+// writer; with PostgreSQL, the property's turn) while restriction writes
+// to it queue, so that they are written as one group, and checks that the
 // group leaves what the same writes would one after the other, in the
 // order they came: the later value of a cell wins, each write has its
 // own task, a write that fails its checks (too many cells) leaves no
 // trace and does not fail the others, and a write whose caller left
 // while it was queued is not applied.
 func TestARIWritesGrouped(t *testing.T) {
-	cfg := storetest.Config(t, "sqlite")
+	storetest.Each(t, testARIWritesGrouped)
+}
+
+func testARIWritesGrouped(t *testing.T, cfg store.Config) {
 	h := newHotel(t, cfg)
 	ctx := context.Background()
 	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
 	hook, _ := newWebhook(t, h.st, h.owner, keycard.Webhook{PropertyID: h.property, EventMask: "ari:rate:*:" + h.a.ID, IsActive: true, SendData: true})
 	var groups []int
 	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, func(n int) { groups = append(groups, n) })
-	release := store.HoldWrites(h.st, func() { writeQueued <- struct{}{} })
+	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
 
 	rate := func(rate string, from, to keycard.Date) []*keycard.RestrictionChange {
 		return []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
@@ -121,13 +125,16 @@ func TestARIWritesGrouped(t *testing.T) {
 // two writes queued behind the writer are written together, the later
 // value of a day winning, each with its task.
 func TestAvailabilityWritesGrouped(t *testing.T) {
-	cfg := storetest.Config(t, "sqlite")
+	storetest.Each(t, testAvailabilityWritesGrouped)
+}
+
+func testAvailabilityWritesGrouped(t *testing.T, cfg store.Config) {
 	h := newHotel(t, cfg)
 	ctx := context.Background()
 	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
 	var groups []int
 	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, func(n int) { groups = append(groups, n) })
-	release := store.HoldWrites(h.st, func() { writeQueued <- struct{}{} })
+	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
 	apply := func(n int32, to keycard.Date) chan error {
 		out := make(chan error, 1)
 		go func() {
@@ -163,13 +170,17 @@ func TestAvailabilityWritesGrouped(t *testing.T) {
 // each), reach the property's channel, which
 // ends with what the store holds.
 func TestChannelsHearGroupedWrites(t *testing.T) {
-	r := newChannelRig(t, storetest.Config(t, "sqlite"))
+	storetest.Each(t, testChannelsHearGroupedWrites)
+}
+
+func testChannelsHearGroupedWrites(t *testing.T, cfg store.Config) {
+	r := newChannelRig(t, cfg)
 	h := r.h
 	ctx := context.Background()
 	r.drain(t, 3)
 	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
 	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, nil)
-	release := store.HoldWrites(h.st, func() { writeQueued <- struct{}{} })
+	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
 	errs := make(chan error, 4)
 	days := func(from, to keycard.Date) keycard.Dates {
 		return keycard.Dates{From: r.today + from, To: r.today + to, Days: keycard.EveryDay}

@@ -32,7 +32,7 @@ func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, cha
 	for i, c := range changes {
 		j.entries[i] = ariEntry{c.PropertyID, c.RatePlanID, c.Dates}
 	}
-	return writeARI(ctx, s, &s.restrictionGroup, j, s.writeRestrictions)
+	return writeARI(ctx, s, &s.restrictionGroups, j, s.writeRestrictions)
 }
 
 // restrictionJob is one ApplyRestrictions call.

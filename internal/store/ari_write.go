@@ -25,7 +25,7 @@ func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, cha
 	for i, c := range changes {
 		j.entries[i] = ariEntry{c.PropertyID, c.RoomTypeID, c.Dates}
 	}
-	return writeARI(ctx, s, &s.availabilityGroup, j, s.writeAvailability)
+	return writeARI(ctx, s, &s.availabilityGroups, j, s.writeAvailability)
 }
 
 // availabilityJob is one ApplyAvailability call.

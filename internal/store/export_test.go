@@ -107,30 +107,34 @@ func Exec(ctx context.Context, s *Store, query string, args ...any) error {
 	return err
 }
 
-// HoldWrites takes s's write turn, as a write does, until release is
-// called; writeQueued, if not nil, is called each time a caller then
-// queues for it. With SQLite, writes wait for release.
-func HoldWrites(s *Store, writeQueued func()) (release func()) {
-	if err := s.writeTurns.take(context.Background()); err != nil {
+// HoldWrites holds what a write to propertyID waits for, until release
+// is called: with SQLite, s's write turn; with PostgreSQL, the property's
+// turn in s (see propertyTurns). writeQueued, if not nil, is called each
+// time a caller then queues for it.
+func HoldWrites(s *Store, propertyID string, writeQueued func()) (release func()) {
+	turns, release := s.writeTurns, s.writeTurns.done
+	if s.dialect.name() == "postgres" {
+		turns, release = s.propTurns.join(propertyID), func() { s.propTurns.leave(propertyID) }
+	}
+	if err := turns.take(context.Background()); err != nil {
 		panic(err)
 	}
-	s.writeTurns.mu.Lock()
-	s.writeTurns.queued = writeQueued
-	s.writeTurns.mu.Unlock()
-	return s.writeTurns.done
+	turns.mu.Lock()
+	turns.queued = writeQueued
+	turns.mu.Unlock()
+	return release
 }
 
 // WatchARIGroups sets, for s's groups of ARI writes, queued, called each
 // time a write joins a group's queue, and ran, called with the number of
 // writes of each group written.
 func WatchARIGroups(s *Store, queued func(), ran func(n int)) {
-	for _, g := range []interface{ watch(func(), func(int)) }{&s.restrictionGroup, &s.availabilityGroup} {
-		g.watch(queued, ran)
-	}
+	s.restrictionGroups.watch(queued, ran)
+	s.availabilityGroups.watch(queued, ran)
 }
 
-func (g *group[J]) watch(queued func(), ran func(int)) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.queued, g.ran = queued, ran
+func (gs *groups[J]) watch(queued func(), ran func(int)) {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	gs.queued, gs.ran = queued, ran
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -27,10 +26,9 @@ type group[J any] struct {
 	leading bool
 	queue   []*member[J]
 
-	// waits and waited are turns' wait statistics, for the callers that
-	// queued here (to be written by another's group, or to lead the next).
-	waits  atomic.Uint64
-	waited atomic.Int64 // nanoseconds
+	// waits, when set, counts the callers that queued here (to be
+	// written by another's group, or to lead the next), and their wait.
+	waits *waitStats
 
 	// queued and ran, when set (by tests), are called after a caller
 	// joins the queue, before it blocks, and after a group of n jobs has
@@ -63,8 +61,9 @@ func (g *group[J]) do(ctx context.Context, job J, run func(gather func() []J)) e
 	g.queue = append(g.queue, m)
 	queued := g.queued
 	g.mu.Unlock()
-	g.waits.Add(1)
-	defer func(start time.Time) { g.waited.Add(int64(time.Since(start))) }(time.Now())
+	if g.waits != nil {
+		defer g.waits.since(time.Now())
+	}
 	if queued != nil {
 		queued()
 	}
@@ -132,6 +131,46 @@ func (g *group[J]) passOn(taken *[]*member[J]) {
 	next.done <- true
 }
 
-func (g *group[J]) stats() Waits {
-	return Waits{Count: g.waits.Load(), Total: time.Duration(g.waited.Load())}
+// groups keeps a group for each key that has callers: with PostgreSQL,
+// where writes to different properties run at once, a group per property;
+// with SQLite, one. A key's group is dropped when its last caller
+// returns, so that groups do not grow with the portfolio.
+type groups[J any] struct {
+	mu sync.Mutex
+	m  map[string]*keyedGroup[J]
+
+	waits waitStats // of all its groups
+
+	// queued and ran are given to each group made (see group), for tests.
+	queued func()
+	ran    func(n int)
+}
+
+type keyedGroup[J any] struct {
+	group[J]
+	callers int
+}
+
+// do is group.do in key's group.
+func (gs *groups[J]) do(ctx context.Context, key string, job J, run func(gather func() []J)) error {
+	gs.mu.Lock()
+	g := gs.m[key]
+	if g == nil {
+		if gs.m == nil {
+			gs.m = map[string]*keyedGroup[J]{}
+		}
+		g = &keyedGroup[J]{}
+		g.queued, g.ran, g.waits = gs.queued, gs.ran, &gs.waits
+		gs.m[key] = g
+	}
+	g.callers++
+	gs.mu.Unlock()
+	defer func() {
+		gs.mu.Lock()
+		defer gs.mu.Unlock()
+		if g.callers--; g.callers == 0 {
+			delete(gs.m, key)
+		}
+	}()
+	return g.do(ctx, job, run)
 }

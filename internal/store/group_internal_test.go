@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,6 +29,7 @@ func TestGroupRunsEachJobOnce(t *testing.T) {
 		groups.Add(1)
 		for _, j := range jobs {
 			ran[*j].Add(1)
+			runtime.Gosched() // a group takes time, in which others queue
 		}
 		running.Store(false)
 	}
@@ -56,7 +58,7 @@ func TestGroupRunsEachJobOnce(t *testing.T) {
 // its job is queued gets the context's error and its job never runs, and
 // that the others run in the order they queued.
 func TestGroupLeaveWhileQueued(t *testing.T) {
-	var g group[string]
+	g := group[string]{waits: &waitStats{}}
 	queued := make(chan struct{})
 	g.queued = func() { queued <- struct{}{} }
 	started, hold := make(chan struct{}), make(chan struct{})
@@ -92,10 +94,41 @@ func TestGroupLeaveWhileQueued(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if w := g.stats(); w.Count != 4 {
+	if w := g.waits.stats(); w.Count != 4 {
 		t.Errorf("%d waits counted, want 4 (every caller that queued, the one that left too)", w.Count)
 	}
 	if len(got) != 1 || len(got[0]) != 4 || got[0][0] != "lead" || got[0][1] != "a" || got[0][2] != "b" || got[0][3] != "c" {
 		t.Errorf("groups %q, want one: lead, a, b, c", got)
+	}
+}
+
+// TestGroupsPerKey: jobs of different keys never share a group, and a
+// key's group is dropped once its last caller has returned.
+func TestGroupsPerKey(t *testing.T) {
+	var gs groups[string]
+	var mixed atomic.Int32
+	run := func(gather func() []string) {
+		jobs := gather()
+		for _, j := range jobs {
+			if j != jobs[0] {
+				mixed.Add(1)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 300 {
+		key := string(rune('a' + i%3))
+		wg.Go(func() {
+			if err := gs.do(context.Background(), key, key, run); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if mixed.Load() > 0 {
+		t.Errorf("%d jobs were written in another key's group", mixed.Load())
+	}
+	if len(gs.m) != 0 {
+		t.Errorf("%d groups kept after their callers returned", len(gs.m))
 	}
 }

@@ -61,12 +61,12 @@ type Store struct {
 	readTurns, writeTurns *turns
 	// propTurns lines up writes to the same property (PostgreSQL).
 	propTurns propertyTurns
-	// restrictionGroup and availabilityGroup write ARI writes made at
-	// the same time together (SQLite).
-	restrictionGroup  group[*restrictionJob]
-	availabilityGroup group[*availabilityJob]
-	dialect           dialect
-	now               func() time.Time
+	// restrictionGroups and availabilityGroups write ARI writes made at
+	// the same time together (with PostgreSQL, those to one property).
+	restrictionGroups  groups[*restrictionJob]
+	availabilityGroups groups[*availabilityJob]
+	dialect            dialect
+	now                func() time.Time
 
 	passwordCost int
 	// gateSubscriptions is the production gate on keys: see
@@ -219,7 +219,7 @@ func (s *Store) Pools() (read, write *sql.DB) { return s.db, s.wdb }
 // An ARI write that queued in a group (see group) waited for the writer.
 func (s *Store) Waits() (read, write Waits) {
 	write = s.writeTurns.stats()
-	for _, g := range []Waits{s.restrictionGroup.stats(), s.availabilityGroup.stats()} {
+	for _, g := range []Waits{s.restrictionGroups.waits.stats(), s.availabilityGroups.waits.stats()} {
 		write.Count, write.Total = write.Count+g.Count, write.Total+g.Total
 	}
 	return s.readTurns.stats(), write

@@ -24,11 +24,10 @@ type turns struct {
 	free    int
 	waiting []chan struct{} // oldest first; closed when it is that one's turn
 
-	// waits counts the callers that had to queue, and waited sums the
-	// time they spent in it: what the pool's own wait statistics showed
-	// before the turns took the waiting from it.
-	waits  atomic.Uint64
-	waited atomic.Int64 // nanoseconds
+	// waits counts the callers that had to queue, and the time they
+	// spent in it: what the pool's own wait statistics showed before the
+	// turns took the waiting from it.
+	waits waitStats
 
 	// queued, when set (by tests), is called after a caller joins the
 	// queue, before it blocks.
@@ -50,8 +49,7 @@ func (t *turns) take(ctx context.Context) error {
 	t.waiting = append(t.waiting, ready)
 	queued := t.queued
 	t.mu.Unlock()
-	t.waits.Add(1)
-	defer func(start time.Time) { t.waited.Add(int64(time.Since(start))) }(time.Now())
+	defer t.waits.since(time.Now())
 	if queued != nil {
 		queued()
 	}
@@ -81,8 +79,22 @@ type Waits struct {
 	Total time.Duration
 }
 
-func (t *turns) stats() Waits {
-	return Waits{Count: t.waits.Load(), Total: time.Duration(t.waited.Load())}
+func (t *turns) stats() Waits { return t.waits.stats() }
+
+// waitStats counts waits and sums their time.
+type waitStats struct {
+	count atomic.Uint64
+	total atomic.Int64 // nanoseconds
+}
+
+// since counts a wait that began at start and ends now.
+func (w *waitStats) since(start time.Time) {
+	w.count.Add(1)
+	w.total.Add(int64(time.Since(start)))
+}
+
+func (w *waitStats) stats() Waits {
+	return Waits{Count: w.count.Load(), Total: time.Duration(w.total.Load())}
 }
 
 // done ends a turn: the oldest waiter's begins.

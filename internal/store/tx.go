@@ -156,6 +156,18 @@ func (s *Store) writeProperties(ctx context.Context, p *keycard.Principal, ids [
 	if s.dialect.name() != "postgres" {
 		return s.write(ctx, fn)
 	}
+	done, err := s.propTurns.take(ctx, turnIDs(p, ids))
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer done()
+	return s.write(ctx, fn)
+}
+
+// turnIDs returns, in order and once each, the ids among ids that are
+// valid and in p's reach: the properties whose turns a write of p's to
+// ids takes.
+func turnIDs(p *keycard.Principal, ids []string) []string {
 	var mine []string
 	for _, id := range ids {
 		if keycard.ValidID(id) && (p.Reach == nil || p.Reach.Has(id)) {
@@ -163,12 +175,7 @@ func (s *Store) writeProperties(ctx context.Context, p *keycard.Principal, ids [
 		}
 	}
 	slices.Sort(mine)
-	done, err := s.propTurns.take(ctx, slices.Compact(mine))
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	defer done()
-	return s.write(ctx, fn)
+	return slices.Compact(mine)
 }
 
 // read runs fn in a read-only transaction, so that it sees one snapshot.
