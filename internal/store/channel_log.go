@@ -29,7 +29,7 @@ func (t *tx) addChannelEvent(ctx context.Context, e *keycard.ChannelEvent) error
 		e.Payload = json.RawMessage(`{}`)
 	}
 	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now()
+		e.CreatedAt = t.now()
 	}
 	var user, resolved any
 	if e.UserID != "" {
@@ -53,7 +53,7 @@ func (t *tx) addChannelLog(ctx context.Context, l *keycard.ChannelLog) error {
 		l.ID = newID()
 	}
 	if l.CreatedAt.IsZero() {
-		l.CreatedAt = time.Now()
+		l.CreatedAt = t.now()
 	}
 	var event any
 	if l.ChannelEventID != "" {

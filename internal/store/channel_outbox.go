@@ -162,7 +162,7 @@ func (t *tx) markOutbox(ctx context.Context, marks []outboxMark, now time.Time) 
 // when the channel is active, at once (a wait after failures is cut
 // short). It records a full_sync channel event.
 func (t *tx) queueChannelFullSync(ctx context.Context, channelID string) error {
-	now := time.Now()
+	now := t.now()
 	rows, err := t.Query(ctx, `SELECT DISTINCT rate_plan_id FROM channel_rate_plans WHERE channel_id = ? AND read_only = ?`, channelID, false)
 	if err != nil {
 		return fmt.Errorf("store: full sync: %w", err)
@@ -220,7 +220,7 @@ func (t *tx) markChannelRoomTypes(ctx context.Context, channelIDs, roomTypeIDs [
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return t.markOutbox(ctx, marks, time.Now())
+	return t.markOutbox(ctx, marks, t.now())
 }
 
 // markChannelPlans records every day of the rate plans ids (and so of
@@ -231,7 +231,7 @@ func (t *tx) markChannelPlans(ctx context.Context, propertyID string, ids []stri
 	for _, id := range ids {
 		c.add(&c.plans, id, 0, fullSyncTo)
 	}
-	return t.markChannelCells(ctx, propertyID, c, time.Now())
+	return t.markChannelCells(ctx, propertyID, c, t.now())
 }
 
 // SetChannelWake sets what is called after each commit that queued

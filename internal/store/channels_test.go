@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/keycard/keycard/internal/keycard"
 	"github.com/keycard/keycard/internal/store"
@@ -215,6 +216,34 @@ func TestChannelRuleQueuesCells(t *testing.T) {
 		}
 		if _, err := h.st.ChannelRule(ctx, h.owner, rule.ID); keycard.ErrorCode(err) != keycard.ENotFound {
 			t.Errorf("deleted rule: %v, want not found", err)
+		}
+	})
+}
+
+// TestChannelEventsUseStoreClock: a full sync's channel event is stamped
+// by the store's clock, as everything else the store records is, not by
+// the machine's.
+func TestChannelEventsUseStoreClock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		r := newChannelRig(t, cfg)
+		ctx := context.Background()
+		at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+		store.SetNow(r.h.st, func() time.Time { return at })
+		if err := r.h.st.QueueChannelFullSync(ctx, r.id); err != nil {
+			t.Fatal(err)
+		}
+		events, _, err := r.h.st.ListChannelEvents(ctx, r.h.owner, keycard.ListQuery{Page: 1, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range events {
+			if e.Type == keycard.ChannelEventFullSync && e.CreatedAt.Equal(at) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no full_sync event stamped %s among %d events", at, len(events))
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	// the pure-Go SQLite driver
@@ -30,6 +31,9 @@ type tx struct {
 	// touched is what data of which properties the transaction changed
 	// (see touch): write announces it and moves their Versions.
 	touched map[string]uint8
+	// clock is the store's (see Store.now), for what the transaction
+	// stamps with the time.
+	clock func() time.Time
 }
 
 // change is what a write changes that servers cache. A write marks its
@@ -108,7 +112,7 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect}
+	t := &tx{Tx: sqlTx, q: sqlTx, d: s.dialect, clock: s.now}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -189,7 +193,7 @@ func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{Tx: sqlTx, q: sqlTx, d: s.dialect}); err != nil {
+	if err := fn(&tx{Tx: sqlTx, q: sqlTx, d: s.dialect, clock: s.now}); err != nil {
 		return err
 	}
 	return sqlTx.Commit()
@@ -210,8 +214,11 @@ func (s *Store) readConn(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("store: connect: %w", err)
 	}
 	defer conn.Close()
-	return fn(&tx{q: conn, d: s.dialect})
+	return fn(&tx{q: conn, d: s.dialect, clock: s.now})
 }
+
+// now is the time by the store's clock.
+func (t *tx) now() time.Time { return t.clock() }
 
 // oneIf is 1 when b holds, else 0.
 func oneIf(b bool) int64 {
