@@ -10,6 +10,13 @@ import (
 // maxGroup is the most jobs one group write runs together.
 const maxGroup = 64
 
+// maxGroupWeight bounds the work of a group, in what its jobs' weigh
+// gives (for ARI writes, dates: see ariJob.days): a group holds the
+// writer, and the other writes that queued behind it (bookings) wait for
+// the whole group. A job heavier than that alone makes a group of its
+// own.
+const maxGroupWeight = 100_000
+
 // group runs jobs that callers submit at the same time together, one
 // group at a time: group commit. With SQLite, writes run one after the
 // other, and each pays for its transaction (BEGIN, the commit's WAL
@@ -29,6 +36,10 @@ type group[J any] struct {
 	// waits, when set, counts the callers that queued here (to be
 	// written by another's group, or to lead the next), and their wait.
 	waits *waitStats
+	// weigh, when set, is a job's weight: a group takes queued jobs
+	// while their weights, its leader's included, add up to at most
+	// maxGroupWeight.
+	weigh func(J) int
 
 	// queued and ran, when set (by tests), are called after a caller
 	// joins the queue, before it blocks, and after a group of n jobs has
@@ -45,8 +56,9 @@ type member[J any] struct {
 
 // do runs job in a group, and returns when it has run. run is called by
 // one caller at a time, with gather, which it calls at most once (when
-// it is ready to write) for the group's jobs: job first, then up to
-// maxGroup-1 that queued. run gives each job it gathers its outcome, in
+// it is ready to write) for the group's jobs: job first, then, in the
+// order they queued, up to maxGroup-1 that queued, as long as their
+// weights allow. run gives each job it gathers its outcome, in
 // the job itself. do returns ctx's error, and job does not run, when ctx
 // ends while job is still queued.
 func (g *group[J]) do(ctx context.Context, job J, run func(gather func() []J)) error {
@@ -97,6 +109,15 @@ func (g *group[J]) lead(m *member[J], run func(gather func() []J)) {
 	run(func() []J {
 		g.mu.Lock()
 		n := min(len(g.queue), maxGroup-1)
+		if g.weigh != nil {
+			w := g.weigh(m.job)
+			for i := range n {
+				if w += g.weigh(g.queue[i].job); w > maxGroupWeight {
+					n = i
+					break
+				}
+			}
+		}
 		taken = slices.Clone(g.queue[:n])
 		g.queue = slices.Delete(g.queue, 0, n)
 		g.mu.Unlock()
@@ -139,7 +160,8 @@ type groups[J any] struct {
 	mu sync.Mutex
 	m  map[string]*keyedGroup[J]
 
-	waits waitStats // of all its groups
+	waits waitStats   // of all its groups
+	weigh func(J) int // see group
 
 	// queued and ran are given to each group made (see group), for tests.
 	queued func()
@@ -160,7 +182,7 @@ func (gs *groups[J]) do(ctx context.Context, key string, job J, run func(gather 
 			gs.m = map[string]*keyedGroup[J]{}
 		}
 		g = &keyedGroup[J]{}
-		g.queued, g.ran, g.waits = gs.queued, gs.ran, &gs.waits
+		g.queued, g.ran, g.waits, g.weigh = gs.queued, gs.ran, &gs.waits, gs.weigh
 		gs.m[key] = g
 	}
 	g.callers++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,5 +131,41 @@ func TestGroupsPerKey(t *testing.T) {
 	}
 	if len(gs.m) != 0 {
 		t.Errorf("%d groups kept after their callers returned", len(gs.m))
+	}
+}
+
+// TestGroupWeights: a group takes queued jobs, in order, only while their
+// weights and its leader's add up to at most maxGroupWeight; the job that
+// would pass it leads the next group.
+func TestGroupWeights(t *testing.T) {
+	g := group[int]{weigh: func(w int) int { return w }}
+	queued := make(chan struct{})
+	g.queued = func() { queued <- struct{}{} }
+	started, hold := make(chan struct{}), make(chan struct{})
+	var got [][]int
+	run := func(gather func() []int) {
+		if len(got) == 0 {
+			close(started)
+			<-hold
+		}
+		got = append(got, gather())
+	}
+	weights := []int{maxGroupWeight / 2, maxGroupWeight / 4, maxGroupWeight / 4, 1, maxGroupWeight + 1, 1}
+	results := make(chan error, len(weights))
+	go func() { results <- g.do(context.Background(), weights[0], run) }()
+	<-started
+	for _, w := range weights[1:] {
+		go func() { results <- g.do(context.Background(), w, run) }()
+		<-queued
+	}
+	close(hold)
+	for range weights {
+		if err := <-results; err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := [][]int{weights[:3], weights[3:4], weights[4:5], weights[5:]}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("groups %v, want %v", got, want)
 	}
 }

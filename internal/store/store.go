@@ -116,6 +116,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) { return open(ctx, cf
 func open(ctx context.Context, cfg Config, upTo int) (*Store, error) {
 	s := &Store{now: time.Now, onChange: func() {}}
 	s.data.origin = newID()
+	s.restrictionGroups.weigh = func(j *restrictionJob) int { return j.days() }
+	s.availabilityGroups.weigh = func(j *availabilityJob) int { return j.days() }
 	s.closing, s.closeNow = context.WithCancel(context.Background())
 	var err error
 	where := cfg.SQLitePath
