@@ -138,3 +138,10 @@ func (gs *groups[J]) watch(queued func(), ran func(int)) {
 	defer gs.mu.Unlock()
 	gs.queued, gs.ran = queued, ran
 }
+
+// UnweighARIGroups lifts the bound on the dates of a group of ARI writes
+// (see maxGroupWeight), so that a test can put a write of too many
+// cells, heavier than the bound, in a group with others.
+func UnweighARIGroups(s *Store) {
+	s.restrictionGroups.weigh, s.availabilityGroups.weigh = nil, nil
+}
