@@ -14,6 +14,7 @@ import (
 )
 
 func TestGroups(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		status, body := f.do("POST", "/api/v1/groups", credOwnerA, `{"group":{"title":"South London Group"}}`)
@@ -58,6 +59,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		ctx := context.Background()
@@ -126,6 +128,7 @@ func TestMembers(t *testing.T) {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		status, body := f.do("POST", "/api/v1/sign_in", noCred, `{"user":{"email":"Owner-A@example.com","password":"password-owner-a@example.com"}}`)

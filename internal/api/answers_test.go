@@ -19,6 +19,7 @@ import (
 // writes, store writes, bookings, acks, and changes of a key's reach.
 // An answer kept for one credential is never given to another.
 func TestAnswersFollowWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		ctx := context.Background()
@@ -132,6 +133,7 @@ func TestAnswersFollowWrites(t *testing.T) {
 // bound, forgetting others to make room, keeps no answer larger than the
 // bound, and keeps none at all when turned off.
 func TestAnswerCacheBound(t *testing.T) {
+	t.Parallel()
 	c := newAnswerCache(100)
 	body := func(n int) []byte { return []byte(strings.Repeat("x", n)) }
 	for i := range 10 {

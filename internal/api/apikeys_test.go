@@ -24,6 +24,7 @@ func (f *fixture) createKey(c cred, body string) (id, secret string) {
 }
 
 func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 
@@ -137,6 +138,7 @@ func (f *fixture) headersOverride(key string, fn func()) {
 }
 
 func TestAPIKeyRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		for _, sc := range []scenario{
@@ -194,6 +196,7 @@ func TestAPIKeyRules(t *testing.T) {
 // key loses a property when its user does, and an all-properties key
 // covers properties created later.
 func TestKeyFollowsUserAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		_, memberKey := f.createKey(credMember, `{"api_key":{"name":"m","access_all_properties":false,"property_ids":["{p1}"]}}`)

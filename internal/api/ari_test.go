@@ -24,6 +24,7 @@ import (
 var ariSuccess = []string{`{"data":[{"type":"task","id":"`, `"meta":{"message":"Success"}}`}
 
 func TestAvailability(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		read := "/api/v1/availability?filter[property_id]={p1}&filter[date][gte]={d0}&filter[date][lte]={d2}"
@@ -108,6 +109,7 @@ func TestAvailability(t *testing.T) {
 // TestAvailabilityDays checks that days narrows a range to the weekdays
 // named.
 func TestAvailabilityDays(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	inv.get(t, "POST", "/api/v1/availability", credKeyP1,
 		`{"values":[{"property_id":"{p1}","room_type_id":"{rt1}","date_from":"{d0}","date_to":"{d13}","availability":1},
@@ -127,6 +129,7 @@ func TestAvailabilityDays(t *testing.T) {
 }
 
 func TestRestrictions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		all := "&filter[restrictions]=rate,min_stay,min_stay_arrival,min_stay_through,max_stay,closed_to_arrival,closed_to_departure,stop_sell"
@@ -245,6 +248,7 @@ func TestRestrictions(t *testing.T) {
 // override after a long range wins on weekends, and fields not written
 // keep their values.
 func TestRestrictionsLastWins(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	inv.get(t, "POST", "/api/v1/restrictions", credKeyP1, `{"values":[
 		{"property_id":"{p1}","rate_plan_id":"{rp1}","date_from":"{d0}","date_to":"{d20}","rate":10000,"min_stay_arrival":1},
@@ -274,6 +278,7 @@ func TestRestrictionsLastWins(t *testing.T) {
 // the last of those for one date winning (an integer rate is in minor
 // units).
 func TestRestrictionsManyEntries(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	n := 2*parallelEntries + 3
 	bad := map[int]bool{0: true, n / 2: true, n - 1: true}
@@ -321,6 +326,7 @@ func TestRestrictionsManyEntries(t *testing.T) {
 // the field (or applied, when the value is one Channex accepts), never an
 // error.
 func TestARIBadInput(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	bad := []string{`null`, `true`, `"x"`, `-1`, `0`, `1.5`, `1e309`, `99999999999999999999`, `[]`, `{}`, `"2026-02-30"`, `"0000-00-00"`,
 		`"` + strings.Repeat("9", 300) + `"`, `"\u0000"`, `[1,2,3,4,5,6,7]`, `[{"occupancy":"x","rate":{}}]`, `"9999-12-31"`}
@@ -397,6 +403,7 @@ func TestARIBadInput(t *testing.T) {
 // applied; a body over 10 MB is a 413; values that expand to more dates
 // than a write may hold are a 413 too; none of them is a crash.
 func TestARILargeRequests(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	values := func(n int, entry string) string {
 		var b strings.Builder
@@ -449,6 +456,7 @@ func TestARILargeRequests(t *testing.T) {
 // a small read goes out whole with its Content-Length, a large one in
 // chunks as it is built, and both are whole, valid JSON.
 func TestRestrictionsReadStreams(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	srv := httptest.NewServer(inv.api)
 	t.Cleanup(srv.Close)
@@ -510,6 +518,7 @@ func TestRestrictionsReadStreams(t *testing.T) {
 // P2 (not found, or a "not found" warning for ARI writes), and lists
 // leave it out.
 func TestInventoryScope(t *testing.T) {
+	t.Parallel()
 	unauthenticated := []cred{noCred, credMalformed, credUnknown, credWithdrawn}
 	notFound := outcome{404, []string{"resource_not_found"}, []string{"{rt3}", "{rp2}"}}
 	ariRefused := outcome{200, []string{`"data":[]`, `["not found"]`}, nil}
@@ -868,6 +877,7 @@ func (f *firstReadSize) Read(p []byte) (int, error) {
 // bytes: the server must not make room for what was declared, or anyone
 // could make it hold 10 MB per connection (sign-in reads a body too).
 func TestReadBodyIgnoresDeclaredLength(t *testing.T) {
+	t.Parallel()
 	body := &firstReadSize{body: strings.NewReader(`{"values":[]}`)}
 	req := httptest.NewRequest("POST", "/api/v1/restrictions", body)
 	req.ContentLength = MaxBodyBytes

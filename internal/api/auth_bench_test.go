@@ -21,6 +21,7 @@ func authProbe(w http.ResponseWriter, r *http.Request) error {
 // TestCacheHitNeedsNoDatabase proves that a cached key costs no query: once
 // warm, the middleware authenticates with the database closed.
 func TestCacheHitNeedsNoDatabase(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeProduction)
 	h := f.api.authenticate(nil, authProbe)
 	req := httptest.NewRequest("GET", "/api/v1/properties", nil)

@@ -12,6 +12,7 @@ import (
 // autoupdate settings say, and that the booked counts and max_sell of
 // ARI reads count bookings.
 func TestAvailabilityFollowsBookings(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		avail := "/api/v1/availability?filter[property_id]={p1}&filter[date][gte]={d1}&filter[date][lte]={d4}&filter[room_type_id]={rt1}"
@@ -74,6 +75,7 @@ func TestAvailabilityFollowsBookings(t *testing.T) {
 // them gives back only that: availability ends where it started, and
 // never shows the room while a booking is in it.
 func TestOverbookingsCancelled(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		avail := "/api/v1/availability?filter[property_id]={p1}&filter[date][gte]={d1}&filter[date][lte]={d2}&filter[room_type_id]={rt1}"
@@ -102,6 +104,7 @@ func TestOverbookingsCancelled(t *testing.T) {
 // TestTasks checks that ARI writes and booking changes that move
 // availability record tasks, readable by id and in a filtered list.
 func TestTasks(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		res := bk.send(t, "POST", "/api/v1/availability", credKeyP1,

@@ -87,6 +87,7 @@ func bookingBody(code, extra string) string {
 var insertedAtRe = regexp.MustCompile(`"inserted_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"`)
 
 func TestBookings(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		created := bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("R100", ""), 201)
@@ -199,6 +200,7 @@ func TestBookings(t *testing.T) {
 // reference answer, and modification and cancellation by reservation
 // code.
 func TestBookingPush(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		push := func(status, extra string) string {
@@ -233,6 +235,7 @@ func TestBookingPush(t *testing.T) {
 // revision, feed entry or task of P2, and answers for them as for
 // missing ones.
 func TestBookingScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		bk.keep("a", bk.send(t, "POST", "/api/v1/bookings", credKeyAll, bookingBody("A1", ""), 201))
@@ -269,6 +272,7 @@ func TestBookingScope(t *testing.T) {
 // once: every revision is acked, and no page read after an ack returned
 // shows the acked revision.
 func TestFeedTwoConsumers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		const n = 40
@@ -356,6 +360,7 @@ func jsonUnmarshal(body string, v any) { _ = json.Unmarshal([]byte(body), v) }
 // booking, its revision and the feed still read, with the meta as it was
 // sent. (Invalid UTF-8 never gets this far: the API refuses it.)
 func TestBookingMetaAsSent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		metas := []string{`{"k":1,"k":{"again":true}}`, `{"k":"\u00e9\t\"","n":[1.50,-0,1e3]}`}
@@ -381,6 +386,7 @@ func TestBookingMetaAsSent(t *testing.T) {
 // a short one and an empty first one (told by the page), and past the
 // end (counted again).
 func TestBookingListTotals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		for i := range 3 {

@@ -34,6 +34,7 @@ func checkDays(t *testing.T, days []keycard.DayAmount, currency string) {
 }
 
 func TestAppendDays(t *testing.T) {
+	t.Parallel()
 	d := keycard.Date(20600) // 2026-05-26
 	for _, c := range []struct {
 		name     string

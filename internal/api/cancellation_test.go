@@ -20,6 +20,7 @@ const cancellationBody = `{"cancellation_policy":{"property_id":"{p1}","title":"
 	"associated_rate_plan_ids":["{rp1}"]}}`
 
 func TestCancellationPolicies(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		id := func(m map[string]any) string { return data(m)["id"].(string) }

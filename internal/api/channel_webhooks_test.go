@@ -215,6 +215,7 @@ func (ch *channelHotel) availD1(t *testing.T) int32 {
 // PMS reads from the feed and acks, with availability following, exactly
 // as for a Booking CRS push.
 func TestChannelBookingLoop(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		ch.listen(t)
@@ -314,6 +315,7 @@ func TestChannelBookingLoop(t *testing.T) {
 // TestChannelKeys: only a connection's own key, for its own hotel code,
 // is taken; a deactivated connection takes no new booking.
 func TestChannelKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		for _, tc := range []struct {
@@ -366,6 +368,7 @@ func TestChannelKeys(t *testing.T) {
 // TestChannelUnmappedBooking: a room whose codes map to nothing is stored
 // unmapped and opens an event; resolving it maps the next booking.
 func TestChannelUnmappedBooking(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		ch.listen(t)
@@ -453,6 +456,7 @@ func TestChannelUnmappedBooking(t *testing.T) {
 // TestChannelAvailabilityCheck: the check answers per room, stores
 // nothing, and refuses unmapped codes and statuses other than new/commit.
 func TestChannelAvailabilityCheck(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		status, body := ch.push(t, "booking_availability_check", ch.keyA, ocBooking("H1", "new", "", "DBL", "BAR", `1`))
@@ -505,6 +509,7 @@ func TestChannelAvailabilityCheck(t *testing.T) {
 // property (GET /channels lists them), and the booking shows it; another
 // property's channel is dropped.
 func TestCRSPushNamesChannel(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		ch.ids["chA"], ch.ids["chB"] = ch.chA, ch.chB
@@ -536,6 +541,7 @@ func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 // which maps the same room: C's last room closes; A's cancellation opens
 // it again.
 func TestChannelBookingPushedBack(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		otaC := openchanneltest.New(t, "outbound-secret", "H3", otaMapping)
@@ -595,6 +601,7 @@ func TestChannelBookingPushedBack(t *testing.T) {
 // TestChannelCreateShowsInboundKey: POST /channels answers the inbound
 // key once; GET never shows it; the key works for the new connection.
 func TestChannelCreateShowsInboundKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		out := ch.send(t, "POST", "/api/v1/channels", credOwnerA, `{"channel":{"channel":"OpenChannel","properties":["{p1}"],
@@ -622,6 +629,7 @@ func TestChannelCreateShowsInboundKey(t *testing.T) {
 // key, a valid key for another hotel) count toward the address's failure
 // throttle, as failed user keys do; a valid push still passes.
 func TestChannelPushThrottle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ch := newChannelHotel(t, cfg)
 		f := ch.fixture

@@ -51,6 +51,7 @@ func channelBody(endpoint, property, hotel, mappings string) string {
 }
 
 func TestChannelRoutes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv, ota := channelInventory(t, cfg)
 		ep := ota.Endpoint()
@@ -169,6 +170,7 @@ func TestChannelRoutes(t *testing.T) {
 // and runs the pusher: the test channel receives the full sync, and the
 // per-room plan's rate at its max_persons.
 func TestChannelActivationPushes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv, ota := channelInventory(t, cfg)
 		c1 := createChannel(t, inv, credKeyP1, channelBody(ota.Endpoint(), "{p1}", "H1",
@@ -195,6 +197,7 @@ func TestChannelActivationPushes(t *testing.T) {
 }
 
 func TestChannelRuleRoutes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv, ota := channelInventory(t, cfg)
 		c1 := createChannel(t, inv, credOwnerA, channelBody(ota.Endpoint(), "{p1}", "H1", ""))

@@ -16,6 +16,7 @@ import (
 // relationship without a value ({"data": null}): real Channex clients
 // read relationships.<name>.data.id of every relationship they get.
 func TestNullRelationshipsLeftOut(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		raw := func(method, path, body string, want int) string {
@@ -78,6 +79,7 @@ func checkRelationships(t *testing.T, what, body string) {
 // as a list: relationships without a value are left out, and a resource
 // left with none has no relationships member.
 func TestResourceDropsEmptyRelations(t *testing.T) {
+	t.Parallel()
 	withEmpties := func() resource {
 		return resource{Type: "x", ID: "1", Attributes: map[string]any{}, Relationships: map[string]any{
 			"a": relation{nil}, "b": relation{(*ref)(nil)}, "c": relation{ref{Type: "c", ID: "2"}}, "d": relation{[]ref{}}}}
@@ -99,6 +101,7 @@ func TestResourceDropsEmptyRelations(t *testing.T) {
 // TestPropertyOptionsGroupIDs checks that /properties/options items carry
 // group_ids, the groups the caller sees the property in.
 func TestPropertyOptionsGroupIDs(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, "staging")
 		for _, sc := range []scenario{
@@ -115,6 +118,7 @@ func TestPropertyOptionsGroupIDs(t *testing.T) {
 // TestPastDateWarningKey checks that a past date is refused with a warning
 // keyed by the field the entry was sent with, as the README says.
 func TestPastDateWarningKey(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	inv.runAll(t, []scenario{
 		{name: "date_from", method: "POST", path: "/api/v1/restrictions", cred: credKeyP1, status: 200,

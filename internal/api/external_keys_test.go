@@ -18,6 +18,7 @@ import (
 // owner sees the key, its use and its refusals, blocks it (B's owner sees
 // the block), lifts the block, and finally refuses every key from outside.
 func TestExternalKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		f := newFixture(t, cfg, keycard.ModeProduction)

@@ -17,6 +17,7 @@ const (
 )
 
 func TestFacilities(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		nProp, nRoom := len(keycard.FacilityCatalogue(keycard.PropertyFacility)), len(keycard.FacilityCatalogue(keycard.RoomFacility))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestProductionGate(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeProduction)
 		ctx := context.Background()
@@ -64,6 +65,7 @@ func TestProductionGate(t *testing.T) {
 }
 
 func TestStagingIgnoresSubscription(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		if err := f.st.SetSubscription(context.Background(), f.orgA, keycard.SubscriptionInactive); err != nil {

@@ -14,6 +14,7 @@ import (
 // that may write the property may, each move is in the audit log with the
 // key, and a restricted key then sees the group, holding only its property.
 func TestGroupPropertiesWithKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		status, body := f.do("POST", "/api/v1/groups", credOwnerA, `{"group":{"title":"Porto"}}`)
@@ -75,6 +76,7 @@ func TestGroupPropertiesWithKey(t *testing.T) {
 // TestAuditEventsDocumented holds the OpenAPI document's list of audit
 // events to keycard's.
 func TestAuditEventsDocumented(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	s := doc.Components.Schemas["AuditEvent"].Value
 	var enum []string

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPropertiesHealth(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		today := keycard.Today(time.Now(), "")

@@ -89,6 +89,7 @@ func countEvents(events []map[string]any, event, reason string) int {
 }
 
 func TestKeyExpiry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		expires := now.Add(time.Hour).Format(time.RFC3339)
@@ -142,6 +143,7 @@ func TestKeyExpiry(t *testing.T) {
 }
 
 func TestKeyIPAllowlist(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, _ := clockFixture(t, cfg)
 		id, secret := f.createKey(credOwnerA, `{"api_key":{"name":"Office","ip_allowlist":["203.0.113.0/24"," 2001:db8::1 "]}}`)
@@ -189,6 +191,7 @@ func TestKeyIPAllowlist(t *testing.T) {
 }
 
 func TestReadOnlyKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, _ := clockFixture(t, cfg)
 		_, secret := f.createKey(credOwnerA, `{"api_key":{"name":"Reports","read_only":true}}`)
@@ -226,6 +229,7 @@ func TestReadOnlyKey(t *testing.T) {
 }
 
 func TestRollKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		id, old := f.createKey(credOwnerA, `{"api_key":{"name":"PMS","access_all_properties":false,"property_ids":["{p1}"],"read_only":true,"ip_allowlist":["203.0.113.0/24"]}}`)
@@ -306,6 +310,7 @@ func TestRollKey(t *testing.T) {
 }
 
 func TestEditKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		id, secret := f.createKey(credOwnerA, `{"api_key":{"name":"Everything"}}`)
@@ -359,6 +364,7 @@ func TestEditKey(t *testing.T) {
 }
 
 func TestAuditEvents(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		id, secret := f.createKey(credOwnerA, `{"api_key":{"name":"Audited"}}`)
@@ -422,6 +428,7 @@ func TestAuditEvents(t *testing.T) {
 }
 
 func TestAuthFailThrottle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		f.setAuth(func(c *auth.Config) {
@@ -490,6 +497,7 @@ func TestAuthFailThrottle(t *testing.T) {
 }
 
 func TestHelpful401(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	for _, tc := range []struct {
 		name   string

@@ -77,6 +77,7 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestSecretScanningReport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		f := newFixture(t, cfg, keycard.ModeStaging)
@@ -223,6 +224,7 @@ func (readCloser) Close() error { return nil }
 // report from a server that has no store at all: any storage access
 // would panic, which the handler answers 500.
 func TestSecretScanningBadSignatureTouchesNoStorage(t *testing.T) {
+	t.Parallel()
 	sc, other := newScanner(t), newScanner(t)
 	srv := New(Config{Log: slog.New(slog.DiscardHandler), SecretScanningKeys: sc.keys})
 	for name, req := range map[string]*http.Request{
@@ -252,6 +254,7 @@ func TestSecretScanningBadSignatureTouchesNoStorage(t *testing.T) {
 }
 
 func TestSecretScanningOff(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	sc := newScanner(t)
 	if rec := serve(f.srv, sc.request(t, "[]")); rec.Code != http.StatusNotFound {
@@ -264,6 +267,7 @@ func TestSecretScanningOff(t *testing.T) {
 // report (keycard key scan --report), which reaches only its
 // organisation's keys.
 func TestLeakReports(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		f := newFixture(t, cfg, keycard.ModeStaging)

@@ -92,6 +92,7 @@ func doWithHeader(f *fixture, path string, c cred) (int, http.Header, string) {
 // order on any of them, the per_page alias, and a parameter that names no
 // field ignored, as Channex ignores it, and named in a Warning header.
 func TestListParameters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		f := bk.fixture
@@ -219,6 +220,7 @@ func TestListParameters(t *testing.T) {
 // route table, so that a new list is held to TestListParameters, and that
 // the OpenAPI document gives each the Warning header.
 func TestListRoutes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	covered := map[string]bool{}
 	for _, lr := range listRoutes {
@@ -245,6 +247,7 @@ func TestListRoutes(t *testing.T) {
 }
 
 func TestParseListQueryPagination(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		query       string
 		page, limit int
@@ -278,6 +281,7 @@ func TestParseListQueryPagination(t *testing.T) {
 }
 
 func TestWarnIgnored(t *testing.T) {
+	t.Parallel()
 	q, err := parseListQuery("")
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,7 @@ func loadOpenAPI(t testing.TB) *openapi3.T {
 // TestOpenAPI holds the document to the route table: every route is in
 // it, and everything in it is a route.
 func TestOpenAPI(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	if !doc.IsOpenAPI31OrLater() {
 		t.Errorf("document is OpenAPI %s, want 3.1", doc.OpenAPI)

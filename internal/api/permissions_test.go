@@ -54,6 +54,7 @@ func routeAccessProblems(m *routeMux) []string {
 // TestRouteTableDeclaresAccess holds every route to declaring what it
 // reads or writes.
 func TestRouteTableDeclaresAccess(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	for _, p := range routeAccessProblems(f.api.mux) {
 		t.Error(p)
@@ -81,6 +82,7 @@ func TestRouteTableDeclaresAccess(t *testing.T) {
 // and reads bookings (guest details included: see the README), and is
 // refused, naming the permission, where it may not go.
 func TestRMSPermissions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		bk.keep("b1", bk.send(t, "POST", "/api/v1/bookings", credKeyP1, bookingBody("R100", ""), 201))
@@ -144,6 +146,7 @@ func TestRMSPermissions(t *testing.T) {
 // TestPermissionsInput covers the ways permissions are sent, and the
 // refusals of bad ones.
 func TestPermissionsInput(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		create := func(body string) (int, map[string]any, string) {
@@ -221,6 +224,7 @@ func mustDo(t *testing.T, f *fixture, method, path, body string) string {
 // the route's declaration: "public", "account", or the need ("bookings:
 // read").
 func TestOpenAPIPermissions(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	for _, p := range f.api.mux.patterns {

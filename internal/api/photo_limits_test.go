@@ -54,6 +54,7 @@ func (f *fixture) fetch(path string) *httptest.ResponseRecorder {
 // decompression bomb: the images are kept, encoded anew without it; the
 // others are refused.
 func TestPhotoUploadIsRewritten(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		p := pngImage(t)
@@ -112,6 +113,7 @@ func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 // the upload past it is refused with a message naming it, another
 // organisation is not touched, and deleting a photo makes room.
 func TestPhotoQuota(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		size := int64(len(pngImage(t))) // a Go-encoded PNG is kept as it is
@@ -156,6 +158,7 @@ func mustBody(t *testing.T, f *fixture, method, path string, c cred) string {
 // TestPhotoUploadRateLimit checks that uploads are limited per key, and
 // per user for sessions, before the body is read.
 func TestPhotoUploadRateLimit(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{PerKey: 100, PerOrganization: 100, PhotoUploads: 2})
 	for range 2 {
 		f.uploadedFile(t, credKeyP1)
@@ -185,6 +188,7 @@ func TestPhotoUploadRateLimit(t *testing.T) {
 // last photo of its organisation that names it does, whichever way, and
 // is not served afterwards; with SQLite, it leaves the disk too.
 func TestDeletingPhotoDeletesFile(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		f := inv.fixture

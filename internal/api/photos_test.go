@@ -22,6 +22,7 @@ import (
 )
 
 func TestPhotos(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		id := func(m map[string]any) string { return data(m)["id"].(string) }
@@ -123,6 +124,7 @@ func pngImage(t *testing.T) []byte {
 // TestPhotoUpload uploads a real PNG, and files that only pretend to be
 // images, and fetches the real one back from its URL.
 func TestPhotoUpload(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		real := pngImage(t)

@@ -19,6 +19,7 @@ const policyBody = `{"hotel_policy":{"property_id":"{p}","title":"Hotel Policy",
 func policyFor(p string) string { return strings.ReplaceAll(policyBody, "{p}", p) }
 
 func TestHotelPolicies(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		var id, idP2 string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestProperties(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		full := `{"property":{"title":"PMS Certification Property","currency":"eur","timezone":"Europe/Lisbon","group_id":"{groupLis}",
@@ -75,6 +76,7 @@ func TestProperties(t *testing.T) {
 // TestFailedUpdateChangesNothing checks that an update with one bad field
 // applies none of the good ones.
 func TestFailedUpdateChangesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		f.run(t, scenario{method: "PUT", path: "/api/v1/properties/{p1}", cred: credOwnerA,
@@ -92,6 +94,7 @@ func TestFailedUpdateChangesNothing(t *testing.T) {
 }
 
 func TestListQueries(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		for _, title := range []string{"Echo", "Foxtrot", "Golf"} {
@@ -148,6 +151,7 @@ func TestListQueries(t *testing.T) {
 // same way (upper case before lower case, as SQLite's BINARY does),
 // whatever the PostgreSQL server's locale.
 func TestOrderIsCodePointOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		f.run(t, scenario{method: "POST", path: "/api/v1/properties", cred: credOwnerA, body: `{"property":{"title":"aardvark Inn","currency":"EUR"}}`, status: 201})

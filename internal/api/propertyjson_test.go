@@ -210,6 +210,7 @@ func fullTitles(s string) map[store.Ref]string {
 // TestPropertyJSON checks appendProperty against the reference for a bare
 // property, a full one, and strings that need every kind of escaping.
 func TestPropertyJSON(t *testing.T) {
+	t.Parallel()
 	checkPropertyJSON(t, &keycard.Property{ID: "p", Title: "Bare", Currency: "EUR", Settings: keycard.DefaultPropertySettings()}, nil)
 	for i, s := range []string{"Plain Hotel", `Quote " and \ back`, "<b>&amp;</b>", "tab\tnew\nline\x01\x1f\x7f", "Ação 東京 🏨",
 		"bad \xff\xfe utf-8", "line\u2028para\u2029", ""} {

@@ -33,6 +33,7 @@ func (f *fixture) response(method, path string, c cred, body string) *httptest.R
 }
 
 func TestKeyRateLimit(t *testing.T) {
+	t.Parallel()
 	f, now := limitedFixture(t, Limits{PerKey: 3, PerOrganization: 100})
 	for i := range 3 {
 		rec := f.response("GET", "/api/v1/properties", credKeyP1, "")
@@ -69,6 +70,7 @@ func TestKeyRateLimit(t *testing.T) {
 }
 
 func TestOrganizationRateLimit(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{PerKey: 100, PerOrganization: 4})
 	for _, c := range []cred{credKeyP1, credKeyAll, credOwnerA, credKeyP1} {
 		if rec := f.response("GET", "/api/v1/properties", c, ""); rec.Code != 200 {
@@ -84,6 +86,7 @@ func TestOrganizationRateLimit(t *testing.T) {
 }
 
 func TestLimitsOff(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{})
 	for range 50 {
 		rec := f.response("GET", "/api/v1/properties", credKeyP1, "")
@@ -94,6 +97,7 @@ func TestLimitsOff(t *testing.T) {
 }
 
 func TestARIRateLimitPerProperty(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{PerKey: 1000, PerOrganization: 1000, ARI: 2})
 	day := time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")
 	entry := func(property string) string {
@@ -138,6 +142,7 @@ func TestARIRateLimitPerProperty(t *testing.T) {
 // TestARIRoutesAreLimited checks the wiring: the real ARI write routes
 // count per property and per route.
 func TestARIRoutesAreLimited(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{PerKey: 100, PerOrganization: 100, ARI: 1})
 	status, body := f.do("POST", "/api/v1/room_types", credOwnerA,
 		`{"room_type":{"property_id":"{p1}","title":"Twin","count_of_rooms":2,"occ_adults":2,"occ_children":0,"occ_infants":0,"default_occupancy":2}}`)
@@ -165,6 +170,7 @@ func TestARIRoutesAreLimited(t *testing.T) {
 func stoppedClock() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
 
 func TestSignInLimit(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{})
 	f.setAuth(func(c *auth.Config) {
 		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2}
@@ -192,6 +198,7 @@ func TestSignInLimit(t *testing.T) {
 // included, with a 429 that says so; another account, the account's key
 // and its existing session keep working.
 func TestSignInAccountLimit(t *testing.T) {
+	t.Parallel()
 	f, now := clockFixture(t, storetest.Config(t, "sqlite"))
 	clock := func() time.Time { return *now }
 	f.setAuth(func(c *auth.Config) {
@@ -239,6 +246,7 @@ func TestSignInAccountLimit(t *testing.T) {
 // email from one address do not lock its owner out elsewhere, and one
 // address cannot spray guesses across many emails.
 func TestSignInLimitPerAddress(t *testing.T) {
+	t.Parallel()
 	f, _ := limitedFixture(t, Limits{})
 	f.setAuth(func(c *auth.Config) {
 		c.Limiter, c.SignInLimits = ratelimit.NewMemory(stoppedClock), auth.SignInLimits{PerEmail: 2, PerAddress: 4}

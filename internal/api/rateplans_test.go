@@ -12,6 +12,7 @@ import (
 )
 
 func TestRatePlans(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		cert := `{"rate_plan":{"property_id":"{p1}","room_type_id":"{rt1}","title":"Certification Rate","currency":"EUR","sell_mode":"per_room",
@@ -173,6 +174,7 @@ func TestRatePlans(t *testing.T) {
 // TestDerivedAcrossRoomTypes checks that a room type whose rate plan is
 // the parent of a plan of another room type cannot be deleted.
 func TestDerivedAcrossRoomTypes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		inv.runAll(t, []scenario{
@@ -189,6 +191,7 @@ func TestDerivedAcrossRoomTypes(t *testing.T) {
 // TestRatePlanLimits checks the limits a property shows as
 // max_count_of_rate_plans and max_count_of_occupancies.
 func TestRatePlanLimits(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	var options []string
 	for i := 1; i <= keycard.MaxOccupancies+1; i++ {
@@ -215,6 +218,7 @@ func TestRatePlanLimits(t *testing.T) {
 // with values of every wrong type: each gets a 422 naming it (or is
 // accepted), never another error.
 func TestInventoryBadInput(t *testing.T) {
+	t.Parallel()
 	inv := newInventory(t, storetest.Config(t, "sqlite"))
 	bad := []string{`null`, `true`, `"x"`, `-1`, `0`, `1.5`, `1e309`, `99999999999999999999`, `[]`, `{}`, `[1]`, `[{}]`,
 		`"` + strings.Repeat("9", 300) + `"`, `[1,2,3,4,5,6,7]`, `[true,false,true,false,true,false,true]`, `{"rate":[[1,2]]}`}

@@ -16,6 +16,7 @@ import (
 // credential gets the old answer, the change is made, and the very next
 // request gets the new one.
 func TestReachCacheSeesEveryChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	type step struct {
 		path   string // GET
@@ -158,6 +159,7 @@ func TestReachCacheSeesEveryChange(t *testing.T) {
 // authentication nor scope touches the database: with it closed, an
 // out-of-reach property is still answered 404.
 func TestReachCacheHitNeedsNoScopeQuery(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeProduction)
 	if got, _ := f.do("GET", "/api/v1/properties/{p1}", credKeyP1, ""); got != http.StatusOK {
 		t.Fatalf("warm-up: %d, want 200", got)

@@ -8,6 +8,7 @@ import (
 // TestAppendTime holds appendTime to time's own formatting of
 // timestampLayout, at the edges of each field and of the fast path.
 func TestAppendTime(t *testing.T) {
+	t.Parallel()
 	east := time.FixedZone("east", 5*3600+30*60)
 	times := []time.Time{
 		{},

@@ -129,6 +129,7 @@ func data(m map[string]any) map[string]any {
 }
 
 func TestRoomTypes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		cert := `{"room_type":{"property_id":"{p1}","title":"Certification Room","count_of_rooms":2,"occ_adults":2,"occ_children":1,"occ_infants":0,"default_occupancy":2}}`
@@ -226,6 +227,7 @@ func TestRoomTypes(t *testing.T) {
 // TestNewRoomTypeHasNoAvailability checks that a new room type reads as
 // availability 0 on every date.
 func TestNewRoomTypeHasNoAvailability(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		out := inv.get(t, "POST", "/api/v1/room_types", credOwnerA,
@@ -248,6 +250,7 @@ func TestNewRoomTypeHasNoAvailability(t *testing.T) {
 // TestRoomTypeLimit checks the limit a property shows as
 // max_count_of_room_types.
 func TestRoomTypeLimit(t *testing.T) {
+	t.Parallel()
 	cfg := storetest.Config(t, "sqlite")
 	inv := newInventory(t, cfg)
 	for i := range keycard.MaxRoomTypes - 2 {

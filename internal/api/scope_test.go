@@ -19,6 +19,7 @@ type outcome struct {
 // of route: the exact status, and that nothing out of reach shows in a
 // list.
 func TestCredentialMatrix(t *testing.T) {
+	t.Parallel()
 	unauthenticated := []cred{noCred, credMalformed, credUnknown, credWithdrawn}
 	routes := []struct {
 		name    string

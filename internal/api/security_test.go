@@ -47,6 +47,7 @@ var keyForbiddenRoutes = []struct{ method, path, body string }{
 // is then withdrawn. The outsider must end with no access, and no member,
 // key or user may have been made on the way.
 func TestLeakedKeyCannotGrantAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		ctx := context.Background()
@@ -104,6 +105,7 @@ func TestLeakedKeyCannotGrantAccess(t *testing.T) {
 // naming another organisation's resource is answered exactly as an id that
 // names nothing: no detail of the resource (its currency, say) shows.
 func TestReferencesOutOfReachReadAsMissing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		const unknown = "00000000-0000-4000-8000-000000000000"
@@ -138,6 +140,7 @@ func TestReferencesOutOfReachReadAsMissing(t *testing.T) {
 // up: the database calls they make fail with "context canceled", which
 // must be logged as a 499 at info level, not as an internal error.
 func TestAbandonedRequestIsNotAnError(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	var logs bytes.Buffer
 	srv := New(Config{Store: f.st, Auth: auth.New(auth.Config{Store: f.st, Mode: f.mode, Log: slog.New(slog.DiscardHandler)}), Mode: f.mode, Log: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -159,6 +162,7 @@ func TestAbandonedRequestIsNotAnError(t *testing.T) {
 // case, and that a list parameter given twice is refused rather than
 // quietly read as one of its values.
 func TestIDsAndRepeatedParameters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		upper := strings.ToUpper

@@ -12,6 +12,7 @@ import (
 )
 
 func TestServerEdges(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 
@@ -86,6 +87,7 @@ func TestServerEdges(t *testing.T) {
 // credential is refused with a 400 naming the conflict, never answered as
 // one of them.
 func TestCredentialConflicts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.Config(t, "sqlite"), keycard.ModeStaging)
 	const twoKeys, twoAuthz, keyAndBearer = "user-api-key header is given more than once",
 		"Authorization header is given more than once", "Both a user-api-key header and an Authorization: Bearer token are given"
@@ -114,6 +116,7 @@ func TestCredentialConflicts(t *testing.T) {
 }
 
 func TestRoutesBuild(t *testing.T) {
+	t.Parallel()
 	// The mux panics on conflicting patterns; building it is the test.
 	defer func() {
 		if r := recover(); r != nil {
@@ -128,6 +131,7 @@ func TestRoutesBuild(t *testing.T) {
 // build it, is answered as if single-slashed: never with a redirect, which
 // a client may not follow on a POST.
 func TestRepeatedSlashes(t *testing.T) {
+	t.Parallel()
 	bk := newBookings(t, storetest.Config(t, "sqlite"))
 	push := `{"booking":{"status":"new","reservation_id":"R-SLASH","arrival_date":"{d1}","departure_date":"{d2}","currency":"EUR",
 		"customer":{"name":"A","surname":"B"},"rooms":[{"occupancy":{"adults":2},"rate_plan_id":"{rp1}","days":{"{d1}":100}}]}}`

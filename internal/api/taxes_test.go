@@ -9,6 +9,7 @@ import (
 )
 
 func TestTaxesAndTaxSets(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		inv := newInventory(t, cfg)
 		id := func(m map[string]any) string { return data(m)["id"].(string) }

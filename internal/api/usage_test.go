@@ -14,6 +14,7 @@ import (
 // TestKeyUsage makes requests of known outcomes with keys, flushes the
 // counts as the server does every 10 seconds, and reads them back.
 func TestKeyUsage(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f, now := clockFixture(t, cfg)
 		*now = time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC)

@@ -23,6 +23,7 @@ import (
 // the audit log has the webhook's creation and pause. A user who reaches
 // P1 then re-enables it, becomes its maker, and it delivers again.
 func TestWebhookOutlivesNoMaker(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		all    bool   // an all-properties webhook

@@ -29,6 +29,7 @@ func createHook(t *testing.T, f *fixture, c cred, property string) string {
 }
 
 func TestWebhookRoutes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg, keycard.ModeStaging)
 		w1 := createHook(t, f, credOwnerA, `"{p1}"`)
@@ -126,6 +127,7 @@ func TestWebhookRoutes(t *testing.T) {
 // TestWebhookTestCall posts a test event to a real receiver and returns
 // its answer.
 func TestWebhookTestCall(t *testing.T) {
+	t.Parallel()
 	var got struct {
 		body, event, header string
 	}
@@ -158,6 +160,7 @@ func TestWebhookTestCall(t *testing.T) {
 // reaches. (The server allows private addresses here, to reach a closed
 // loopback port at all.)
 func TestWebhookFailuresSayLittle(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +220,7 @@ func TestWebhookFailuresSayLittle(t *testing.T) {
 // beyond loopback (issue 19: a documentation-range address on eth0 let a
 // test call read a service bound there).
 func TestWebhookOwnAddress(t *testing.T) {
+	t.Parallel()
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
 		t.Fatal(err)
@@ -258,6 +262,7 @@ func TestWebhookOwnAddress(t *testing.T) {
 // the transaction that writes them, and that a revision left unacked
 // fires non_acked_booking once.
 func TestBookingWebhooks(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		bk := newBookings(t, cfg)
 		ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -22,20 +23,34 @@ const SessionTTL = 24 * time.Hour
 // RefreshTTL is how long a refresh token works.
 const RefreshTTL = 30 * 24 * time.Hour
 
-// dummyHash is compared against when an email is unknown, so that a wrong
-// email costs as long as a wrong password and does not reveal itself.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("keycard-no-such-user"), bcrypt.DefaultCost)
+// dummyHashes holds, by bcrypt cost, the hash compared against when an
+// email is unknown, so that a wrong email costs as long as a wrong
+// password and does not reveal itself. It is made at the store's own
+// cost, the cost of the hashes it stores, on first use (which therefore
+// takes one hash longer, once per process).
+var dummyHashes sync.Map // int -> func() []byte
 
-// SetPasswordCost sets the bcrypt cost of new password hashes; tests lower
-// it to keep fast.
+func dummyHash(cost int) []byte {
+	once, _ := dummyHashes.LoadOrStore(cost, sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("keycard-no-such-user"), cost)
+		return h
+	}))
+	return once.(func() []byte)()
+}
+
+// SetPasswordCost sets the bcrypt cost of new password hashes (and of the
+// hash an unknown email is checked against); tests lower it to keep fast.
 func (s *Store) SetPasswordCost(cost int) { s.passwordCost = cost }
 
-func (s *Store) hashPassword(password string) (string, error) {
-	cost := s.passwordCost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
+func (s *Store) cost() int {
+	if s.passwordCost == 0 {
+		return bcrypt.DefaultCost
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	return s.passwordCost
+}
+
+func (s *Store) hashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
 		return "", fmt.Errorf("store: hash password: %w", err)
 	}
@@ -205,7 +220,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string) (*Session, e
 		return nil, err
 	}
 	if hash == "" {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(s.cost()), []byte(password))
 		return nil, &keycard.Error{Code: keycard.EUnauthorized}
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
