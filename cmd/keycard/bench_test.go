@@ -136,13 +136,14 @@ func TestBenchRate(t *testing.T) {
 
 // TestBenchProperties seeds a portfolio of three properties: the bench says
 // how long that took, how big the database is and how much memory the
-// process holds, and the feed routes run on what it seeded without
-// errors. --properties 2 is refused (the seed needs a property with the
+// process holds, and the feed routes and the write to many properties
+// (which has only one property to write to at that size) run on what it
+// seeded without errors. --properties 2 is refused (the seed needs a property with the
 // channels, one for the full sync and one the restricted key does not
 // reach).
 func TestBenchProperties(t *testing.T) {
 	out := newOutput()
-	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "3", "--only", "feed"}, env(nil), out)
+	err := run(context.Background(), []string{"bench", "--duration", "100ms", "--concurrency", "2", "--properties", "3", "--only", "feed,many"}, env(nil), out)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
@@ -150,8 +151,8 @@ func TestBenchProperties(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^seeded 3 properties in [0-9.]+(ms|s|m[0-9.]+s); database [0-9.]+ MiB; resident memory [0-9.]+ MiB$`).MatchString(text) {
 		t.Errorf("no seeding report:\n%s", text)
 	}
-	for _, name := range []string{"GET /booking_revisions/feed", "GET /booking_revisions/feed drained"} {
-		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + `\s+\d+\s+\d+\.\d\d .*\s0\s*$`).MatchString(text) {
+	for _, name := range []string{"GET /booking_revisions/feed", "GET /booking_revisions/feed drained", "POST /restrictions 30d x 10, many properties"} {
+		if !regexp.MustCompile(`(?m)^ +` + regexp.QuoteMeta(name) + `\s+\d+\s+\d+\.\d\d .*\s0\s*$`).MatchString(text) {
 			t.Errorf("no row without errors for %s:\n%s", name, text)
 		}
 	}

@@ -268,6 +268,10 @@ func benchRoutes(s *Seeded) []benchRoute {
 		"&filter[date][lte]=" + last.String() + "&filter[restrictions]=rate,min_stay_arrival,max_stay,stop_sell"
 	avail := "/api/v1/availability?filter[property_id]=" + s.properties[0] + "&filter[date][gte]=" + s.first.String() +
 		"&filter[date][lte]=" + last.String()
+	// The many-properties write goes to the properties from 3 on (neither
+	// the one with channels nor the full sync's), so that writes at once
+	// go to different properties; a seed of 3 has only the first.
+	spread := s.properties[min(3, len(s.properties)-1):]
 	return []benchRoute{
 		{"GET /healthz", "GET", 200, func(int) (string, http.Header, string) { return "/healthz", nil, "" }},
 		propertyByKey(s),
@@ -298,10 +302,7 @@ func benchRoutes(s *Seeded) []benchRoute {
 			return "/api/v1/restrictions", key, restrictionsBody(s.properties[0], s.plans[:10], s.first, last, i)
 		}},
 		{"POST /restrictions 30d x 10, many properties", "POST", 200, func(i int) (string, http.Header, string) {
-			// The properties from 3 on: neither the one with channels
-			// nor the full sync's. Writes at once go to different
-			// properties, so that none writes the same rows as another.
-			prop := s.properties[3+i%(len(s.properties)-3)]
+			prop := spread[i%len(spread)]
 			return "/api/v1/restrictions", key, restrictionsBody(prop, s.inventory[prop].plans[:10], s.first, last, i)
 		}},
 		{ChannelRoute, "POST", 200, func(i int) (string, http.Header, string) {
