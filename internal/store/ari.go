@@ -75,6 +75,23 @@ func (j *ariJob) days() int {
 	return n
 }
 
+// loadProperties sets j's properties, those of its changes' that j's
+// caller reaches, and calls load with each (once per group, load's own
+// business).
+func (s *Store) loadProperties(ctx context.Context, t *tx, j *ariJob, load func(id string) error) error {
+	props, err := s.ariProperties(ctx, t, j.p, j.propertyIDs())
+	if err != nil {
+		return err
+	}
+	j.props = props
+	for id := range props {
+		if err := load(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // finishARIGroup ends the write of a group of ARI jobs of kind typ, ok
 // being those whose checks passed, once their cells are written: the
 // property's channels hear of the group's cells (cells yields those of
@@ -126,19 +143,34 @@ func (s *cellValues[C, V]) at(c C) *V {
 	return &s.values[k]
 }
 
-// mergeCells returns the cells of sets, each later set's values merged
-// into the earlier ones' with merge. One set is returned as it is.
-func mergeCells[C comparable, V any](sets []*cellValues[C, V], merge func(dst, src *V)) *cellValues[C, V] {
-	if len(sets) == 1 {
-		return sets[0]
+// mergeCells returns the cells the jobs set (set gives a job's), each
+// later job's values merged into the earlier ones' with merge. One job's
+// are returned as they are.
+func mergeCells[J any, C comparable, V any](jobs []J, set func(J) *cellValues[C, V], merge func(dst, src *V)) *cellValues[C, V] {
+	if len(jobs) == 1 {
+		return set(jobs[0])
 	}
-	out := newCellValues[C, V](len(sets[0].cells))
-	for _, s := range sets {
+	out := newCellValues[C, V](len(set(jobs[0]).cells))
+	for _, j := range jobs {
+		s := set(j)
 		for i, c := range s.cells {
 			merge(out.at(c), &s.values[i])
 		}
 	}
 	return &out
+}
+
+// planGroup checks each of a group's jobs with plan, which works out its
+// cells, gives each job its outcome, and returns those that passed.
+func planGroup[J interface{ base() *ariJob }](jobs []J, plan func(J) error) []J {
+	var ok []J
+	for _, j := range jobs {
+		b := j.base()
+		if b.err = plan(j); b.err == nil {
+			ok = append(ok, j)
+		}
+	}
+	return ok
 }
 
 // groupProperties returns the properties that the jobs write to, in

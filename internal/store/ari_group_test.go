@@ -12,6 +12,17 @@ import (
 	"github.com/keycard/keycard/internal/storetest"
 )
 
+// holdARIWrites holds what writes to h's property wait for (see
+// store.HoldWrites) until release is called. Meanwhile writeQueued hears
+// each ARI write that queues for it (a group's leader), and groupQueued
+// each that joins a group's queue; ran, if not nil, hears the size of
+// each group written.
+func holdARIWrites(h *hotel, ran func(n int)) (writeQueued, groupQueued chan struct{}, release func()) {
+	writeQueued, groupQueued = make(chan struct{}), make(chan struct{})
+	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, ran)
+	return writeQueued, groupQueued, store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
+}
+
 // TestARIWritesGrouped holds what writes to a property wait for (SQLite's
 // writer; with PostgreSQL, the property's turn) while restriction writes
 // to it queue, so that they are written as one group, and checks that the
@@ -27,12 +38,10 @@ func TestARIWritesGrouped(t *testing.T) {
 func testARIWritesGrouped(t *testing.T, cfg store.Config) {
 	h := newHotel(t, cfg)
 	ctx := context.Background()
-	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
 	hook, _ := newWebhook(t, h.st, h.owner, keycard.Webhook{PropertyID: h.property, EventMask: "ari:rate:*:" + h.a.ID, IsActive: true, SendData: true})
-	var groups []int
-	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, func(n int) { groups = append(groups, n) })
 	store.UnweighARIGroups(h.st) // the write of too many cells spans a million dates
-	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
+	var groups []int
+	writeQueued, groupQueued, release := holdARIWrites(h, func(n int) { groups = append(groups, n) })
 
 	rate := func(rate string, from, to keycard.Date) []*keycard.RestrictionChange {
 		return []*keycard.RestrictionChange{{PropertyID: h.property, RatePlanID: h.a.ID,
@@ -132,10 +141,8 @@ func TestAvailabilityWritesGrouped(t *testing.T) {
 func testAvailabilityWritesGrouped(t *testing.T, cfg store.Config) {
 	h := newHotel(t, cfg)
 	ctx := context.Background()
-	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
 	var groups []int
-	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, func(n int) { groups = append(groups, n) })
-	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
+	writeQueued, groupQueued, release := holdARIWrites(h, func(n int) { groups = append(groups, n) })
 	apply := func(n int32, to keycard.Date) chan error {
 		out := make(chan error, 1)
 		go func() {
@@ -179,9 +186,7 @@ func testChannelsHearGroupedWrites(t *testing.T, cfg store.Config) {
 	h := r.h
 	ctx := context.Background()
 	r.drain(t, 3)
-	writeQueued, groupQueued := make(chan struct{}), make(chan struct{})
-	store.WatchARIGroups(h.st, func() { groupQueued <- struct{}{} }, nil)
-	release := store.HoldWrites(h.st, h.property, func() { writeQueued <- struct{}{} })
+	writeQueued, groupQueued, release := holdARIWrites(h, nil)
 	errs := make(chan error, 4)
 	days := func(from, to keycard.Date) keycard.Dates {
 		return keycard.Dates{From: r.today + from, To: r.today + to, Days: keycard.EveryDay}

@@ -25,8 +25,9 @@ type ariTarget struct {
 // is left out with its reasons in the result's Warnings; the others are
 // applied together, in one transaction.
 //
-// With SQLite, calls made at the same time are written together (see
-// group), in the order they queued, as if one after the other.
+// Calls made at the same time (with PostgreSQL, those to the same one
+// property) are written together, in the order they queued, as if one
+// after the other (see writeARI).
 func (s *Store) ApplyRestrictions(ctx context.Context, p *keycard.Principal, changes []*keycard.RestrictionChange) (*keycard.ARIResult, error) {
 	j := &restrictionJob{ariJob: newARIJob(p, len(changes)), changes: changes}
 	for i, c := range changes {
@@ -91,20 +92,12 @@ func (o *rateOptions) load(ctx context.Context, s *Store, t *tx, id string) erro
 // left out (its error in it); an error writing fails the group.
 func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictionJob) error {
 	opts := &rateOptions{loaded: map[string]bool{}, targets: map[string]ariTarget{}, index: map[*keycard.RateOption]int32{}}
-	var ok []*restrictionJob
-	for _, j := range jobs {
-		if j.err = s.planRestrictions(ctx, t, j, opts); j.err == nil {
-			ok = append(ok, j)
-		}
-	}
+	ok := planGroup(jobs, func(j *restrictionJob) error { return s.planRestrictions(ctx, t, j, opts) })
 	if len(ok) == 0 {
 		return nil
 	}
-	sets := make([]*cellValues[optionDay, keycard.Restrictions], len(ok))
-	for i, j := range ok {
-		sets[i] = &j.set
-	}
-	all := mergeCells(sets, func(dst, src *keycard.Restrictions) { dst.Copy(src, src.Set) })
+	all := mergeCells(ok, func(j *restrictionJob) *cellValues[optionDay, keycard.Restrictions] { return &j.set },
+		func(dst, src *keycard.Restrictions) { dst.Copy(src, src.Set) })
 	if err := writeOptionDays(ctx, t, opts.ids, all.cells, all.values); err != nil {
 		return err
 	}
@@ -120,22 +113,15 @@ func (s *Store) writeRestrictions(ctx context.Context, t *tx, jobs []*restrictio
 
 // planRestrictions checks job j's changes and works out its cells.
 func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, opts *rateOptions) error {
-	props, err := s.ariProperties(ctx, t, j.p, j.propertyIDs())
-	if err != nil {
+	if err := s.loadProperties(ctx, t, &j.ariJob, func(id string) error { return opts.load(ctx, s, t, id) }); err != nil {
 		return err
-	}
-	j.props = props
-	for id := range props {
-		if err := opts.load(ctx, s, t, id); err != nil {
-			return err
-		}
 	}
 	j.set = newCellValues[optionDay, keycard.Restrictions](j.days())
 	count := 0
 	var writes []optionWrite
 	used := make([]string, 0, len(j.changes))
 	for i, c := range j.changes {
-		prop := props[c.PropertyID]
+		prop := j.props[c.PropertyID]
 		tg, ok := opts.targets[c.RatePlanID]
 		var fe keycard.FieldErrors
 		switch {
@@ -163,7 +149,7 @@ func (s *Store) planRestrictions(ctx context.Context, t *tx, j *restrictionJob, 
 			}
 		}
 	}
-	j.res.TaskIDs = taskIDs(props, used)
+	j.res.TaskIDs = taskIDs(j.props, used)
 	return nil
 }
 

@@ -18,8 +18,9 @@ import (
 // is left out with its reasons in the result's Warnings; the others are
 // applied together, in one transaction.
 //
-// With SQLite, calls made at the same time are written together (see
-// group), in the order they queued, as if one after the other.
+// Calls made at the same time (with PostgreSQL, those to the same one
+// property) are written together, in the order they queued, as if one
+// after the other (see writeARI).
 func (s *Store) ApplyAvailability(ctx context.Context, p *keycard.Principal, changes []*keycard.AvailabilityChange) (*keycard.ARIResult, error) {
 	j := &availabilityJob{ariJob: newARIJob(p, len(changes)), changes: changes}
 	for i, c := range changes {
@@ -91,20 +92,12 @@ func (r *roomTypes) order(cells []roomDay) []int {
 // writeRestrictions does restriction jobs.
 func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabilityJob) error {
 	rts := &roomTypes{loaded: map[string]bool{}, index: map[string]int32{}}
-	var ok []*availabilityJob
-	for _, j := range jobs {
-		if j.err = s.planAvailability(ctx, t, j, rts); j.err == nil {
-			ok = append(ok, j)
-		}
-	}
+	ok := planGroup(jobs, func(j *availabilityJob) error { return s.planAvailability(ctx, t, j, rts) })
 	if len(ok) == 0 {
 		return nil
 	}
-	sets := make([]*cellValues[roomDay, int32], len(ok))
-	for i, j := range ok {
-		sets[i] = &j.set
-	}
-	all := mergeCells(sets, func(dst, src *int32) { *dst = *src })
+	all := mergeCells(ok, func(j *availabilityJob) *cellValues[roomDay, int32] { return &j.set },
+		func(dst, src *int32) { *dst = *src })
 	cells, values := all.cells, all.values
 	order := rts.order(cells)
 	pending, err := updateRuns(ctx, t, "room_type_days", "room_type_id", []string{"availability"}, order,
@@ -133,22 +126,15 @@ func (s *Store) writeAvailability(ctx context.Context, t *tx, jobs []*availabili
 
 // planAvailability checks job j's changes and works out its cells.
 func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob, rts *roomTypes) error {
-	props, err := s.ariProperties(ctx, t, j.p, j.propertyIDs())
-	if err != nil {
+	if err := s.loadProperties(ctx, t, &j.ariJob, func(id string) error { return rts.load(ctx, t, id) }); err != nil {
 		return err
-	}
-	j.props = props
-	for id := range props {
-		if err := rts.load(ctx, t, id); err != nil {
-			return err
-		}
 	}
 	j.set = newCellValues[roomDay, int32](j.days())
 	count := 0
 	used := make([]string, 0, len(j.changes))
 	for i, c := range j.changes {
 		fe := keycard.FieldErrors{}
-		prop := props[c.PropertyID]
+		prop := j.props[c.PropertyID]
 		rt, ok := rts.index[c.RoomTypeID]
 		switch {
 		case prop == nil:
@@ -173,7 +159,7 @@ func (s *Store) planAvailability(ctx context.Context, t *tx, j *availabilityJob,
 			*j.set.at(roomDay{rt, d}) = c.Availability
 		}
 	}
-	j.res.TaskIDs = taskIDs(props, used)
+	j.res.TaskIDs = taskIDs(j.props, used)
 	return nil
 }
 

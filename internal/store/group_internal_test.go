@@ -55,41 +55,55 @@ func TestGroupRunsEachJobOnce(t *testing.T) {
 	t.Logf("%d jobs in %d groups", callers, groups.Load())
 }
 
+// heldGroup is a run for group tests that records the groups it runs,
+// and holds the first, before it gathers, until hold is closed, so that
+// the jobs submitted meanwhile queue behind it: started is closed when
+// the first group's run has begun, and queued hears each job that joins
+// g's queue.
+type heldGroup[J any] struct {
+	started, hold, queued chan struct{}
+	got                   [][]J
+}
+
+func holdFirstGroup[J any](g *group[J]) *heldGroup[J] {
+	h := &heldGroup[J]{started: make(chan struct{}), hold: make(chan struct{}), queued: make(chan struct{})}
+	g.queued = func() { h.queued <- struct{}{} }
+	return h
+}
+
+func (h *heldGroup[J]) run(gather func() []J) {
+	if len(h.got) == 0 {
+		close(h.started)
+		<-h.hold
+	}
+	h.got = append(h.got, gather())
+}
+
 // TestGroupLeaveWhileQueued checks that a caller whose context ends while
 // its job is queued gets the context's error and its job never runs, and
 // that the others run in the order they queued.
 func TestGroupLeaveWhileQueued(t *testing.T) {
 	g := group[string]{waits: &waitStats{}}
-	queued := make(chan struct{})
-	g.queued = func() { queued <- struct{}{} }
-	started, hold := make(chan struct{}), make(chan struct{})
-	var got [][]string
-	run := func(gather func() []string) {
-		if len(got) == 0 {
-			close(started)
-			<-hold
-		}
-		got = append(got, gather())
-	}
+	h := holdFirstGroup(&g)
 	results := make(chan error, 4)
-	go func() { results <- g.do(context.Background(), "lead", run) }()
-	<-started
+	go func() { results <- g.do(context.Background(), "lead", h.run) }()
+	<-h.started
 	// The leader gathers only when released: the others queue behind it.
 	for _, job := range []string{"a", "b"} {
-		go func() { results <- g.do(context.Background(), job, run) }()
-		<-queued
+		go func() { results <- g.do(context.Background(), job, h.run) }()
+		<-h.queued
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	left := make(chan error, 1)
-	go func() { left <- g.do(ctx, "leaves", run) }()
-	<-queued
-	go func() { results <- g.do(context.Background(), "c", run) }()
-	<-queued
+	go func() { left <- g.do(ctx, "leaves", h.run) }()
+	<-h.queued
+	go func() { results <- g.do(context.Background(), "c", h.run) }()
+	<-h.queued
 	cancel()
 	if err := <-left; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the caller that left got %v, want context.Canceled", err)
 	}
-	close(hold)
+	close(h.hold)
 	for range 4 {
 		if err := <-results; err != nil {
 			t.Fatal(err)
@@ -98,7 +112,7 @@ func TestGroupLeaveWhileQueued(t *testing.T) {
 	if w := g.waits.stats(); w.Count != 4 {
 		t.Errorf("%d waits counted, want 4 (every caller that queued, the one that left too)", w.Count)
 	}
-	if len(got) != 1 || len(got[0]) != 4 || got[0][0] != "lead" || got[0][1] != "a" || got[0][2] != "b" || got[0][3] != "c" {
+	if got := h.got; len(got) != 1 || len(got[0]) != 4 || got[0][0] != "lead" || got[0][1] != "a" || got[0][2] != "b" || got[0][3] != "c" {
 		t.Errorf("groups %q, want one: lead, a, b, c", got)
 	}
 }
@@ -139,33 +153,23 @@ func TestGroupsPerKey(t *testing.T) {
 // would pass it leads the next group.
 func TestGroupWeights(t *testing.T) {
 	g := group[int]{weigh: func(w int) int { return w }}
-	queued := make(chan struct{})
-	g.queued = func() { queued <- struct{}{} }
-	started, hold := make(chan struct{}), make(chan struct{})
-	var got [][]int
-	run := func(gather func() []int) {
-		if len(got) == 0 {
-			close(started)
-			<-hold
-		}
-		got = append(got, gather())
-	}
+	h := holdFirstGroup(&g)
 	weights := []int{maxGroupWeight / 2, maxGroupWeight / 4, maxGroupWeight / 4, 1, maxGroupWeight + 1, 1}
 	results := make(chan error, len(weights))
-	go func() { results <- g.do(context.Background(), weights[0], run) }()
-	<-started
+	go func() { results <- g.do(context.Background(), weights[0], h.run) }()
+	<-h.started
 	for _, w := range weights[1:] {
-		go func() { results <- g.do(context.Background(), w, run) }()
-		<-queued
+		go func() { results <- g.do(context.Background(), w, h.run) }()
+		<-h.queued
 	}
-	close(hold)
+	close(h.hold)
 	for range weights {
 		if err := <-results; err != nil {
 			t.Fatal(err)
 		}
 	}
 	want := [][]int{weights[:3], weights[3:4], weights[4:5], weights[5:]}
-	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("groups %v, want %v", got, want)
+	if !slices.EqualFunc(h.got, want, slices.Equal) {
+		t.Errorf("groups %v, want %v", h.got, want)
 	}
 }

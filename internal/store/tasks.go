@@ -51,9 +51,6 @@ func (s *Store) writeTask(ctx context.Context, t *tx, p *keycard.Principal, task
 // writeTasks is writeTask for each of tasks, in a few statements: it
 // removes as many old tasks as they would one by one.
 func (s *Store) writeTasks(ctx context.Context, t *tx, p *keycard.Principal, tasks []*keycard.Task) error {
-	if len(tasks) == 0 {
-		return nil
-	}
 	for _, task := range tasks {
 		task.UserID, task.APIKeyID = p.UserID, p.APIKeyID
 	}
